@@ -1,0 +1,336 @@
+//! `amipub.toml`: accounts and roles per partition, trusted build accounts, endpoints, the bus,
+//! the store and the products directory. Parsed with `deny_unknown_fields`, then checked like a
+//! spec (every problem at once, with lines). Secrets are never values here: the file names the
+//! environment variable or file that holds them.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+use crate::ids::{AccountId, RoleArn};
+use crate::spec::parse_toml;
+use crate::spec::path::FieldPath;
+use crate::validate::{Findings, Problem, account};
+
+/// The commented example configuration; it is also amipub's built-in default, which points at
+/// the sandbox's accounts.
+pub const EXAMPLE_CONFIG: &str = include_str!("../../../examples/amipub.toml");
+
+/// The whole configuration file.
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Settings {
+    /// Directory of product spec files.
+    #[serde(default = "default_products_dir")]
+    pub products_dir: String,
+    /// Where state lives.
+    #[serde(default)]
+    pub store: Store,
+    /// Credentials and accounts per AWS partition (`aws`, `aws-us-gov`).
+    pub partitions: BTreeMap<String, Partition>,
+    /// Whose AMIs may be published.
+    pub trust: Trust,
+    /// Endpoint overrides (the sandbox); absent means real AWS.
+    #[serde(default)]
+    pub endpoints: Endpoints,
+    /// The message bus.
+    #[serde(default)]
+    pub bus: Option<Bus>,
+}
+
+fn default_products_dir() -> String {
+    "products".to_owned()
+}
+
+/// `[store]`.
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Store {
+    /// `sqlite://path` (default) or `postgres://…`; a password goes in `password_env`.
+    #[serde(default = "default_store_url")]
+    pub url: String,
+    /// Environment variable holding the database password, if any.
+    #[serde(default)]
+    pub password_env: Option<String>,
+}
+
+impl Default for Store {
+    fn default() -> Self {
+        Self {
+            url: default_store_url(),
+            password_env: None,
+        }
+    }
+}
+
+fn default_store_url() -> String {
+    "sqlite://amipub.db".to_owned()
+}
+
+/// `[partitions.<name>]`.
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Partition {
+    /// The seller account in this partition.
+    pub account_id: String,
+    /// The Marketplace ingestion role (commercial partition only).
+    #[serde(default)]
+    pub ingestion_role: Option<String>,
+    /// A role to assume before every call, if the base credentials are not the seller's.
+    #[serde(default)]
+    pub assume_role: Option<String>,
+    /// A named profile from the shared AWS config for the base credentials.
+    #[serde(default)]
+    pub profile: Option<String>,
+    /// Accounts granted launch and create-volume permission on mirrored AMIs.
+    #[serde(default)]
+    pub share_with: Vec<String>,
+}
+
+/// `[trust]`.
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Trust {
+    /// Accounts whose AMIs are accepted as sources.
+    pub build_accounts: Vec<String>,
+}
+
+/// `[endpoints]`.
+#[derive(Debug, Clone, PartialEq, Default, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Endpoints {
+    /// One URL for every service (the sandbox answers them all).
+    #[serde(default)]
+    pub url: Option<String>,
+    /// Per-service overrides, keyed by service (`ec2`, `marketplace-catalog`, …).
+    #[serde(default)]
+    pub services: BTreeMap<String, String>,
+}
+
+/// `[bus]`.
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Bus {
+    /// `amqp://` or `amqps://` URL, without a password.
+    pub url: String,
+    /// Environment variable holding the password, if any.
+    #[serde(default)]
+    pub password_env: Option<String>,
+    /// CA bundle file.
+    #[serde(default)]
+    pub ca_file: Option<String>,
+    /// Client certificate file.
+    #[serde(default)]
+    pub cert_file: Option<String>,
+    /// Client key file.
+    #[serde(default)]
+    pub key_file: Option<String>,
+    /// Our durable queue.
+    #[serde(default = "default_queue")]
+    pub queue: String,
+    /// Binding patterns on `amq.topic`.
+    #[serde(default)]
+    pub bindings: Vec<String>,
+    /// Prefix of outgoing topics, e.g. `org.fedoraproject.prod.`.
+    #[serde(default)]
+    pub topic_prefix: String,
+}
+
+fn default_queue() -> String {
+    "amipub".to_owned()
+}
+
+impl Settings {
+    /// The seller account and ingestion role of the commercial partition.
+    pub fn seller(&self) -> Option<(AccountId, RoleArn)> {
+        let p = self.partitions.get("aws")?;
+        Some((
+            p.account_id.parse().ok()?,
+            p.ingestion_role.as_ref()?.parse().ok()?,
+        ))
+    }
+}
+
+/// Parses and checks a configuration text.
+pub fn validate_settings_text(text: &str) -> (Option<Settings>, Vec<Problem>) {
+    let settings: Settings = match parse_toml(text) {
+        Ok(s) => s,
+        Err(p) => return (None, vec![*p]),
+    };
+    let mut f = Findings::default();
+    let root = FieldPath::root();
+    let pp = root.key("partitions");
+    if !settings.partitions.contains_key("aws") {
+        f.error(
+            &pp,
+            "settings.partition.missing",
+            "has no [partitions.aws]",
+            "the commercial partition holds the seller account",
+            "add [partitions.aws] with account_id and ingestion_role",
+        );
+    }
+    for (name, part) in &settings.partitions {
+        let p = pp.key(name);
+        if !matches!(name.as_str(), "aws" | "aws-us-gov" | "aws-cn") {
+            f.error(
+                &p,
+                "settings.partition.name",
+                format!("{name:?} is not a partition amipub supports"),
+                "aws, aws-us-gov, aws-cn",
+                "rename the table",
+            );
+        }
+        account(&mut f, &p.key("account_id"), &part.account_id);
+        for (key, arn) in [
+            ("ingestion_role", &part.ingestion_role),
+            ("assume_role", &part.assume_role),
+        ] {
+            if let Some(arn) = arn {
+                match arn.parse::<RoleArn>() {
+                    Err(e) => f.error(
+                        &p.key(key),
+                        "settings.role-arn",
+                        e.to_string(),
+                        e.expected,
+                        "copy the role ARN from IAM",
+                    ),
+                    Ok(r) if r.partition() != name => f.error(
+                        &p.key(key),
+                        "settings.role-partition",
+                        format!("{arn} belongs to partition {}", r.partition()),
+                        format!("roles of [partitions.{name}] live in {name}"),
+                        "use a role of this partition",
+                    ),
+                    Ok(_) => {}
+                }
+            }
+        }
+        if name == "aws" && part.ingestion_role.is_none() {
+            f.error(&p, "settings.ingestion-role.missing", "names no ingestion_role", "AddDeliveryOptions needs the role Marketplace assumes to read the AMI", "add ingestion_role = \"arn:aws:iam::<seller>:role/AwsMarketplaceAmiIngestion\" (amipub init creates it)");
+        }
+        for (i, a) in part.share_with.iter().enumerate() {
+            account(&mut f, &p.key("share_with").index(i), a);
+        }
+    }
+    let tp = root.key("trust").key("build_accounts");
+    if settings.trust.build_accounts.is_empty() {
+        f.error(
+            &tp,
+            "settings.trust.empty",
+            "trusts no build account",
+            "at least one account",
+            "list the accounts that own your source AMIs",
+        );
+    }
+    for (i, a) in settings.trust.build_accounts.iter().enumerate() {
+        account(&mut f, &tp.index(i), a);
+    }
+    let urls = settings
+        .endpoints
+        .url
+        .iter()
+        .map(|u| (root.key("endpoints").key("url"), u));
+    let svc = settings
+        .endpoints
+        .services
+        .iter()
+        .map(|(k, u)| (root.key("endpoints").key("services").key(k), u));
+    for (path, url) in urls.chain(svc) {
+        if !crate::validate::is_url_like(url) {
+            f.error(
+                &path,
+                "settings.endpoint.url",
+                format!("{url:?} is not an http(s) URL"),
+                "http(s)://host[:port]",
+                "write e.g. http://127.0.0.1:4566",
+            );
+        }
+    }
+    if let Some(bus) = &settings.bus {
+        if !(bus.url.starts_with("amqp://") || bus.url.starts_with("amqps://")) {
+            f.error(
+                &root.key("bus").key("url"),
+                "settings.bus.url",
+                format!("{:?} is not an AMQP URL", bus.url),
+                "amqp:// or amqps://",
+                "write e.g. amqps://amipub@rabbitmq.fedoraproject.org/%2Fpublic_pubsub",
+            );
+        }
+        if bus
+            .url
+            .split('@')
+            .next()
+            .is_some_and(|cred| cred.matches(':').count() > 1)
+        {
+            f.error(
+                &root.key("bus").key("url"),
+                "settings.secret-in-file",
+                "carries a password",
+                "secrets are referenced, never written in the file",
+                "remove the password from the URL and set password_env",
+            );
+        }
+    }
+    if settings.store.url.contains('@')
+        && settings
+            .store
+            .url
+            .split('@')
+            .next()
+            .is_some_and(|c| c.matches(':').count() > 1)
+    {
+        f.error(
+            &root.key("store").key("url"),
+            "settings.secret-in-file",
+            "carries a password",
+            "secrets are referenced, never written in the file",
+            "remove the password from the URL and set password_env",
+        );
+    }
+    let problems = f.into_problems(text);
+    (Some(settings), problems)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::validate::has_errors;
+
+    #[test]
+    fn the_commented_example_config_is_valid() {
+        let (settings, problems) = validate_settings_text(EXAMPLE_CONFIG);
+        assert!(!has_errors(&problems), "{problems:#?}");
+        let settings = settings.unwrap();
+        assert!(settings.seller().is_some());
+        assert!(!settings.trust.build_accounts.is_empty());
+    }
+
+    #[test]
+    fn a_password_in_the_bus_url_is_refused() {
+        let text =
+            EXAMPLE_CONFIG.to_owned() + "\n[bus]\nurl = \"amqps://user:hunter2@broker:5671/%2F\"\n";
+        let (_, problems) = validate_settings_text(&text);
+        let p = problems
+            .iter()
+            .find(|p| p.rule == "settings.secret-in-file")
+            .unwrap();
+        assert_eq!(p.path, "bus.url");
+        assert!(!p.message.contains("hunter2"));
+    }
+
+    #[test]
+    fn bad_accounts_and_roles_are_reported_with_lines() {
+        let text = "[partitions.aws]\naccount_id = \"123\"\ningestion_role = \"arn:aws-us-gov:iam::111122223333:role/x\"\n[trust]\nbuild_accounts = []\n";
+        let (_, problems) = validate_settings_text(text);
+        let rules: Vec<_> = problems.iter().map(|p| (p.rule, p.line)).collect();
+        assert!(rules.contains(&("account.format", Some(2))), "{rules:?}");
+        assert!(
+            rules.contains(&("settings.role-partition", Some(3))),
+            "{rules:?}"
+        );
+        assert!(
+            rules.contains(&("settings.trust.empty", Some(5))),
+            "{rules:?}"
+        );
+    }
+}
