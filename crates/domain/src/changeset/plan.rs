@@ -110,7 +110,10 @@ pub fn plan_create(
             format!("create {} as a Draft", spec.product.slug)
         }
     };
-    notes.push("Going from Limited to Public is a separate request reviewed by AWS (amipub visibility public).".to_owned());
+    notes.push(
+        "Going from Limited to Public is a separate UpdateVisibility request, reviewed by AWS."
+            .to_owned(),
+    );
     let name = change_set_name(&format!("amipub create {}", spec.product.slug));
     Ok(Plan {
         change_sets: vec![ChangeSet {
@@ -164,12 +167,16 @@ pub fn plan_add_version(
     })
 }
 
-/// Renders a version's title and release notes from the spec's templates.
+/// Renders a version's title (unless one is given) and release notes from the spec's templates.
 pub fn render_version(
     spec: &ProductSpec,
     vars: &BTreeMap<&'static str, String>,
+    explicit_title: Option<&str>,
 ) -> Result<(String, String), TemplateError> {
-    let title = template::render(&spec.versions.title_template, vars)?;
+    let title = match explicit_title {
+        Some(t) => t.to_owned(),
+        None => template::render(&spec.versions.title_template, vars)?,
+    };
     let mut with_version = vars.clone();
     with_version.insert("version", title.clone());
     let notes = template::render(&spec.versions.release_notes_template, &with_version)?;

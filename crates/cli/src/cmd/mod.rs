@@ -1,0 +1,5 @@
+//! One module per subcommand.
+
+pub mod load_form;
+pub mod plan;
+pub mod validate;

@@ -1,0 +1,131 @@
+//! `amipub validate SPEC... [--config FILE] [--format json]`: every problem of every file at
+//! once, each with file, line, field path, limit and fix. Exit code 2 when any file has errors.
+
+use std::path::{Path, PathBuf};
+
+use amipub_domain::settings::validate_settings_text;
+use amipub_domain::validate::{Problem, validate_text};
+use anyhow::Context;
+use serde::Serialize;
+
+use crate::Outcome;
+use crate::report::{plural, print_problems, tally};
+
+/// Arguments of `amipub validate`.
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// Product spec files; without any, every *.toml in the configured products directory.
+    specs: Vec<PathBuf>,
+    /// Also check this amipub.toml.
+    #[arg(long)]
+    config: Option<PathBuf>,
+    /// Output format.
+    #[arg(long, value_enum, default_value = "text")]
+    format: Format,
+}
+
+#[derive(Debug, Clone, Copy, clap::ValueEnum)]
+enum Format {
+    Text,
+    Json,
+}
+
+#[derive(Serialize)]
+struct FileReport {
+    file: String,
+    kind: &'static str,
+    valid: bool,
+    problems: Vec<Problem>,
+}
+
+/// Runs the command.
+pub fn run(args: Args) -> anyhow::Result<Outcome> {
+    let specs = if args.specs.is_empty() {
+        default_specs(args.config.as_deref())?
+    } else {
+        args.specs.clone()
+    };
+    let mut reports = Vec::new();
+    if let Some(cfg) = &args.config {
+        let text = std::fs::read_to_string(cfg)
+            .with_context(|| format!("cannot read {}", cfg.display()))?;
+        reports.push(report(cfg, "config", validate_settings_text(&text).1));
+    }
+    for spec in &specs {
+        let text = std::fs::read_to_string(spec)
+            .with_context(|| format!("cannot read {}", spec.display()))?;
+        reports.push(report(spec, "product", validate_text(&text).1));
+    }
+    let all_valid = reports.iter().all(|r| r.valid);
+    match args.format {
+        Format::Json => {
+            let out = serde_json::json!({ "valid": all_valid, "files": reports });
+            println!("{}", serde_json::to_string_pretty(&out)?);
+        }
+        Format::Text => {
+            let mut invalid = 0;
+            for r in &reports {
+                print_problems(Path::new(&r.file), &r.problems);
+                let (errors, warnings) = tally(&r.problems);
+                if r.valid {
+                    let extra = if warnings > 0 {
+                        format!(" ({})", plural(warnings, "warning"))
+                    } else {
+                        String::new()
+                    };
+                    println!("ok      {}{extra}", r.file);
+                } else {
+                    invalid += 1;
+                    println!(
+                        "invalid {} ({}, {})",
+                        r.file,
+                        plural(errors, "error"),
+                        plural(warnings, "warning")
+                    );
+                }
+            }
+            println!(
+                "{} checked, {} invalid",
+                plural(reports.len(), "file"),
+                invalid
+            );
+        }
+    }
+    Ok(if all_valid {
+        Outcome::Ok
+    } else {
+        Outcome::Invalid
+    })
+}
+
+fn report(path: &Path, kind: &'static str, problems: Vec<Problem>) -> FileReport {
+    FileReport {
+        file: path.display().to_string(),
+        kind,
+        valid: tally(&problems).0 == 0,
+        problems,
+    }
+}
+
+/// Every spec in the configured products directory.
+pub fn default_specs(config: Option<&Path>) -> anyhow::Result<Vec<PathBuf>> {
+    let Some((settings, _)) = crate::config::load(config)? else {
+        anyhow::bail!("the configuration is invalid; fix it or name spec files explicitly");
+    };
+    let dir = PathBuf::from(&settings.products_dir);
+    let mut out: Vec<PathBuf> = std::fs::read_dir(&dir)
+        .with_context(|| {
+            format!(
+                "cannot list the products directory {} (products_dir in amipub.toml)",
+                dir.display()
+            )
+        })?
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|x| x == "toml"))
+        .collect();
+    out.sort();
+    if out.is_empty() {
+        anyhow::bail!("no *.toml product specs in {}", dir.display());
+    }
+    Ok(out)
+}
