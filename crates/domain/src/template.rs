@@ -120,10 +120,10 @@ fn parse(template: &str) -> Result<Vec<Piece<'_>>, TemplateError> {
 pub fn variables(template: &str) -> Result<Vec<String>, TemplateError> {
     let mut out: Vec<String> = Vec::new();
     for p in parse(template)? {
-        if let Piece::Var(v) = p {
-            if !out.iter().any(|o| o == v) {
-                out.push(v.to_owned());
-            }
+        if let Piece::Var(v) = p
+            && !out.iter().any(|o| o == v)
+        {
+            out.push(v.to_owned());
         }
     }
     Ok(out)

@@ -1,4 +1,5 @@
 //! The example product specs and configuration validate cleanly and plan within the limits.
+#![allow(clippy::unwrap_used, clippy::expect_used)] // Tests fail loudly by design.
 
 use amipub_domain::changeset::plan::plan_create;
 use amipub_domain::validate::{Severity, validate_text};

@@ -1,6 +1,7 @@
 //! The invalid-spec corpus: one case per validation rule. Each case edits the frozen valid base
 //! (`corpus/base.toml`) in one place and marks the line where the problem must be reported with a
 //! trailing `#<<` comment; the test checks the rule, the field path and that line.
+#![allow(clippy::unwrap_used, clippy::expect_used)] // Tests fail loudly by design.
 
 use amipub_domain::validate::{Problem, validate_text};
 

@@ -1,5 +1,6 @@
 //! Reads the written form back with a real XLSX reader (calamine) and a CSV reader and checks
 //! every column of every row against the table that was written.
+#![allow(clippy::unwrap_used, clippy::expect_used)] // Tests fail loudly by design.
 
 use amipub_domain::load_form::{COLUMNS, VersionColumns, row};
 use amipub_domain::spec::parse_spec;

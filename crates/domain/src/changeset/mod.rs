@@ -138,10 +138,10 @@ pub fn split_changes(changes: Vec<Change>) -> Option<Vec<Vec<Change>>> {
 pub fn references(change: &Change) -> Vec<String> {
     let mut out = Vec::new();
     let mut scan = |s: &str| {
-        if let Some(rest) = s.strip_prefix('$') {
-            if let Some((name, _)) = rest.split_once('.') {
-                out.push(name.to_owned());
-            }
+        if let Some(rest) = s.strip_prefix('$')
+            && let Some((name, _)) = rest.split_once('.')
+        {
+            out.push(name.to_owned());
         }
     };
     if let Some(id) = &change.entity.identifier {

@@ -206,3 +206,33 @@ pub fn token(name: &str, changes: &[Change]) -> String {
     let hex: String = digest.iter().take(20).map(|b| format!("{b:02x}")).collect();
     format!("amipub-{hex}")
 }
+
+/// Checks a rendered version against the AddDeliveryOptions limits (§3.4) before it is planned:
+/// templates are validated with a typical build, but a real build (or `--version`) can still
+/// produce a title that is too long.
+pub fn check_version(v: &VersionInput) -> Vec<crate::validate::Problem> {
+    use crate::limits::{RELEASE_NOTES_MAX_CHARS, VERSION_TITLE_MAX_CHARS};
+    use crate::spec::path::FieldPath;
+    use crate::validate::{Findings, TextRule, text};
+    let mut f = Findings::default();
+    let root = FieldPath::root();
+    text(
+        &mut f,
+        &root.key("version_title"),
+        &v.title,
+        TextRule {
+            min: 1,
+            max: VERSION_TITLE_MAX_CHARS,
+        },
+    );
+    text(
+        &mut f,
+        &root.key("release_notes"),
+        &v.release_notes,
+        TextRule {
+            min: 1,
+            max: RELEASE_NOTES_MAX_CHARS,
+        },
+    );
+    f.into_unplaced()
+}

@@ -33,38 +33,38 @@ pub(super) fn product(f: &mut Findings, p: &FieldPath, spec: &ProductSpec) {
             "use a short name such as fedora-cloud-base-x86-64",
         );
     }
-    if let Some(id) = &pr.id {
-        if let Err(e) = id.parse::<ProductId>() {
-            f.error(
+    if let Some(id) = &pr.id
+        && let Err(e) = id.parse::<ProductId>()
+    {
+        f.error(
                 &p.key("id"),
                 "product.id.format",
                 e.to_string(),
                 e.expected,
                 "copy the product id from the Marketplace Management Portal, or remove it for a new product",
             );
-        }
     }
-    if let Some(id) = &pr.offer_id {
-        if let Err(e) = id.parse::<OfferId>() {
-            f.error(
-                &p.key("offer_id"),
-                "product.offer-id.format",
-                e.to_string(),
-                e.expected,
-                "copy the public offer id, or remove it",
-            );
-        }
+    if let Some(id) = &pr.offer_id
+        && let Err(e) = id.parse::<OfferId>()
+    {
+        f.error(
+            &p.key("offer_id"),
+            "product.offer-id.format",
+            e.to_string(),
+            e.expected,
+            "copy the public offer id, or remove it",
+        );
     }
-    if let Some(code) = &pr.product_code {
-        if let Err(e) = code.parse::<ProductCode>() {
-            f.error(
-                &p.key("product_code"),
-                "product.product-code.format",
-                e.to_string(),
-                e.expected,
-                "copy Description.ProductCode from DescribeEntity, or remove it",
-            );
-        }
+    if let Some(code) = &pr.product_code
+        && let Err(e) = code.parse::<ProductCode>()
+    {
+        f.error(
+            &p.key("product_code"),
+            "product.product-code.format",
+            e.to_string(),
+            e.expected,
+            "copy Description.ProductCode from DescribeEntity, or remove it",
+        );
     }
     if !matches!(pr.architecture.as_str(), "x86_64" | "arm64") {
         f.error(
@@ -314,16 +314,16 @@ pub(super) fn ssm(f: &mut Findings, p: &FieldPath, spec: &ProductSpec) {
     let mut vars = sample_vars(spec);
     vars.insert("version", "41.20241027.0".to_owned());
     let vp = p.key("versioned");
-    if let Ok(names) = template::variables(&s.versioned) {
-        if !names.iter().any(|n| n == "version") {
-            f.error(
-                &vp,
-                "ssm.versioned.needs-version",
-                "does not use {version}, so every release would overwrite the same parameter",
-                "versioned names are immutable and unique per version",
-                "add {version} to the name",
-            );
-        }
+    if let Ok(names) = template::variables(&s.versioned)
+        && !names.iter().any(|n| n == "version")
+    {
+        f.error(
+            &vp,
+            "ssm.versioned.needs-version",
+            "does not use {version}, so every release would overwrite the same parameter",
+            "versioned names are immutable and unique per version",
+            "add {version} to the name",
+        );
     }
     if let Some(name) = template_check(f, &vp, &s.versioned, SSM_VARS, &vars) {
         ssm_name(f, &vp, &name);
@@ -390,16 +390,16 @@ fn ssm_name(f: &mut Findings, path: &FieldPath, name: &str) {
 pub(super) fn announce(f: &mut Findings, p: &FieldPath, spec: &ProductSpec) {
     let tp = p.key("topic");
     let vars = sample_vars(spec);
-    if let Some(topic) = template_check(f, &tp, &spec.announce.topic, TOPIC_VARS, &vars) {
-        if !is_topic(&topic, false) {
-            f.error(
-                &tp,
-                "announce.topic.format",
-                format!("renders to {topic:?}, which is not a routing key"),
-                "dot-separated words of letters, digits, '_' and '-', no wildcards",
-                "write e.g. amipub.release.published.v1",
-            );
-        }
+    if let Some(topic) = template_check(f, &tp, &spec.announce.topic, TOPIC_VARS, &vars)
+        && !is_topic(&topic, false)
+    {
+        f.error(
+            &tp,
+            "announce.topic.format",
+            format!("renders to {topic:?}, which is not a routing key"),
+            "dot-separated words of letters, digits, '_' and '-', no wildcards",
+            "write e.g. amipub.release.published.v1",
+        );
     }
 }
 

@@ -12,7 +12,7 @@ use crate::spec::{Delivery, ProductSpec};
 
 pub(super) fn regions(f: &mut Findings, p: &FieldPath, spec: &ProductSpec) {
     let r = &spec.regions;
-    if r.all == !r.include.is_empty() {
+    if r.all != r.include.is_empty() {
         f.error(
             p,
             "regions.choice",

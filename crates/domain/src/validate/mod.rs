@@ -55,14 +55,16 @@ pub fn check(spec: &ProductSpec) -> Findings {
 }
 
 /// Limits for one text field.
-pub(crate) struct TextRule {
+pub struct TextRule {
+    /// Fewest characters (0 = optional).
     pub min: usize,
+    /// Most characters.
     pub max: usize,
 }
 
 /// Length, leading whitespace, control characters and the trademark-spacing rule Marketplace
 /// applies to its text fields (catalog-api.md §3.3 general rule, §3.4 async errors).
-pub(crate) fn text(f: &mut Findings, path: &FieldPath, value: &str, rule: TextRule) {
+pub fn text(f: &mut Findings, path: &FieldPath, value: &str, rule: TextRule) {
     let n = value.chars().count();
     if rule.min > 0 && value.trim().is_empty() {
         f.error(
