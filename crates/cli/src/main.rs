@@ -28,6 +28,8 @@ enum Command {
     Plan(cmd::plan::Args),
     /// Write the classic product load form (XLSX and CSV), one row per product.
     LoadForm(cmd::load_form::Args),
+    /// Run the local AWS sandbox (EC2, IAM, STS, …) for the AWS CLI, boto3 or amipub.
+    Sandbox(cmd::sandbox::Args),
 }
 
 /// What a command reports back to `main`.
@@ -44,6 +46,7 @@ fn main() -> ExitCode {
         Command::Validate(a) => cmd::validate::run(a),
         Command::Plan(a) => cmd::plan::run(a),
         Command::LoadForm(a) => cmd::load_form::run(a),
+        Command::Sandbox(a) => cmd::sandbox::run(a),
     };
     match result {
         Ok(Outcome::Ok) => ExitCode::SUCCESS,

@@ -2,4 +2,5 @@
 
 pub mod load_form;
 pub mod plan;
+pub mod sandbox;
 pub mod validate;

@@ -1,0 +1,271 @@
+//! The admin API under `/_sandbox/`: seed worlds and resources, inspect state and the request log,
+//! move virtual time, save and load state. JSON in, JSON out.
+//!
+//! | method | path | body | does |
+//! |---|---|---|---|
+//! | GET | `/_sandbox/health` | | `{"ok": true}` |
+//! | GET | `/_sandbox/state` | | resource counts, virtual time, time scale |
+//! | GET | `/_sandbox/requests` | | every logged request (`?operation=CopyImage` filters) |
+//! | POST | `/_sandbox/time` | `{"advance": secs, "scale": x}` | moves or re-speeds virtual time |
+//! | POST | `/_sandbox/worlds/NAME` | | seeds a built-in world |
+//! | POST | `/_sandbox/accounts` | `{"id", "name", "access_keys", "enabled_regions"}` | adds an account |
+//! | POST | `/_sandbox/images` | `{"owner", "region", "name", …}` | adds an available image |
+//! | POST | `/_sandbox/save` / `/_sandbox/load` | `{"path"}` | writes / reads the state file |
+
+use std::collections::BTreeMap;
+
+use axum::body::Body;
+use axum::http::{Method, Response, Uri};
+use serde::{Deserialize, Serialize};
+use serde_json::{Value, json};
+
+use crate::server::{Shared, lock};
+use crate::world::ec2::{Ec2, Image, Snapshot};
+use crate::world::iam::Iam;
+use crate::world::{Account, Principal, World};
+
+/// What a state file holds.
+#[derive(Debug, Serialize, Deserialize)]
+pub struct SavedState {
+    /// Format version.
+    pub version: u32,
+    /// Virtual seconds since start.
+    pub elapsed: f64,
+    /// Accounts.
+    pub accounts: BTreeMap<String, Account>,
+    /// Access keys.
+    pub keys: BTreeMap<String, Principal>,
+    /// EC2.
+    pub ec2: Ec2,
+    /// IAM.
+    pub iam: Iam,
+}
+
+impl SavedState {
+    /// Captures the world.
+    pub fn of(world: &World) -> Self {
+        Self {
+            version: 1,
+            elapsed: world.clock.elapsed(),
+            accounts: world.accounts.clone(),
+            keys: world.keys.clone(),
+            ec2: world.ec2.clone(),
+            iam: world.iam.clone(),
+        }
+    }
+
+    /// Restores it into `world`, including virtual time.
+    pub fn restore(self, world: &mut World) {
+        world.accounts = self.accounts;
+        world.keys = self.keys;
+        world.ec2 = self.ec2;
+        world.iam = self.iam;
+        let now = world.clock.elapsed();
+        if self.elapsed > now {
+            world.clock.advance(self.elapsed - now);
+        }
+    }
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct TimeBody {
+    #[serde(default)]
+    advance: Option<f64>,
+    #[serde(default)]
+    scale: Option<f64>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct AccountBody {
+    id: String,
+    #[serde(default)]
+    name: Option<String>,
+    #[serde(default)]
+    access_keys: Vec<String>,
+    #[serde(default)]
+    enabled_regions: Vec<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ImageBody {
+    owner: String,
+    region: String,
+    name: String,
+    #[serde(default = "x86")]
+    architecture: String,
+    #[serde(default = "hvm")]
+    virtualization: String,
+    #[serde(default = "ebs")]
+    root_device_type: String,
+    #[serde(default = "yes")]
+    ena_support: bool,
+    #[serde(default)]
+    encrypted: bool,
+    #[serde(default)]
+    public: bool,
+    #[serde(default)]
+    launch_users: Vec<String>,
+    #[serde(default)]
+    product_codes: Vec<String>,
+    #[serde(default)]
+    tags: BTreeMap<String, String>,
+}
+
+fn x86() -> String {
+    "x86_64".into()
+}
+fn hvm() -> String {
+    "hvm".into()
+}
+fn ebs() -> String {
+    "ebs".into()
+}
+fn yes() -> bool {
+    true
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct PathBody {
+    path: String,
+}
+
+/// Handles one admin request.
+pub fn handle(shared: &Shared, method: &Method, uri: &Uri, body: &[u8]) -> Response<Body> {
+    let path = uri.path().trim_end_matches('/');
+    let mut world = lock(shared);
+    let result: Result<Value, (u16, String)> = match (method.as_str(), path) {
+        ("GET", "/_sandbox/health") => Ok(json!({ "ok": true })),
+        ("GET", "/_sandbox/state") => Ok(state(&world)),
+        ("GET", "/_sandbox/requests") => {
+            let op = uri.query().and_then(|q| form_urlencoded::parse(q.as_bytes()).find(|(k, _)| k == "operation").map(|(_, v)| v.into_owned()));
+            let list: Vec<_> = world.requests.iter().filter(|r| op.as_ref().is_none_or(|o| &r.operation == o)).collect();
+            Ok(json!({ "requests": list }))
+        }
+        ("POST", "/_sandbox/time") => parse::<TimeBody>(body).map(|t| {
+            if let Some(s) = t.scale {
+                world.clock.set_scale(s);
+            }
+            if let Some(a) = t.advance {
+                world.clock.advance(a);
+            }
+            json!({ "now": world.now_iso(), "elapsed": world.clock.elapsed(), "scale": world.clock.scale() })
+        }),
+        ("POST", "/_sandbox/accounts") => parse::<AccountBody>(body).and_then(|a| {
+            if a.id.len() != 12 || !a.id.bytes().all(|b| b.is_ascii_digit()) {
+                return Err((400, format!("account id {:?} must be 12 digits", a.id)));
+            }
+            let keys: Vec<&str> = a.access_keys.iter().map(String::as_str).collect();
+            world.add_account(&a.id, a.name.as_deref().unwrap_or(&a.id), &keys);
+            if let Some(acct) = world.accounts.get_mut(&a.id) {
+                acct.enabled_regions.extend(a.enabled_regions);
+            }
+            Ok(json!({ "id": a.id }))
+        }),
+        ("POST", "/_sandbox/images") => parse::<ImageBody>(body).and_then(|b| add_image(&mut world, b)),
+        ("POST", "/_sandbox/save") => parse::<PathBody>(body).and_then(|b| {
+            let text = serde_json::to_string(&SavedState::of(&world)).map_err(|e| (500, e.to_string()))?;
+            std::fs::write(&b.path, text).map_err(|e| (400, format!("cannot write {}: {e}", b.path)))?;
+            Ok(json!({ "saved": b.path }))
+        }),
+        ("POST", "/_sandbox/load") => parse::<PathBody>(body).and_then(|b| {
+            let text = std::fs::read_to_string(&b.path).map_err(|e| (400, format!("cannot read {}: {e}", b.path)))?;
+            let saved: SavedState = serde_json::from_str(&text).map_err(|e| (400, format!("{} is not a sandbox state file: {e}", b.path)))?;
+            saved.restore(&mut world);
+            Ok(state(&world))
+        }),
+        ("POST", p) if p.starts_with("/_sandbox/worlds/") => {
+            let name = &p["/_sandbox/worlds/".len()..];
+            crate::worlds::seed(&mut world, name).map(|_| state(&world)).map_err(|e| (404, e.message))
+        }
+        _ => Err((404, format!("no admin route {method} {path}; see the table in the sandbox's admin module docs"))),
+    };
+    let (status, value) = match result {
+        Ok(v) => (200, v),
+        Err((s, msg)) => (s, json!({ "error": msg })),
+    };
+    Response::builder()
+        .status(status)
+        .header("content-type", "application/json")
+        .body(Body::from(value.to_string()))
+        .unwrap_or_else(|_| Response::new(Body::empty()))
+}
+
+fn parse<T: for<'de> Deserialize<'de>>(body: &[u8]) -> Result<T, (u16, String)> {
+    serde_json::from_slice(if body.is_empty() { b"{}" } else { body })
+        .map_err(|e| (400, format!("bad JSON body: {e}")))
+}
+
+fn state(world: &World) -> Value {
+    let now = world.clock.elapsed();
+    let mut by_state: BTreeMap<&str, usize> = BTreeMap::new();
+    for i in world.ec2.images.values() {
+        *by_state.entry(i.state(now)).or_default() += 1;
+    }
+    json!({
+        "now": world.now_iso(),
+        "elapsed": now,
+        "scale": world.clock.scale(),
+        "accounts": world.accounts.len(),
+        "images": by_state,
+        "snapshots": world.ec2.snapshots.len(),
+        "roles": world.iam.roles.len(),
+        "requests": world.requests.len(),
+    })
+}
+
+fn add_image(world: &mut World, b: ImageBody) -> Result<Value, (u16, String)> {
+    if amipub_domain::catalog_data::region(&b.region).is_none() {
+        return Err((400, format!("unknown Region {}", b.region)));
+    }
+    world.add_account(&b.owner, &b.owner, &[]);
+    let id = world.ids.resource("ami");
+    let snap = world.ids.resource("snap");
+    let now = world.now_iso();
+    world.ec2.snapshots.insert(
+        snap.clone(),
+        Snapshot {
+            id: snap.clone(),
+            region: b.region.clone(),
+            owner: b.owner.clone(),
+            volume_size: 8,
+            encrypted: b.encrypted,
+            kms_key_id: b.encrypted.then(|| "alias/aws/ebs".to_owned()),
+            start_time: now.clone(),
+            description: None,
+            public: false,
+            volume_users: Default::default(),
+            tags: Default::default(),
+        },
+    );
+    world.ec2.images.insert(
+        id.clone(),
+        Image {
+            id: id.clone(),
+            region: b.region,
+            owner: b.owner,
+            name: b.name,
+            description: None,
+            architecture: b.architecture,
+            virtualization: b.virtualization,
+            root_device_type: b.root_device_type,
+            ena_support: b.ena_support,
+            snapshots: vec![snap.clone()],
+            volume_size: 8,
+            creation_date: now,
+            ready_at: 0.0,
+            fails: false,
+            deregistered: false,
+            public: b.public,
+            launch_users: b.launch_users.into_iter().collect(),
+            product_codes: b.product_codes,
+            tags: b.tags,
+            source: None,
+            deprecation_time: None,
+        },
+    );
+    Ok(json!({ "image_id": id, "snapshot_id": snap }))
+}

@@ -1,0 +1,347 @@
+//! The HTTP listener: one port on loopback for every service. Each request is routed by its
+//! protocol — `/_sandbox/…` to the admin API, `X-Amz-Target` to the JSON services, SigV4 service
+//! `aws-marketplace` to the Catalog's REST routes, everything else to the query protocol (EC2,
+//! IAM, STS) — and answered in that protocol's exact shape, errors included. A handler that
+//! panics answers 500 and the server keeps serving.
+
+use std::net::SocketAddr;
+use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::sync::{Arc, Mutex, MutexGuard};
+
+use axum::Router;
+use axum::body::{Body, Bytes};
+use axum::extract::State;
+use axum::http::{HeaderMap, Method, Response, StatusCode, Uri};
+use tokio::net::TcpListener;
+use tokio::sync::oneshot;
+use tokio::task::JoinHandle;
+
+use crate::config::SandboxConfig;
+use crate::ec2::Ctx;
+use crate::error::AwsError;
+use crate::protocol::{errors, query::Params, sigv4};
+use crate::world::{LoggedRequest, World};
+
+/// The shared world.
+pub type Shared = Arc<Mutex<World>>;
+
+/// Locks the world; a poisoned lock (a handler panicked) is recovered, not propagated.
+pub fn lock(shared: &Shared) -> MutexGuard<'_, World> {
+    shared.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+/// A running sandbox.
+pub struct Handle {
+    /// Where it listens.
+    pub addr: SocketAddr,
+    /// The world, for in-process inspection.
+    pub world: Shared,
+    stop: Option<oneshot::Sender<()>>,
+    task: JoinHandle<()>,
+}
+
+impl Handle {
+    /// `http://127.0.0.1:PORT`.
+    pub fn endpoint(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    /// Stops serving and waits for the listener to close.
+    pub async fn stop(mut self) {
+        if let Some(s) = self.stop.take() {
+            let _ = s.send(());
+        }
+        let _ = (&mut self.task).await;
+    }
+}
+
+/// Starts a sandbox on `addr` (port 0 picks a free port) with a built-in world.
+pub async fn start(
+    config: SandboxConfig,
+    world_name: &str,
+    addr: SocketAddr,
+) -> std::io::Result<Handle> {
+    let mut world = World::new(config);
+    crate::worlds::seed(&mut world, world_name)
+        .map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidInput, e.message))?;
+    serve_world(world, addr).await
+}
+
+/// Serves an already-built world.
+pub async fn serve_world(world: World, addr: SocketAddr) -> std::io::Result<Handle> {
+    let shared: Shared = Arc::new(Mutex::new(world));
+    let listener = TcpListener::bind(addr).await?;
+    let addr = listener.local_addr()?;
+    let app = Router::new().fallback(dispatch).with_state(shared.clone());
+    let (tx, rx) = oneshot::channel::<()>();
+    let task = tokio::spawn(async move {
+        let _ = axum::serve(listener, app)
+            .with_graceful_shutdown(async {
+                let _ = rx.await;
+            })
+            .await;
+    });
+    Ok(Handle {
+        addr,
+        world: shared,
+        stop: Some(tx),
+        task,
+    })
+}
+
+async fn dispatch(
+    State(shared): State<Shared>,
+    method: Method,
+    uri: Uri,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response<Body> {
+    let result = catch_unwind(AssertUnwindSafe(|| {
+        route(&shared, &method, &uri, &headers, &body)
+    }));
+    match result {
+        Ok(r) => r,
+        Err(_) => reply(
+            500,
+            "application/json",
+            "internal-error",
+            errors::json(&AwsError::new(
+                500,
+                "InternalFailure",
+                "The sandbox hit an internal error; the request was not applied.",
+            )),
+            Some("InternalFailure"),
+        ),
+    }
+}
+
+/// The protocol family of a request, for error shapes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Family {
+    Ec2,
+    Query(&'static str),
+    Json,
+}
+
+fn route(
+    shared: &Shared,
+    method: &Method,
+    uri: &Uri,
+    headers: &HeaderMap,
+    body: &[u8],
+) -> Response<Body> {
+    if uri.path().starts_with("/_sandbox/") || uri.path() == "/_sandbox" {
+        return crate::admin::handle(shared, method, uri, body);
+    }
+    let header = |name: &str| headers.get(name).and_then(|v| v.to_str().ok());
+    let query_cred = uri.query().and_then(|q| {
+        form_urlencoded::parse(q.as_bytes())
+            .find(|(k, _)| k == "X-Amz-Credential")
+            .map(|(_, v)| v.into_owned())
+    });
+    let scope = sigv4::parse(header("authorization"), query_cred.as_deref());
+    let target = header("x-amz-target").map(str::to_owned);
+    let service = scope
+        .as_ref()
+        .map(|s| s.service.clone())
+        .unwrap_or_default();
+    let family = if target.is_some() {
+        Family::Json
+    } else {
+        match service.as_str() {
+            "iam" => Family::Query(crate::iam::NS),
+            "sts" => Family::Query(crate::sts::NS),
+            "ec2" | "" => Family::Ec2,
+            _ => Family::Json,
+        }
+    };
+    let mut world = lock(shared);
+    let request_id = world.ids.uuid();
+    let max = world.config.max_body_bytes;
+    let (operation, outcome) = if body.len() > max {
+        (
+            "?".to_owned(),
+            Err(AwsError::new(
+                413,
+                "RequestEntityTooLarge",
+                format!(
+                    "The request body is {} bytes; the limit is {max}.",
+                    body.len()
+                ),
+            )),
+        )
+    } else {
+        match &scope {
+            None => (
+                "?".to_owned(),
+                Err(AwsError::new(
+                    403,
+                    "MissingAuthenticationToken",
+                    "Request is missing Authentication Token: sign it with SigV4 (any secret works in the sandbox).",
+                )),
+            ),
+            Some(scope) => serve_signed(
+                &mut world,
+                scope,
+                family,
+                target.as_deref(),
+                body,
+                uri,
+                &request_id,
+            ),
+        }
+    };
+    let region = scope.as_ref().map(|s| s.region.clone()).unwrap_or_default();
+    let account = scope
+        .as_ref()
+        .and_then(|s| world.keys.get(&s.access_key).map(|p| p.account.clone()));
+    let (status, error) = match &outcome {
+        Ok(_) => (200, None),
+        Err(e) => (e.status, Some(e.code.clone())),
+    };
+    let at = world.now_iso();
+    world.log(LoggedRequest {
+        at,
+        service: service.clone(),
+        operation,
+        region,
+        account,
+        status,
+        error: error.clone(),
+    });
+    drop(world);
+    match (outcome, family) {
+        (Ok(body), Family::Json) => {
+            reply(200, "application/x-amz-json-1.1", &request_id, body, None)
+        }
+        (Ok(body), _) => reply(200, "text/xml", &request_id, body, None),
+        (Err(e), Family::Ec2) => reply(
+            e.status,
+            "text/xml",
+            &request_id,
+            errors::ec2(&e, &request_id),
+            Some(&e.code),
+        ),
+        (Err(e), Family::Query(ns)) => reply(
+            e.status,
+            "text/xml",
+            &request_id,
+            errors::query(&e, &request_id, ns),
+            Some(&e.code),
+        ),
+        (Err(e), Family::Json) => reply(
+            e.status,
+            "application/x-amz-json-1.1",
+            &request_id,
+            errors::json(&e),
+            Some(&e.code),
+        ),
+    }
+}
+
+fn serve_signed(
+    world: &mut World,
+    scope: &sigv4::Scope,
+    family: Family,
+    target: Option<&str>,
+    body: &[u8],
+    uri: &Uri,
+    request_id: &str,
+) -> (String, Result<String, AwsError>) {
+    let Some(principal) = world.principal(&scope.access_key) else {
+        let e = match family {
+            Family::Ec2 => AwsError::new(
+                401,
+                "AuthFailure",
+                "AWS was not able to validate the provided access credentials",
+            ),
+            _ => AwsError::new(
+                403,
+                "InvalidClientTokenId",
+                "The security token included in the request is invalid.",
+            ),
+        };
+        return ("?".to_owned(), Err(e));
+    };
+    let ctx = Ctx {
+        principal,
+        region: scope.region.clone(),
+        request_id: request_id.to_owned(),
+        now: world.clock.elapsed(),
+    };
+    if let Some(t) = target {
+        let op = t.rsplit('.').next().unwrap_or(t).to_owned();
+        return (
+            op,
+            Err(AwsError::bad(
+                "UnknownOperationException",
+                format!("The sandbox does not serve {t} yet."),
+            )),
+        );
+    }
+    let params = Params::parse(body, uri.query());
+    let action = match params.require("Action") {
+        Ok(a) => a.to_owned(),
+        Err(_) => {
+            return (
+                "?".to_owned(),
+                Err(AwsError::new(
+                    400,
+                    "MissingAction",
+                    "The request has no Action parameter.",
+                )),
+            );
+        }
+    };
+    let outcome = match family {
+        Family::Ec2 => {
+            if amipub_domain::catalog_data::region(&ctx.region).is_none() {
+                Err(AwsError::new(
+                    401,
+                    "AuthFailure",
+                    format!("The Region {} does not exist.", ctx.region),
+                ))
+            } else if !world.region_enabled(ctx.account(), &ctx.region) {
+                Err(AwsError::new(
+                    401,
+                    "OptInRequired",
+                    format!(
+                        "You are not subscribed to this service in {}: enable the Region for account {} first.",
+                        ctx.region,
+                        ctx.account()
+                    ),
+                ))
+            } else {
+                crate::ec2::handle(world, &ctx, &action, &params)
+            }
+        }
+        Family::Query(ns) if ns == crate::iam::NS => {
+            crate::iam::handle(world, &ctx, &action, &params)
+        }
+        Family::Query(_) => crate::sts::handle(world, &ctx, &action, &params),
+        Family::Json => Err(AwsError::bad(
+            "UnknownOperationException",
+            "Unknown service.",
+        )),
+    };
+    (action, outcome)
+}
+
+fn reply(
+    status: u16,
+    content_type: &str,
+    request_id: &str,
+    body: String,
+    error: Option<&str>,
+) -> Response<Body> {
+    let mut b = Response::builder()
+        .status(StatusCode::from_u16(status).unwrap_or(StatusCode::BAD_REQUEST))
+        .header("content-type", content_type)
+        .header("x-amzn-requestid", request_id)
+        .header("x-amz-request-id", request_id);
+    if let Some(code) = error {
+        b = b.header("x-amzn-errortype", code);
+    }
+    b.body(Body::from(body))
+        .unwrap_or_else(|_| Response::new(Body::empty()))
+}

@@ -1,0 +1,190 @@
+//! Everything the sandbox knows: accounts and their access keys, Regions and opt-in state,
+//! images and snapshots, IAM roles, STS sessions, the virtual clock, the id generator and the log
+//! of requests. Service modules read and change it under one lock; nothing here does I/O.
+
+pub mod ec2;
+pub mod iam;
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use serde::{Deserialize, Serialize};
+
+use crate::clock::Clock;
+use crate::config::SandboxConfig;
+use crate::idgen::IdGen;
+
+/// The account that owns published Marketplace AMIs (alias `aws-marketplace`).
+pub const MARKETPLACE_ACCOUNT: &str = "679593333241";
+/// The account that owns Amazon's own AMIs (alias `amazon`).
+pub const AMAZON_ACCOUNT: &str = "137112412989";
+
+/// An account of the sandbox.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Account {
+    /// 12-digit id.
+    pub id: String,
+    /// A label for people (`seller`, `fedora-build`).
+    pub name: String,
+    /// Opt-in Regions this account has enabled.
+    #[serde(default)]
+    pub enabled_regions: BTreeSet<String>,
+}
+
+/// Who is calling: the account and, for assumed roles, the role session.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Principal {
+    /// The account.
+    pub account: String,
+    /// `arn:…:sts::acct:assumed-role/Role/session` for role sessions; root otherwise.
+    pub arn: String,
+    /// The role the session was assumed from, if any.
+    #[serde(default)]
+    pub role: Option<String>,
+}
+
+/// One logged request.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct LoggedRequest {
+    /// Virtual time.
+    pub at: String,
+    /// Service signing name.
+    pub service: String,
+    /// Operation.
+    pub operation: String,
+    /// Region.
+    pub region: String,
+    /// Account, when known.
+    pub account: Option<String>,
+    /// HTTP status returned.
+    pub status: u16,
+    /// Error code, if any.
+    pub error: Option<String>,
+}
+
+/// The whole simulated world.
+#[derive(Debug)]
+pub struct World {
+    /// Settings.
+    pub config: SandboxConfig,
+    /// Virtual time.
+    pub clock: Clock,
+    /// Id stream.
+    pub ids: IdGen,
+    /// Accounts by id.
+    pub accounts: BTreeMap<String, Account>,
+    /// Access key → principal.
+    pub keys: BTreeMap<String, Principal>,
+    /// EC2 state.
+    pub ec2: ec2::Ec2,
+    /// IAM state.
+    pub iam: iam::Iam,
+    /// Every request received, oldest first (bounded by `config.request_log_limit`).
+    pub requests: Vec<LoggedRequest>,
+}
+
+impl World {
+    /// An empty world with the built-in service accounts.
+    pub fn new(config: SandboxConfig) -> Self {
+        let clock = Clock::new(config.start_time, config.time_scale);
+        let ids = IdGen::new(config.seed);
+        let mut w = Self {
+            config,
+            clock,
+            ids,
+            accounts: BTreeMap::new(),
+            keys: BTreeMap::new(),
+            ec2: ec2::Ec2::default(),
+            iam: iam::Iam::default(),
+            requests: Vec::new(),
+        };
+        w.add_account(MARKETPLACE_ACCOUNT, "aws-marketplace", &[]);
+        w.add_account(AMAZON_ACCOUNT, "amazon", &[]);
+        let keys = w.config.access_keys.clone();
+        for (key, account) in keys {
+            w.add_account(&account, &account, &[]);
+            w.keys.insert(key, root(&account));
+        }
+        w
+    }
+
+    /// Adds (or updates) an account with access keys.
+    pub fn add_account(&mut self, id: &str, name: &str, keys: &[&str]) {
+        self.accounts
+            .entry(id.to_owned())
+            .or_insert_with(|| Account {
+                id: id.to_owned(),
+                name: name.to_owned(),
+                enabled_regions: BTreeSet::new(),
+            })
+            .name = name.to_owned();
+        for k in keys {
+            self.keys.insert((*k).to_owned(), root(id));
+        }
+    }
+
+    /// The principal for an access key. A 12-digit key names its account directly (handy for
+    /// scripts, as in other emulators).
+    pub fn principal(&mut self, access_key: &str) -> Option<Principal> {
+        if let Some(p) = self.keys.get(access_key) {
+            return Some(p.clone());
+        }
+        if access_key.len() == 12 && access_key.bytes().all(|b| b.is_ascii_digit()) {
+            self.add_account(access_key, access_key, &[access_key]);
+            return self.keys.get(access_key).cloned();
+        }
+        None
+    }
+
+    /// Whether the account may use the Region (opt-in Regions must be enabled).
+    pub fn region_enabled(&self, account: &str, region: &str) -> bool {
+        match amipub_domain::catalog_data::region(region) {
+            None => false,
+            Some(r) if !r.opt_in => true,
+            Some(r) => {
+                self.config.all_regions_enabled
+                    || account == MARKETPLACE_ACCOUNT
+                    || self
+                        .accounts
+                        .get(account)
+                        .is_some_and(|a| a.enabled_regions.contains(&r.code))
+            }
+        }
+    }
+
+    /// Records a request, dropping the oldest past the configured limit.
+    pub fn log(&mut self, entry: LoggedRequest) {
+        self.requests.push(entry);
+        let limit = self.config.request_log_limit;
+        if self.requests.len() > limit {
+            let excess = self.requests.len() - limit;
+            self.requests.drain(..excess);
+        }
+    }
+
+    /// ISO-8601 timestamp of now, millisecond precision (EC2's `creationDate` style).
+    pub fn now_iso(&self) -> String {
+        self.clock
+            .now()
+            .format("%Y-%m-%dT%H:%M:%S%.3fZ")
+            .to_string()
+    }
+}
+
+/// The partition of a Region code.
+pub fn partition_of(region: &str) -> &'static str {
+    if region.starts_with("us-gov-") {
+        "aws-us-gov"
+    } else if region.starts_with("cn-") {
+        "aws-cn"
+    } else {
+        "aws"
+    }
+}
+
+fn root(account: &str) -> Principal {
+    Principal {
+        account: account.to_owned(),
+        arn: format!("arn:aws:iam::{account}:root"),
+        role: None,
+    }
+}
