@@ -11,7 +11,7 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use axum::Router;
 use axum::body::{Body, Bytes};
 use axum::extract::State;
-use axum::http::{HeaderMap, Method, Response, StatusCode, Uri};
+use axum::http::{HeaderMap, Method, Request, Response, StatusCode, Uri};
 use tokio::net::TcpListener;
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
@@ -89,13 +89,14 @@ pub async fn serve_world(world: World, addr: SocketAddr) -> std::io::Result<Hand
     })
 }
 
-async fn dispatch(
-    State(shared): State<Shared>,
-    method: Method,
-    uri: Uri,
-    headers: HeaderMap,
-    body: Bytes,
-) -> Response<Body> {
+async fn dispatch(State(shared): State<Shared>, request: Request<Body>) -> Response<Body> {
+    let (parts, body) = request.into_parts();
+    let limit = lock(&shared).config.max_body_bytes;
+    // Read one byte past the limit so an oversized body is recognised and refused in AWS's shape.
+    let body = axum::body::to_bytes(body, limit + 1)
+        .await
+        .unwrap_or_else(|_| Bytes::from(vec![0u8; limit + 1]));
+    let (method, uri, headers) = (parts.method, parts.uri, parts.headers);
     let result = catch_unwind(AssertUnwindSafe(|| {
         route(&shared, &method, &uri, &headers, &body)
     }));
