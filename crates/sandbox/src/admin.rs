@@ -39,6 +39,9 @@ pub struct SavedState {
     pub ec2: Ec2,
     /// IAM.
     pub iam: Iam,
+    /// SSM.
+    #[serde(default)]
+    pub ssm: crate::world::ssm::Ssm,
 }
 
 impl SavedState {
@@ -51,6 +54,7 @@ impl SavedState {
             keys: world.keys.clone(),
             ec2: world.ec2.clone(),
             iam: world.iam.clone(),
+            ssm: world.ssm.clone(),
         }
     }
 
@@ -60,6 +64,7 @@ impl SavedState {
         world.keys = self.keys;
         world.ec2 = self.ec2;
         world.iam = self.iam;
+        world.ssm = self.ssm;
         let now = world.clock.elapsed();
         if self.elapsed > now {
             world.clock.advance(self.elapsed - now);
@@ -213,6 +218,7 @@ fn state(world: &World) -> Value {
         "images": by_state,
         "snapshots": world.ec2.snapshots.len(),
         "roles": world.iam.roles.len(),
+        "parameters": world.ssm.parameters.len(),
         "requests": world.requests.len(),
     })
 }

@@ -16,6 +16,7 @@ pub mod iam;
 pub mod idgen;
 pub mod protocol;
 pub mod server;
+pub mod ssm;
 pub mod sts;
 pub mod world;
 pub mod worlds;

@@ -271,14 +271,29 @@ fn serve_signed(
         now: world.clock.elapsed(),
     };
     if let Some(t) = target {
-        let op = t.rsplit('.').next().unwrap_or(t).to_owned();
-        return (
-            op,
-            Err(AwsError::bad(
+        let (prefix, op) = t.split_once('.').unwrap_or((t, ""));
+        let op = op.to_owned();
+        let json: serde_json::Value =
+            match serde_json::from_slice(if body.is_empty() { b"{}" } else { body }) {
+                Ok(v @ serde_json::Value::Object(_)) => v,
+                _ => {
+                    return (
+                        op,
+                        Err(AwsError::bad(
+                            "SerializationException",
+                            "The request body is not a JSON object.",
+                        )),
+                    );
+                }
+            };
+        let outcome = match prefix {
+            "AmazonSSM" => crate::ssm::handle(world, &ctx, &op, &json),
+            _ => Err(AwsError::bad(
                 "UnknownOperationException",
-                format!("The sandbox does not serve {t} yet."),
+                format!("The sandbox does not serve {t}."),
             )),
-        );
+        };
+        return (op, outcome.map(|v| v.to_string()));
     }
     let params = Params::parse(body, uri.query());
     let action = match params.require("Action") {

@@ -4,6 +4,7 @@
 
 pub mod ec2;
 pub mod iam;
+pub mod ssm;
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -78,6 +79,8 @@ pub struct World {
     pub ec2: ec2::Ec2,
     /// IAM state.
     pub iam: iam::Iam,
+    /// SSM state.
+    pub ssm: ssm::Ssm,
     /// Every request received, oldest first (bounded by `config.request_log_limit`).
     pub requests: Vec<LoggedRequest>,
 }
@@ -95,6 +98,7 @@ impl World {
             keys: BTreeMap::new(),
             ec2: ec2::Ec2::default(),
             iam: iam::Iam::default(),
+            ssm: ssm::Ssm::default(),
             requests: Vec::new(),
         };
         w.add_account(MARKETPLACE_ACCOUNT, "aws-marketplace", &[]);
