@@ -11,6 +11,9 @@
 //! | POST | `/_sandbox/accounts` | `{"id", "name", "access_keys", "enabled_regions"}` | adds an account |
 //! | POST | `/_sandbox/images` | `{"owner", "region", "name", …}` | adds an available image |
 //! | POST | `/_sandbox/save` / `/_sandbox/load` | `{"path"}` | writes / reads the state file |
+//! | POST | `/_sandbox/config` | any sandbox settings, e.g. `{"scan_seconds": 60}` | changes settings |
+//! | POST | `/_sandbox/scan` | `{"ami": "ami-…", "verdict": "fail"}` | sets the scan verdict of one AMI |
+//! | GET | `/_sandbox/config` | | the current settings |
 
 use std::collections::BTreeMap;
 
@@ -42,6 +45,12 @@ pub struct SavedState {
     /// SSM.
     #[serde(default)]
     pub ssm: crate::world::ssm::Ssm,
+    /// Catalog.
+    #[serde(default)]
+    pub catalog: crate::world::catalog::Catalog,
+    /// SQS.
+    #[serde(default)]
+    pub sqs: crate::world::sqs::Sqs,
 }
 
 impl SavedState {
@@ -55,6 +64,8 @@ impl SavedState {
             ec2: world.ec2.clone(),
             iam: world.iam.clone(),
             ssm: world.ssm.clone(),
+            catalog: world.catalog.clone(),
+            sqs: world.sqs.clone(),
         }
     }
 
@@ -65,6 +76,8 @@ impl SavedState {
         world.ec2 = self.ec2;
         world.iam = self.iam;
         world.ssm = self.ssm;
+        world.catalog = self.catalog;
+        world.sqs = self.sqs;
         let now = world.clock.elapsed();
         if self.elapsed > now {
             world.clock.advance(self.elapsed - now);
@@ -134,6 +147,14 @@ fn yes() -> bool {
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
+struct ScanBody {
+    #[serde(default)]
+    ami: Option<String>,
+    verdict: String,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
 struct PathBody {
     path: String,
 }
@@ -182,6 +203,29 @@ pub fn handle(shared: &Shared, method: &Method, uri: &Uri, body: &[u8]) -> Respo
             saved.restore(&mut world);
             Ok(state(&world))
         }),
+        ("GET", "/_sandbox/config") => serde_json::to_value(&world.config).map_err(|e| (500, e.to_string())),
+        ("POST", "/_sandbox/config") => parse::<serde_json::Map<String, Value>>(body).and_then(|changes| {
+            let mut current = serde_json::to_value(&world.config).map_err(|e| (500, e.to_string()))?;
+            for (k, v) in changes {
+                current[k] = v;
+            }
+            let config: crate::config::SandboxConfig = serde_json::from_value(current).map_err(|e| (400, format!("bad settings: {e}")))?;
+            if config.time_scale != world.clock.scale() {
+                world.clock.set_scale(config.time_scale);
+            }
+            world.config = config;
+            serde_json::to_value(&world.config).map_err(|e| (500, e.to_string()))
+        }),
+        ("POST", "/_sandbox/scan") => parse::<ScanBody>(body).and_then(|b| {
+            if !matches!(b.verdict.as_str(), "pass" | "fail") {
+                return Err((400, "verdict must be pass or fail".to_owned()));
+            }
+            match b.ami {
+                Some(ami) => world.catalog.scan_overrides.insert(ami, b.verdict.clone()),
+                None => Some(std::mem::replace(&mut world.config.scan_verdict, b.verdict.clone())),
+            };
+            Ok(json!({ "verdict": b.verdict }))
+        }),
         ("POST", p) if p.starts_with("/_sandbox/worlds/") => {
             let name = &p["/_sandbox/worlds/".len()..];
             crate::worlds::seed(&mut world, name).map(|_| state(&world)).map_err(|e| (404, e.message))
@@ -219,6 +263,9 @@ fn state(world: &World) -> Value {
         "snapshots": world.ec2.snapshots.len(),
         "roles": world.iam.roles.len(),
         "parameters": world.ssm.parameters.len(),
+        "entities": world.catalog.entities.len(),
+        "change_sets": world.catalog.change_sets.len(),
+        "open_change_sets": world.catalog.change_sets.values().filter(|c| c.open()).count(),
         "requests": world.requests.len(),
     })
 }

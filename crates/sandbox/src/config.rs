@@ -26,6 +26,24 @@ pub struct SandboxConfig {
     pub request_log_limit: usize,
     /// Largest request body accepted, in bytes.
     pub max_body_bytes: usize,
+    /// How long a change set stays PREPARING.
+    pub catalog_prepare_seconds: f64,
+    /// How long a change set without a security scan stays APPLYING.
+    pub catalog_apply_seconds: f64,
+    /// How long the security scan of a new version takes.
+    pub scan_seconds: f64,
+    /// `pass` or `fail`: how scans end unless overridden per AMI.
+    pub scan_verdict: String,
+    /// Base delay before a published version's Marketplace AMI appears in a Region.
+    pub region_lag_seconds: f64,
+    /// Extra per-Region delay, spread deterministically from 0 to this many seconds.
+    pub region_lag_jitter_seconds: f64,
+    /// Per-Region lag overrides (Region → seconds).
+    pub region_lag_overrides: BTreeMap<String, f64>,
+    /// How long the manual review of a visibility change takes.
+    pub visibility_review_seconds: f64,
+    /// SQS queue (in the seller's account, us-east-1) that receives change-set events.
+    pub events_queue: Option<String>,
 }
 
 impl Default for SandboxConfig {
@@ -39,6 +57,15 @@ impl Default for SandboxConfig {
             all_regions_enabled: false,
             request_log_limit: 10_000,
             max_body_bytes: 2 * 1024 * 1024,
+            catalog_prepare_seconds: 60.0,
+            catalog_apply_seconds: 120.0,
+            scan_seconds: 3600.0,
+            scan_verdict: "pass".to_owned(),
+            region_lag_seconds: 900.0,
+            region_lag_jitter_seconds: 600.0,
+            region_lag_overrides: BTreeMap::new(),
+            visibility_review_seconds: 3.0 * 86400.0,
+            events_queue: Some("amipub-catalog-events".to_owned()),
         }
     }
 }

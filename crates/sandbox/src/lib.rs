@@ -8,6 +8,7 @@
 //! worlds; `admin` is the `/_sandbox/` API; `clock` and `idgen` make time and ids controllable.
 
 pub mod admin;
+pub mod catalog;
 pub mod clock;
 pub mod config;
 pub mod ec2;
@@ -16,6 +17,7 @@ pub mod iam;
 pub mod idgen;
 pub mod protocol;
 pub mod server;
+pub mod sqs;
 pub mod ssm;
 pub mod sts;
 pub mod world;

@@ -97,6 +97,22 @@ async fn dispatch(State(shared): State<Shared>, request: Request<Body>) -> Respo
         .await
         .unwrap_or_else(|_| Bytes::from(vec![0u8; limit + 1]));
     let (method, uri, headers) = (parts.method, parts.uri, parts.headers);
+    if let Some((account, region, url, wait)) = long_poll(&shared, &uri, &headers, &body) {
+        let deadline = tokio::time::Instant::now() + wait;
+        loop {
+            {
+                let mut world = lock(&shared);
+                crate::catalog::lifecycle::tick(&mut world);
+                if crate::sqs::has_visible(&world, &account, &region, &url) {
+                    break;
+                }
+            }
+            if tokio::time::Instant::now() >= deadline {
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
+    }
     let result = catch_unwind(AssertUnwindSafe(|| {
         route(&shared, &method, &uri, &headers, &body)
     }));
@@ -124,6 +140,55 @@ enum Family {
     Json,
 }
 
+/// What the router needs of a request.
+struct Incoming<'a> {
+    method: &'a Method,
+    uri: &'a Uri,
+    host: String,
+    target: Option<String>,
+    body: &'a [u8],
+}
+
+fn scope_of(uri: &Uri, headers: &HeaderMap) -> Option<sigv4::Scope> {
+    let query_cred = uri.query().and_then(|q| {
+        form_urlencoded::parse(q.as_bytes())
+            .find(|(k, _)| k == "X-Amz-Credential")
+            .map(|(_, v)| v.into_owned())
+    });
+    let auth = headers.get("authorization").and_then(|v| v.to_str().ok());
+    sigv4::parse(auth, query_cred.as_deref())
+}
+
+/// For an SQS ReceiveMessage with `WaitTimeSeconds`, how long to wait for a message: the
+/// requested seconds of virtual time, in real time at the current time scale (at least 50 ms).
+pub(crate) fn long_poll(
+    shared: &Shared,
+    uri: &Uri,
+    headers: &HeaderMap,
+    body: &[u8],
+) -> Option<(String, String, String, std::time::Duration)> {
+    let target = headers.get("x-amz-target").and_then(|v| v.to_str().ok())?;
+    if target != "AmazonSQS.ReceiveMessage" {
+        return None;
+    }
+    let scope = scope_of(uri, headers)?;
+    let json: serde_json::Value = serde_json::from_slice(body).ok()?;
+    let wait = json["WaitTimeSeconds"]
+        .as_f64()
+        .filter(|w| *w > 0.0 && *w <= 20.0)?;
+    let url = json["QueueUrl"].as_str()?.to_owned();
+    let mut world = lock(shared);
+    let account = world.principal(&scope.access_key)?.account;
+    let scale = world.clock.scale().max(1.0);
+    let real = (wait / scale).max(0.05);
+    Some((
+        account,
+        scope.region,
+        url,
+        std::time::Duration::from_secs_f64(real),
+    ))
+}
+
 fn route(
     shared: &Shared,
     method: &Method,
@@ -135,18 +200,13 @@ fn route(
         return crate::admin::handle(shared, method, uri, body);
     }
     let header = |name: &str| headers.get(name).and_then(|v| v.to_str().ok());
-    let query_cred = uri.query().and_then(|q| {
-        form_urlencoded::parse(q.as_bytes())
-            .find(|(k, _)| k == "X-Amz-Credential")
-            .map(|(_, v)| v.into_owned())
-    });
-    let scope = sigv4::parse(header("authorization"), query_cred.as_deref());
+    let scope = scope_of(uri, headers);
     let target = header("x-amz-target").map(str::to_owned);
     let service = scope
         .as_ref()
         .map(|s| s.service.clone())
         .unwrap_or_default();
-    let family = if target.is_some() {
+    let family = if target.is_some() || service == "aws-marketplace" {
         Family::Json
     } else {
         match service.as_str() {
@@ -156,40 +216,37 @@ fn route(
             _ => Family::Json,
         }
     };
+    let incoming = Incoming {
+        method,
+        uri,
+        host: header("host").unwrap_or("127.0.0.1").to_owned(),
+        target,
+        body,
+    };
     let mut world = lock(shared);
     let request_id = world.ids.uuid();
     let max = world.config.max_body_bytes;
     let (operation, outcome) = if body.len() > max {
-        (
-            "?".to_owned(),
-            Err(AwsError::new(
-                413,
-                "RequestEntityTooLarge",
-                format!(
-                    "The request body is {} bytes; the limit is {max}.",
-                    body.len()
-                ),
-            )),
-        )
+        let e = AwsError::new(
+            413,
+            "RequestEntityTooLarge",
+            format!(
+                "The request body is {} bytes; the limit is {max}.",
+                body.len()
+            ),
+        );
+        ("?".to_owned(), Err(e))
     } else {
         match &scope {
-            None => (
-                "?".to_owned(),
-                Err(AwsError::new(
+            None => {
+                let e = AwsError::new(
                     403,
                     "MissingAuthenticationToken",
                     "Request is missing Authentication Token: sign it with SigV4 (any secret works in the sandbox).",
-                )),
-            ),
-            Some(scope) => serve_signed(
-                &mut world,
-                scope,
-                family,
-                target.as_deref(),
-                body,
-                uri,
-                &request_id,
-            ),
+                );
+                ("?".to_owned(), Err(e))
+            }
+            Some(scope) => serve_signed(&mut world, scope, family, &incoming, &request_id),
         }
     };
     let region = scope.as_ref().map(|s| s.region.clone()).unwrap_or_default();
@@ -203,12 +260,12 @@ fn route(
     let at = world.now_iso();
     world.log(LoggedRequest {
         at,
-        service: service.clone(),
+        service,
         operation,
         region,
         account,
         status,
-        error: error.clone(),
+        error,
     });
     drop(world);
     match (outcome, family) {
@@ -244,9 +301,7 @@ fn serve_signed(
     world: &mut World,
     scope: &sigv4::Scope,
     family: Family,
-    target: Option<&str>,
-    body: &[u8],
-    uri: &Uri,
+    req: &Incoming<'_>,
     request_id: &str,
 ) -> (String, Result<String, AwsError>) {
     let Some(principal) = world.principal(&scope.access_key) else {
@@ -264,17 +319,19 @@ fn serve_signed(
         };
         return ("?".to_owned(), Err(e));
     };
+    crate::catalog::lifecycle::tick(world);
     let ctx = Ctx {
         principal,
         region: scope.region.clone(),
         request_id: request_id.to_owned(),
         now: world.clock.elapsed(),
+        host: req.host.clone(),
     };
-    if let Some(t) = target {
-        let (prefix, op) = t.split_once('.').unwrap_or((t, ""));
+    if let Some(t) = &req.target {
+        let (prefix, op) = t.split_once('.').unwrap_or((t.as_str(), ""));
         let op = op.to_owned();
         let json: serde_json::Value =
-            match serde_json::from_slice(if body.is_empty() { b"{}" } else { body }) {
+            match serde_json::from_slice(if req.body.is_empty() { b"{}" } else { req.body }) {
                 Ok(v @ serde_json::Value::Object(_)) => v,
                 _ => {
                     return (
@@ -288,6 +345,7 @@ fn serve_signed(
             };
         let outcome = match prefix {
             "AmazonSSM" => crate::ssm::handle(world, &ctx, &op, &json),
+            "AmazonSQS" => crate::sqs::handle(world, &ctx, &op, &json),
             _ => Err(AwsError::bad(
                 "UnknownOperationException",
                 format!("The sandbox does not serve {t}."),
@@ -295,7 +353,18 @@ fn serve_signed(
         };
         return (op, outcome.map(|v| v.to_string()));
     }
-    let params = Params::parse(body, uri.query());
+    if scope.service == "aws-marketplace" {
+        let (op, outcome) = crate::catalog::handle(
+            world,
+            &ctx,
+            req.method.as_str(),
+            req.uri.path(),
+            req.uri.query(),
+            req.body,
+        );
+        return (op, outcome.map(|v| v.to_string()));
+    }
+    let params = Params::parse(req.body, req.uri.query());
     let action = match params.require("Action") {
         Ok(a) => a.to_owned(),
         Err(_) => {

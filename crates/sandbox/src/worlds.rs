@@ -7,8 +7,11 @@ use std::collections::BTreeMap;
 
 use serde::Deserialize;
 
+use serde_json::json;
+
 use crate::error::AwsError;
 use crate::world::World;
+use crate::world::catalog::{Change, ChangeSet};
 use crate::world::ec2::{Image, Snapshot};
 use crate::world::iam::{INGESTION_POLICY_ARN, INGESTION_PRINCIPAL, Iam, Role};
 
@@ -26,6 +29,23 @@ pub const BUYER_ACCOUNT: &str = "444455556666";
 pub const BUYER_KEY: &str = "AKIASANDBOXBUYER0001";
 /// The seller's ingestion role name.
 pub const INGESTION_ROLE: &str = "AwsMarketplaceAmiIngestion";
+/// The existing Fedora Cloud Base (x86_64) product of the `fedora` world.
+pub const FEDORA_PRODUCT_ID: &str = "prod-fedoracbx8664";
+/// Its product code.
+pub const FEDORA_PRODUCT_CODE: &str = "fedoracloudbasex8664code0";
+/// Its public offer.
+pub const FEDORA_OFFER_ID: &str = "offer-fedoracbx8664";
+/// Its instance types (as in `examples/products/fedora-cloud-base.toml`).
+pub const FEDORA_INSTANCE_TYPES: &[&str] = &[
+    "t3.micro",
+    "t3.small",
+    "t3.medium",
+    "t3.large",
+    "m5.large",
+    "m5.xlarge",
+    "c5.large",
+    "r5.large",
+];
 
 const MESSAGES: &[&str] = &[
     include_str!("../../../fixtures/fedora-messaging/aws-published-cloud-base-41-x86_64.json"),
@@ -101,6 +121,12 @@ fn fedora(world: &mut World) {
             }
         }
     }
+    seller_role(world);
+    existing_product(world);
+    crate::sqs::ensure_queue(world, SELLER_ACCOUNT, "us-east-1", "amipub-catalog-events");
+}
+
+fn seller_role(world: &mut World) {
     let trust = serde_json::json!({
         "Version": "2012-10-17",
         "Statement": [{ "Effect": "Allow", "Principal": { "Service": INGESTION_PRINCIPAL }, "Action": "sts:AssumeRole" }]
@@ -168,4 +194,105 @@ fn public_image(world: &mut World, ami: &str, region: &str, name: &str, arch: &s
             deprecation_time: None,
         },
     );
+}
+
+fn change(kind: &str, entity_type: &str, id: &str, details: serde_json::Value) -> Change {
+    Change {
+        change_type: kind.to_owned(),
+        change_name: None,
+        entity_type: entity_type.to_owned(),
+        identifier: Some(id.to_owned()),
+        entity_id: Some(id.to_owned()),
+        details,
+        errors: Vec::new(),
+    }
+}
+
+/// The Fedora Cloud Base (x86_64) listing, Limited, with Fedora 40 published in every Region:
+/// what a seller has after the first release, so the next release is a plain version add.
+fn existing_product(world: &mut World) {
+    // The seller's mirror of Fedora 40 in us-east-1, as the first release left it.
+    let source = world
+        .ec2
+        .images
+        .values()
+        .find(|i| i.region == "us-east-1" && i.name.contains("x86_64-40"))
+        .cloned();
+    let Some(mut mirror) = source else { return };
+    mirror.id = world.ids.resource("ami");
+    mirror.owner = SELLER_ACCOUNT.to_owned();
+    mirror.public = false;
+    mirror.name = format!("amipub-{}", mirror.name);
+    let mirror_id = mirror.id.clone();
+    world.ec2.images.insert(mirror_id.clone(), mirror);
+
+    let mut regions: Vec<String> = amipub_domain::catalog_data::commercial_regions()
+        .map(|r| r.code.clone())
+        .collect();
+    regions.extend(amipub_domain::catalog_data::govcloud_regions().map(|r| r.code.clone()));
+    let p = FEDORA_PRODUCT_ID;
+    let o = FEDORA_OFFER_ID;
+    let prod = "AmiProduct@1.0";
+    let offer = "Offer@1.0";
+    let changes = vec![
+        change("CreateProduct", prod, p, json!({ "ProductTitle": "Fedora Cloud Base (x86_64)" })),
+        change("UpdateInformation", prod, p, json!({
+            "ProductTitle": "Fedora Cloud Base (x86_64)",
+            "ShortDescription": "Fedora Cloud Base is a lean, general-purpose Fedora Linux image for running workloads on Amazon EC2, built and published by the Fedora Project.",
+            "LongDescription": "Fedora Cloud Base is the Fedora Project's image for public and private clouds.",
+            "Sku": "FEDORA-CLOUD-BASE-X86_64",
+            "LogoUrl": "https://fedoraproject.org/assets/images/fedora-coloured.png",
+            "VideoUrls": [],
+            "Highlights": ["Minimal, fast-booting Fedora Linux with cloud-init"],
+            "AdditionalResources": [{ "Text": "Fedora Cloud documentation", "Url": "https://docs.fedoraproject.org/en-US/fedora-cloud/" }],
+            "SupportDescription": "Community support through the Fedora Project.",
+            "Categories": ["Operating Systems"],
+            "SearchKeywords": ["fedora", "linux", "cloud"]
+        })),
+        change("AddRegions", prod, p, json!({ "Regions": regions })),
+        change("UpdateFutureRegionSupport", prod, p, json!({ "FutureRegionSupport": { "SupportedRegions": ["All"] } })),
+        change("AddInstanceTypes", prod, p, json!({ "InstanceTypes": FEDORA_INSTANCE_TYPES })),
+        change("AddDeliveryOptions", prod, p, json!({
+            "Version": { "VersionTitle": "40.20240416.0", "ReleaseNotes": "# Fedora 40 Cloud Base (x86_64)" },
+            "DeliveryOptions": [{ "Details": { "AmiDeliveryOptionDetails": {
+                "AmiSource": { "AmiId": mirror_id, "AccessRoleArn": format!("arn:aws:iam::{SELLER_ACCOUNT}:role/{INGESTION_ROLE}"), "UserName": "fedora", "OperatingSystemName": "FEDORA", "OperatingSystemVersion": "40", "ScanningPort": 22 },
+                "UsageInstructions": "ssh fedora@<public-ip>",
+                "RecommendedInstanceType": "t3.small",
+                "SecurityGroups": [{ "IpProtocol": "tcp", "FromPort": 22, "ToPort": 22, "IpRanges": ["0.0.0.0/0"] }]
+            }}}]
+        })),
+        change("AddDimensions", prod, p, serde_json::Value::Array(FEDORA_INSTANCE_TYPES.iter().map(|t| json!({ "Key": t, "Name": t, "Description": t, "Unit": "Hrs", "Types": ["Metered"] })).collect())),
+        change("ReleaseProduct", prod, p, json!({})),
+        change("CreateOffer", offer, o, json!({ "ProductId": p, "Name": "Fedora Cloud Base (x86_64)" })),
+        change("UpdatePricingTerms", offer, o, json!({ "PricingModel": "Free", "Terms": [{ "Type": "UsageBasedPricingTerm", "CurrencyCode": "USD", "RateCards": [{ "RateCard": FEDORA_INSTANCE_TYPES.iter().map(|t| json!({ "DimensionKey": t, "Price": "0.00" })).collect::<Vec<_>>() }] }] })),
+        change("UpdateLegalTerms", offer, o, json!({ "Terms": [{ "Type": "LegalTerm", "Documents": [{ "Type": "CustomEula", "Url": "https://fedoraproject.org/wiki/Legal:Licenses/LicenseAgreement.pdf" }] }] })),
+        change("UpdateSupportTerms", offer, o, json!({ "Terms": [{ "Type": "SupportTerm", "RefundPolicy": "No refunds: the product is free." }] })),
+        change("ReleaseOffer", offer, o, json!({})),
+    ];
+    let mut cs = ChangeSet {
+        id: world.ids.alnum(25),
+        account: SELLER_ACCOUNT.to_owned(),
+        name: "Fedora Cloud Base first release".to_owned(),
+        intent: "APPLY".to_owned(),
+        status: "SUCCEEDED".to_owned(),
+        started: 0.0,
+        next_at: 0.0,
+        ended: Some(0.0),
+        failure_code: None,
+        failure_description: None,
+        changes,
+        locked: Vec::new(),
+        tags: Default::default(),
+    };
+    crate::catalog::apply::apply(world, &mut cs, 0.0);
+    if let Some(e) = world.catalog.entities.get_mut(FEDORA_PRODUCT_ID) {
+        e.doc["Description"]["ProductCode"] = json!(FEDORA_PRODUCT_CODE);
+    }
+    for s in world.catalog.scheduled.iter_mut() {
+        s.due = 0.0;
+        s.image.ready_at = 0.0;
+        s.image.product_codes = vec![FEDORA_PRODUCT_CODE.to_owned()];
+    }
+    crate::catalog::publish::tick(world, 0.0);
+    world.catalog.change_sets.insert(cs.id.clone(), cs);
 }

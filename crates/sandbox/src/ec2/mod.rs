@@ -27,6 +27,8 @@ pub struct Ctx {
     pub request_id: String,
     /// Virtual seconds now.
     pub now: f64,
+    /// The `Host` the client used (for URLs handed back, such as SQS queue URLs).
+    pub host: String,
 }
 
 impl Ctx {

@@ -2,8 +2,10 @@
 //! images and snapshots, IAM roles, STS sessions, the virtual clock, the id generator and the log
 //! of requests. Service modules read and change it under one lock; nothing here does I/O.
 
+pub mod catalog;
 pub mod ec2;
 pub mod iam;
+pub mod sqs;
 pub mod ssm;
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -81,6 +83,10 @@ pub struct World {
     pub iam: iam::Iam,
     /// SSM state.
     pub ssm: ssm::Ssm,
+    /// Marketplace Catalog state.
+    pub catalog: catalog::Catalog,
+    /// SQS state.
+    pub sqs: sqs::Sqs,
     /// Every request received, oldest first (bounded by `config.request_log_limit`).
     pub requests: Vec<LoggedRequest>,
 }
@@ -99,6 +105,8 @@ impl World {
             ec2: ec2::Ec2::default(),
             iam: iam::Iam::default(),
             ssm: ssm::Ssm::default(),
+            catalog: catalog::Catalog::default(),
+            sqs: sqs::Sqs::default(),
             requests: Vec::new(),
         };
         w.add_account(MARKETPLACE_ACCOUNT, "aws-marketplace", &[]);
