@@ -123,15 +123,13 @@ pub fn handle(world: &mut World, ctx: &Ctx, op: &str, body: &Value) -> AwsResult
             if let Some(v) = body["Attributes"]["VisibilityTimeout"]
                 .as_str()
                 .and_then(|v| v.parse::<f64>().ok())
-            {
-                if let Some(q) =
+                && let Some(q) =
                     world
                         .sqs
                         .queues
                         .get_mut(&Sqs::key(ctx.account(), &ctx.region, &name))
-                {
-                    q.visibility_timeout = v;
-                }
+            {
+                q.visibility_timeout = v;
             }
             Ok(json!({ "QueueUrl": queue_url(ctx, ctx.account(), &name) }))
         }

@@ -152,13 +152,11 @@ pub fn validate(world: &World, cs: &mut ChangeSet) {
         let d = &c.details;
         let product = c.entity_id.clone().unwrap_or_default();
         match (c.entity_type.as_str(), c.change_type.as_str()) {
-            ("AmiProduct@1.0", "CreateProduct") => {
-                if len(&d["ProductTitle"]) > 72 {
-                    err(
-                        "INVALID_INPUT",
-                        "ProductTitle must be at most 72 characters.".into(),
-                    );
-                }
+            ("AmiProduct@1.0", "CreateProduct") if len(&d["ProductTitle"]) > 72 => {
+                err(
+                    "INVALID_INPUT",
+                    "ProductTitle must be at most 72 characters.".into(),
+                );
             }
             ("AmiProduct@1.0", "UpdateInformation") => {
                 information(world, &snapshot, &product, d, &mut err)
@@ -410,13 +408,13 @@ fn information(
         ("Sku", 100),
     ];
     for (field, max) in limits {
-        if let Some(s) = d[field].as_str() {
-            if s.chars().count() > max || s.starts_with(char::is_whitespace) {
-                err(
-                    "INVALID_INPUT",
-                    format!("{field} must be at most {max} characters with no leading whitespace."),
-                );
-            }
+        if let Some(s) = d[field].as_str()
+            && (s.chars().count() > max || s.starts_with(char::is_whitespace))
+        {
+            err(
+                "INVALID_INPUT",
+                format!("{field} must be at most {max} characters with no leading whitespace."),
+            );
         }
     }
     if let Some(h) = d["Highlights"].as_array() {
@@ -852,19 +850,18 @@ fn offer(world: &World, cs: &ChangeSet, c: &Change, err: &mut impl FnMut(&str, S
                 );
             }
         }
-        "UpdateInformation" => {
-            if d["Name"]
+        "UpdateInformation"
+            if (d["Name"]
                 .as_str()
                 .is_some_and(|n| n.is_empty() || n.chars().count() > 150)
                 || d["Description"]
                     .as_str()
-                    .is_some_and(|n| n.is_empty() || n.chars().count() > 255)
-            {
-                err(
-                    "INVALID_INPUT",
-                    "Offer Name must be 1-150 and Description 1-255 characters.".into(),
-                );
-            }
+                    .is_some_and(|n| n.is_empty() || n.chars().count() > 255)) =>
+        {
+            err(
+                "INVALID_INPUT",
+                "Offer Name must be 1-150 and Description 1-255 characters.".into(),
+            );
         }
         "UpdatePricingTerms" => {
             let model = d["PricingModel"].as_str().unwrap_or("");

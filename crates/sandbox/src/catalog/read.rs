@@ -447,10 +447,9 @@ pub fn put_policy(world: &mut World, ctx: &Ctx, body: &Value) -> AwsResult<Value
     known_arn(world, ctx, &arn)?;
     if policy.is_empty()
         || policy.len() > 10240
-        || serde_json::from_str::<Value>(&policy)
+        || !serde_json::from_str::<Value>(&policy)
             .map(|v| v.is_object())
             .unwrap_or(false)
-            == false
     {
         return Err(validation(
             "Policy must be a JSON policy document of at most 10240 characters",

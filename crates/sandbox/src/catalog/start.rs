@@ -211,44 +211,43 @@ pub fn start_change_set(world: &mut World, ctx: &Ctx, body: &Value) -> AwsResult
         )));
     }
     let token = body["ClientRequestToken"].as_str().map(str::to_owned);
-    if let Some(t) = &token {
-        if t.is_empty() || t.len() > 64 || !t.bytes().all(|b| (b'!'..=b'~').contains(&b)) {
-            return Err(validation(
-                "ClientRequestToken must be 1-64 printable ASCII characters without spaces",
-            ));
-        }
+    if let Some(t) = &token
+        && (t.is_empty() || t.len() > 64 || !t.bytes().all(|b| (b'!'..=b'~').contains(&b)))
+    {
+        return Err(validation(
+            "ClientRequestToken must be 1-64 printable ASCII characters without spaces",
+        ));
     }
     let fingerprint = json!({ "c": body["ChangeSet"], "i": intent, "n": name }).to_string();
-    if let Some(t) = &token {
-        if let Some((id, fp)) = world.catalog.tokens.get(&format!("{account}/{t}")) {
-            if *fp == fingerprint {
-                let arn = world
-                    .catalog
-                    .change_sets
-                    .get(id)
-                    .map(ChangeSet::arn)
-                    .unwrap_or_default();
-                return Ok(json!({ "ChangeSetId": id, "ChangeSetArn": arn }));
-            }
-            return Err(validation(format!(
-                "ClientRequestToken '{t}' was already used for a different request (change set {id}); use a new token for a new request"
-            )));
+    if let Some(t) = &token
+        && let Some((id, fp)) = world.catalog.tokens.get(&format!("{account}/{t}"))
+    {
+        if *fp == fingerprint {
+            let arn = world
+                .catalog
+                .change_sets
+                .get(id)
+                .map(ChangeSet::arn)
+                .unwrap_or_default();
+            return Ok(json!({ "ChangeSetId": id, "ChangeSetArn": arn }));
         }
+        return Err(validation(format!(
+            "ClientRequestToken '{t}' was already used for a different request (change set {id}); use a new token for a new request"
+        )));
     }
 
     let mut changes = Vec::new();
     let mut names: BTreeMap<String, String> = BTreeMap::new();
     for (i, c) in raw.iter().enumerate() {
         let change = parse_change(i, c)?;
-        if let Some(n) = &change.change_name {
-            if names
+        if let Some(n) = &change.change_name
+            && names
                 .insert(n.clone(), change.change_type.clone())
                 .is_some()
-            {
-                return Err(validation(format!(
-                    "ChangeName '{n}' is used by more than one change"
-                )));
-            }
+        {
+            return Err(validation(format!(
+                "ChangeName '{n}' is used by more than one change"
+            )));
         }
         changes.push(change);
     }
@@ -296,13 +295,13 @@ pub fn start_change_set(world: &mut World, ctx: &Ctx, body: &Value) -> AwsResult
                         c.entity_type
                     )));
                 }
-                if let Some(r) = rev {
-                    if r != entity.revision.to_string() {
-                        return Err(validation(format!(
-                            "Entity {bare}@{r} is not the latest revision; the latest revision is {}",
-                            entity.revision
-                        )));
-                    }
+                if let Some(r) = rev
+                    && r != entity.revision.to_string()
+                {
+                    return Err(validation(format!(
+                        "Entity {bare}@{r} is not the latest revision; the latest revision is {}",
+                        entity.revision
+                    )));
                 }
                 c.entity_id = Some(bare.clone());
                 locked.insert(bare);

@@ -17,8 +17,10 @@ def test_describe_images_by_owner_and_filters(sandbox):
     assert img["BlockDeviceMappings"][0]["Ebs"]["Encrypted"] is False
     arm = ec2.describe_images(Owners=[BUILD], Filters=[{"Name": "architecture", "Values": ["arm64"]}])["Images"]
     assert arm and all(i["Architecture"] == "arm64" for i in arm)
-    assert ec2.describe_images(Owners=["self"])["Images"] == []
-    assert ec2.describe_images(Owners=["aws-marketplace"])["Images"] == []
+    mine = ec2.describe_images(Owners=["self"])["Images"]
+    assert mine and all(i["OwnerId"] == SELLER and not i["Public"] for i in mine)
+    marketplace = ec2.describe_images(Owners=["aws-marketplace"])["Images"]
+    assert marketplace and all(i["ImageOwnerAlias"] == "aws-marketplace" and i["ProductCodes"] for i in marketplace)
 
 
 def test_describe_images_errors_have_ec2_codes(sandbox):

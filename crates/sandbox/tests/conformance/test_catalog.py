@@ -1,0 +1,217 @@
+"""The Marketplace Catalog API through boto3 and the AWS CLI: the whole seller flow (create a
+product with a draft offer, release it to Limited, add a version, scan, publish, find the
+Regional AMIs by product code, restrict a version), lock conflicts, VALIDATE intent, cancel,
+idempotency tokens, asynchronous failures and events."""
+
+import json
+
+import pytest
+from botocore.exceptions import ClientError
+
+from conftest import FEDORA_41_X86_US_EAST_1, SELLER, error_code
+
+ROLE = f"arn:aws:iam::{SELLER}:role/AwsMarketplaceAmiIngestion"
+PRODUCT = "prod-fedoracbx8664"
+CODE = "fedoracloudbasex8664code0"
+
+
+def mirror(sandbox, name="mirror"):
+    ec2 = sandbox.client("ec2")
+    ami = ec2.copy_image(SourceImageId=FEDORA_41_X86_US_EAST_1, SourceRegion="us-east-1", Name=name)["ImageId"]
+    sandbox.advance(600)
+    return ami
+
+
+def add_version(product, title, ami, role=ROLE, name="Add"):
+    return {
+        "ChangeType": "AddDeliveryOptions",
+        "ChangeName": name,
+        "Entity": {"Type": "AmiProduct@1.0", "Identifier": product},
+        "DetailsDocument": {
+            "Version": {"VersionTitle": title, "ReleaseNotes": f"Release {title}"},
+            "DeliveryOptions": [{"Details": {"AmiDeliveryOptionDetails": {
+                "AmiSource": {"AmiId": ami, "AccessRoleArn": role, "UserName": "fedora",
+                              "OperatingSystemName": "FEDORA", "OperatingSystemVersion": "41", "ScanningPort": 22},
+                "UsageInstructions": "ssh fedora@<ip>",
+                "RecommendedInstanceType": "t3.small",
+                "SecurityGroups": [{"IpProtocol": "tcp", "FromPort": 22, "ToPort": 22, "IpRanges": ["0.0.0.0/0"]}],
+            }}}],
+        },
+    }
+
+
+def run_until_done(sandbox, cat, cs_id, step=600, limit=200):
+    for _ in range(limit):
+        d = cat.describe_change_set(Catalog="AWSMarketplace", ChangeSetId=cs_id)
+        if d["Status"] in ("SUCCEEDED", "FAILED", "CANCELLED"):
+            return d
+        sandbox.advance(step)
+    raise AssertionError(f"{cs_id} never finished")
+
+
+def test_create_release_version_publish_restrict(sandbox):
+    cat = sandbox.client("marketplace-catalog")
+    ami = mirror(sandbox)
+    P, O = "$NewProduct.Entity.Identifier", "$NewOffer.Entity.Identifier"
+    creation = [
+        {"ChangeType": "CreateProduct", "ChangeName": "NewProduct", "Entity": {"Type": "AmiProduct@1.0"}, "DetailsDocument": {"ProductTitle": "Widget OS"}},
+        {"ChangeType": "UpdateInformation", "Entity": {"Type": "AmiProduct@1.0", "Identifier": P}, "DetailsDocument": {
+            "ProductTitle": "Widget OS", "ShortDescription": "Short.", "LongDescription": "Long.", "LogoUrl": "https://example.com/logo.png",
+            "Highlights": ["Fast"], "SupportDescription": "Email us.", "Categories": ["Operating Systems"], "SearchKeywords": ["widget"],
+            "AdditionalResources": [], "VideoUrls": []}},
+        {"ChangeType": "AddRegions", "Entity": {"Type": "AmiProduct@1.0", "Identifier": P}, "DetailsDocument": {"Regions": ["us-east-1", "eu-west-1", "us-gov-west-1"]}},
+        {"ChangeType": "AddInstanceTypes", "Entity": {"Type": "AmiProduct@1.0", "Identifier": P}, "DetailsDocument": {"InstanceTypes": ["t3.small", "m5.large"]}},
+        {"ChangeType": "AddDimensions", "Entity": {"Type": "AmiProduct@1.0", "Identifier": P}, "DetailsDocument": [
+            {"Key": t, "Name": t, "Description": t, "Unit": "Hrs", "Types": ["Metered"]} for t in ("t3.small", "m5.large")]},
+        {"ChangeType": "CreateOffer", "ChangeName": "NewOffer", "Entity": {"Type": "Offer@1.0"}, "DetailsDocument": {"ProductId": P, "Name": "Widget OS"}},
+        {"ChangeType": "UpdatePricingTerms", "Entity": {"Type": "Offer@1.0", "Identifier": O}, "DetailsDocument": {"PricingModel": "Free", "Terms": [
+            {"Type": "UsageBasedPricingTerm", "CurrencyCode": "USD", "RateCards": [{"RateCard": [{"DimensionKey": "t3.small", "Price": "0.00"}, {"DimensionKey": "m5.large", "Price": "0.00"}]}]}]}},
+        {"ChangeType": "UpdateLegalTerms", "Entity": {"Type": "Offer@1.0", "Identifier": O}, "DetailsDocument": {"Terms": [{"Type": "LegalTerm", "Documents": [{"Type": "StandardEula", "Version": "2022-07-14"}]}]}},
+        {"ChangeType": "UpdateSupportTerms", "Entity": {"Type": "Offer@1.0", "Identifier": O}, "DetailsDocument": {"Terms": [{"Type": "SupportTerm", "RefundPolicy": "No refunds."}]}},
+    ]
+    draft = cat.start_change_set(Catalog="AWSMarketplace", ChangeSet=creation, ChangeSetName="create widget")
+    done = run_until_done(sandbox, cat, draft["ChangeSetId"])
+    assert done["Status"] == "SUCCEEDED", done
+    product = done["ChangeSet"][0]["Entity"]["Identifier"].split("@")[0]
+    offer = next(c for c in done["ChangeSet"] if c["ChangeType"] == "CreateOffer")["Entity"]["Identifier"].split("@")[0]
+    doc = cat.describe_entity(Catalog="AWSMarketplace", EntityId=product)["DetailsDocument"]
+    assert doc["Description"]["Visibility"] == "Draft"
+    assert doc["RegionAvailability"]["Regions"] == ["us-east-1", "eu-west-1", "us-gov-west-1"]
+
+    release = [add_version(product, "1.0.0", ami),
+               {"ChangeType": "ReleaseProduct", "Entity": {"Type": "AmiProduct@1.0", "Identifier": product}, "DetailsDocument": {}},
+               {"ChangeType": "ReleaseOffer", "Entity": {"Type": "Offer@1.0", "Identifier": offer}, "DetailsDocument": {}}]
+    cs = cat.start_change_set(Catalog="AWSMarketplace", ChangeSet=release, ClientRequestToken="widget-1.0.0")
+    assert cat.describe_change_set(Catalog="AWSMarketplace", ChangeSetId=cs["ChangeSetId"])["Status"] == "PREPARING"
+    sandbox.advance(61)
+    assert cat.describe_change_set(Catalog="AWSMarketplace", ChangeSetId=cs["ChangeSetId"])["Status"] == "APPLYING"
+    done = run_until_done(sandbox, cat, cs["ChangeSetId"])
+    assert done["Status"] == "SUCCEEDED", done
+    doc = cat.describe_entity(Catalog="AWSMarketplace", EntityId=product)["DetailsDocument"]
+    assert doc["Description"]["Visibility"] == "Limited"
+    version = doc["Versions"][0]
+    assert version["VersionTitle"] == "1.0.0" and version["Sources"][0]["Image"] == ami
+    option = version["DeliveryOptions"][0]
+    assert option["AmiAlias"] == f"/aws/service/marketplace/{product}/1.0.0"
+    code = doc["Description"]["ProductCode"]
+
+    sandbox.advance(2000)
+    for region in ("us-east-1", "eu-west-1", "us-gov-west-1"):
+        found = sandbox.client("ec2", region=region).describe_images(Owners=["aws-marketplace"], Filters=[{"Name": "product-code", "Values": [code]}])["Images"]
+        assert len(found) == 1 and found[0]["State"] == "available", region
+        assert found[0]["ProductCodes"] == [{"ProductCodeId": code, "ProductCodeType": "marketplace"}]
+        alias = sandbox.client("ssm", region=region).get_parameter(Name=f"/aws/service/marketplace/{product}/latest")["Parameter"]["Value"]
+        assert alias == found[0]["ImageId"]
+
+    second = mirror(sandbox, "mirror-2")
+    cs2 = cat.start_change_set(Catalog="AWSMarketplace", ChangeSet=[add_version(product, "1.1.0", second)])
+    assert run_until_done(sandbox, cat, cs2["ChangeSetId"])["Status"] == "SUCCEEDED"
+    restrict = cat.start_change_set(Catalog="AWSMarketplace", ChangeSet=[{"ChangeType": "RestrictDeliveryOptions", "Entity": {"Type": "AmiProduct@1.0", "Identifier": product}, "DetailsDocument": {"DeliveryOptionIds": [option["Id"]]}}])
+    assert run_until_done(sandbox, cat, restrict["ChangeSetId"])["Status"] == "SUCCEEDED"
+    versions = cat.describe_entity(Catalog="AWSMarketplace", EntityId=product)["DetailsDocument"]["Versions"]
+    assert [v["DeliveryOptions"][0]["Visibility"] for v in versions] == ["Restricted", "Limited"]
+    summary = cat.list_change_sets(Catalog="AWSMarketplace", FilterList=[{"Name": "EntityId", "ValueList": [product]}])["ChangeSetSummaryList"]
+    assert len(summary) == 4
+
+
+def test_locks_tokens_validate_and_cancel(sandbox):
+    cat = sandbox.client("marketplace-catalog")
+    ami = mirror(sandbox)
+    first = cat.start_change_set(Catalog="AWSMarketplace", ChangeSet=[add_version(PRODUCT, "41.1", ami)], ClientRequestToken="rel-41.1")
+    again = cat.start_change_set(Catalog="AWSMarketplace", ChangeSet=[add_version(PRODUCT, "41.1", ami)], ClientRequestToken="rel-41.1")
+    assert again["ChangeSetId"] == first["ChangeSetId"]
+    with pytest.raises(ClientError) as e:
+        cat.start_change_set(Catalog="AWSMarketplace", ChangeSet=[add_version(PRODUCT, "41.2", ami)], ClientRequestToken="rel-41.1")
+    assert error_code(e.value) == "ValidationException"
+    with pytest.raises(ClientError) as e:
+        cat.start_change_set(Catalog="AWSMarketplace", ChangeSet=[add_version(PRODUCT, "41.2", ami)])
+    assert error_code(e.value) == "ResourceInUseException"
+    assert first["ChangeSetId"] in e.value.response["Error"]["Message"]
+    cat.cancel_change_set(Catalog="AWSMarketplace", ChangeSetId=first["ChangeSetId"])
+    assert cat.describe_change_set(Catalog="AWSMarketplace", ChangeSetId=first["ChangeSetId"])["Status"] == "CANCELLED"
+    check = cat.start_change_set(Catalog="AWSMarketplace", ChangeSet=[add_version(PRODUCT, "41.3", ami)], Intent="VALIDATE")
+    sandbox.advance(61)
+    with pytest.raises(ClientError) as e:
+        cat.cancel_change_set(Catalog="AWSMarketplace", ChangeSetId=check["ChangeSetId"])
+    assert error_code(e.value) == "ResourceInUseException"
+    assert run_until_done(sandbox, cat, check["ChangeSetId"])["Status"] == "SUCCEEDED"
+    titles = [v["VersionTitle"] for v in cat.describe_entity(Catalog="AWSMarketplace", EntityId=PRODUCT)["DetailsDocument"]["Versions"]]
+    assert "41.3" not in titles
+    with pytest.raises(ClientError) as e:
+        cat.start_change_set(Catalog="AWSMarketplace", Intent="VALIDATE", ChangeSet=[{"ChangeType": "AddRegions", "Entity": {"Type": "AmiProduct@1.0", "Identifier": PRODUCT}, "DetailsDocument": {"Regions": ["us-east-1"]}}])
+    assert error_code(e.value) == "ValidationException"
+
+
+def test_synchronous_validation(sandbox):
+    cat = sandbox.client("marketplace-catalog")
+    with pytest.raises(ClientError) as e:
+        cat.start_change_set(Catalog="AWSMarketplace", ChangeSet=[{"ChangeType": "AddRegions", "Entity": {"Type": "AmiProduct@1.0", "Identifier": PRODUCT}, "DetailsDocument": {"Regions": ["us-east-1"], "Colour": "blue"}}])
+    assert error_code(e.value) == "ValidationException" and "additional properties" in e.value.response["Error"]["Message"]
+    with pytest.raises(ClientError) as e:
+        cat.start_change_set(Catalog="AWSMarketplace", ChangeSet=[{"ChangeType": "AddRegions", "Entity": {"Type": "AmiProduct@1.0", "Identifier": "prod-doesnotexist1"}, "DetailsDocument": {"Regions": ["us-east-1"]}}])
+    assert error_code(e.value) == "ResourceNotFoundException"
+    with pytest.raises(ClientError) as e:
+        cat.start_change_set(Catalog="AWSMarketplace", ChangeSet=[{"ChangeType": "Teleport", "Entity": {"Type": "AmiProduct@1.0", "Identifier": PRODUCT}, "DetailsDocument": {}}])
+    assert error_code(e.value) == "ValidationException"
+    with pytest.raises(ClientError) as e:
+        cat.start_change_set(Catalog="AWSMarketplace", ChangeSet=[{"ChangeType": "AddRegions", "Entity": {"Type": "AmiProduct@1.0", "Identifier": PRODUCT}, "Details": json.dumps({"Regions": ["us-east-1"]}), "DetailsDocument": {"Regions": ["us-east-1"]}}])
+    assert error_code(e.value) == "ValidationException"
+    with pytest.raises(ClientError) as e:
+        cat.describe_entity(Catalog="AWSMarketplace", EntityId="prod-doesnotexist1")
+    assert error_code(e.value) == "ResourceNotFoundException"
+    err = sandbox.cli("marketplace-catalog", "describe-change-set", "--catalog", "AWSMarketplace", "--change-set-id", "nope", check=False)
+    assert "ResourceNotFoundException" in err
+
+
+def test_asynchronous_failures_and_scan(sandbox):
+    cat = sandbox.client("marketplace-catalog")
+    ami = mirror(sandbox)
+    bad_role = cat.start_change_set(Catalog="AWSMarketplace", ChangeSet=[add_version(PRODUCT, "41.9", ami, role=f"arn:aws:iam::{SELLER}:role/Missing")])
+    done = run_until_done(sandbox, cat, bad_role["ChangeSetId"])
+    assert done["Status"] == "FAILED" and done["FailureCode"] == "CLIENT_ERROR"
+    assert [x["ErrorCode"] for x in done["ChangeSet"][0]["ErrorDetailList"]] == ["ASSET_ACCESS_EXCEPTION"]
+    dup = cat.start_change_set(Catalog="AWSMarketplace", ChangeSet=[add_version(PRODUCT, "40.20240416.0", ami)])
+    assert run_until_done(sandbox, cat, dup["ChangeSetId"])["ChangeSet"][0]["ErrorDetailList"][0]["ErrorCode"] == "DUPLICATE_VERSION_TITLE"
+    not_mine = cat.start_change_set(Catalog="AWSMarketplace", ChangeSet=[add_version(PRODUCT, "41.10", FEDORA_41_X86_US_EAST_1)])
+    assert run_until_done(sandbox, cat, not_mine["ChangeSetId"])["ChangeSet"][0]["ErrorDetailList"][0]["ErrorCode"] == "ASSET_NOT_FOUND"
+    sandbox.admin("POST", "/_sandbox/scan", {"ami": ami, "verdict": "fail"})
+    scanned = cat.start_change_set(Catalog="AWSMarketplace", ChangeSet=[add_version(PRODUCT, "41.11", ami)])
+    done = run_until_done(sandbox, cat, scanned["ChangeSetId"])
+    assert done["Status"] == "FAILED"
+    err = done["ChangeSet"][0]["ErrorDetailList"][0]
+    assert err["ErrorCode"] == "SCAN_ERROR" and err["ErrorMessage"].startswith("https://")
+
+
+def test_events_reach_the_queue(sandbox):
+    cat = sandbox.client("marketplace-catalog")
+    sqs = sandbox.client("sqs")
+    url = sqs.get_queue_url(QueueName="amipub-catalog-events")["QueueUrl"]
+    cs = cat.start_change_set(Catalog="AWSMarketplace", ChangeSet=[{"ChangeType": "UpdateFutureRegionSupport", "Entity": {"Type": "AmiProduct@1.0", "Identifier": PRODUCT}, "DetailsDocument": {"FutureRegionSupport": {"SupportedRegions": ["US"]}}}])
+    assert "Messages" not in sqs.receive_message(QueueUrl=url)
+    sandbox.advance(200)
+    msgs = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10, WaitTimeSeconds=1)["Messages"]
+    event = json.loads(msgs[0]["Body"])
+    assert event["source"] == "aws.marketplacecatalog" and event["detail-type"] == "Change Set Succeeded"
+    assert event["detail"]["ChangeSetId"] == cs["ChangeSetId"]
+    sqs.delete_message(QueueUrl=url, ReceiptHandle=msgs[0]["ReceiptHandle"])
+    assert "Messages" not in sqs.receive_message(QueueUrl=url)
+
+
+def test_list_entities_tags_and_policies(sandbox):
+    cat = sandbox.client("marketplace-catalog")
+    products = cat.list_entities(Catalog="AWSMarketplace", EntityType="AmiProduct", EntityTypeFilters={"AmiProductFilters": {"Visibility": {"ValueList": ["Limited"]}}})["EntitySummaryList"]
+    assert [p["EntityId"] for p in products] == [PRODUCT]
+    offers = cat.list_entities(Catalog="AWSMarketplace", EntityType="Offer")["EntitySummaryList"]
+    assert offers[0]["OfferSummary"]["ProductId"] == PRODUCT
+    arn = products[0]["EntityArn"]
+    cat.tag_resource(ResourceArn=arn, Tags=[{"Key": "team", "Value": "cloud"}])
+    assert cat.list_tags_for_resource(ResourceArn=arn)["Tags"] == [{"Key": "team", "Value": "cloud"}]
+    cat.untag_resource(ResourceArn=arn, TagKeys=["team"])
+    assert cat.list_tags_for_resource(ResourceArn=arn)["Tags"] == []
+    cat.put_resource_policy(ResourceArn=arn, Policy=json.dumps({"Version": "2012-10-17", "Statement": []}))
+    assert json.loads(cat.get_resource_policy(ResourceArn=arn)["Policy"])["Version"] == "2012-10-17"
+    cat.delete_resource_policy(ResourceArn=arn)
+    batch = cat.batch_describe_entities(EntityRequestList=[{"Catalog": "AWSMarketplace", "EntityId": PRODUCT}, {"Catalog": "AWSMarketplace", "EntityId": "prod-doesnotexist1"}])
+    assert PRODUCT in batch["EntityDetails"] and "prod-doesnotexist1" in batch["Errors"]
+    cli = sandbox.cli("marketplace-catalog", "describe-entity", "--catalog", "AWSMarketplace", "--entity-id", PRODUCT)
+    assert cli["DetailsDocument"]["Description"]["ProductCode"] == CODE
