@@ -14,6 +14,9 @@
 //! | POST | `/_sandbox/config` | any sandbox settings, e.g. `{"scan_seconds": 60}` | changes settings |
 //! | POST | `/_sandbox/scan` | `{"ami": "ami-…", "verdict": "fail"}` | sets the scan verdict of one AMI |
 //! | GET | `/_sandbox/config` | | the current settings |
+//! | POST | `/_sandbox/instances` | `{"account", "region", "image_id", "instance_type", "may_meter"}` | launches an instance; answers its id, keys and IMDS path |
+//! | POST | `/_sandbox/entitlements` | `{"account", "product_code", "entitled"}` | grants or revokes a subscription |
+//! | GET | `/_sandbox/metering` | | every accepted usage record |
 
 use std::collections::BTreeMap;
 
@@ -51,6 +54,9 @@ pub struct SavedState {
     /// SQS.
     #[serde(default)]
     pub sqs: crate::world::sqs::Sqs,
+    /// Metering.
+    #[serde(default)]
+    pub metering: crate::world::metering::Metering,
 }
 
 impl SavedState {
@@ -66,6 +72,7 @@ impl SavedState {
             ssm: world.ssm.clone(),
             catalog: world.catalog.clone(),
             sqs: world.sqs.clone(),
+            metering: world.metering.clone(),
         }
     }
 
@@ -78,6 +85,7 @@ impl SavedState {
         world.ssm = self.ssm;
         world.catalog = self.catalog;
         world.sqs = self.sqs;
+        world.metering = self.metering;
         let now = world.clock.elapsed();
         if self.elapsed > now {
             world.clock.advance(self.elapsed - now);
@@ -143,6 +151,31 @@ fn ebs() -> String {
 }
 fn yes() -> bool {
     true
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct InstanceBody {
+    account: String,
+    region: String,
+    image_id: String,
+    #[serde(default = "default_type")]
+    instance_type: String,
+    #[serde(default = "yes")]
+    may_meter: bool,
+}
+
+fn default_type() -> String {
+    "m5.large".into()
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct EntitlementBody {
+    account: String,
+    product_code: String,
+    #[serde(default = "yes")]
+    entitled: bool,
 }
 
 #[derive(Deserialize)]
@@ -226,6 +259,17 @@ pub fn handle(shared: &Shared, method: &Method, uri: &Uri, body: &[u8]) -> Respo
             };
             Ok(json!({ "verdict": b.verdict }))
         }),
+        ("POST", "/_sandbox/instances") => parse::<InstanceBody>(body).and_then(|b| launch(&mut world, b)),
+        ("POST", "/_sandbox/entitlements") => parse::<EntitlementBody>(body).map(|b| {
+            let key = format!("{}/{}", b.account, b.product_code);
+            if b.entitled {
+                world.metering.entitlements.insert(key);
+            } else {
+                world.metering.entitlements.remove(&key);
+            }
+            json!({ "entitled": b.entitled })
+        }),
+        ("GET", "/_sandbox/metering") => Ok(json!({ "records": world.metering.records.values().collect::<Vec<_>>() })),
         ("POST", p) if p.starts_with("/_sandbox/worlds/") => {
             let name = &p["/_sandbox/worlds/".len()..];
             crate::worlds::seed(&mut world, name).map(|_| state(&world)).map_err(|e| (404, e.message))
@@ -321,4 +365,62 @@ fn add_image(world: &mut World, b: ImageBody) -> Result<Value, (u16, String)> {
         },
     );
     Ok(json!({ "image_id": id, "snapshot_id": snap }))
+}
+
+fn launch(world: &mut World, b: InstanceBody) -> Result<Value, (u16, String)> {
+    let now = world.clock.elapsed();
+    world.add_account(&b.account, &b.account, &[]);
+    let image = world
+        .ec2
+        .images
+        .get(&b.image_id)
+        .filter(|i| i.region == b.region && i.visible_to(&b.account) && i.state(now) == "available")
+        .cloned()
+        .ok_or_else(|| {
+            (
+                400,
+                format!(
+                    "{} is not an available image that {} can launch in {}",
+                    b.image_id, b.account, b.region
+                ),
+            )
+        })?;
+    let id = world.ids.resource("i");
+    let key = format!("ASIA{}", world.ids.alnum(16).to_uppercase());
+    world.keys.insert(
+        key.clone(),
+        Principal {
+            account: b.account.clone(),
+            arn: format!(
+                "arn:aws:sts::{}:assumed-role/{}/{id}",
+                b.account,
+                crate::imds::INSTANCE_ROLE
+            ),
+            role: Some(crate::imds::INSTANCE_ROLE.to_owned()),
+        },
+    );
+    for code in &image.product_codes {
+        world
+            .metering
+            .entitlements
+            .insert(format!("{}/{code}", b.account));
+    }
+    world.metering.instances.insert(
+        id.clone(),
+        crate::world::metering::Instance {
+            id: id.clone(),
+            account: b.account,
+            region: b.region,
+            image_id: image.id.clone(),
+            product_codes: image.product_codes.clone(),
+            instance_type: b.instance_type,
+            launched: now,
+            access_key: key.clone(),
+            may_meter: b.may_meter,
+            tokens: Default::default(),
+        },
+    );
+    Ok(
+        json!({ "instance_id": id, "access_key_id": key, "secret_access_key": "sandbox", "imds_path": format!("/_imds/{id}") }),
+    )
 }

@@ -15,6 +15,8 @@ pub mod ec2;
 pub mod error;
 pub mod iam;
 pub mod idgen;
+pub mod imds;
+pub mod metering;
 pub mod protocol;
 pub mod server;
 pub mod sqs;

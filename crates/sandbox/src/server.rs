@@ -199,6 +199,9 @@ fn route(
     if uri.path().starts_with("/_sandbox/") || uri.path() == "/_sandbox" {
         return crate::admin::handle(shared, method, uri, body);
     }
+    if uri.path().starts_with("/_imds/") {
+        return crate::imds::handle(shared, method, uri.path(), headers);
+    }
     let header = |name: &str| headers.get(name).and_then(|v| v.to_str().ok());
     let scope = scope_of(uri, headers);
     let target = header("x-amz-target").map(str::to_owned);
@@ -346,6 +349,7 @@ fn serve_signed(
         let outcome = match prefix {
             "AmazonSSM" => crate::ssm::handle(world, &ctx, &op, &json),
             "AmazonSQS" => crate::sqs::handle(world, &ctx, &op, &json),
+            "AWSMPMeteringService" => crate::metering::handle(world, &ctx, &op, &json),
             _ => Err(AwsError::bad(
                 "UnknownOperationException",
                 format!("The sandbox does not serve {t}."),

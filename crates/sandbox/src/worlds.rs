@@ -35,6 +35,10 @@ pub const FEDORA_PRODUCT_ID: &str = "prod-fedoracbx8664";
 pub const FEDORA_PRODUCT_CODE: &str = "fedoracloudbasex8664code0";
 /// Its public offer.
 pub const FEDORA_OFFER_ID: &str = "offer-fedoracbx8664";
+/// The metered Acme API Gateway product (`examples/products/metered-appliance.toml`).
+pub const METERED_PRODUCT_ID: &str = "prod-acmegateway01";
+/// Its product code.
+pub const METERED_PRODUCT_CODE: &str = "acmegatewayproductcode000";
 /// Its instance types (as in `examples/products/fedora-cloud-base.toml`).
 pub const FEDORA_INSTANCE_TYPES: &[&str] = &[
     "t3.micro",
@@ -208,71 +212,187 @@ fn change(kind: &str, entity_type: &str, id: &str, details: serde_json::Value) -
     }
 }
 
-/// The Fedora Cloud Base (x86_64) listing, Limited, with Fedora 40 published in every Region:
-/// what a seller has after the first release, so the next release is a plain version add.
+/// A product to seed: a Limited listing with one published version.
+struct Seed<'a> {
+    id: &'a str,
+    code: &'a str,
+    offer: &'a str,
+    title: &'a str,
+    source_name: &'a str,
+    regions: Vec<String>,
+    instance_types: &'a [&'a str],
+    custom_dimensions: &'a [(&'a str, &'a str, &'a str)],
+    version: &'a str,
+    user: &'a str,
+    os: (&'a str, &'a str),
+}
+
+/// The Fedora Cloud Base (x86_64) listing with Fedora 40 published in every Region, and the
+/// metered Acme API Gateway (`examples/products/metered-appliance.toml`): what a seller has after
+/// the first release, so the next release is a plain version add.
 fn existing_product(world: &mut World) {
-    // The seller's mirror of Fedora 40 in us-east-1, as the first release left it.
+    let mut all: Vec<String> = amipub_domain::catalog_data::commercial_regions()
+        .map(|r| r.code.clone())
+        .collect();
+    all.extend(amipub_domain::catalog_data::govcloud_regions().map(|r| r.code.clone()));
+    seed_product(
+        world,
+        &Seed {
+            id: FEDORA_PRODUCT_ID,
+            code: FEDORA_PRODUCT_CODE,
+            offer: FEDORA_OFFER_ID,
+            title: "Fedora Cloud Base (x86_64)",
+            source_name: "x86_64-40",
+            regions: all,
+            instance_types: FEDORA_INSTANCE_TYPES,
+            custom_dimensions: &[],
+            version: "40.20240416.0",
+            user: "fedora",
+            os: ("FEDORA", "40"),
+        },
+    );
+    seed_product(
+        world,
+        &Seed {
+            id: METERED_PRODUCT_ID,
+            code: METERED_PRODUCT_CODE,
+            offer: "offer-acmegatewayoff1",
+            title: "Acme API Gateway",
+            source_name: "x86_64-40",
+            regions: ["us-east-1", "us-west-2", "eu-west-1", "eu-central-1"]
+                .iter()
+                .map(|r| (*r).to_owned())
+                .collect(),
+            instance_types: &["m5.large", "m5.xlarge", "c5.xlarge"],
+            custom_dimensions: &[
+                ("active_consumers", "Active API consumers", "UserHrs"),
+                ("processed_gb", "Processed data", "GB"),
+            ],
+            version: "2024-10-01",
+            user: "ec2-user",
+            os: ("AMAZONLINUX", "Amazon Linux 2023"),
+        },
+    );
+}
+
+fn seed_product(world: &mut World, seed: &Seed<'_>) {
     let source = world
         .ec2
         .images
         .values()
-        .find(|i| i.region == "us-east-1" && i.name.contains("x86_64-40"))
+        .find(|i| {
+            i.region == "us-east-1"
+                && i.name.contains(seed.source_name)
+                && i.owner == FEDORA_BUILD_ACCOUNT
+        })
         .cloned();
     let Some(mut mirror) = source else { return };
     mirror.id = world.ids.resource("ami");
     mirror.owner = SELLER_ACCOUNT.to_owned();
     mirror.public = false;
-    mirror.name = format!("amipub-{}", mirror.name);
+    mirror.name = format!("amipub-{}-{}", seed.id, mirror.name);
     let mirror_id = mirror.id.clone();
     world.ec2.images.insert(mirror_id.clone(), mirror);
 
-    let mut regions: Vec<String> = amipub_domain::catalog_data::commercial_regions()
-        .map(|r| r.code.clone())
-        .collect();
-    regions.extend(amipub_domain::catalog_data::govcloud_regions().map(|r| r.code.clone()));
-    let p = FEDORA_PRODUCT_ID;
-    let o = FEDORA_OFFER_ID;
+    let p = seed.id;
+    let o = seed.offer;
     let prod = "AmiProduct@1.0";
     let offer = "Offer@1.0";
+    let mut dimensions: Vec<serde_json::Value> = seed.instance_types.iter().map(|t| json!({ "Key": t, "Name": t, "Description": t, "Unit": "Hrs", "Types": ["Metered"] })).collect();
+    dimensions.extend(seed.custom_dimensions.iter().map(|(k, n, u)| json!({ "Key": k, "Name": n, "Description": n, "Unit": u, "Types": ["ExternallyMetered"] })));
+    let paid = !seed.custom_dimensions.is_empty();
+    let rates: Vec<serde_json::Value> = dimensions
+        .iter()
+        .map(|d| json!({ "DimensionKey": d["Key"], "Price": if paid { "0.01" } else { "0.00" } }))
+        .collect();
     let changes = vec![
-        change("CreateProduct", prod, p, json!({ "ProductTitle": "Fedora Cloud Base (x86_64)" })),
-        change("UpdateInformation", prod, p, json!({
-            "ProductTitle": "Fedora Cloud Base (x86_64)",
-            "ShortDescription": "Fedora Cloud Base is a lean, general-purpose Fedora Linux image for running workloads on Amazon EC2, built and published by the Fedora Project.",
-            "LongDescription": "Fedora Cloud Base is the Fedora Project's image for public and private clouds.",
-            "Sku": "FEDORA-CLOUD-BASE-X86_64",
-            "LogoUrl": "https://fedoraproject.org/assets/images/fedora-coloured.png",
-            "VideoUrls": [],
-            "Highlights": ["Minimal, fast-booting Fedora Linux with cloud-init"],
-            "AdditionalResources": [{ "Text": "Fedora Cloud documentation", "Url": "https://docs.fedoraproject.org/en-US/fedora-cloud/" }],
-            "SupportDescription": "Community support through the Fedora Project.",
-            "Categories": ["Operating Systems"],
-            "SearchKeywords": ["fedora", "linux", "cloud"]
-        })),
-        change("AddRegions", prod, p, json!({ "Regions": regions })),
-        change("UpdateFutureRegionSupport", prod, p, json!({ "FutureRegionSupport": { "SupportedRegions": ["All"] } })),
-        change("AddInstanceTypes", prod, p, json!({ "InstanceTypes": FEDORA_INSTANCE_TYPES })),
-        change("AddDeliveryOptions", prod, p, json!({
-            "Version": { "VersionTitle": "40.20240416.0", "ReleaseNotes": "# Fedora 40 Cloud Base (x86_64)" },
-            "DeliveryOptions": [{ "Details": { "AmiDeliveryOptionDetails": {
-                "AmiSource": { "AmiId": mirror_id, "AccessRoleArn": format!("arn:aws:iam::{SELLER_ACCOUNT}:role/{INGESTION_ROLE}"), "UserName": "fedora", "OperatingSystemName": "FEDORA", "OperatingSystemVersion": "40", "ScanningPort": 22 },
-                "UsageInstructions": "ssh fedora@<public-ip>",
-                "RecommendedInstanceType": "t3.small",
-                "SecurityGroups": [{ "IpProtocol": "tcp", "FromPort": 22, "ToPort": 22, "IpRanges": ["0.0.0.0/0"] }]
-            }}}]
-        })),
-        change("AddDimensions", prod, p, serde_json::Value::Array(FEDORA_INSTANCE_TYPES.iter().map(|t| json!({ "Key": t, "Name": t, "Description": t, "Unit": "Hrs", "Types": ["Metered"] })).collect())),
+        change(
+            "CreateProduct",
+            prod,
+            p,
+            json!({ "ProductTitle": seed.title }),
+        ),
+        change(
+            "UpdateInformation",
+            prod,
+            p,
+            json!({
+                "ProductTitle": seed.title,
+                "ShortDescription": format!("{} for Amazon EC2.", seed.title),
+                "LongDescription": format!("{} for Amazon EC2, published with amipub.", seed.title),
+                "LogoUrl": "https://fedoraproject.org/assets/images/fedora-coloured.png",
+                "VideoUrls": [],
+                "Highlights": ["Published with amipub"],
+                "AdditionalResources": [],
+                "SupportDescription": "See the product documentation.",
+                "Categories": ["Operating Systems"],
+                "SearchKeywords": ["linux", "cloud"]
+            }),
+        ),
+        change("AddRegions", prod, p, json!({ "Regions": seed.regions })),
+        change(
+            "UpdateFutureRegionSupport",
+            prod,
+            p,
+            json!({ "FutureRegionSupport": { "SupportedRegions": ["All"] } }),
+        ),
+        change(
+            "AddInstanceTypes",
+            prod,
+            p,
+            json!({ "InstanceTypes": seed.instance_types }),
+        ),
+        change(
+            "AddDeliveryOptions",
+            prod,
+            p,
+            json!({
+                "Version": { "VersionTitle": seed.version, "ReleaseNotes": format!("{} {}", seed.title, seed.version) },
+                "DeliveryOptions": [{ "Details": { "AmiDeliveryOptionDetails": {
+                    "AmiSource": { "AmiId": mirror_id, "AccessRoleArn": format!("arn:aws:iam::{SELLER_ACCOUNT}:role/{INGESTION_ROLE}"), "UserName": seed.user, "OperatingSystemName": seed.os.0, "OperatingSystemVersion": seed.os.1, "ScanningPort": 22 },
+                    "UsageInstructions": format!("ssh {}@<public-ip>", seed.user),
+                    "RecommendedInstanceType": seed.instance_types[0],
+                    "SecurityGroups": [{ "IpProtocol": "tcp", "FromPort": 22, "ToPort": 22, "IpRanges": ["0.0.0.0/0"] }]
+                }}}]
+            }),
+        ),
+        change(
+            "AddDimensions",
+            prod,
+            p,
+            serde_json::Value::Array(dimensions),
+        ),
         change("ReleaseProduct", prod, p, json!({})),
-        change("CreateOffer", offer, o, json!({ "ProductId": p, "Name": "Fedora Cloud Base (x86_64)" })),
-        change("UpdatePricingTerms", offer, o, json!({ "PricingModel": "Free", "Terms": [{ "Type": "UsageBasedPricingTerm", "CurrencyCode": "USD", "RateCards": [{ "RateCard": FEDORA_INSTANCE_TYPES.iter().map(|t| json!({ "DimensionKey": t, "Price": "0.00" })).collect::<Vec<_>>() }] }] })),
-        change("UpdateLegalTerms", offer, o, json!({ "Terms": [{ "Type": "LegalTerm", "Documents": [{ "Type": "CustomEula", "Url": "https://fedoraproject.org/wiki/Legal:Licenses/LicenseAgreement.pdf" }] }] })),
-        change("UpdateSupportTerms", offer, o, json!({ "Terms": [{ "Type": "SupportTerm", "RefundPolicy": "No refunds: the product is free." }] })),
+        change(
+            "CreateOffer",
+            offer,
+            o,
+            json!({ "ProductId": p, "Name": seed.title }),
+        ),
+        change(
+            "UpdatePricingTerms",
+            offer,
+            o,
+            json!({ "PricingModel": if paid { "Usage" } else { "Free" }, "Terms": [{ "Type": "UsageBasedPricingTerm", "CurrencyCode": "USD", "RateCards": [{ "RateCard": rates }] }] }),
+        ),
+        change(
+            "UpdateLegalTerms",
+            offer,
+            o,
+            json!({ "Terms": [{ "Type": "LegalTerm", "Documents": [{ "Type": "StandardEula", "Version": "2022-07-14" }] }] }),
+        ),
+        change(
+            "UpdateSupportTerms",
+            offer,
+            o,
+            json!({ "Terms": [{ "Type": "SupportTerm", "RefundPolicy": "No refunds." }] }),
+        ),
         change("ReleaseOffer", offer, o, json!({})),
     ];
     let mut cs = ChangeSet {
         id: world.ids.alnum(25),
         account: SELLER_ACCOUNT.to_owned(),
-        name: "Fedora Cloud Base first release".to_owned(),
+        name: format!("{} first release", seed.title),
         intent: "APPLY".to_owned(),
         status: "SUCCEEDED".to_owned(),
         started: 0.0,
@@ -284,14 +404,15 @@ fn existing_product(world: &mut World) {
         locked: Vec::new(),
         tags: Default::default(),
     };
+    let before = world.catalog.scheduled.len();
     crate::catalog::apply::apply(world, &mut cs, 0.0);
-    if let Some(e) = world.catalog.entities.get_mut(FEDORA_PRODUCT_ID) {
-        e.doc["Description"]["ProductCode"] = json!(FEDORA_PRODUCT_CODE);
+    if let Some(e) = world.catalog.entities.get_mut(p) {
+        e.doc["Description"]["ProductCode"] = json!(seed.code);
     }
-    for s in world.catalog.scheduled.iter_mut() {
+    for s in world.catalog.scheduled.iter_mut().skip(before) {
         s.due = 0.0;
         s.image.ready_at = 0.0;
-        s.image.product_codes = vec![FEDORA_PRODUCT_CODE.to_owned()];
+        s.image.product_codes = vec![seed.code.to_owned()];
     }
     crate::catalog::publish::tick(world, 0.0);
     world.catalog.change_sets.insert(cs.id.clone(), cs);

@@ -5,6 +5,7 @@
 pub mod catalog;
 pub mod ec2;
 pub mod iam;
+pub mod metering;
 pub mod sqs;
 pub mod ssm;
 
@@ -87,6 +88,8 @@ pub struct World {
     pub catalog: catalog::Catalog,
     /// SQS state.
     pub sqs: sqs::Sqs,
+    /// Metering state.
+    pub metering: metering::Metering,
     /// Every request received, oldest first (bounded by `config.request_log_limit`).
     pub requests: Vec<LoggedRequest>,
 }
@@ -107,6 +110,7 @@ impl World {
             ssm: ssm::Ssm::default(),
             catalog: catalog::Catalog::default(),
             sqs: sqs::Sqs::default(),
+            metering: metering::Metering::default(),
             requests: Vec::new(),
         };
         w.add_account(MARKETPLACE_ACCOUNT, "aws-marketplace", &[]);

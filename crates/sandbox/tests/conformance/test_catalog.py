@@ -199,10 +199,16 @@ def test_events_reach_the_queue(sandbox):
 
 def test_list_entities_tags_and_policies(sandbox):
     cat = sandbox.client("marketplace-catalog")
-    products = cat.list_entities(Catalog="AWSMarketplace", EntityType="AmiProduct", EntityTypeFilters={"AmiProductFilters": {"Visibility": {"ValueList": ["Limited"]}}})["EntitySummaryList"]
-    assert [p["EntityId"] for p in products] == [PRODUCT]
-    offers = cat.list_entities(Catalog="AWSMarketplace", EntityType="Offer")["EntitySummaryList"]
-    assert offers[0]["OfferSummary"]["ProductId"] == PRODUCT
+    products = cat.list_entities(Catalog="AWSMarketplace", EntityType="AmiProduct", EntityTypeFilters={"AmiProductFilters": {"Visibility": {"ValueList": ["Limited"]}}},
+                                 EntityTypeSort={"AmiProductSort": {"SortBy": "EntityId", "SortOrder": "DESCENDING"}})["EntitySummaryList"]
+    assert [p["EntityId"] for p in products] == [PRODUCT, "prod-acmegateway01"]
+    titled = cat.list_entities(Catalog="AWSMarketplace", EntityType="AmiProduct", EntityTypeFilters={"AmiProductFilters": {"ProductTitle": {"WildCardValue": "Fedora"}}})["EntitySummaryList"]
+    assert [p["EntityId"] for p in titled] == [PRODUCT]
+    pages = list(cat.get_paginator("list_entities").paginate(Catalog="AWSMarketplace", EntityType="AmiProduct", PaginationConfig={"PageSize": 1}))
+    assert len(pages) == 2
+    offers = cat.list_entities(Catalog="AWSMarketplace", EntityType="Offer", EntityTypeFilters={"OfferFilters": {"ProductId": {"ValueList": [PRODUCT]}}})["EntitySummaryList"]
+    assert [o["OfferSummary"]["ProductId"] for o in offers] == [PRODUCT]
+    products = [p for p in products if p["EntityId"] == PRODUCT]
     arn = products[0]["EntityArn"]
     cat.tag_resource(ResourceArn=arn, Tags=[{"Key": "team", "Value": "cloud"}])
     assert cat.list_tags_for_resource(ResourceArn=arn)["Tags"] == [{"Key": "team", "Value": "cloud"}]
