@@ -17,6 +17,7 @@
 //! | POST | `/_sandbox/instances` | `{"account", "region", "image_id", "instance_type", "may_meter"}` | launches an instance; answers its id, keys and IMDS path |
 //! | POST | `/_sandbox/entitlements` | `{"account", "product_code", "entitled"}` | grants or revokes a subscription |
 //! | GET | `/_sandbox/metering` | | every accepted usage record |
+//! | POST | `/_sandbox/faults` | `{"rules": [{"service", "operation", "region", "kind", "probability", "latency_ms"}]}` | replaces the fault rules |
 
 use std::collections::BTreeMap;
 
@@ -155,6 +156,12 @@ fn yes() -> bool {
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
+struct FaultsBody {
+    rules: Vec<crate::faults::FaultRule>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
 struct InstanceBody {
     account: String,
     region: String,
@@ -238,6 +245,7 @@ pub fn handle(shared: &Shared, method: &Method, uri: &Uri, body: &[u8]) -> Respo
         }),
         ("GET", "/_sandbox/config") => serde_json::to_value(&world.config).map_err(|e| (500, e.to_string())),
         ("POST", "/_sandbox/config") => parse::<serde_json::Map<String, Value>>(body).and_then(|changes| {
+            let reseed = changes.contains_key("seed");
             let mut current = serde_json::to_value(&world.config).map_err(|e| (500, e.to_string()))?;
             for (k, v) in changes {
                 current[k] = v;
@@ -247,6 +255,10 @@ pub fn handle(shared: &Shared, method: &Method, uri: &Uri, body: &[u8]) -> Respo
                 world.clock.set_scale(config.time_scale);
             }
             world.config = config;
+            if reseed {
+                // Only fault decisions restart; ids must never repeat.
+                world.fault_rng = crate::idgen::IdGen::new(world.config.seed ^ 0xFA17);
+            }
             serde_json::to_value(&world.config).map_err(|e| (500, e.to_string()))
         }),
         ("POST", "/_sandbox/scan") => parse::<ScanBody>(body).and_then(|b| {
@@ -268,6 +280,10 @@ pub fn handle(shared: &Shared, method: &Method, uri: &Uri, body: &[u8]) -> Respo
                 world.metering.entitlements.remove(&key);
             }
             json!({ "entitled": b.entitled })
+        }),
+        ("POST", "/_sandbox/faults") => parse::<FaultsBody>(body).map(|b| {
+            world.config.faults = b.rules;
+            json!({ "rules": world.config.faults })
         }),
         ("GET", "/_sandbox/metering") => Ok(json!({ "records": world.metering.records.values().collect::<Vec<_>>() })),
         ("POST", p) if p.starts_with("/_sandbox/worlds/") => {

@@ -44,6 +44,8 @@ pub struct SandboxConfig {
     pub visibility_review_seconds: f64,
     /// SQS queue (in the seller's account, us-east-1) that receives change-set events.
     pub events_queue: Option<String>,
+    /// Fault rules, checked in order; the first that fires applies.
+    pub faults: Vec<crate::faults::FaultRule>,
 }
 
 impl Default for SandboxConfig {
@@ -66,6 +68,7 @@ impl Default for SandboxConfig {
             region_lag_overrides: BTreeMap::new(),
             visibility_review_seconds: 3.0 * 86400.0,
             events_queue: Some("amipub-catalog-events".to_owned()),
+            faults: Vec::new(),
         }
     }
 }

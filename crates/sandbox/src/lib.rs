@@ -13,6 +13,7 @@ pub mod clock;
 pub mod config;
 pub mod ec2;
 pub mod error;
+pub mod faults;
 pub mod iam;
 pub mod idgen;
 pub mod imds;

@@ -19,6 +19,7 @@ use tokio::task::JoinHandle;
 use crate::config::SandboxConfig;
 use crate::ec2::Ctx;
 use crate::error::AwsError;
+use crate::faults::{FaultKind, FaultRule};
 use crate::protocol::{errors, query::Params, sigv4};
 use crate::world::{LoggedRequest, World};
 
@@ -113,8 +114,20 @@ async fn dispatch(State(shared): State<Shared>, request: Request<Body>) -> Respo
             tokio::time::sleep(std::time::Duration::from_millis(50)).await;
         }
     }
+    let fault = decide_fault(&shared, &uri, &headers, &body);
+    match &fault {
+        Some(f) if f.kind == FaultKind::Latency => {
+            tokio::time::sleep(std::time::Duration::from_millis(f.latency_ms)).await
+        }
+        Some(f) if f.kind == FaultKind::Reset => return broken_response(),
+        _ => {}
+    }
+    let forced = fault
+        .as_ref()
+        .filter(|f| matches!(f.kind, FaultKind::Throttle | FaultKind::ServerError))
+        .map(|f| f.kind);
     let result = catch_unwind(AssertUnwindSafe(|| {
-        route(&shared, &method, &uri, &headers, &body)
+        route(&shared, &method, &uri, &headers, &body, forced)
     }));
     match result {
         Ok(r) => r,
@@ -189,12 +202,59 @@ pub(crate) fn long_poll(
     ))
 }
 
+/// The operation a request names, for fault rules and logs.
+fn operation_of(uri: &Uri, headers: &HeaderMap, body: &[u8], service: &str) -> String {
+    if let Some(t) = headers.get("x-amz-target").and_then(|v| v.to_str().ok()) {
+        return t.rsplit('.').next().unwrap_or(t).to_owned();
+    }
+    if service == "aws-marketplace" {
+        return uri.path().trim_start_matches('/').to_owned();
+    }
+    Params::parse(body, uri.query())
+        .get("Action")
+        .unwrap_or("?")
+        .to_owned()
+}
+
+fn decide_fault(shared: &Shared, uri: &Uri, headers: &HeaderMap, body: &[u8]) -> Option<FaultRule> {
+    if uri.path().starts_with("/_sandbox") || uri.path().starts_with("/_imds/") {
+        return None;
+    }
+    let mut world = lock(shared);
+    if world.config.faults.is_empty() {
+        return None;
+    }
+    let scope = scope_of(uri, headers)?;
+    let op = operation_of(uri, headers, body, &scope.service);
+    let rules = world.config.faults.clone();
+    rules.into_iter().find(|rule| {
+        rule.matches(&scope.service, &op, &scope.region)
+            && world.fault_rng.next_f64() < rule.probability
+    })
+}
+
+/// A response whose body fails after the headers: the client sees the connection cut.
+fn broken_response() -> Response<Body> {
+    let stream = futures_util::stream::once(async {
+        Err::<Bytes, std::io::Error>(std::io::Error::new(
+            std::io::ErrorKind::ConnectionReset,
+            "fault: connection reset",
+        ))
+    });
+    Response::builder()
+        .status(200)
+        .header("content-type", "text/xml")
+        .body(Body::from_stream(stream))
+        .unwrap_or_else(|_| Response::new(Body::empty()))
+}
+
 fn route(
     shared: &Shared,
     method: &Method,
     uri: &Uri,
     headers: &HeaderMap,
     body: &[u8],
+    forced: Option<FaultKind>,
 ) -> Response<Body> {
     if uri.path().starts_with("/_sandbox/") || uri.path() == "/_sandbox" {
         return crate::admin::handle(shared, method, uri, body);
@@ -241,6 +301,13 @@ fn route(
         ("?".to_owned(), Err(e))
     } else {
         match &scope {
+            Some(scope) if forced.is_some() => {
+                let kind = forced.unwrap_or(FaultKind::ServerError);
+                (
+                    operation_of(uri, headers, body, &scope.service),
+                    Err(crate::faults::error(kind, &scope.service)),
+                )
+            }
             None => {
                 let e = AwsError::new(
                     403,

@@ -74,6 +74,8 @@ pub struct World {
     pub clock: Clock,
     /// Id stream.
     pub ids: IdGen,
+    /// Fault decisions, a stream of their own so faults do not shift ids.
+    pub fault_rng: IdGen,
     /// Accounts by id.
     pub accounts: BTreeMap<String, Account>,
     /// Access key → principal.
@@ -99,10 +101,12 @@ impl World {
     pub fn new(config: SandboxConfig) -> Self {
         let clock = Clock::new(config.start_time, config.time_scale);
         let ids = IdGen::new(config.seed);
+        let fault_rng = IdGen::new(config.seed ^ 0xFA17);
         let mut w = Self {
             config,
             clock,
             ids,
+            fault_rng,
             accounts: BTreeMap::new(),
             keys: BTreeMap::new(),
             ec2: ec2::Ec2::default(),

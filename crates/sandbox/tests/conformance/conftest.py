@@ -46,7 +46,7 @@ class Sandbox:
             region_name=region,
             aws_access_key_id=key,
             aws_secret_access_key="sandbox",
-            config=Config(retries={"max_attempts": 1}),
+            config=Config(retries={"total_max_attempts": 1, "mode": "standard"}),
         )
 
     def cli(self, *args, key=SELLER_KEY, region="us-east-1", check=True):

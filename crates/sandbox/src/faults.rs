@@ -1,0 +1,82 @@
+//! Fault injection: rules that throttle, fail with a server error, reset the connection or add
+//! latency, by service, operation and Region, with a probability. Decisions come from their own
+//! seeded stream, so a run with the same seed and requests sees the same faults.
+
+use serde::{Deserialize, Serialize};
+
+use crate::error::AwsError;
+
+/// What a rule does.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum FaultKind {
+    /// The service's throttling error.
+    Throttle,
+    /// A 5xx server error.
+    ServerError,
+    /// The connection is cut before a response is complete.
+    Reset,
+    /// The request is answered normally after a delay.
+    Latency,
+}
+
+/// One rule. Empty selectors match everything.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FaultRule {
+    /// SigV4 service name (`ec2`, `iam`, `sts`, `ssm`, `aws-marketplace`, `sqs`), or empty.
+    #[serde(default)]
+    pub service: String,
+    /// Operation name (`CopyImage`, `StartChangeSet`, …), or empty.
+    #[serde(default)]
+    pub operation: String,
+    /// Region, or empty.
+    #[serde(default)]
+    pub region: String,
+    /// Effect.
+    pub kind: FaultKind,
+    /// Chance per matching request, 0–1.
+    pub probability: f64,
+    /// For latency: milliseconds added.
+    #[serde(default)]
+    pub latency_ms: u64,
+}
+
+impl FaultRule {
+    /// Whether the rule applies to a request.
+    pub fn matches(&self, service: &str, operation: &str, region: &str) -> bool {
+        (self.service.is_empty() || self.service == service)
+            && (self.operation.is_empty() || self.operation == operation)
+            && (self.region.is_empty() || self.region == region)
+    }
+}
+
+/// The error a throttle or server-error fault answers with, in the service's own words.
+pub fn error(kind: FaultKind, service: &str) -> AwsError {
+    match (kind, service) {
+        (FaultKind::Throttle, "ec2") => {
+            AwsError::new(503, "RequestLimitExceeded", "Request limit exceeded.")
+        }
+        (FaultKind::Throttle, "iam" | "sts") => AwsError::new(400, "Throttling", "Rate exceeded"),
+        (FaultKind::Throttle, "aws-marketplace") => {
+            AwsError::new(429, "ThrottlingException", "Rate exceeded.")
+        }
+        (FaultKind::Throttle, _) => AwsError::new(400, "ThrottlingException", "Rate exceeded"),
+        (_, "ec2") => AwsError::new(500, "InternalError", "An internal error has occurred."),
+        (_, "iam" | "sts") => AwsError::new(
+            500,
+            "ServiceFailure",
+            "The request processing has failed because of an unknown error.",
+        ),
+        (_, "aws-marketplace") => AwsError::new(
+            500,
+            "InternalServiceException",
+            "There was an internal service exception.",
+        ),
+        _ => AwsError::new(
+            500,
+            "InternalServerError",
+            "An internal server error occurred.",
+        ),
+    }
+}
