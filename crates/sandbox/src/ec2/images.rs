@@ -73,12 +73,14 @@ pub(super) fn describe(world: &mut World, ctx: &Ctx, p: &Params) -> AwsResult<St
     let now_iso = world.now_iso();
     let include_deprecated = p.flag("IncludeDeprecated") || !ids.is_empty();
 
-    let mut found: Vec<&Image> = world
-        .ec2
-        .images
-        .values()
+    // Explicit ids are looked up directly; everything else scans the Region's images.
+    let candidates: Box<dyn Iterator<Item = &Image>> = if ids.is_empty() {
+        Box::new(world.ec2.images.values())
+    } else {
+        Box::new(ids.iter().filter_map(|id| world.ec2.images.get(id)))
+    };
+    let mut found: Vec<&Image> = candidates
         .filter(|i| i.region == ctx.region && i.visible_to(&account))
-        .filter(|i| ids.is_empty() || ids.contains(&i.id))
         .filter(|i| owners.is_empty() || owners.iter().any(|o| owner_matches(o, &account, i)))
         .filter(|i| {
             executable.is_empty() || executable.iter().any(|e| executable_by(e, &account, i))

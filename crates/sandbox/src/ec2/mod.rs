@@ -124,19 +124,29 @@ pub(crate) fn not_found_image(id: &str) -> AwsError {
     )
 }
 
-/// `*` and `?` glob matching, as EC2 filters do.
+/// `*` and `?` glob matching, as EC2 filters do. ASCII text is matched byte by byte without
+/// allocating (filters run over every image of a Region); other text character by character.
 pub(crate) fn glob(pattern: &str, text: &str) -> bool {
-    let (p, t): (Vec<char>, Vec<char>) = (pattern.chars().collect(), text.chars().collect());
-    let (mut pi, mut ti, mut star, mut mark) = (0, 0, None, 0);
+    if pattern.is_ascii() && text.is_ascii() {
+        glob_units(pattern.as_bytes(), text.as_bytes())
+    } else {
+        let (p, t): (Vec<char>, Vec<char>) = (pattern.chars().collect(), text.chars().collect());
+        glob_units(&p, &t)
+    }
+}
+
+fn glob_units<T: PartialEq + Copy + From<u8>>(p: &[T], t: &[T]) -> bool {
+    let (star, any) = (T::from(b'*'), T::from(b'?'));
+    let (mut pi, mut ti, mut back, mut mark) = (0, 0, None, 0);
     while ti < t.len() {
-        if pi < p.len() && (p[pi] == '?' || p[pi] == t[ti]) {
+        if pi < p.len() && (p[pi] == any || p[pi] == t[ti]) {
             pi += 1;
             ti += 1;
-        } else if pi < p.len() && p[pi] == '*' {
-            star = Some(pi);
+        } else if pi < p.len() && p[pi] == star {
+            back = Some(pi);
             mark = ti;
             pi += 1;
-        } else if let Some(s) = star {
+        } else if let Some(s) = back {
             pi = s + 1;
             mark += 1;
             ti = mark;
@@ -144,7 +154,7 @@ pub(crate) fn glob(pattern: &str, text: &str) -> bool {
             return false;
         }
     }
-    p[pi..].iter().all(|c| *c == '*')
+    p[pi..].iter().all(|c| *c == star)
 }
 
 #[cfg(test)]
