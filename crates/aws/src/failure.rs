@@ -1,0 +1,127 @@
+//! SDK errors → amipub's failure kinds, the labels retry decisions and metrics use. The mapping
+//! is by error code (the same codes the sandbox and AWS return), so it does not depend on each
+//! service's generated error enums.
+
+use aws_sdk_ec2::error::ProvideErrorMetadata;
+
+/// Why a call failed, in amipub's words (DESIGN §2).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    /// Rate limits: retry later.
+    Throttled,
+    /// Missing permission or credentials: an operator must act.
+    AccessDenied,
+    /// The request is wrong: retrying the same request will not help.
+    InvalidInput,
+    /// The thing asked for does not exist.
+    NotFound,
+    /// The resource is busy (an entity lock, a conflicting token): wait and look again.
+    Conflict,
+    /// AWS failed: retry.
+    ServerFault,
+    /// No answer in time, or the connection broke: retry.
+    Timeout,
+}
+
+impl Kind {
+    /// The stable label (`throttled`, `access_denied`, …).
+    pub fn label(self) -> &'static str {
+        match self {
+            Kind::Throttled => "throttled",
+            Kind::AccessDenied => "access_denied",
+            Kind::InvalidInput => "invalid_input",
+            Kind::NotFound => "not_found",
+            Kind::Conflict => "conflict",
+            Kind::ServerFault => "server_fault",
+            Kind::Timeout => "timeout",
+        }
+    }
+
+    /// Whether retrying the same call later may succeed.
+    pub fn retryable(self) -> bool {
+        matches!(
+            self,
+            Kind::Throttled | Kind::Conflict | Kind::ServerFault | Kind::Timeout
+        )
+    }
+}
+
+/// The kind of an error code returned by AWS.
+pub fn kind_of_code(code: &str) -> Kind {
+    match code {
+        "RequestLimitExceeded"
+        | "Throttling"
+        | "ThrottlingException"
+        | "TooManyRequestsException"
+        | "SlowDown" => Kind::Throttled,
+        "AccessDenied"
+        | "AccessDeniedException"
+        | "AuthFailure"
+        | "UnauthorizedOperation"
+        | "InvalidClientTokenId"
+        | "ExpiredToken"
+        | "OptInRequired"
+        | "UnrecognizedClientException" => Kind::AccessDenied,
+        "ResourceInUseException"
+        | "IdempotentParameterMismatch"
+        | "ConcurrentModificationException"
+        | "IncorrectState"
+        | "TooManyUpdates" => Kind::Conflict,
+        "InternalError"
+        | "InternalFailure"
+        | "InternalServerError"
+        | "InternalServiceException"
+        | "InternalServiceErrorException"
+        | "ServiceUnavailable"
+        | "Unavailable"
+        | "ServiceFailure" => Kind::ServerFault,
+        c if c.ends_with(".NotFound")
+            || c.ends_with("NotFound")
+            || c == "NoSuchEntity"
+            || c == "ResourceNotFoundException"
+            || c == "ParameterNotFound"
+            || c == "QueueDoesNotExist" =>
+        {
+            Kind::NotFound
+        }
+        _ => Kind::InvalidInput,
+    }
+}
+
+/// The code of any SDK error, when the service sent one.
+pub fn code_of<E: ProvideErrorMetadata, R>(
+    err: &aws_sdk_ec2::error::SdkError<E, R>,
+) -> Option<String> {
+    match err {
+        aws_sdk_ec2::error::SdkError::ServiceError(e) => e.err().code().map(str::to_owned),
+        _ => None,
+    }
+}
+
+/// The kind of any SDK error: service errors by code, transport failures as timeouts.
+pub fn kind_of<E: ProvideErrorMetadata, R>(err: &aws_sdk_ec2::error::SdkError<E, R>) -> Kind {
+    // Every service crate re-exports the same smithy `SdkError`.
+    use aws_sdk_ec2::error::SdkError;
+    match err {
+        SdkError::ServiceError(e) => e.err().code().map_or(Kind::ServerFault, kind_of_code),
+        SdkError::TimeoutError(_) | SdkError::DispatchFailure(_) | SdkError::ResponseError(_) => {
+            Kind::Timeout
+        }
+        _ => Kind::InvalidInput,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn codes_map_to_kinds() {
+        assert_eq!(kind_of_code("RequestLimitExceeded"), Kind::Throttled);
+        assert_eq!(kind_of_code("InvalidAMIID.NotFound"), Kind::NotFound);
+        assert_eq!(kind_of_code("ResourceInUseException"), Kind::Conflict);
+        assert_eq!(kind_of_code("AuthFailure"), Kind::AccessDenied);
+        assert_eq!(kind_of_code("ValidationException"), Kind::InvalidInput);
+        assert!(Kind::Throttled.retryable() && !Kind::InvalidInput.retryable());
+    }
+}
