@@ -1,0 +1,458 @@
+//! The transitions. Each success moves the release one state on and asks at once for the next
+//! step's command; each wait stores `next_check_at`; each failed call is retried with backoff up
+//! to `MAX_CALL_ATTEMPTS`, then the release fails with an explanation and a remedy. Terminal
+//! releases ignore events (a Failed one accepts `RetryRequested`); a pair with no meaning leaves
+//! the release as it was and asks for nothing.
+
+use super::event::{Command, Event, ImageFacts};
+use super::model::{Failure, FailureKind, Release, State};
+use super::timing::*;
+use super::token::token;
+
+/// The next release and the commands to run, for `event` at `now` (epoch seconds).
+pub fn decide(release: &Release, event: &Event, now: i64) -> (Release, Vec<Command>) {
+    let mut r = release.clone();
+    let cmds = step(&mut r, event, now);
+    (r, cmds)
+}
+
+fn step(r: &mut Release, event: &Event, now: i64) -> Vec<Command> {
+    use Event as E;
+    use State as S;
+    if r.state == S::Failed {
+        if *event == E::RetryRequested {
+            let resume = r.failure.as_ref().map_or(S::Received, |f| f.step);
+            r.failure = None;
+            r.generation += 1;
+            if resume <= S::Mirroring {
+                // A failed copy cannot become available: start the mirror step afresh.
+                r.mirror_ami = None;
+            }
+            if resume == S::Scanning {
+                r.change_set = None;
+            }
+            let resume = match resume {
+                S::Mirroring => S::Admitted,
+                S::Scanning => S::Granted,
+                other => other,
+            };
+            enter(r, resume, now);
+            return look(r, now);
+        }
+        return Vec::new();
+    }
+    if r.state.is_terminal() {
+        return Vec::new();
+    }
+    match (r.state, event) {
+        (_, E::CancelRequested) => {
+            let cancel = match (&r.change_set, r.state) {
+                (Some(id), S::Scanning) => vec![Command::CancelChangeSet { id: id.clone() }],
+                _ => Vec::new(),
+            };
+            enter(r, S::Cancelled, now);
+            cancel
+        }
+        (_, E::Tick) => {
+            if r.next_check_at.is_some_and(|t| t > now) {
+                return Vec::new();
+            }
+            if let Some(deadline) = deadline(r.state)
+                && now - r.entered_at >= deadline {
+                    let (detail, remedy) = timeout_words(r);
+                    return fail(r, FailureKind::Timeout, detail, remedy, now);
+                }
+            if r.state == S::Announced {
+                enter(r, S::Done, now);
+                return Vec::new();
+            }
+            look(r, now)
+        }
+        (_, E::CallFailed { kind, detail }) => {
+            if kind.retryable() && r.attempts + 1 < MAX_CALL_ATTEMPTS {
+                r.attempts += 1;
+                r.next_check_at = Some(now + backoff(RETRY_SECS, RETRY_CAP_SECS, r.attempts));
+                Vec::new()
+            } else {
+                let remedy = remedy_for(*kind, r.state);
+                fail(r, *kind, format!("{} failed: {detail}", step_words(r.state)), remedy, now)
+            }
+        }
+        (S::Received, E::SourceInspected(facts)) => admit(r, facts, now),
+        (S::Received, E::SourceMissing) => {
+            r.rejection = Some(format!(
+                "The source AMI {} does not exist in {} or is not visible to the seller account; publish a build that is public or shared with it.",
+                r.source_ami, r.source_region
+            ));
+            enter(r, S::Rejected, now);
+            Vec::new()
+        }
+        (S::Admitted | S::Mirroring, E::MirrorStarted { ami }) => {
+            if r.state == S::Mirroring {
+                r.attempts += 1;
+            } else {
+                enter(r, S::Mirroring, now);
+            }
+            r.mirror_ami = Some(ami.clone());
+            r.next_check_at = Some(now + backoff(MIRROR_POLL_SECS, MIRROR_POLL_CAP_SECS, r.attempts));
+            Vec::new()
+        }
+        (S::Admitted | S::Mirroring, E::MirrorAvailable { ami }) => {
+            r.mirror_ami = Some(ami.clone());
+            enter(r, S::Mirrored, now);
+            look(r, now)
+        }
+        (S::Admitted | S::Mirroring, E::MirrorFailed { detail }) => fail(
+            r,
+            FailureKind::ServerFault,
+            format!("The copy of {} into the seller account failed: {detail}", r.source_ami),
+            "Run amipub retry: it makes a new copy (the failed one can be deregistered).".into(),
+            now,
+        ),
+        (S::Mirrored, E::GrantVerified) => {
+            enter(r, S::Granted, now);
+            look(r, now)
+        }
+        (S::Mirrored, E::GrantMissing { detail }) => fail(
+            r,
+            FailureKind::AccessDenied,
+            format!("AWS Marketplace cannot read the AMI: {detail}"),
+            "Run amipub init to create the ingestion role (trusting assets.marketplace.amazonaws.com, with AWSMarketplaceAmiIngestion), then amipub retry.".into(),
+            now,
+        ),
+        (S::Granted | S::Submitting, E::VersionListed) => {
+            enter(r, S::Published, now);
+            look(r, now)
+        }
+        (S::Granted | S::Submitting, E::ProductLocked { change_set }) => {
+            if r.state == S::Submitting {
+                r.attempts += 1;
+            } else {
+                enter(r, S::Submitting, now);
+            }
+            r.blocked_by = Some(change_set.clone());
+            r.next_check_at = Some(now + backoff(LOCK_POLL_SECS, LOCK_POLL_CAP_SECS, r.attempts));
+            Vec::new()
+        }
+        (S::Granted | S::Submitting, E::ChangeSetStarted { id }) => {
+            r.blocked_by = None;
+            r.change_set = Some(id.clone());
+            enter(r, S::Scanning, now);
+            r.next_check_at = Some(now + SCAN_POLL_SECS);
+            Vec::new()
+        }
+        (S::Scanning, E::ChangeSetRunning) => {
+            r.attempts += 1;
+            r.next_check_at = Some(now + backoff(SCAN_POLL_SECS, SCAN_POLL_CAP_SECS, r.attempts));
+            Vec::new()
+        }
+        (S::Scanning, E::ChangeSetSucceeded) => {
+            enter(r, S::Published, now);
+            look(r, now)
+        }
+        (S::Scanning, E::ChangeSetFailed { errors }) => {
+            let (kind, detail, remedy) = explain(errors);
+            fail(r, kind, detail, remedy, now)
+        }
+        (S::Scanning, E::ChangeSetCancelled) => fail(
+            r,
+            FailureKind::InvalidInput,
+            format!("Change set {} was cancelled outside amipub.", r.change_set.clone().unwrap_or_default()),
+            "Run amipub retry to submit the version again.".into(),
+            now,
+        ),
+        (S::Published, E::RegionsFound { found }) => {
+            for (region, ami) in found {
+                if r.expected_regions.contains(region) {
+                    r.regions.insert(region.clone(), ami.clone());
+                }
+            }
+            let complete = r.expected_regions.iter().all(|x| r.regions.contains_key(x));
+            if complete || now - r.entered_at >= LOCATE_DEADLINE_SECS {
+                enter(r, S::Located, now);
+                look(r, now)
+            } else {
+                r.attempts += 1;
+                r.next_check_at = Some(now + backoff(LOCATE_POLL_SECS, LOCATE_POLL_CAP_SECS, r.attempts));
+                Vec::new()
+            }
+        }
+        (S::Located, E::ParametersWritten) => {
+            enter(r, S::ParametersWritten, now);
+            look(r, now)
+        }
+        (S::ParametersWritten, E::AnnouncementQueued) => {
+            enter(r, S::Announced, now);
+            r.next_check_at = Some(now);
+            Vec::new()
+        }
+        _ => Vec::new(),
+    }
+}
+
+/// Enters a state: attempts and waiting start over.
+fn enter(r: &mut Release, state: State, now: i64) {
+    r.state = state;
+    r.entered_at = now;
+    r.attempts = 0;
+    r.next_check_at = None;
+}
+
+fn fail(
+    r: &mut Release,
+    kind: FailureKind,
+    detail: String,
+    remedy: String,
+    now: i64,
+) -> Vec<Command> {
+    r.failure = Some(Failure {
+        step: r.state,
+        kind,
+        detail,
+        remedy,
+    });
+    enter(r, State::Failed, now);
+    Vec::new()
+}
+
+/// The command that makes progress in the current state. It is idempotent, so running it again
+/// after a crash is safe; `next_check_at` is a watchdog in case its result never comes back.
+fn look(r: &mut Release, now: i64) -> Vec<Command> {
+    use State as S;
+    let cmd = match r.state {
+        S::Received => Command::InspectSource {
+            region: r.source_region.clone(),
+            ami: r.source_ami.clone(),
+        },
+        S::Admitted => Command::EnsureMirror {
+            source_region: r.source_region.clone(),
+            source_ami: r.source_ami.clone(),
+            name: mirror_name(r),
+            client_token: token(&r.id, "mirror", r.generation),
+        },
+        S::Mirroring => match &r.mirror_ami {
+            Some(ami) => Command::CheckMirror { ami: ami.clone() },
+            None => Command::EnsureMirror {
+                source_region: r.source_region.clone(),
+                source_ami: r.source_ami.clone(),
+                name: mirror_name(r),
+                client_token: token(&r.id, "mirror", r.generation),
+            },
+        },
+        S::Mirrored => Command::VerifyGrant,
+        S::Granted | S::Submitting => match &r.mirror_ami {
+            Some(ami) => Command::SubmitVersion {
+                mirror_ami: ami.clone(),
+                client_request_token: token(&r.id, "submit", r.generation),
+            },
+            None => return Vec::new(),
+        },
+        S::Scanning => match &r.change_set {
+            Some(id) => Command::CheckChangeSet { id: id.clone() },
+            None => return Vec::new(),
+        },
+        S::Published => Command::LocateRegions {
+            regions: r
+                .expected_regions
+                .iter()
+                .filter(|x| !r.regions.contains_key(*x))
+                .cloned()
+                .collect(),
+        },
+        S::Located => Command::WriteParameters,
+        S::ParametersWritten => Command::QueueAnnouncement,
+        _ => return Vec::new(),
+    };
+    r.next_check_at = Some(now + COMMAND_TIMEOUT_SECS);
+    vec![cmd]
+}
+
+/// The seller-side copy's name: recognisable, unique per release, within EC2's 128 characters.
+fn mirror_name(r: &Release) -> String {
+    let name = format!("amipub-{}-{}", r.product, r.version);
+    name.chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || "()[] ./-'@_".contains(c) {
+                c
+            } else {
+                '-'
+            }
+        })
+        .take(128)
+        .collect()
+}
+
+fn deadline(state: State) -> Option<i64> {
+    match state {
+        State::Mirroring => Some(MIRROR_DEADLINE_SECS),
+        State::Submitting => Some(LOCK_DEADLINE_SECS),
+        State::Scanning => Some(SCAN_DEADLINE_SECS),
+        _ => None,
+    }
+}
+
+fn timeout_words(r: &Release) -> (String, String) {
+    match r.state {
+        State::Mirroring => (
+            format!("The copy {} was still pending after {} hours.", r.mirror_ami.clone().unwrap_or_default(), MIRROR_DEADLINE_SECS / 3600),
+            "Check the copy in the EC2 console of the seller account; amipub retry starts a new copy.".into(),
+        ),
+        State::Submitting => (
+            format!("The product stayed locked by change set {} for {} days.", r.blocked_by.clone().unwrap_or_default(), LOCK_DEADLINE_SECS / 86400),
+            "Look at that change set in the Marketplace Management Portal (a visibility review can take weeks); amipub retry waits again.".into(),
+        ),
+        _ => (
+            format!("Change set {} was still running after {} hours.", r.change_set.clone().unwrap_or_default(), SCAN_DEADLINE_SECS / 3600),
+            "Ask AWS Marketplace Seller Operations about the change set; amipub retry submits the version again.".into(),
+        ),
+    }
+}
+
+/// Admission: a trusted owner and the Marketplace AMI checklist (catalog-api.md §7, R2–R7).
+fn admit(r: &mut Release, f: &ImageFacts, now: i64) -> Vec<Command> {
+    if !r.trusted_owners.contains(&f.owner) {
+        r.rejection = Some(format!(
+            "{} is owned by {}, which is not a trusted build account; only AMIs of {} are published (trust.build_accounts in amipub.toml).",
+            r.source_ami,
+            f.owner,
+            r.trusted_owners.join(", ")
+        ));
+        enter(r, State::Rejected, now);
+        return Vec::new();
+    }
+    if f.state == "pending" {
+        r.attempts += 1;
+        r.next_check_at = Some(now + backoff(MIRROR_POLL_SECS, MIRROR_POLL_CAP_SECS, r.attempts));
+        return Vec::new();
+    }
+    let mut problems = Vec::new();
+    if f.state != "available" {
+        problems.push(format!("it is {}, not available", f.state));
+    }
+    if f.architecture != r.architecture {
+        problems.push(format!(
+            "it is {} but the product is {}",
+            f.architecture, r.architecture
+        ));
+    }
+    if f.virtualization != "hvm" {
+        problems.push(format!(
+            "it uses {} virtualization; Marketplace needs hvm",
+            f.virtualization
+        ));
+    }
+    if f.root_device_type != "ebs" {
+        problems.push(format!(
+            "its root device is {}; Marketplace needs EBS",
+            f.root_device_type
+        ));
+    }
+    if !f.ena_support {
+        problems.push("it lacks ENA support, which current instance types need".to_owned());
+    }
+    if f.encrypted {
+        problems.push(
+            "its snapshots are encrypted; Marketplace needs unencrypted snapshots".to_owned(),
+        );
+    }
+    if !f.product_codes.is_empty() {
+        problems.push("it already carries a product code".to_owned());
+    }
+    if problems.is_empty() {
+        enter(r, State::Admitted, now);
+        look(r, now)
+    } else {
+        r.rejection = Some(format!(
+            "{} fails the Marketplace AMI checklist: {}. Fix the build and publish a new AMI.",
+            r.source_ami,
+            problems.join("; ")
+        ));
+        enter(r, State::Rejected, now);
+        Vec::new()
+    }
+}
+
+fn step_words(state: State) -> &'static str {
+    match state {
+        State::Received => "Inspecting the source AMI",
+        State::Admitted | State::Mirroring => "Copying the AMI into the seller account",
+        State::Mirrored => "Checking the ingestion role",
+        State::Granted | State::Submitting => "Submitting the version",
+        State::Scanning => "Following the change set",
+        State::Published => "Locating the Marketplace AMIs",
+        State::Located => "Writing the SSM parameters",
+        State::ParametersWritten | State::Announced => "Announcing the release",
+        _ => "The step",
+    }
+}
+
+fn remedy_for(kind: FailureKind, state: State) -> String {
+    match kind {
+        FailureKind::Throttled => "AWS kept throttling; wait a few minutes and run amipub retry (or lower the concurrency).".into(),
+        FailureKind::AccessDenied => format!("Give the seller role the permissions of `amipub iam-policy` ({} needs them), then amipub retry.", step_words(state)),
+        FailureKind::ServerFault | FailureKind::Timeout => "AWS did not answer properly; run amipub retry later.".into(),
+        FailureKind::InvalidInput | FailureKind::ScanFailed => "Fix the product spec or the image, then amipub retry.".into(),
+    }
+}
+
+/// A failed change set's `ErrorDetailList`, in plain words with a remedy.
+pub fn explain(errors: &[(String, String)]) -> (FailureKind, String, String) {
+    let words = |code: &str, msg: &str| -> String {
+        match code {
+            "SCAN_ERROR" => format!(
+                "The AWS Marketplace security scan found problems in the image (report: {msg})"
+            ),
+            "ASSET_ACCESS_EXCEPTION" => {
+                format!("AWS Marketplace could not use the ingestion role to read the AMI ({msg})")
+            }
+            "ASSET_NOT_FOUND" => format!(
+                "AWS Marketplace could not find the AMI in us-east-1 of the seller account ({msg})"
+            ),
+            "DUPLICATE_VERSION_TITLE" => {
+                format!("The product already has a version with this title ({msg})")
+            }
+            "INCOMPATIBLE_AMI"
+            | "INVALID_AMI_ARCHITECTURE"
+            | "INVALID_AMI_VIRTUALIZATION_TYPE"
+            | "EXISTING_AMI_PRODUCT_CODE" => {
+                format!("The AMI does not meet the Marketplace requirements: {msg}")
+            }
+            _ => format!("AWS Marketplace refused the change ({code}: {msg})"),
+        }
+    };
+    let detail = if errors.is_empty() {
+        "The change set failed without details (a Marketplace server fault).".to_owned()
+    } else {
+        errors
+            .iter()
+            .map(|(c, m)| words(c, m))
+            .collect::<Vec<_>>()
+            .join("; ")
+            + "."
+    };
+    let codes: Vec<&str> = errors.iter().map(|(c, _)| c.as_str()).collect();
+    let (kind, remedy) = if codes.contains(&"SCAN_ERROR") {
+        (
+            FailureKind::ScanFailed,
+            "Read the scan report, fix the findings (update packages, remove keys and passwords), build and publish a new AMI; if the finding is wrong, ask Seller Operations and then amipub retry.",
+        )
+    } else if codes.contains(&"ASSET_ACCESS_EXCEPTION") {
+        (
+            FailureKind::AccessDenied,
+            "Run amipub init to repair the ingestion role, then amipub retry.",
+        )
+    } else if codes.contains(&"DUPLICATE_VERSION_TITLE") {
+        (
+            FailureKind::InvalidInput,
+            "Change the version-title template (or pass --version) so the title is new, then publish again.",
+        )
+    } else if errors.is_empty() {
+        (FailureKind::ServerFault, "Run amipub retry later.")
+    } else {
+        (
+            FailureKind::InvalidInput,
+            "Fix the product spec or the image as the message says, then amipub retry.",
+        )
+    };
+    (kind, detail, remedy.to_owned())
+}

@@ -1,0 +1,190 @@
+//! What happens to a release (events, the results of commands) and what it asks for (commands,
+//! run by the engine through its ports).
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+use super::model::FailureKind;
+
+/// Facts about an AMI, as DescribeImages reports them.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ImageFacts {
+    /// Owning account.
+    pub owner: String,
+    /// `pending`, `available`, `failed`, …
+    pub state: String,
+    /// `x86_64`, `arm64`, `i386`.
+    pub architecture: String,
+    /// `hvm` or `paravirtual`.
+    pub virtualization: String,
+    /// `ebs` or `instance-store`.
+    pub root_device_type: String,
+    /// ENA support.
+    pub ena_support: bool,
+    /// Any snapshot encrypted.
+    pub encrypted: bool,
+    /// Marketplace product codes already on the image.
+    pub product_codes: Vec<String>,
+}
+
+/// An event.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Event {
+    /// The release is due: look again.
+    Tick,
+    /// The source AMI was found.
+    SourceInspected(ImageFacts),
+    /// The source AMI does not exist or is not visible.
+    SourceMissing,
+    /// A copy into the seller account exists and is pending.
+    MirrorStarted {
+        /// The copy.
+        ami: String,
+    },
+    /// The copy is available.
+    MirrorAvailable {
+        /// The copy.
+        ami: String,
+    },
+    /// The copy ended `failed`.
+    MirrorFailed {
+        /// What EC2 said.
+        detail: String,
+    },
+    /// The ingestion role exists, trusts Marketplace and has its policy.
+    GrantVerified,
+    /// Something of the ingestion role is missing.
+    GrantMissing {
+        /// What is missing.
+        detail: String,
+    },
+    /// The product already has this version title.
+    VersionListed,
+    /// Another change set holds the product.
+    ProductLocked {
+        /// The holder.
+        change_set: String,
+    },
+    /// Our change set was accepted.
+    ChangeSetStarted {
+        /// Its id.
+        id: String,
+    },
+    /// Our change set is still PREPARING or APPLYING.
+    ChangeSetRunning,
+    /// Our change set SUCCEEDED.
+    ChangeSetSucceeded,
+    /// Our change set FAILED.
+    ChangeSetFailed {
+        /// (code, message) of each ErrorDetailList entry.
+        errors: Vec<(String, String)>,
+    },
+    /// Our change set was CANCELLED (by someone else).
+    ChangeSetCancelled,
+    /// Marketplace AMIs found, Region → AMI.
+    RegionsFound {
+        /// What was found in this look.
+        found: BTreeMap<String, String>,
+    },
+    /// The SSM parameters are written.
+    ParametersWritten,
+    /// The announcement is in the outbox.
+    AnnouncementQueued,
+    /// A call failed.
+    CallFailed {
+        /// How.
+        kind: FailureKind,
+        /// What the service said.
+        detail: String,
+    },
+    /// An operator cancels the release.
+    CancelRequested,
+    /// An operator retries a failed release.
+    RetryRequested,
+}
+
+/// A command for the engine.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Command {
+    /// DescribeImages of the source AMI.
+    InspectSource {
+        /// Region.
+        region: String,
+        /// AMI.
+        ami: String,
+    },
+    /// Find the seller-side copy by tag, or CopyImage with the token.
+    EnsureMirror {
+        /// Source Region.
+        source_region: String,
+        /// Source AMI.
+        source_ami: String,
+        /// Name of the copy.
+        name: String,
+        /// CopyImage `ClientToken`.
+        client_token: String,
+    },
+    /// DescribeImages of the copy.
+    CheckMirror {
+        /// The copy.
+        ami: String,
+    },
+    /// Check the ingestion role.
+    VerifyGrant,
+    /// Look for the version, check the product's lock, else StartChangeSet with the token.
+    SubmitVersion {
+        /// The seller-side AMI.
+        mirror_ami: String,
+        /// `ClientRequestToken`.
+        client_request_token: String,
+    },
+    /// DescribeChangeSet.
+    CheckChangeSet {
+        /// Change set id.
+        id: String,
+    },
+    /// CancelChangeSet (while it is still PREPARING).
+    CancelChangeSet {
+        /// Change set id.
+        id: String,
+    },
+    /// Find the version's Marketplace AMI in each Region not found yet.
+    LocateRegions {
+        /// Regions still missing.
+        regions: Vec<String>,
+    },
+    /// Write the SSM parameters for the found Regions.
+    WriteParameters,
+    /// Put the announcement in the outbox.
+    QueueAnnouncement,
+}
+
+impl Event {
+    /// A short name for logs and tables.
+    pub fn name(&self) -> &'static str {
+        match self {
+            Event::Tick => "tick",
+            Event::SourceInspected(_) => "source_inspected",
+            Event::SourceMissing => "source_missing",
+            Event::MirrorStarted { .. } => "mirror_started",
+            Event::MirrorAvailable { .. } => "mirror_available",
+            Event::MirrorFailed { .. } => "mirror_failed",
+            Event::GrantVerified => "grant_verified",
+            Event::GrantMissing { .. } => "grant_missing",
+            Event::VersionListed => "version_listed",
+            Event::ProductLocked { .. } => "product_locked",
+            Event::ChangeSetStarted { .. } => "change_set_started",
+            Event::ChangeSetRunning => "change_set_running",
+            Event::ChangeSetSucceeded => "change_set_succeeded",
+            Event::ChangeSetFailed { .. } => "change_set_failed",
+            Event::ChangeSetCancelled => "change_set_cancelled",
+            Event::RegionsFound { .. } => "regions_found",
+            Event::ParametersWritten => "parameters_written",
+            Event::AnnouncementQueued => "announcement_queued",
+            Event::CallFailed { .. } => "call_failed",
+            Event::CancelRequested => "cancel_requested",
+            Event::RetryRequested => "retry_requested",
+        }
+    }
+}

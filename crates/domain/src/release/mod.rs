@@ -1,0 +1,17 @@
+//! The release pipeline as a pure state machine (DESIGN §2): `decide(release, event, now)` returns
+//! the next release and the commands to run. No I/O, no clock, no logging: the engine runs the
+//! commands through its ports, turns their results into events and feeds them back. Waiting is
+//! data (`next_check_at`), never a sleeping task.
+//!
+//! `model` holds the release and its states; `event` the events and commands; `decide` the
+//! transitions; `timing` the polling and backoff policy; `token` the idempotency tokens.
+
+pub mod decide;
+pub mod event;
+pub mod model;
+pub mod timing;
+pub mod token;
+
+pub use decide::decide;
+pub use event::{Command, Event, ImageFacts};
+pub use model::{Failure, FailureKind, Release, State};

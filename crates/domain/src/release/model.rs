@@ -1,0 +1,231 @@
+//! A release and its states. A release is one version of one product: a source AMI travelling
+//! through the pipeline until its Marketplace AMIs are announced.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+/// Where a release is. The order of the variants is the order of the pipeline.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum State {
+    /// Recorded; the source AMI is about to be inspected.
+    Received,
+    /// The source AMI is trusted and passes the checklist.
+    Admitted,
+    /// The copy into the seller account is under way.
+    Mirroring,
+    /// The seller-side copy is available.
+    Mirrored,
+    /// The ingestion role is in place.
+    Granted,
+    /// The version is being submitted (or waits for the product's lock).
+    Submitting,
+    /// The change set runs: validation and security scan.
+    Scanning,
+    /// The version is listed.
+    Published,
+    /// Its Marketplace AMIs are found (all Regions, or as many as appeared before the deadline).
+    Located,
+    /// SSM parameters point at them.
+    ParametersWritten,
+    /// The announcement is queued in the outbox.
+    Announced,
+    /// Finished.
+    Done,
+    /// The build matches no product (recorded, not an error).
+    Ignored,
+    /// The source AMI may not be published; nothing was created.
+    Rejected,
+    /// A step failed for good; `retry` resumes it.
+    Failed,
+    /// Stopped by an operator.
+    Cancelled,
+}
+
+impl State {
+    /// Every state, in pipeline order.
+    pub const ALL: [State; 16] = [
+        State::Received,
+        State::Admitted,
+        State::Mirroring,
+        State::Mirrored,
+        State::Granted,
+        State::Submitting,
+        State::Scanning,
+        State::Published,
+        State::Located,
+        State::ParametersWritten,
+        State::Announced,
+        State::Done,
+        State::Ignored,
+        State::Rejected,
+        State::Failed,
+        State::Cancelled,
+    ];
+
+    /// No further work happens (Failed can still be retried by an operator).
+    pub fn is_terminal(self) -> bool {
+        matches!(
+            self,
+            State::Done | State::Ignored | State::Rejected | State::Failed | State::Cancelled
+        )
+    }
+
+    /// The stable name (`mirroring`, …).
+    pub fn name(self) -> &'static str {
+        match self {
+            State::Received => "received",
+            State::Admitted => "admitted",
+            State::Mirroring => "mirroring",
+            State::Mirrored => "mirrored",
+            State::Granted => "granted",
+            State::Submitting => "submitting",
+            State::Scanning => "scanning",
+            State::Published => "published",
+            State::Located => "located",
+            State::ParametersWritten => "parameters_written",
+            State::Announced => "announced",
+            State::Done => "done",
+            State::Ignored => "ignored",
+            State::Rejected => "rejected",
+            State::Failed => "failed",
+            State::Cancelled => "cancelled",
+        }
+    }
+}
+
+/// Why a step failed (HOUSE_STYLE rule 7).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum FailureKind {
+    /// Rate limits that did not clear within the retry budget.
+    Throttled,
+    /// Missing permissions or credentials.
+    AccessDenied,
+    /// The request or the data is wrong.
+    InvalidInput,
+    /// The security scan (or Marketplace validation) refused the version.
+    ScanFailed,
+    /// AWS kept failing.
+    ServerFault,
+    /// A wait passed its deadline.
+    Timeout,
+}
+
+impl FailureKind {
+    /// The stable label.
+    pub fn label(self) -> &'static str {
+        match self {
+            FailureKind::Throttled => "throttled",
+            FailureKind::AccessDenied => "access_denied",
+            FailureKind::InvalidInput => "invalid_input",
+            FailureKind::ScanFailed => "scan_failed",
+            FailureKind::ServerFault => "server_fault",
+            FailureKind::Timeout => "timeout",
+        }
+    }
+
+    /// Whether trying the same call again later may help.
+    pub fn retryable(self) -> bool {
+        matches!(
+            self,
+            FailureKind::Throttled | FailureKind::ServerFault | FailureKind::Timeout
+        )
+    }
+}
+
+/// A failed step, explained.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Failure {
+    /// The state whose step failed (where `retry` resumes).
+    pub step: State,
+    /// What kind of failure.
+    pub kind: FailureKind,
+    /// What happened, in plain words.
+    pub detail: String,
+    /// What to do about it.
+    pub remedy: String,
+}
+
+/// One release.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Release {
+    /// Stable id (also the root of every idempotency token).
+    pub id: String,
+    /// The product's slug.
+    pub product: String,
+    /// The Marketplace version title.
+    pub version: String,
+    /// Region of the source AMI.
+    pub source_region: String,
+    /// The source AMI.
+    pub source_ami: String,
+    /// Accounts whose AMIs may be published.
+    pub trusted_owners: Vec<String>,
+    /// The product's architecture (`x86_64` or `arm64`).
+    pub architecture: String,
+    /// Where it is.
+    pub state: State,
+    /// The seller-side copy in us-east-1.
+    pub mirror_ami: Option<String>,
+    /// The change set that adds the version.
+    pub change_set: Option<String>,
+    /// A change set of someone else that holds the product's lock.
+    pub blocked_by: Option<String>,
+    /// Regions the version should appear in.
+    pub expected_regions: Vec<String>,
+    /// Region → Marketplace AMI found so far.
+    pub regions: BTreeMap<String, String>,
+    /// Attempts of the current step (calls that failed and were retried, or polls).
+    pub attempts: u32,
+    /// How many times an operator retried the release; part of every idempotency token, so a
+    /// retry makes fresh requests while a restart repeats the same ones.
+    pub generation: u32,
+    /// When the engine should look at the release again (epoch seconds); `None`: now.
+    pub next_check_at: Option<i64>,
+    /// When the current state was entered (epoch seconds), for deadlines.
+    pub entered_at: i64,
+    /// Why it failed.
+    pub failure: Option<Failure>,
+    /// Why it was rejected.
+    pub rejection: Option<String>,
+}
+
+impl Release {
+    /// A new release, Received at `now`.
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(
+        id: &str,
+        product: &str,
+        version: &str,
+        source_region: &str,
+        source_ami: &str,
+        trusted_owners: Vec<String>,
+        architecture: &str,
+        expected_regions: Vec<String>,
+        now: i64,
+    ) -> Self {
+        Self {
+            id: id.to_owned(),
+            product: product.to_owned(),
+            version: version.to_owned(),
+            source_region: source_region.to_owned(),
+            source_ami: source_ami.to_owned(),
+            trusted_owners,
+            architecture: architecture.to_owned(),
+            state: State::Received,
+            mirror_ami: None,
+            change_set: None,
+            blocked_by: None,
+            expected_regions,
+            regions: BTreeMap::new(),
+            attempts: 0,
+            generation: 0,
+            next_check_at: None,
+            entered_at: now,
+            failure: None,
+            rejection: None,
+        }
+    }
+}
