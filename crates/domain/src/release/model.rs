@@ -157,6 +157,11 @@ pub struct Release {
     pub product: String,
     /// The Marketplace version title.
     pub version: String,
+    /// The release notes (rendered from the product's template when the release was made).
+    pub notes: String,
+    /// The build's template variables (`release`, `arch`, `subvariant`, `compose_id`, …), for
+    /// SSM names and announcements.
+    pub vars: BTreeMap<String, String>,
     /// Region of the source AMI.
     pub source_region: String,
     /// The source AMI.
@@ -210,6 +215,8 @@ impl Release {
             id: id.to_owned(),
             product: product.to_owned(),
             version: version.to_owned(),
+            notes: String::new(),
+            vars: BTreeMap::new(),
             source_region: source_region.to_owned(),
             source_ami: source_ami.to_owned(),
             trusted_owners,

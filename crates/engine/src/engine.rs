@@ -1,0 +1,178 @@
+//! The loop: claim the releases that are due, move each as far as it can go now (tick, run the
+//! commands, feed the results back), persist every transition with its timeline entry, give the
+//! lease back. A release that has to wait keeps its `next_check_at`; nothing sleeps.
+
+use std::collections::BTreeMap;
+
+use amipub_domain::release::{Command, Event, Release, decide};
+use amipub_domain::spec::ProductSpec;
+
+use crate::execute::execute;
+use crate::ports::{Announcement, PortResult, Ports, Store, TimelineEntry};
+
+/// How long a claimed release stays leased to a worker: longer than any single step's calls.
+pub const LEASE_SECS: i64 = 900;
+/// Most releases one `step` moves (bounded fan-out per worker).
+pub const CLAIM_LIMIT: usize = 32;
+/// Most transitions one release makes in one step (a guard against a loop of events).
+const MAX_TRANSITIONS_PER_STEP: usize = 64;
+
+/// A product the engine publishes.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Product {
+    /// Its spec.
+    pub spec: ProductSpec,
+    /// The ingestion role Marketplace assumes.
+    pub role_arn: String,
+}
+
+/// The engine.
+pub struct Engine<P: Ports> {
+    ports: P,
+    products: BTreeMap<String, Product>,
+    worker: String,
+}
+
+impl<P: Ports> Engine<P> {
+    /// An engine publishing `products` (by slug) through `ports`, as worker `worker`.
+    pub fn new(ports: P, products: Vec<Product>, worker: &str) -> Self {
+        let products = products
+            .into_iter()
+            .map(|p| (p.spec.product.slug.clone(), p))
+            .collect();
+        Self {
+            ports,
+            products,
+            worker: worker.to_owned(),
+        }
+    }
+
+    /// The ports.
+    pub fn ports(&self) -> &P {
+        &self.ports
+    }
+
+    /// Gives the ports back (to hand the same world to another engine).
+    pub fn into_ports(self) -> P {
+        self.ports
+    }
+
+    /// A product by slug.
+    pub fn product(&self, slug: &str) -> Option<&Product> {
+        self.products.get(slug)
+    }
+
+    /// Records a new release and moves it as far as it goes.
+    pub async fn submit(&self, release: Release, now: i64) -> PortResult<Release> {
+        let entry = TimelineEntry {
+            at: now,
+            event: "received".into(),
+            from: "-".into(),
+            to: release.state.name().into(),
+            detail: format!("{} from {}", release.source_ami, release.source_region),
+        };
+        self.ports.store().save(&release, &[entry], None).await?;
+        self.advance(release, now).await
+    }
+
+    /// Moves every due release; returns how many were looked at.
+    pub async fn step(&self, now: i64) -> PortResult<usize> {
+        let due = self
+            .ports
+            .store()
+            .claim_due(now, &self.worker, LEASE_SECS, CLAIM_LIMIT)
+            .await?;
+        let n = due.len();
+        for r in due {
+            let id = r.id.clone();
+            let result = self.advance(r, now).await;
+            self.ports.store().release_lease(&id, &self.worker).await?;
+            result?;
+        }
+        Ok(n)
+    }
+
+    /// An operator's request (retry or cancel) on a stored release.
+    pub async fn request(&self, release: Release, event: Event, now: i64) -> PortResult<Release> {
+        let (next, cmds) = decide(&release, &event, now);
+        self.persist(&release, &next, &event, None, now).await?;
+        self.run(next, cmds, now).await
+    }
+
+    /// Ticks one release and runs what it asks for.
+    async fn advance(&self, release: Release, now: i64) -> PortResult<Release> {
+        let (next, cmds) = decide(&release, &Event::Tick, now);
+        if next != release {
+            self.persist(&release, &next, &Event::Tick, None, now)
+                .await?;
+        }
+        self.run(next, cmds, now).await
+    }
+
+    async fn run(&self, mut r: Release, mut queue: Vec<Command>, now: i64) -> PortResult<Release> {
+        let Some(product) = self.products.get(&r.product).cloned() else {
+            return Ok(r);
+        };
+        let mut transitions = 0;
+        while let Some(cmd) = queue.pop() {
+            transitions += 1;
+            if transitions > MAX_TRANSITIONS_PER_STEP {
+                break;
+            }
+            let (event, announcement) = execute(&self.ports, &product, &r, &cmd).await;
+            let Some(event) = event else { continue };
+            let (next, more) = decide(&r, &event, now);
+            self.persist(&r, &next, &event, announcement.as_ref(), now)
+                .await?;
+            r = next;
+            queue.extend(more);
+        }
+        Ok(r)
+    }
+
+    async fn persist(
+        &self,
+        before: &Release,
+        after: &Release,
+        event: &Event,
+        announcement: Option<&Announcement>,
+        now: i64,
+    ) -> PortResult<()> {
+        let entry = TimelineEntry {
+            at: now,
+            event: event.name().into(),
+            from: before.state.name().into(),
+            to: after.state.name().into(),
+            detail: detail(event, after),
+        };
+        self.ports.store().save(after, &[entry], announcement).await
+    }
+}
+
+fn detail(event: &Event, r: &Release) -> String {
+    match event {
+        Event::MirrorStarted { ami } | Event::MirrorAvailable { ami } => ami.clone(),
+        Event::ChangeSetStarted { id } => id.clone(),
+        Event::ProductLocked { change_set } => format!("waiting for {change_set}"),
+        Event::RegionsFound { found } => format!(
+            "{} of {} Regions",
+            r.regions
+                .len()
+                .max(found.len().min(r.expected_regions.len())),
+            r.expected_regions.len()
+        ),
+        Event::CallFailed { kind, detail } => format!("{}: {detail}", kind.label()),
+        Event::ChangeSetFailed { errors } => errors
+            .iter()
+            .map(|(c, m)| format!("{c}: {m}"))
+            .collect::<Vec<_>>()
+            .join("; "),
+        Event::GrantMissing { detail } | Event::MirrorFailed { detail } => detail.clone(),
+        _ => r
+            .failure
+            .as_ref()
+            .map(|f| f.detail.clone())
+            .or_else(|| r.rejection.clone())
+            .unwrap_or_default(),
+    }
+}

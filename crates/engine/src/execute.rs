@@ -1,0 +1,271 @@
+//! Commands → port calls → events. Every command is idempotent or guarded by a look first:
+//! mirrors are found by their release tag before a copy is made (and the copy carries a
+//! deterministic `ClientToken`); a version is looked for, and the product's lock checked, before a
+//! change set is started (with a deterministic `ClientRequestToken`); parameters are written only
+//! when they differ.
+
+use std::collections::BTreeMap;
+
+use amipub_domain::changeset::plan::plan_add_version;
+use amipub_domain::changeset::product::VersionInput;
+use amipub_domain::release::{Command, Event, FailureKind, Release};
+use amipub_domain::template;
+
+use crate::engine::Product;
+use crate::ports::{
+    Announcement, Catalog, ChangeSetStatus, CopyRequest, Grants, Images, Parameters, PortError,
+    Ports, StartOutcome, Store,
+};
+
+/// The tag value that marks a release's seller-side copy (release id and retry generation).
+pub fn mirror_tag(release: &Release) -> String {
+    format!("{}/{}", release.id, release.generation)
+}
+
+fn failed(e: PortError) -> Event {
+    Event::CallFailed {
+        kind: e.kind,
+        detail: e.detail,
+    }
+}
+
+/// Runs one command; returns the resulting event (none for fire-and-forget commands) and, for
+/// the announcement step, the announcement to store with the transition.
+pub async fn execute<P: Ports>(
+    ports: &P,
+    product: &Product,
+    r: &Release,
+    cmd: &Command,
+) -> (Option<Event>, Option<Announcement>) {
+    let ev = match cmd {
+        Command::InspectSource { region, ami } => match ports.images().inspect(region, ami).await {
+            Ok(Some(f)) => Event::SourceInspected(f),
+            Ok(None) => Event::SourceMissing,
+            Err(e) => failed(e),
+        },
+        Command::EnsureMirror {
+            source_region,
+            source_ami,
+            name,
+            client_token,
+        } => {
+            let tag = mirror_tag(r);
+            match ports.images().find_mirror(&tag).await {
+                Ok(Some((ami, state))) => mirror_event(ami, &state),
+                Ok(None) => {
+                    let req = CopyRequest {
+                        release: tag,
+                        product: r.product.clone(),
+                        source_region: source_region.clone(),
+                        source_ami: source_ami.clone(),
+                        name: name.clone(),
+                        client_token: client_token.clone(),
+                    };
+                    match ports.images().copy(&req).await {
+                        Ok(ami) => Event::MirrorStarted { ami },
+                        Err(e) => failed(e),
+                    }
+                }
+                Err(e) => failed(e),
+            }
+        }
+        Command::CheckMirror { ami } => match ports.images().state(ami).await {
+            Ok(Some(state)) => mirror_event(ami.clone(), &state),
+            Ok(None) => Event::MirrorFailed {
+                detail: format!("{ami} no longer exists"),
+            },
+            Err(e) => failed(e),
+        },
+        Command::VerifyGrant => match ports.grants().check().await {
+            Ok(None) => Event::GrantVerified,
+            Ok(Some(missing)) => Event::GrantMissing { detail: missing },
+            Err(e) => failed(e),
+        },
+        Command::SubmitVersion {
+            mirror_ami,
+            client_request_token,
+        } => submit(ports, product, r, mirror_ami, client_request_token).await,
+        Command::CheckChangeSet { id } => match ports.catalog().status(id).await {
+            Ok(ChangeSetStatus::Running) => Event::ChangeSetRunning,
+            Ok(ChangeSetStatus::Succeeded) => Event::ChangeSetSucceeded,
+            Ok(ChangeSetStatus::Failed(errors)) => Event::ChangeSetFailed { errors },
+            Ok(ChangeSetStatus::Cancelled) => Event::ChangeSetCancelled,
+            Err(e) => failed(e),
+        },
+        Command::CancelChangeSet { id } => {
+            // Best effort: a change set past PREPARING cannot be cancelled and finishes on its own.
+            let _ = ports.catalog().cancel(id).await;
+            return (None, None);
+        }
+        Command::LocateRegions { regions } => match &product.spec.product.product_code {
+            None => Event::CallFailed {
+                kind: FailureKind::InvalidInput,
+                detail: format!("product {} has no product_code in its spec", r.product),
+            },
+            Some(code) => match ports.catalog().locate(code, &r.version, regions).await {
+                Ok(found) => Event::RegionsFound { found },
+                Err(e) => failed(e),
+            },
+        },
+        Command::WriteParameters => match write_parameters(ports, product, r).await {
+            Ok(()) => Event::ParametersWritten,
+            Err(e) => failed(e),
+        },
+        Command::QueueAnnouncement => {
+            return (
+                Some(Event::AnnouncementQueued),
+                Some(announcement(product, r)),
+            );
+        }
+    };
+    (Some(ev), None)
+}
+
+fn mirror_event(ami: String, state: &str) -> Event {
+    match state {
+        "available" => Event::MirrorAvailable { ami },
+        "pending" => Event::MirrorStarted { ami },
+        other => Event::MirrorFailed {
+            detail: format!("{ami} is {other}"),
+        },
+    }
+}
+
+async fn submit<P: Ports>(
+    ports: &P,
+    product: &Product,
+    r: &Release,
+    mirror: &str,
+    token: &str,
+) -> Event {
+    let Some(pid) = product.spec.product.id.clone() else {
+        return Event::CallFailed {
+            kind: FailureKind::InvalidInput,
+            detail: format!(
+                "product {} has no Marketplace id yet; create the listing first",
+                r.product
+            ),
+        };
+    };
+    match ports.catalog().has_version(&pid, &r.version).await {
+        Ok(true) => return Event::VersionListed,
+        Ok(false) => {}
+        Err(e) => return failed(e),
+    }
+    match ports.store().product_busy(&r.product, &r.id).await {
+        Ok(Some(other)) => {
+            return Event::ProductLocked {
+                change_set: format!("amipub release {other}"),
+            };
+        }
+        Ok(None) => {}
+        Err(e) => return failed(e),
+    }
+    match ports.catalog().open_change_set(&pid).await {
+        Ok(Some(holder)) => return Event::ProductLocked { change_set: holder },
+        Ok(None) => {}
+        Err(e) => return failed(e),
+    }
+    let version = VersionInput {
+        title: r.version.clone(),
+        release_notes: r.notes.clone(),
+        ami_id: mirror.to_owned(),
+        access_role_arn: product.role_arn.clone(),
+    };
+    let mut plan = match plan_add_version(&product.spec, &version, &[]) {
+        Ok(p) => p,
+        Err(e) => {
+            return Event::CallFailed {
+                kind: FailureKind::InvalidInput,
+                detail: e.to_string(),
+            };
+        }
+    };
+    let Some(mut cs) = plan.change_sets.pop() else {
+        return Event::CallFailed {
+            kind: FailureKind::InvalidInput,
+            detail: "the plan has no change set".into(),
+        };
+    };
+    cs.token = token.to_owned();
+    match ports.catalog().start(&cs).await {
+        Ok(StartOutcome::Started(id)) => Event::ChangeSetStarted { id },
+        Ok(StartOutcome::Locked(holder)) => Event::ProductLocked { change_set: holder },
+        Err(e) => failed(e),
+    }
+}
+
+/// Template variables of a release for SSM names and topics.
+pub fn variables(product: &Product, r: &Release) -> BTreeMap<&'static str, String> {
+    let mut vars: BTreeMap<&'static str, String> = BTreeMap::new();
+    for name in template::NOTES_VARS {
+        if let Some(v) = r.vars.get(*name) {
+            vars.insert(name, v.clone());
+        }
+    }
+    vars.insert("version", r.version.clone());
+    vars.insert("slug", r.product.clone());
+    vars.entry("arch")
+        .or_insert_with(|| product.spec.product.architecture.clone());
+    if let Some(id) = &product.spec.product.id {
+        vars.insert("product_id", id.clone());
+    }
+    vars
+}
+
+/// The parameter names of a release: (versioned, aliases).
+pub fn parameter_names(product: &Product, r: &Release) -> Result<Vec<String>, String> {
+    let Some(ssm) = &product.spec.ssm else {
+        return Ok(Vec::new());
+    };
+    let vars = variables(product, r);
+    let mut names = vec![template::render(&ssm.versioned, &vars).map_err(|e| e.to_string())?];
+    for tpl in ssm.aliases.values() {
+        names.push(template::render(tpl, &vars).map_err(|e| e.to_string())?);
+    }
+    Ok(names)
+}
+
+async fn write_parameters<P: Ports>(
+    ports: &P,
+    product: &Product,
+    r: &Release,
+) -> Result<(), PortError> {
+    let names = parameter_names(product, r)
+        .map_err(|e| PortError::new(FailureKind::InvalidInput, format!("SSM templates: {e}")))?;
+    // Versioned names first, then the aliases, Region by Region: an alias never points at an AMI
+    // whose versioned parameter is missing.
+    for (region, ami) in &r.regions {
+        for name in &names {
+            ports.parameters().put(region, name, ami).await?;
+        }
+    }
+    Ok(())
+}
+
+/// The `amipub.release.published.v1` announcement of a release (DESIGN §6).
+pub fn announcement(product: &Product, r: &Release) -> Announcement {
+    let vars = variables(product, r);
+    let topic = template::render(&product.spec.announce.topic, &vars)
+        .unwrap_or_else(|_| product.spec.announce.topic.clone());
+    let params: Vec<String> = parameter_names(product, r).unwrap_or_default();
+    let body = serde_json::json!({
+        "architecture": r.vars.get("arch").cloned().unwrap_or_else(|| product.spec.product.architecture.clone()),
+        "compose_id": r.vars.get("compose_id"),
+        "image_name": r.vars.get("image_name"),
+        "release": r.vars.get("release"),
+        "subvariant": r.vars.get("subvariant"),
+        "regions": { r.source_region.clone(): r.source_ami.clone() },
+        "product_id": product.spec.product.id,
+        "product": r.product,
+        "version_title": r.version,
+        "change_set_id": r.change_set,
+        "marketplace_regions": r.regions,
+        "ssm_parameters": params,
+    });
+    Announcement {
+        id: format!("{}-published", r.id),
+        topic,
+        body: body.to_string(),
+    }
+}

@@ -1,0 +1,16 @@
+//! The engine: claims due releases, runs the commands the state machine asks for through narrow
+//! ports, feeds the results back as events, and persists every transition with its timeline entry
+//! (and announcement) in one store call. Waiting is data: a release that waits has a
+//! `next_check_at`, and no task sleeps on its behalf.
+//!
+//! `ports` defines what the engine needs from the world (images, grants, catalog, parameters,
+//! store, clock) in amipub's own types; `execute` turns commands into port calls and events;
+//! `engine` is the loop; `memory` holds in-memory implementations for tests and the demo.
+
+pub mod engine;
+pub mod execute;
+pub mod memory;
+pub mod ports;
+
+pub use engine::{Engine, Product};
+pub use ports::{PortError, PortResult, Ports};

@@ -1,0 +1,217 @@
+//! The ports: one trait per capability, speaking amipub's types (AMI ids as strings validated
+//! upstream, `ImageFacts`, the planner's `ChangeSet`), never SDK types. Adapters live in `aws`
+//! and `store`; fakes in `memory`.
+
+use std::collections::BTreeMap;
+use std::future::Future;
+
+use amipub_domain::changeset::ChangeSet;
+use amipub_domain::release::{FailureKind, ImageFacts, Release};
+
+/// A failed port call: its kind decides retries.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{kind:?}: {detail}")]
+pub struct PortError {
+    /// Kind.
+    pub kind: FailureKind,
+    /// What happened.
+    pub detail: String,
+}
+
+impl PortError {
+    /// A new error.
+    pub fn new(kind: FailureKind, detail: impl Into<String>) -> Self {
+        Self {
+            kind,
+            detail: detail.into(),
+        }
+    }
+}
+
+/// Results of port calls.
+pub type PortResult<T> = Result<T, PortError>;
+
+/// A request to copy the source AMI into the seller account in us-east-1.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CopyRequest {
+    /// The release (tagged on the copy as `amipub:release`).
+    pub release: String,
+    /// The product's slug (tagged as `amipub:product`).
+    pub product: String,
+    /// Source Region.
+    pub source_region: String,
+    /// Source AMI.
+    pub source_ami: String,
+    /// Name of the copy.
+    pub name: String,
+    /// `ClientToken`.
+    pub client_token: String,
+}
+
+/// The state of a change set, as the engine needs it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ChangeSetStatus {
+    /// PREPARING or APPLYING.
+    Running,
+    /// SUCCEEDED.
+    Succeeded,
+    /// FAILED, with (code, message) of each error.
+    Failed(Vec<(String, String)>),
+    /// CANCELLED.
+    Cancelled,
+}
+
+/// What StartChangeSet did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum StartOutcome {
+    /// Accepted (or the same request accepted before).
+    Started(String),
+    /// Another change set holds the product.
+    Locked(String),
+}
+
+/// One recorded step of a release (the timeline `amipub show` prints).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TimelineEntry {
+    /// Epoch seconds.
+    pub at: i64,
+    /// The event's name.
+    pub event: String,
+    /// State before.
+    pub from: String,
+    /// State after.
+    pub to: String,
+    /// Details (an error, a change set id, regions found).
+    pub detail: String,
+}
+
+/// An announcement for the outbox.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Announcement {
+    /// Deterministic message id.
+    pub id: String,
+    /// Topic (without the environment prefix).
+    pub topic: String,
+    /// JSON body.
+    pub body: String,
+}
+
+/// EC2 images.
+pub trait Images: Send + Sync {
+    /// Facts about an AMI as the seller account sees it, or `None` if it does not exist there.
+    fn inspect(
+        &self,
+        region: &str,
+        ami: &str,
+    ) -> impl Future<Output = PortResult<Option<ImageFacts>>> + Send;
+    /// The seller-side copy made for a release (found by its tag), if any: (AMI, state).
+    fn find_mirror(
+        &self,
+        release: &str,
+    ) -> impl Future<Output = PortResult<Option<(String, String)>>> + Send;
+    /// Starts a copy; returns the new AMI.
+    fn copy(&self, request: &CopyRequest) -> impl Future<Output = PortResult<String>> + Send;
+    /// The state of an AMI in us-east-1 of the seller account.
+    fn state(&self, ami: &str) -> impl Future<Output = PortResult<Option<String>>> + Send;
+}
+
+/// The ingestion role.
+pub trait Grants: Send + Sync {
+    /// `Ok(None)` when the role is in place, `Ok(Some(what is missing))` otherwise.
+    fn check(&self) -> impl Future<Output = PortResult<Option<String>>> + Send;
+}
+
+/// The Marketplace Catalog.
+pub trait Catalog: Send + Sync {
+    /// Whether the product lists this version title.
+    fn has_version(
+        &self,
+        product_id: &str,
+        title: &str,
+    ) -> impl Future<Output = PortResult<bool>> + Send;
+    /// A change set on the product that is still PREPARING or APPLYING.
+    fn open_change_set(
+        &self,
+        product_id: &str,
+    ) -> impl Future<Output = PortResult<Option<String>>> + Send;
+    /// StartChangeSet.
+    fn start(
+        &self,
+        change_set: &ChangeSet,
+    ) -> impl Future<Output = PortResult<StartOutcome>> + Send;
+    /// DescribeChangeSet.
+    fn status(&self, id: &str) -> impl Future<Output = PortResult<ChangeSetStatus>> + Send;
+    /// CancelChangeSet.
+    fn cancel(&self, id: &str) -> impl Future<Output = PortResult<()>> + Send;
+    /// The product's Marketplace AMI for a version in each of `regions` where it already exists.
+    fn locate(
+        &self,
+        product_code: &str,
+        version: &str,
+        regions: &[String],
+    ) -> impl Future<Output = PortResult<BTreeMap<String, String>>> + Send;
+}
+
+/// SSM parameters.
+pub trait Parameters: Send + Sync {
+    /// Writes `name` = `ami` in `region` unless it already has that value.
+    fn put(
+        &self,
+        region: &str,
+        name: &str,
+        ami: &str,
+    ) -> impl Future<Output = PortResult<()>> + Send;
+}
+
+/// Durable state.
+pub trait Store: Send + Sync {
+    /// Releases that are due at `now` and not leased by another worker, leased to `worker` for
+    /// `lease_secs`.
+    fn claim_due(
+        &self,
+        now: i64,
+        worker: &str,
+        lease_secs: i64,
+        limit: usize,
+    ) -> impl Future<Output = PortResult<Vec<Release>>> + Send;
+    /// Saves a release with its new timeline entries and, when given, an announcement — all or
+    /// nothing.
+    fn save(
+        &self,
+        release: &Release,
+        timeline: &[TimelineEntry],
+        announcement: Option<&Announcement>,
+    ) -> impl Future<Output = PortResult<()>> + Send;
+    /// Gives the lease back.
+    fn release_lease(&self, id: &str, worker: &str) -> impl Future<Output = PortResult<()>> + Send;
+    /// Another release of the product that is submitting or scanning (the local lock queue).
+    fn product_busy(
+        &self,
+        product: &str,
+        except: &str,
+    ) -> impl Future<Output = PortResult<Option<String>>> + Send;
+}
+
+/// Everything the engine uses, bundled.
+pub trait Ports: Send + Sync {
+    /// Images port.
+    type Images: Images;
+    /// Grants port.
+    type Grants: Grants;
+    /// Catalog port.
+    type Catalog: Catalog;
+    /// Parameters port.
+    type Parameters: Parameters;
+    /// Store port.
+    type Store: Store;
+    /// Images.
+    fn images(&self) -> &Self::Images;
+    /// Grants.
+    fn grants(&self) -> &Self::Grants;
+    /// Catalog.
+    fn catalog(&self) -> &Self::Catalog;
+    /// Parameters.
+    fn parameters(&self) -> &Self::Parameters;
+    /// Store.
+    fn store(&self) -> &Self::Store;
+}

@@ -1,0 +1,441 @@
+//! The engine against in-memory fakes with state and failure knobs: whole releases, the product
+//! lock queue, foreign locks, scan failure and retry, rejection, transient errors, and a restart
+//! in the middle of a release. Assertions are on end state (HOUSE_STYLE rule 14).
+
+#![allow(clippy::unwrap_used, clippy::expect_used)] // Tests fail loudly by design.
+
+use std::collections::BTreeMap;
+use std::sync::Mutex;
+
+use amipub_domain::changeset::ChangeSet;
+use amipub_domain::release::{Event, FailureKind, ImageFacts, Release, State};
+use amipub_domain::spec::parse_spec;
+use amipub_engine::memory::MemoryStore;
+use amipub_engine::ports::{
+    Catalog, ChangeSetStatus, CopyRequest, Grants, Images, Parameters, PortResult, StartOutcome,
+};
+use amipub_engine::{Engine, PortError, Ports, Product};
+
+const SPEC: &str = include_str!("../../../examples/products/fedora-cloud-base.toml");
+const REGIONS: [&str; 3] = ["us-east-1", "eu-west-1", "ap-south-1"];
+const BUILD: &str = "125523088429";
+
+/// The fake world's knobs and state.
+#[derive(Default)]
+struct World {
+    copies: Vec<CopyRequest>,
+    mirror_polls: BTreeMap<String, u32>,
+    started: Vec<ChangeSet>,
+    status_polls: BTreeMap<String, u32>,
+    open: Option<String>,
+    versions: Vec<String>,
+    scan_fails: bool,
+    locate_calls: u32,
+    params: BTreeMap<(String, String), String>,
+    throttle_copies: u32,
+    foreign_lock_polls: u32,
+}
+
+#[derive(Default)]
+struct Fake {
+    w: Mutex<World>,
+    store: MemoryStore,
+}
+
+impl Fake {
+    fn w(&self) -> std::sync::MutexGuard<'_, World> {
+        self.w.lock().unwrap()
+    }
+}
+
+fn facts(owner: &str) -> ImageFacts {
+    ImageFacts {
+        owner: owner.into(),
+        state: "available".into(),
+        architecture: "x86_64".into(),
+        virtualization: "hvm".into(),
+        root_device_type: "ebs".into(),
+        ena_support: true,
+        encrypted: false,
+        product_codes: vec![],
+    }
+}
+
+impl Images for Fake {
+    async fn inspect(&self, _region: &str, ami: &str) -> PortResult<Option<ImageFacts>> {
+        Ok(match ami {
+            "ami-untrusted0000000" => Some(facts("999999999999")),
+            "ami-missing00000000" => None,
+            _ => Some(facts(BUILD)),
+        })
+    }
+    async fn find_mirror(&self, release: &str) -> PortResult<Option<(String, String)>> {
+        let w = self.w();
+        Ok(w.copies.iter().position(|c| c.release == release).map(|i| {
+            let ami = format!("ami-{i:017}");
+            let polls = w.mirror_polls.get(&ami).copied().unwrap_or(0);
+            (
+                ami,
+                if polls >= 2 { "available" } else { "pending" }.to_owned(),
+            )
+        }))
+    }
+    async fn copy(&self, request: &CopyRequest) -> PortResult<String> {
+        let mut w = self.w();
+        if w.throttle_copies > 0 {
+            w.throttle_copies -= 1;
+            return Err(PortError::new(
+                FailureKind::Throttled,
+                "RequestLimitExceeded",
+            ));
+        }
+        if let Some(i) = w
+            .copies
+            .iter()
+            .position(|c| c.client_token == request.client_token)
+        {
+            return Ok(format!("ami-{i:017}"));
+        }
+        w.copies.push(request.clone());
+        Ok(format!("ami-{:017}", w.copies.len() - 1))
+    }
+    async fn state(&self, ami: &str) -> PortResult<Option<String>> {
+        let mut w = self.w();
+        let polls = w.mirror_polls.entry(ami.to_owned()).or_default();
+        *polls += 1;
+        Ok(Some(
+            if *polls >= 2 { "available" } else { "pending" }.to_owned(),
+        ))
+    }
+}
+
+impl Grants for Fake {
+    async fn check(&self) -> PortResult<Option<String>> {
+        Ok(None)
+    }
+}
+
+impl Catalog for Fake {
+    async fn has_version(&self, _product: &str, title: &str) -> PortResult<bool> {
+        Ok(self.w().versions.iter().any(|v| v == title))
+    }
+    async fn open_change_set(&self, _product: &str) -> PortResult<Option<String>> {
+        let mut w = self.w();
+        if w.foreign_lock_polls > 0 {
+            w.foreign_lock_polls -= 1;
+            return Ok(Some("someone-elses-change-set".into()));
+        }
+        Ok(w.open.clone())
+    }
+    async fn start(&self, cs: &ChangeSet) -> PortResult<StartOutcome> {
+        let mut w = self.w();
+        if let Some(i) = w.started.iter().position(|s| s.token == cs.token) {
+            return Ok(StartOutcome::Started(format!("cs{i}")));
+        }
+        if let Some(open) = w.open.clone() {
+            return Ok(StartOutcome::Locked(open));
+        }
+        w.started.push(cs.clone());
+        let id = format!("cs{}", w.started.len() - 1);
+        w.open = Some(id.clone());
+        Ok(StartOutcome::Started(id))
+    }
+    async fn status(&self, id: &str) -> PortResult<ChangeSetStatus> {
+        let mut w = self.w();
+        let polls = w.status_polls.entry(id.to_owned()).or_default();
+        *polls += 1;
+        if *polls < 3 {
+            return Ok(ChangeSetStatus::Running);
+        }
+        if w.open.as_deref() == Some(id) {
+            w.open = None;
+        }
+        if w.scan_fails {
+            return Ok(ChangeSetStatus::Failed(vec![(
+                "SCAN_ERROR".into(),
+                "https://reports.example/scan.json".into(),
+            )]));
+        }
+        let i: usize = id.trim_start_matches("cs").parse().unwrap();
+        let title = w.started[i].changes[0].details_document["Version"]["VersionTitle"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        if !w.versions.contains(&title) {
+            w.versions.push(title);
+        }
+        Ok(ChangeSetStatus::Succeeded)
+    }
+    async fn cancel(&self, _id: &str) -> PortResult<()> {
+        Ok(())
+    }
+    async fn locate(
+        &self,
+        _code: &str,
+        version: &str,
+        regions: &[String],
+    ) -> PortResult<BTreeMap<String, String>> {
+        let mut w = self.w();
+        w.locate_calls += 1;
+        // Regions appear one per look.
+        let visible = w.locate_calls as usize;
+        Ok(regions
+            .iter()
+            .take(visible)
+            .map(|r| (r.clone(), format!("ami-mp-{version}-{r}")))
+            .collect())
+    }
+}
+
+impl Parameters for Fake {
+    async fn put(&self, region: &str, name: &str, ami: &str) -> PortResult<()> {
+        self.w()
+            .params
+            .insert((region.to_owned(), name.to_owned()), ami.to_owned());
+        Ok(())
+    }
+}
+
+impl Ports for Fake {
+    type Images = Fake;
+    type Grants = Fake;
+    type Catalog = Fake;
+    type Parameters = Fake;
+    type Store = MemoryStore;
+    fn images(&self) -> &Fake {
+        self
+    }
+    fn grants(&self) -> &Fake {
+        self
+    }
+    fn catalog(&self) -> &Fake {
+        self
+    }
+    fn parameters(&self) -> &Fake {
+        self
+    }
+    fn store(&self) -> &MemoryStore {
+        &self.store
+    }
+}
+
+fn product() -> Product {
+    let mut spec = parse_spec(SPEC).unwrap();
+    spec.product.id = Some("prod-fedoracbx8664".into());
+    spec.product.product_code = Some("fedoracloudbasex8664code0".into());
+    Product {
+        spec,
+        role_arn: "arn:aws:iam::111122223333:role/AwsMarketplaceAmiIngestion".into(),
+    }
+}
+
+fn release(id: &str, version: &str, ami: &str) -> Release {
+    let mut r = Release::new(
+        id,
+        "fedora-cloud-base-x86-64",
+        version,
+        "us-east-1",
+        ami,
+        vec![BUILD.into()],
+        "x86_64",
+        REGIONS.iter().map(|s| (*s).to_owned()).collect(),
+        0,
+    );
+    r.notes = format!("Fedora {version}");
+    r.vars = [
+        ("release".to_owned(), "41".to_owned()),
+        ("arch".to_owned(), "x86_64".to_owned()),
+    ]
+    .into();
+    r
+}
+
+fn engine(fake: Fake) -> Engine<Fake> {
+    Engine::new(fake, vec![product()], "worker-1")
+}
+
+/// Steps the engine every `dt` virtual seconds until every release settles.
+async fn settle(e: &Engine<Fake>, mut now: i64) -> i64 {
+    for _ in 0..10_000 {
+        e.step(now).await.unwrap();
+        if e.ports().store.all().iter().all(|r| r.state.is_terminal()) {
+            return now;
+        }
+        now += 30;
+    }
+    panic!(
+        "releases never settled: {:?}",
+        e.ports()
+            .store
+            .all()
+            .iter()
+            .map(|r| r.state)
+            .collect::<Vec<_>>()
+    );
+}
+
+#[tokio::test]
+async fn a_release_goes_from_source_to_announcement() {
+    let e = engine(Fake::default());
+    e.submit(release("r1", "41.20241027.0", "ami-06b2596588ff27750"), 0)
+        .await
+        .unwrap();
+    settle(&e, 0).await;
+    let r = e.ports().store.get("r1").unwrap();
+    assert_eq!(r.state, State::Done, "{:?}", r.failure);
+    assert_eq!(r.regions.len(), 3);
+    let w = e.ports().w();
+    assert_eq!(w.copies.len(), 1);
+    assert_eq!(w.started.len(), 1);
+    assert_eq!(
+        w.params
+            .get(&("eu-west-1".into(), "/fedora/cloud/41/x86_64/latest".into())),
+        Some(&"ami-mp-41.20241027.0-eu-west-1".to_owned())
+    );
+    assert_eq!(
+        w.params.get(&(
+            "eu-west-1".into(),
+            "/fedora/cloud/41/x86_64/41.20241027.0".into()
+        )),
+        Some(&"ami-mp-41.20241027.0-eu-west-1".to_owned())
+    );
+    drop(w);
+    let outbox = e.ports().store.outbox();
+    assert_eq!(outbox.len(), 1);
+    let body: serde_json::Value = serde_json::from_str(&outbox[0].body).unwrap();
+    assert_eq!(
+        body["marketplace_regions"]["ap-south-1"],
+        "ami-mp-41.20241027.0-ap-south-1"
+    );
+    let timeline = e.ports().store.timeline("r1");
+    assert_eq!(timeline.last().unwrap().to, "done");
+    assert!(
+        timeline
+            .iter()
+            .any(|t| t.to == "scanning" && t.detail == "cs0")
+    );
+}
+
+#[tokio::test]
+async fn two_releases_of_one_product_are_serialized() {
+    let e = engine(Fake::default());
+    e.submit(release("r1", "41.1", "ami-06b2596588ff27750"), 0)
+        .await
+        .unwrap();
+    e.submit(release("r2", "41.2", "ami-08b05445d21b6c994"), 0)
+        .await
+        .unwrap();
+    settle(&e, 0).await;
+    for id in ["r1", "r2"] {
+        assert_eq!(e.ports().store.get(id).unwrap().state, State::Done);
+    }
+    assert_eq!(e.ports().w().started.len(), 2);
+    let waited = e
+        .ports()
+        .store
+        .timeline("r2")
+        .iter()
+        .any(|t| t.to == "submitting")
+        || e.ports()
+            .store
+            .timeline("r1")
+            .iter()
+            .any(|t| t.to == "submitting");
+    assert!(waited, "one release must have waited for the other");
+}
+
+#[tokio::test]
+async fn a_foreign_change_set_makes_the_release_wait_then_continue() {
+    let fake = Fake::default();
+    fake.w().foreign_lock_polls = 3;
+    let e = engine(fake);
+    e.submit(release("r1", "41.1", "ami-06b2596588ff27750"), 0)
+        .await
+        .unwrap();
+    settle(&e, 0).await;
+    assert_eq!(e.ports().store.get("r1").unwrap().state, State::Done);
+    assert!(
+        e.ports()
+            .store
+            .timeline("r1")
+            .iter()
+            .any(|t| t.detail.contains("someone-elses-change-set"))
+    );
+}
+
+#[tokio::test]
+async fn a_scan_failure_is_explained_and_retry_publishes_after_the_fix() {
+    let fake = Fake::default();
+    fake.w().scan_fails = true;
+    let e = engine(fake);
+    e.submit(release("r1", "41.1", "ami-06b2596588ff27750"), 0)
+        .await
+        .unwrap();
+    let now = settle(&e, 0).await;
+    let failed = e.ports().store.get("r1").unwrap();
+    assert_eq!(failed.state, State::Failed);
+    let f = failed.failure.clone().unwrap();
+    assert_eq!(f.kind, FailureKind::ScanFailed);
+    assert!(f.detail.contains("https://reports.example/scan.json") && !f.remedy.is_empty());
+    e.ports().w().scan_fails = false;
+    e.request(failed, Event::RetryRequested, now).await.unwrap();
+    settle(&e, now).await;
+    assert_eq!(e.ports().store.get("r1").unwrap().state, State::Done);
+    let w = e.ports().w();
+    assert_eq!(w.copies.len(), 1, "the mirror is reused");
+    assert_eq!(w.started.len(), 2, "the retry submits a fresh change set");
+}
+
+#[tokio::test]
+async fn an_untrusted_source_is_rejected_and_nothing_is_created() {
+    let e = engine(Fake::default());
+    e.submit(release("r1", "41.1", "ami-untrusted0000000"), 0)
+        .await
+        .unwrap();
+    settle(&e, 0).await;
+    let r = e.ports().store.get("r1").unwrap();
+    assert_eq!(r.state, State::Rejected);
+    assert!(r.rejection.unwrap().contains("999999999999"));
+    let w = e.ports().w();
+    assert!(w.copies.is_empty() && w.started.is_empty() && w.params.is_empty());
+    drop(w);
+    assert!(e.ports().store.outbox().is_empty());
+}
+
+#[tokio::test]
+async fn throttled_calls_are_retried() {
+    let fake = Fake::default();
+    fake.w().throttle_copies = 3;
+    let e = engine(fake);
+    e.submit(release("r1", "41.1", "ami-06b2596588ff27750"), 0)
+        .await
+        .unwrap();
+    settle(&e, 0).await;
+    assert_eq!(e.ports().store.get("r1").unwrap().state, State::Done);
+    assert_eq!(e.ports().w().copies.len(), 1);
+}
+
+#[tokio::test]
+async fn a_new_engine_on_the_same_state_finishes_without_duplicates() {
+    let fake = Fake::default();
+    let first = engine(fake);
+    first
+        .submit(release("r1", "41.1", "ami-06b2596588ff27750"), 0)
+        .await
+        .unwrap();
+    // Stop after a few steps, mid-flight.
+    for t in 0..4 {
+        first.step(t * 30).await.unwrap();
+    }
+    let state = first.ports().store.get("r1").unwrap().state;
+    assert!(!state.is_terminal(), "{state:?}");
+    // A second worker takes over the same world and store once the lease has expired.
+    let second = Engine::new(first.into_ports(), vec![product()], "worker-2");
+    settle(&second, 10_000).await;
+    assert_eq!(second.ports().store.get("r1").unwrap().state, State::Done);
+    let w = second.ports().w();
+    assert_eq!(w.copies.len(), 1);
+    assert_eq!(w.started.len(), 1);
+    drop(w);
+    assert_eq!(second.ports().store.outbox().len(), 1);
+}
