@@ -154,11 +154,9 @@ fn detail(event: &Event, r: &Release) -> String {
         Event::MirrorStarted { ami } | Event::MirrorAvailable { ami } => ami.clone(),
         Event::ChangeSetStarted { id } => id.clone(),
         Event::ProductLocked { change_set } => format!("waiting for {change_set}"),
-        Event::RegionsFound { found } => format!(
+        Event::RegionsFound { .. } => format!(
             "{} of {} Regions",
-            r.regions
-                .len()
-                .max(found.len().min(r.expected_regions.len())),
+            r.regions.len(),
             r.expected_regions.len()
         ),
         Event::CallFailed { kind, detail } => format!("{}: {detail}", kind.label()),

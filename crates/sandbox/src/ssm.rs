@@ -60,14 +60,7 @@ pub fn handle(world: &mut World, ctx: &Ctx, op: &str, body: &Value) -> AwsResult
             Ok(json!({ "Parameter": render(&param, &version, ctx, selector(name)) }))
         }
         "GetParameters" => {
-            let names: Vec<String> = body["Names"]
-                .as_array()
-                .map(|a| {
-                    a.iter()
-                        .filter_map(|v| v.as_str().map(str::to_owned))
-                        .collect()
-                })
-                .unwrap_or_default();
+            let names: Vec<String> = crate::protocol::json::strings(&body["Names"]);
             if names.is_empty() || names.len() > 10 {
                 return Err(validation("Names must hold 1 to 10 parameter names."));
             }
@@ -94,14 +87,7 @@ pub fn handle(world: &mut World, ctx: &Ctx, op: &str, body: &Value) -> AwsResult
             Ok(json!({}))
         }
         "DeleteParameters" => {
-            let names: Vec<String> = body["Names"]
-                .as_array()
-                .map(|a| {
-                    a.iter()
-                        .filter_map(|v| v.as_str().map(str::to_owned))
-                        .collect()
-                })
-                .unwrap_or_default();
+            let names: Vec<String> = crate::protocol::json::strings(&body["Names"]);
             let (mut deleted, mut invalid) = (Vec::new(), Vec::new());
             for n in names {
                 match world
@@ -386,14 +372,7 @@ fn history(world: &mut World, ctx: &Ctx, body: &Value) -> AwsResult<Value> {
 
 fn label(world: &mut World, ctx: &Ctx, body: &Value) -> AwsResult<Value> {
     let name = str_field(body, "Name")?.to_owned();
-    let labels: Vec<String> = body["Labels"]
-        .as_array()
-        .map(|a| {
-            a.iter()
-                .filter_map(|v| v.as_str().map(str::to_owned))
-                .collect()
-        })
-        .unwrap_or_default();
+    let labels: Vec<String> = crate::protocol::json::strings(&body["Labels"]);
     if labels.is_empty() || labels.len() > MAX_LABELS {
         return Err(validation("Labels must hold 1 to 10 labels."));
     }

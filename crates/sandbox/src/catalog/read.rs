@@ -112,12 +112,7 @@ pub fn list_change_sets(world: &World, ctx: &Ctx, body: &Value) -> AwsResult<Val
         .collect();
     for f in &filters {
         let name = f["Name"].as_str().unwrap_or("");
-        let values: Vec<String> = f["ValueList"]
-            .as_array()
-            .into_iter()
-            .flatten()
-            .filter_map(|v| v.as_str().map(str::to_owned))
-            .collect();
+        let values: Vec<String> = crate::protocol::json::strings(&f["ValueList"]);
         let first = values.first().cloned().unwrap_or_default();
         sets.retain(|c| match name {
             "ChangeSetName" => values.contains(&c.name),
@@ -265,12 +260,7 @@ pub fn list_entities(world: &World, ctx: &Ctx, body: &Value) -> AwsResult<Value>
             .to_owned()
     };
     for f in body["FilterList"].as_array().into_iter().flatten() {
-        let values: Vec<String> = f["ValueList"]
-            .as_array()
-            .into_iter()
-            .flatten()
-            .filter_map(|v| v.as_str().map(str::to_owned))
-            .collect();
+        let values: Vec<String> = crate::protocol::json::strings(&f["ValueList"]);
         match f["Name"].as_str().unwrap_or("") {
             "EntityId" => items.retain(|e| values.contains(&e.id)),
             "Name" | "ProductTitle" => items.retain(|e| values.contains(&title(e))),
@@ -286,14 +276,7 @@ pub fn list_entities(world: &World, ctx: &Ctx, body: &Value) -> AwsResult<Value>
             ));
         }
         let f = obj.values().next().cloned().unwrap_or_default();
-        let vals = |v: &Value| -> Vec<String> {
-            v["ValueList"]
-                .as_array()
-                .into_iter()
-                .flatten()
-                .filter_map(|x| x.as_str().map(str::to_owned))
-                .collect()
-        };
+        let vals = |v: &Value| crate::protocol::json::strings(&v["ValueList"]);
         if f["EntityId"].is_object() {
             let v = vals(&f["EntityId"]);
             items.retain(|e| v.contains(&e.id));

@@ -2,6 +2,7 @@
 //! (`query`), XML responses (`xml`), and the error shapes of each protocol (`errors`).
 
 pub mod errors;
+pub mod json;
 pub mod query;
 pub mod sigv4;
 pub mod xml;

@@ -131,15 +131,7 @@ pub(super) fn project(world: &World, cs: &ChangeSet, product: &str) -> Projected
     p
 }
 
-pub(super) fn strings(v: &Value) -> Vec<String> {
-    v.as_array()
-        .map(|a| {
-            a.iter()
-                .filter_map(|x| x.as_str().map(str::to_owned))
-                .collect()
-        })
-        .unwrap_or_default()
-}
+pub(super) use crate::protocol::json::strings;
 
 pub(super) fn len(v: &Value) -> usize {
     v.as_str().map_or(0, |s| s.chars().count())
