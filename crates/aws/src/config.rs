@@ -9,8 +9,10 @@ use aws_config::timeout::TimeoutConfig;
 use aws_config::{BehaviorVersion, Region, SdkConfig};
 use aws_credential_types::Credentials;
 
-/// Attempts per call, first one included. Throttling and 5xx are retried with the SDK's adaptive
-/// backoff; the engine retries whole steps on top of this, so a bounded number is enough.
+/// Attempts per call, first one included. Throttling and 5xx are retried with the SDK's standard
+/// backoff (not "adaptive": its client-side rate limiter slows every call for minutes after a
+/// burst of throttling; amipub paces itself with its own token buckets, `limits`); the engine
+/// retries whole steps on top of this, so a bounded number is enough.
 pub const MAX_ATTEMPTS: u32 = 5;
 /// Connect timeout: a Region that does not answer within this is treated as unreachable.
 pub const CONNECT_TIMEOUT_SECS: u64 = 10;
@@ -20,7 +22,7 @@ pub const SANDBOX_BACKOFF_MS: u64 = 20;
 pub const OPERATION_TIMEOUT_SECS: u64 = 120;
 
 /// Where and as whom to call AWS.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct Target {
     /// Endpoint override for every service (the sandbox); `None` for real AWS.
     pub endpoint: Option<String>,
@@ -31,6 +33,9 @@ pub struct Target {
     /// First retry delay; `None` keeps the SDK's default (1 s). The sandbox, whose time may run
     /// faster than real time, uses a short one.
     pub initial_backoff: Option<Duration>,
+    /// How much faster than real time the endpoint's clock runs (a sandbox's time scale); the
+    /// client-side rate limits refill this much faster. `None`: 1.
+    pub speed: Option<f64>,
 }
 
 impl Target {
@@ -41,12 +46,13 @@ impl Target {
             static_keys: Some((access_key.to_owned(), "sandbox".to_owned())),
             profile: None,
             initial_backoff: Some(Duration::from_millis(SANDBOX_BACKOFF_MS)),
+            speed: None,
         }
     }
 
     /// The SDK configuration for one Region.
     pub async fn sdk_config(&self, region: &str) -> SdkConfig {
-        let mut retry = RetryConfig::adaptive().with_max_attempts(MAX_ATTEMPTS);
+        let mut retry = RetryConfig::standard().with_max_attempts(MAX_ATTEMPTS);
         if let Some(b) = self.initial_backoff {
             retry = retry.with_initial_backoff(b).with_max_backoff(b * 8);
         }

@@ -3,10 +3,14 @@
 //!
 //! `config` builds SDK configurations for a partition, account and Region, pointed at real AWS
 //! or (by configuration only) at the sandbox; `document` converts between JSON values and the
-//! SDK's `Document` (Catalog DetailsDocuments); `failure` maps SDK errors to amipub's failure kinds.
+//! SDK's `Document` (Catalog DetailsDocuments); `failure` maps SDK errors to amipub's failure kinds;
+//! `limits` paces calls per Region and API class; `adapters` implements the engine's ports.
 
+pub mod adapters;
 pub mod config;
 pub mod document;
 pub mod failure;
+pub mod limits;
 
+pub use adapters::{AwsPorts, Seller};
 pub use config::{Clients, Target};

@@ -2,11 +2,16 @@
 //! Wiring only; the decisions live in the library crates.
 //!
 //! Exit codes: 0 success; 1 the command failed (I/O, an unexpected error); 2 the input is invalid
-//! (a spec or configuration with errors, a bad argument).
+//! (a spec or configuration with errors, a bad argument); 130 interrupted by Ctrl-C (the work is
+//! saved and resumes when the command runs again).
 
+mod clock;
 mod cmd;
 mod config;
+mod outbox;
+mod progress;
 mod report;
+mod runtime;
 
 use std::process::ExitCode;
 
@@ -30,6 +35,24 @@ enum Command {
     LoadForm(cmd::load_form::Args),
     /// Run the local AWS sandbox (EC2, IAM, STS, …) for the AWS CLI, boto3 or amipub.
     Sandbox(cmd::sandbox::Args),
+    /// Publish a build as a new version: mirror, submit, scan, locate, parameters, announce.
+    Publish(cmd::publish::Args),
+    /// The releases, newest first.
+    Status(cmd::releases::StatusArgs),
+    /// One release with its timeline.
+    Show(cmd::releases::ReleaseArgs),
+    /// Resume a failed release from the step that failed.
+    Retry(cmd::releases::ReleaseArgs),
+    /// Stop a release.
+    Cancel(cmd::releases::ReleaseArgs),
+    /// Create the ingestion role AWS Marketplace assumes (safe to run again).
+    Init(cmd::init::InitArgs),
+    /// Print the least-privilege IAM policy for the calls amipub makes.
+    IamPolicy(cmd::init::PolicyArgs),
+    /// Publish the example Fedora product end to end against the in-process sandbox.
+    Demo(cmd::demo::Args),
+    /// Measure the release engine against the in-process sandbox (prints numbers).
+    Bench(cmd::bench::Args),
 }
 
 /// What a command reports back to `main`.
@@ -38,6 +61,10 @@ pub enum Outcome {
     Ok,
     /// The input was invalid; details were printed.
     Invalid,
+    /// The work failed; details were printed.
+    Failed,
+    /// Ctrl-C; the work is saved and resumable.
+    Interrupted,
 }
 
 fn main() -> ExitCode {
@@ -47,10 +74,21 @@ fn main() -> ExitCode {
         Command::Plan(a) => cmd::plan::run(a),
         Command::LoadForm(a) => cmd::load_form::run(a),
         Command::Sandbox(a) => cmd::sandbox::run(a),
+        Command::Publish(a) => cmd::publish::run(a),
+        Command::Status(a) => cmd::releases::status(a),
+        Command::Show(a) => cmd::releases::show(a),
+        Command::Retry(a) => cmd::releases::retry(a),
+        Command::Cancel(a) => cmd::releases::cancel(a),
+        Command::Init(a) => cmd::init::init(a),
+        Command::IamPolicy(a) => cmd::init::iam_policy(a),
+        Command::Demo(a) => cmd::demo::run(a),
+        Command::Bench(a) => cmd::bench::run(a),
     };
     match result {
         Ok(Outcome::Ok) => ExitCode::SUCCESS,
         Ok(Outcome::Invalid) => ExitCode::from(2),
+        Ok(Outcome::Failed) => ExitCode::from(1),
+        Ok(Outcome::Interrupted) => ExitCode::from(130),
         Err(e) => {
             eprintln!("error: {e:#}");
             ExitCode::from(1)

@@ -36,6 +36,14 @@ pub struct Settings {
     /// The message bus.
     #[serde(default)]
     pub bus: Option<Bus>,
+    /// The JSON feed of the latest Marketplace AMIs per product, arch and Region, rewritten after
+    /// every announcement (for a website to serve).
+    #[serde(default = "default_feed_file")]
+    pub feed_file: String,
+}
+
+fn default_feed_file() -> String {
+    "amipub-feed.json".to_owned()
 }
 
 fn default_products_dir() -> String {

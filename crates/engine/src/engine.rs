@@ -3,6 +3,9 @@
 //! lease back. A release that has to wait keeps its `next_check_at`; nothing sleeps.
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use futures_util::StreamExt;
 
 use amipub_domain::release::{Command, Event, Release, decide};
 use amipub_domain::spec::ProductSpec;
@@ -12,8 +15,10 @@ use crate::ports::{Announcement, PortResult, Ports, Store, TimelineEntry};
 
 /// How long a claimed release stays leased to a worker: longer than any single step's calls.
 pub const LEASE_SECS: i64 = 900;
-/// Most releases one `step` moves (bounded fan-out per worker).
+/// Most releases one `step` claims.
 pub const CLAIM_LIMIT: usize = 32;
+/// Most releases one `step` moves at the same time (bounded fan-out per worker).
+pub const CONCURRENCY: usize = 8;
 /// Most transitions one release makes in one step (a guard against a loop of events).
 const MAX_TRANSITIONS_PER_STEP: usize = 64;
 
@@ -26,11 +31,17 @@ pub struct Product {
     pub role_arn: String,
 }
 
+/// Called at named points of the work: `before:<command>` and `after:<command>` around each
+/// command's port calls, `saved:<state>` after each transition is stored. Tests use it to stop a
+/// process at an exact point; it must not fail.
+pub type Hook = Arc<dyn Fn(&str) + Send + Sync>;
+
 /// The engine.
 pub struct Engine<P: Ports> {
     ports: P,
     products: BTreeMap<String, Product>,
     worker: String,
+    hook: Option<Hook>,
 }
 
 impl<P: Ports> Engine<P> {
@@ -44,6 +55,20 @@ impl<P: Ports> Engine<P> {
             ports,
             products,
             worker: worker.to_owned(),
+            hook: None,
+        }
+    }
+
+    /// The same engine, calling `hook` at its named points.
+    pub fn with_hook(mut self, hook: Hook) -> Self {
+        self.hook = Some(hook);
+        self
+    }
+
+    /// Calls the hook with `kind:name` (formatted only when there is a hook).
+    fn point(&self, kind: &str, name: &str) {
+        if let Some(h) = &self.hook {
+            h(&format!("{kind}:{name}"));
         }
     }
 
@@ -62,8 +87,8 @@ impl<P: Ports> Engine<P> {
         self.products.get(slug)
     }
 
-    /// Records a new release and moves it as far as it goes.
-    pub async fn submit(&self, release: Release, now: i64) -> PortResult<Release> {
+    /// Records a new release (it is then due at once).
+    pub async fn record(&self, release: &Release, now: i64) -> PortResult<()> {
         let entry = TimelineEntry {
             at: now,
             event: "received".into(),
@@ -71,11 +96,16 @@ impl<P: Ports> Engine<P> {
             to: release.state.name().into(),
             detail: format!("{} from {}", release.source_ami, release.source_region),
         };
-        self.ports.store().save(&release, &[entry], None).await?;
-        self.advance(release, now).await
+        self.ports.store().save(release, &[entry], None).await
     }
 
-    /// Moves every due release; returns how many were looked at.
+    /// Records a new release and moves it as far as it goes.
+    pub async fn submit(&self, release: Release, now: i64) -> PortResult<Release> {
+        self.record(&release, now).await?;
+        Ok(self.step_one(&release.id, now).await?.unwrap_or(release))
+    }
+
+    /// Moves every due release, a few at a time; returns how many were looked at.
     pub async fn step(&self, now: i64) -> PortResult<usize> {
         let due = self
             .ports
@@ -83,13 +113,40 @@ impl<P: Ports> Engine<P> {
             .claim_due(now, &self.worker, LEASE_SECS, CLAIM_LIMIT)
             .await?;
         let n = due.len();
-        for r in due {
-            let id = r.id.clone();
-            let result = self.advance(r, now).await;
-            self.ports.store().release_lease(&id, &self.worker).await?;
-            result?;
+        let results: Vec<PortResult<Release>> = futures_util::stream::iter(due)
+            .map(|r| async move {
+                let id = r.id.clone();
+                let result = self.advance(r, now).await;
+                let released = self.ports.store().release_lease(&id, &self.worker).await;
+                released.and(result)
+            })
+            .buffer_unordered(CONCURRENCY)
+            .collect()
+            .await;
+        for r in results {
+            r?;
         }
         Ok(n)
+    }
+
+    /// Moves one release if it is due and no other worker holds it; returns it as stored
+    /// afterwards (`None`: finished, or held by another worker).
+    pub async fn step_one(&self, id: &str, now: i64) -> PortResult<Option<Release>> {
+        let Some(r) = self
+            .ports
+            .store()
+            .claim(id, now, &self.worker, LEASE_SECS)
+            .await?
+        else {
+            return Ok(None);
+        };
+        let result = if r.next_check_at.is_none_or(|t| t <= now) {
+            self.advance(r, now).await
+        } else {
+            Ok(r)
+        };
+        self.ports.store().release_lease(id, &self.worker).await?;
+        result.map(Some)
     }
 
     /// An operator's request (retry or cancel) on a stored release.
@@ -110,7 +167,7 @@ impl<P: Ports> Engine<P> {
     }
 
     async fn run(&self, mut r: Release, mut queue: Vec<Command>, now: i64) -> PortResult<Release> {
-        let Some(product) = self.products.get(&r.product).cloned() else {
+        let Some(product) = self.products.get(&r.product) else {
             return Ok(r);
         };
         let mut transitions = 0;
@@ -119,7 +176,9 @@ impl<P: Ports> Engine<P> {
             if transitions > MAX_TRANSITIONS_PER_STEP {
                 break;
             }
-            let (event, announcement) = execute(&self.ports, &product, &r, &cmd).await;
+            self.point("before", cmd.name());
+            let (event, announcement) = execute(&self.ports, product, &r, &cmd).await;
+            self.point("after", cmd.name());
             let Some(event) = event else { continue };
             let (next, more) = decide(&r, &event, now);
             self.persist(&r, &next, &event, announcement.as_ref(), now)
@@ -145,7 +204,14 @@ impl<P: Ports> Engine<P> {
             to: after.state.name().into(),
             detail: detail(event, after),
         };
-        self.ports.store().save(after, &[entry], announcement).await
+        self.ports
+            .store()
+            .save(after, &[entry], announcement)
+            .await?;
+        if after.state != before.state {
+            self.point("saved", after.state.name());
+        }
+        Ok(())
     }
 }
 

@@ -8,7 +8,7 @@ use std::collections::BTreeMap;
 
 use amipub_domain::changeset::plan::plan_add_version;
 use amipub_domain::changeset::product::VersionInput;
-use amipub_domain::release::{Command, Event, FailureKind, Release};
+use amipub_domain::release::{Command, Event, FailureKind, Release, mirror_name};
 use amipub_domain::template;
 
 use crate::engine::Product;
@@ -102,7 +102,7 @@ pub async fn execute<P: Ports>(
                 kind: FailureKind::InvalidInput,
                 detail: format!("product {} has no product_code in its spec", r.product),
             },
-            Some(code) => match ports.catalog().locate(code, &r.version, regions).await {
+            Some(code) => match ports.catalog().locate(code, &mirror_name(r), regions).await {
                 Ok(found) => Event::RegionsFound { found },
                 Err(e) => failed(e),
             },

@@ -76,6 +76,34 @@ impl Store for MemoryStore {
         Ok(due)
     }
 
+    async fn claim(
+        &self,
+        id: &str,
+        now: i64,
+        worker: &str,
+        lease_secs: i64,
+    ) -> PortResult<Option<Release>> {
+        let mut g = self.lock();
+        let Some(r) = g
+            .releases
+            .get(id)
+            .filter(|r| !r.state.is_terminal())
+            .cloned()
+        else {
+            return Ok(None);
+        };
+        let free = g
+            .leases
+            .get(id)
+            .is_none_or(|(w, until)| w == worker || *until <= now);
+        if !free {
+            return Ok(None);
+        }
+        g.leases
+            .insert(id.to_owned(), (worker.to_owned(), now + lease_secs));
+        Ok(Some(r))
+    }
+
     async fn save(
         &self,
         release: &Release,

@@ -143,11 +143,13 @@ pub trait Catalog: Send + Sync {
     fn status(&self, id: &str) -> impl Future<Output = PortResult<ChangeSetStatus>> + Send;
     /// CancelChangeSet.
     fn cancel(&self, id: &str) -> impl Future<Output = PortResult<()>> + Send;
-    /// The product's Marketplace AMI for a version in each of `regions` where it already exists.
+    /// The product's Marketplace AMI of a version in each of `regions` where it already exists
+    /// and is available. Marketplace names its Regional copies after the submitted AMI, so the
+    /// version is recognised by `name_prefix`, the name of the release's mirror.
     fn locate(
         &self,
         product_code: &str,
-        version: &str,
+        name_prefix: &str,
         regions: &[String],
     ) -> impl Future<Output = PortResult<BTreeMap<String, String>>> + Send;
 }
@@ -174,6 +176,15 @@ pub trait Store: Send + Sync {
         lease_secs: i64,
         limit: usize,
     ) -> impl Future<Output = PortResult<Vec<Release>>> + Send;
+    /// One release, leased to `worker` for `lease_secs`, if it is not finished and no other
+    /// live worker holds it (whether or not it is due).
+    fn claim(
+        &self,
+        id: &str,
+        now: i64,
+        worker: &str,
+        lease_secs: i64,
+    ) -> impl Future<Output = PortResult<Option<Release>>> + Send;
     /// Saves a release with its new timeline entries and, when given, an announcement — all or
     /// nothing.
     fn save(

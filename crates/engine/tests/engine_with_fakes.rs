@@ -172,9 +172,11 @@ impl Catalog for Fake {
     async fn locate(
         &self,
         _code: &str,
-        version: &str,
+        name_prefix: &str,
         regions: &[String],
     ) -> PortResult<BTreeMap<String, String>> {
+        // Mirrors are named `amipub-<product>-<version>`.
+        let version = name_prefix.rsplit('-').next().unwrap_or_default();
         let mut w = self.w();
         w.locate_calls += 1;
         // Regions appear one per look.

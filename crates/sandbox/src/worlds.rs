@@ -69,6 +69,29 @@ struct Body {
     regions: BTreeMap<String, String>,
 }
 
+/// The example Fedora Cloud Base spec (`examples/products/fedora-cloud-base.toml`).
+const FEDORA_SPEC: &str = include_str!("../../../examples/products/fedora-cloud-base.toml");
+
+/// The ARN of the seller's ingestion role.
+pub fn ingestion_role_arn() -> String {
+    format!("arn:aws:iam::{SELLER_ACCOUNT}:role/{INGESTION_ROLE}")
+}
+
+/// The example Fedora Cloud Base spec with this world's product id, code and offer filled in.
+pub fn fedora_spec() -> Option<amipub_domain::spec::ProductSpec> {
+    let mut spec = amipub_domain::spec::parse_spec(FEDORA_SPEC).ok()?;
+    spec.product.id = Some(FEDORA_PRODUCT_ID.to_owned());
+    spec.product.product_code = Some(FEDORA_PRODUCT_CODE.to_owned());
+    spec.product.offer_id = Some(FEDORA_OFFER_ID.to_owned());
+    Some(spec)
+}
+
+/// The build of the sample Fedora 41 Cloud Base x86_64 message, with its us-east-1 AMI.
+pub fn fedora_build() -> Option<amipub_domain::release::build::Build> {
+    let message: serde_json::Value = serde_json::from_str(MESSAGES[0]).ok()?;
+    amipub_domain::release::build::from_fedora_body(&message["body"], "us-east-1").ok()
+}
+
 /// Names of the built-in worlds.
 pub const WORLDS: &[&str] = &["empty", "fedora"];
 
@@ -271,6 +294,28 @@ fn existing_product(world: &mut World) {
             version: "2024-10-01",
             user: "ec2-user",
             os: ("AMAZONLINUX", "Amazon Linux 2023"),
+        },
+    );
+}
+
+/// Adds a Fedora-like free product (Limited, Fedora 40 published) to a seeded `fedora` world:
+/// for tests and benchmarks that need many products.
+pub fn add_product(world: &mut World, id: &str, code: &str, title: &str, regions: Vec<String>) {
+    let offer = format!("offer-{}", id.trim_start_matches("prod-"));
+    seed_product(
+        world,
+        &Seed {
+            id,
+            code,
+            offer: &offer,
+            title,
+            source_name: "x86_64-40",
+            regions,
+            instance_types: FEDORA_INSTANCE_TYPES,
+            custom_dimensions: &[],
+            version: "40.20240416.0",
+            user: "fedora",
+            os: ("FEDORA", "40"),
         },
     );
 }

@@ -9,6 +9,7 @@ use amipub_domain::changeset::plan::{Plan, plan_add_version, plan_create, render
 use amipub_domain::changeset::product::VersionInput;
 use amipub_domain::changeset::{Change, ChangeSet};
 use amipub_domain::ids::AmiId;
+use amipub_domain::release::build;
 use amipub_domain::template::TemplateError;
 use amipub_domain::validate::{has_errors, validate_text};
 use anyhow::{Context, bail};
@@ -112,44 +113,22 @@ pub fn run(args: Args) -> anyhow::Result<Outcome> {
     Ok(Outcome::Ok)
 }
 
+/// The template variables of a planned version: the build given by `--ami` and `--var`.
 fn template_vars(
     pairs: &[String],
     spec: &amipub_domain::spec::ProductSpec,
     ami: &str,
 ) -> anyhow::Result<BTreeMap<&'static str, String>> {
-    let mut vars: BTreeMap<&'static str, String> = BTreeMap::new();
-    vars.insert("ami_id", ami.to_owned());
-    vars.insert(
-        "arch",
-        spec.intake
-            .as_ref()
-            .map(|i| i.arch.clone())
-            .unwrap_or_else(|| spec.product.architecture.clone()),
-    );
-    vars.insert("product_title", spec.listing.title.clone());
-    vars.insert("os_name", spec.delivery.os_name.clone());
-    vars.insert("os_version", spec.delivery.os_version.clone());
-    vars.insert("date", chrono::Utc::now().format("%Y-%m-%d").to_string());
+    let mut b = build::Build {
+        source_ami: ami.to_owned(),
+        ..build::Build::default()
+    };
     for pair in pairs {
-        let Some((name, value)) = pair.split_once('=') else {
-            bail!("--var {pair:?}: write NAME=VALUE");
-        };
-        let Some(known) = amipub_domain::template::NOTES_VARS
-            .iter()
-            .find(|v| **v == name)
-        else {
-            bail!(
-                "--var {name}: unknown variable; known: {}",
-                amipub_domain::template::NOTES_VARS.join(", ")
-            );
-        };
-        vars.insert(known, value.to_owned());
+        let (name, value) = build::parse_var(pair).map_err(|e| anyhow::anyhow!("--var {e}"))?;
+        b.vars.insert(name.to_owned(), value);
     }
-    if let Some(cid) = vars.get("compose_id").cloned() {
-        vars.entry("compose_date")
-            .or_insert_with(|| amipub_domain::template::compose_date(&cid));
-    }
-    Ok(vars)
+    let date = chrono::Utc::now().format("%Y-%m-%d").to_string();
+    Ok(build::template_vars(spec, &b, &date))
 }
 
 fn print_json(plan: &Plan, pick: Option<usize>) -> anyhow::Result<()> {

@@ -40,10 +40,7 @@ pub struct Args {
 
 /// Runs the command.
 pub fn run(args: Args) -> anyhow::Result<Outcome> {
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()?;
-    runtime.block_on(serve(args))
+    super::block_on(serve(args))
 }
 
 async fn serve(args: Args) -> anyhow::Result<Outcome> {

@@ -188,3 +188,21 @@ impl Event {
         }
     }
 }
+
+impl Command {
+    /// A short name for logs, hooks and tables.
+    pub fn name(&self) -> &'static str {
+        match self {
+            Command::InspectSource { .. } => "inspect_source",
+            Command::EnsureMirror { .. } => "ensure_mirror",
+            Command::CheckMirror { .. } => "check_mirror",
+            Command::VerifyGrant => "verify_grant",
+            Command::SubmitVersion { .. } => "submit_version",
+            Command::CheckChangeSet { .. } => "check_change_set",
+            Command::CancelChangeSet { .. } => "cancel_change_set",
+            Command::LocateRegions { .. } => "locate_regions",
+            Command::WriteParameters => "write_parameters",
+            Command::QueueAnnouncement => "queue_announcement",
+        }
+    }
+}

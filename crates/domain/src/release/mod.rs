@@ -4,14 +4,16 @@
 //! data (`next_check_at`), never a sleeping task.
 //!
 //! `model` holds the release and its states; `event` the events and commands; `decide` the
-//! transitions; `timing` the polling and backoff policy; `token` the idempotency tokens.
+//! transitions; `timing` the polling and backoff policy; `token` the idempotency tokens; `build`
+//! turns a build (command line or bus message) into a new release.
 
+pub mod build;
 pub mod decide;
 pub mod event;
 pub mod model;
 pub mod timing;
 pub mod token;
 
-pub use decide::decide;
+pub use decide::{decide, explain, mirror_name};
 pub use event::{Command, Event, ImageFacts};
 pub use model::{Failure, FailureKind, Release, State};

@@ -135,6 +135,7 @@ pub(super) fn describe_snapshots(world: &mut World, ctx: &Ctx, p: &Params) -> Aw
                 .leaf("status", "completed")
                 .leaf("startTime", &s.start_time)
                 .leaf("progress", "100%")
+                .leaf("storageTier", "standard")
                 .leaf("ownerId", &s.owner)
                 .leaf("volumeSize", s.volume_size.to_string())
                 .opt("description", s.description.as_deref())

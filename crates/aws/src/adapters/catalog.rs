@@ -1,0 +1,270 @@
+//! The Marketplace Catalog: whether a product already lists a version (DescribeEntity), whether
+//! another change set holds it (ListChangeSets), StartChangeSet with the plan's token (a
+//! `ResourceInUseException` means "locked", not "failed"), DescribeChangeSet, CancelChangeSet;
+//! and the Regional Marketplace AMIs of a version (EC2 DescribeImages, owner `aws-marketplace`,
+//! by product code and the submitted AMI's name, Regions looked at a few at a time).
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use amipub_domain::changeset::{CATALOG, ChangeSet};
+use amipub_domain::release::FailureKind;
+use amipub_engine::ports::{Catalog, ChangeSetStatus, PortError, PortResult, StartOutcome};
+use aws_sdk_marketplacecatalog::types::{Change, ChangeStatus, Entity, Filter};
+use futures_util::StreamExt;
+
+use super::{FAN_OUT, Shared, code, port_error};
+use crate::document::{to_document, to_json};
+use crate::limits::Class;
+
+/// Marketplace's account alias for the AMIs it owns.
+pub const MARKETPLACE_OWNER: &str = "aws-marketplace";
+
+/// The Catalog (and the Regional Marketplace AMIs).
+#[derive(Debug, Clone)]
+pub struct MarketplaceCatalog {
+    shared: Arc<Shared>,
+}
+
+impl MarketplaceCatalog {
+    /// On `shared`.
+    pub fn new(shared: Arc<Shared>) -> Self {
+        Self { shared }
+    }
+
+    /// The product's DetailsDocument as JSON.
+    pub async fn describe(&self, entity_id: &str) -> PortResult<serde_json::Value> {
+        let out = self
+            .shared
+            .catalog(Class::CatalogDescribeEntity)
+            .await
+            .describe_entity()
+            .catalog(CATALOG)
+            .entity_id(entity_id)
+            .send()
+            .await
+            .map_err(|e| port_error("DescribeEntity", &e))?;
+        Ok(out.details_document().map(to_json).unwrap_or_default())
+    }
+
+    async fn locate_one(
+        &self,
+        region: &str,
+        product_code: &str,
+        name_prefix: &str,
+    ) -> PortResult<Option<String>> {
+        let out = self
+            .shared
+            .ec2(region, Class::Ec2Describe)
+            .await
+            .describe_images()
+            .owners(MARKETPLACE_OWNER)
+            .filters(
+                aws_sdk_ec2::types::Filter::builder()
+                    .name("product-code")
+                    .values(product_code)
+                    .build(),
+            )
+            .filters(
+                aws_sdk_ec2::types::Filter::builder()
+                    .name("name")
+                    .values(format!("{name_prefix}-*"))
+                    .build(),
+            )
+            .send()
+            .await
+            .map_err(|e| port_error("DescribeImages", &e))?;
+        // Only launchable images count; the newest wins if Marketplace made more than one.
+        Ok(out
+            .images()
+            .iter()
+            .filter(|i| i.state().is_some_and(|s| s.as_str() == "available"))
+            .max_by(|a, b| a.creation_date().cmp(&b.creation_date()))
+            .and_then(|i| i.image_id().map(str::to_owned)))
+    }
+}
+
+fn sdk_change(c: &amipub_domain::changeset::Change) -> PortResult<Change> {
+    let mut entity = Entity::builder().r#type(&c.entity.entity_type);
+    if let Some(id) = &c.entity.identifier {
+        entity = entity.identifier(id);
+    }
+    let entity = entity
+        .build()
+        .map_err(|e| PortError::new(FailureKind::InvalidInput, e.to_string()))?;
+    let mut change = Change::builder()
+        .change_type(&c.change_type)
+        .entity(entity)
+        .details_document(to_document(&c.details_document));
+    if let Some(n) = &c.change_name {
+        change = change.change_name(n);
+    }
+    change
+        .build()
+        .map_err(|e| PortError::new(FailureKind::InvalidInput, e.to_string()))
+}
+
+impl Catalog for MarketplaceCatalog {
+    async fn has_version(&self, product_id: &str, title: &str) -> PortResult<bool> {
+        let doc = self.describe(product_id).await?;
+        Ok(doc["Versions"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .any(|v| v["VersionTitle"].as_str() == Some(title)))
+    }
+
+    async fn open_change_set(&self, product_id: &str) -> PortResult<Option<String>> {
+        let out = self
+            .shared
+            .catalog(Class::CatalogListChangeSets)
+            .await
+            .list_change_sets()
+            .catalog(CATALOG)
+            .filter_list(
+                Filter::builder()
+                    .name("EntityId")
+                    .value_list(product_id)
+                    .build(),
+            )
+            .filter_list(
+                Filter::builder()
+                    .name("Status")
+                    .value_list("PREPARING")
+                    .value_list("APPLYING")
+                    .build(),
+            )
+            .send()
+            .await
+            .map_err(|e| port_error("ListChangeSets", &e))?;
+        Ok(out
+            .change_set_summary_list()
+            .iter()
+            .filter(|s| {
+                s.status()
+                    .is_none_or(|st| matches!(st, ChangeStatus::Preparing | ChangeStatus::Applying))
+            })
+            .find_map(|s| s.change_set_id().map(str::to_owned)))
+    }
+
+    async fn start(&self, cs: &ChangeSet) -> PortResult<StartOutcome> {
+        let changes = cs
+            .changes
+            .iter()
+            .map(sdk_change)
+            .collect::<PortResult<Vec<_>>>()?;
+        let out = self
+            .shared
+            .catalog(Class::CatalogChange)
+            .await
+            .start_change_set()
+            .catalog(CATALOG)
+            .set_change_set(Some(changes))
+            .change_set_name(&cs.name)
+            .client_request_token(&cs.token)
+            .send()
+            .await;
+        match out {
+            Ok(o) => o
+                .change_set_id()
+                .map(|id| StartOutcome::Started(id.to_owned()))
+                .ok_or_else(|| {
+                    PortError::new(
+                        FailureKind::ServerFault,
+                        "StartChangeSet answered without a ChangeSetId",
+                    )
+                }),
+            Err(e) if code(&e) == Some("ResourceInUseException") => {
+                let msg = port_error("StartChangeSet", &e).detail;
+                Ok(StartOutcome::Locked(msg))
+            }
+            Err(e) => Err(port_error("StartChangeSet", &e)),
+        }
+    }
+
+    async fn status(&self, id: &str) -> PortResult<ChangeSetStatus> {
+        let out = self
+            .shared
+            .catalog(Class::CatalogDescribeChangeSet)
+            .await
+            .describe_change_set()
+            .catalog(CATALOG)
+            .change_set_id(id)
+            .send()
+            .await
+            .map_err(|e| port_error("DescribeChangeSet", &e))?;
+        Ok(match out.status() {
+            Some(ChangeStatus::Succeeded) => ChangeSetStatus::Succeeded,
+            Some(ChangeStatus::Cancelled) => ChangeSetStatus::Cancelled,
+            Some(ChangeStatus::Failed) => {
+                let mut errors: Vec<(String, String)> = out
+                    .change_set()
+                    .iter()
+                    .flat_map(|c| c.error_detail_list())
+                    .map(|e| {
+                        (
+                            e.error_code().unwrap_or("UNKNOWN").to_owned(),
+                            e.error_message().unwrap_or_default().to_owned(),
+                        )
+                    })
+                    .collect();
+                if errors.is_empty() {
+                    errors.push((
+                        out.failure_code()
+                            .map_or("UNKNOWN".to_owned(), |c| c.as_str().to_owned()),
+                        out.failure_description().unwrap_or_default().to_owned(),
+                    ));
+                }
+                ChangeSetStatus::Failed(errors)
+            }
+            _ => ChangeSetStatus::Running,
+        })
+    }
+
+    async fn cancel(&self, id: &str) -> PortResult<()> {
+        self.shared
+            .catalog(Class::CatalogChange)
+            .await
+            .cancel_change_set()
+            .catalog(CATALOG)
+            .change_set_id(id)
+            .send()
+            .await
+            .map_err(|e| port_error("CancelChangeSet", &e))?;
+        Ok(())
+    }
+
+    async fn locate(
+        &self,
+        product_code: &str,
+        name_prefix: &str,
+        regions: &[String],
+    ) -> PortResult<BTreeMap<String, String>> {
+        let looks = futures_util::stream::iter(regions.iter().cloned())
+            .map(|region| async move {
+                let r = self.locate_one(&region, product_code, name_prefix).await;
+                (region, r)
+            })
+            .buffer_unordered(FAN_OUT)
+            .collect::<Vec<_>>()
+            .await;
+        let mut found = BTreeMap::new();
+        let mut last_error = None;
+        let mut answered = 0;
+        for (region, r) in looks {
+            match r {
+                Ok(Some(ami)) => {
+                    answered += 1;
+                    found.insert(region, ami);
+                }
+                Ok(None) => answered += 1,
+                // One Region's trouble does not hold the others back: it is looked at again.
+                Err(e) => last_error = Some(e),
+            }
+        }
+        match last_error {
+            Some(e) if answered == 0 => Err(e),
+            _ => Ok(found),
+        }
+    }
+}

@@ -1,0 +1,156 @@
+//! EC2 images of the seller account: facts about a source AMI, the release's mirror (found by
+//! its `amipub:release` tag before any copy, so a restart never copies twice), CopyImage with a
+//! deterministic `ClientToken`, and the mirror's state.
+
+use std::sync::Arc;
+
+use amipub_domain::release::ImageFacts;
+use amipub_engine::ports::{CopyRequest, Images, PortResult};
+use aws_sdk_ec2::types::{Filter, Image, ResourceType, Tag, TagSpecification};
+
+use super::{Shared, code, port_error};
+use crate::limits::Class;
+
+/// The tag carrying the release (and generation) on mirrors.
+pub const RELEASE_TAG: &str = "amipub:release";
+/// The tag carrying the product slug on mirrors.
+pub const PRODUCT_TAG: &str = "amipub:product";
+
+/// EC2 images.
+#[derive(Debug, Clone)]
+pub struct Ec2Images {
+    shared: Arc<Shared>,
+}
+
+impl Ec2Images {
+    /// On `shared`.
+    pub fn new(shared: Arc<Shared>) -> Self {
+        Self { shared }
+    }
+
+    /// DescribeImages of one AMI in `region`; `None` when EC2 does not know it.
+    async fn describe(&self, region: &str, ami: &str) -> PortResult<Option<Image>> {
+        let out = self
+            .shared
+            .ec2(region, Class::Ec2Describe)
+            .await
+            .describe_images()
+            .image_ids(ami)
+            .send()
+            .await;
+        match out {
+            Ok(o) => Ok(o.images().first().cloned()),
+            Err(e) if code(&e).is_some_and(|c| c.starts_with("InvalidAMIID")) => Ok(None),
+            Err(e) => Err(port_error("DescribeImages", &e)),
+        }
+    }
+}
+
+fn state_of(i: &Image) -> String {
+    i.state().map(|s| s.as_str().to_owned()).unwrap_or_default()
+}
+
+/// The facts the admission checklist needs.
+pub fn facts(i: &Image) -> ImageFacts {
+    ImageFacts {
+        owner: i.owner_id().unwrap_or_default().to_owned(),
+        state: state_of(i),
+        architecture: i
+            .architecture()
+            .map(|a| a.as_str().to_owned())
+            .unwrap_or_default(),
+        virtualization: i
+            .virtualization_type()
+            .map(|v| v.as_str().to_owned())
+            .unwrap_or_default(),
+        root_device_type: i
+            .root_device_type()
+            .map(|r| r.as_str().to_owned())
+            .unwrap_or_default(),
+        ena_support: i.ena_support().unwrap_or(false),
+        encrypted: i
+            .block_device_mappings()
+            .iter()
+            .any(|m| m.ebs().and_then(|e| e.encrypted()).unwrap_or(false)),
+        product_codes: i
+            .product_codes()
+            .iter()
+            .filter_map(|p| p.product_code_id().map(str::to_owned))
+            .collect(),
+    }
+}
+
+fn tags(req: &CopyRequest, kind: ResourceType) -> TagSpecification {
+    TagSpecification::builder()
+        .resource_type(kind)
+        .tags(Tag::builder().key(RELEASE_TAG).value(&req.release).build())
+        .tags(Tag::builder().key(PRODUCT_TAG).value(&req.product).build())
+        .build()
+}
+
+impl Images for Ec2Images {
+    async fn inspect(&self, region: &str, ami: &str) -> PortResult<Option<ImageFacts>> {
+        Ok(self.describe(region, ami).await?.as_ref().map(facts))
+    }
+
+    async fn find_mirror(&self, release: &str) -> PortResult<Option<(String, String)>> {
+        let out = self
+            .shared
+            .ec2(self.shared.home(), Class::Ec2Describe)
+            .await
+            .describe_images()
+            .owners("self")
+            .filters(
+                Filter::builder()
+                    .name(format!("tag:{RELEASE_TAG}"))
+                    .values(release)
+                    .build(),
+            )
+            .send()
+            .await
+            .map_err(|e| port_error("DescribeImages", &e))?;
+        // A failed copy is left behind for inspection; a live one wins.
+        let mut found: Vec<(String, String)> = out
+            .images()
+            .iter()
+            .filter_map(|i| Some((i.image_id()?.to_owned(), state_of(i))))
+            .collect();
+        found.sort_by_key(|(_, s)| s != "available" && s != "pending");
+        Ok(found.into_iter().next())
+    }
+
+    async fn copy(&self, req: &CopyRequest) -> PortResult<String> {
+        let out = self
+            .shared
+            .ec2(self.shared.home(), Class::Ec2Copy)
+            .await
+            .copy_image()
+            .source_region(&req.source_region)
+            .source_image_id(&req.source_ami)
+            .name(&req.name)
+            .description(format!(
+                "amipub mirror of {} ({}) for {}",
+                req.source_ami, req.source_region, req.product
+            ))
+            .client_token(&req.client_token)
+            .tag_specifications(tags(req, ResourceType::Image))
+            .tag_specifications(tags(req, ResourceType::Snapshot))
+            .send()
+            .await
+            .map_err(|e| port_error("CopyImage", &e))?;
+        out.image_id().map(str::to_owned).ok_or_else(|| {
+            amipub_engine::PortError::new(
+                amipub_domain::release::FailureKind::ServerFault,
+                "CopyImage answered without an ImageId",
+            )
+        })
+    }
+
+    async fn state(&self, ami: &str) -> PortResult<Option<String>> {
+        Ok(self
+            .describe(self.shared.home(), ami)
+            .await?
+            .as_ref()
+            .map(state_of))
+    }
+}

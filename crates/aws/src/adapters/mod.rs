@@ -1,0 +1,225 @@
+//! The engine's ports on the AWS SDK: `images` (EC2 in the seller account), `grants` (the
+//! ingestion role in IAM), `catalog` (Marketplace Catalog, and EC2 for the Regional Marketplace
+//! AMIs), `parameters` (SSM). One `AwsPorts` holds them for one seller account, with the
+//! account's rate limits and lazily built clients per Region.
+
+pub mod catalog;
+pub mod grants;
+pub mod images;
+pub mod parameters;
+
+use std::collections::BTreeMap;
+use std::sync::{Arc, Mutex};
+
+use amipub_domain::release::FailureKind;
+use amipub_engine::ports::{PortError, Ports, Store};
+use aws_config::{Region, SdkConfig};
+use aws_sdk_ec2::error::{ProvideErrorMetadata, SdkError};
+
+use crate::config::Target;
+use crate::failure::{Kind, kind_of};
+use crate::limits::{Class, Limiter};
+
+/// Regions at most looked at concurrently by one call (bounded fan-out).
+pub const FAN_OUT: usize = 8;
+
+/// The seller account amipub publishes from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Seller {
+    /// Account id.
+    pub account: String,
+    /// Region of the Catalog API and of mirrored AMIs (`us-east-1`).
+    pub home_region: String,
+    /// The ingestion role's ARN.
+    pub ingestion_role: String,
+}
+
+/// Clients per Region, built on first use from one base configuration (one credential chain);
+/// the global ones (IAM, the Catalog in the home Region) once.
+#[derive(Debug)]
+pub struct Regional {
+    base: SdkConfig,
+    ec2: Mutex<BTreeMap<String, aws_sdk_ec2::Client>>,
+    ssm: Mutex<BTreeMap<String, aws_sdk_ssm::Client>>,
+    iam: aws_sdk_iam::Client,
+    catalog: aws_sdk_marketplacecatalog::Client,
+}
+
+impl Regional {
+    /// Clients sharing `base`'s credentials, retries and endpoint.
+    pub fn new(base: SdkConfig) -> Self {
+        Self {
+            iam: aws_sdk_iam::Client::new(&base),
+            catalog: aws_sdk_marketplacecatalog::Client::new(&base),
+            base,
+            ec2: Mutex::default(),
+            ssm: Mutex::default(),
+        }
+    }
+
+    /// EC2 in `region`.
+    pub fn ec2(&self, region: &str) -> aws_sdk_ec2::Client {
+        let mut m = self.ec2.lock().unwrap_or_else(|e| e.into_inner());
+        m.entry(region.to_owned())
+            .or_insert_with(|| {
+                aws_sdk_ec2::Client::from_conf(
+                    aws_sdk_ec2::config::Builder::from(&self.base)
+                        .region(Region::new(region.to_owned()))
+                        .build(),
+                )
+            })
+            .clone()
+    }
+
+    /// SSM in `region`.
+    pub fn ssm(&self, region: &str) -> aws_sdk_ssm::Client {
+        let mut m = self.ssm.lock().unwrap_or_else(|e| e.into_inner());
+        m.entry(region.to_owned())
+            .or_insert_with(|| {
+                aws_sdk_ssm::Client::from_conf(
+                    aws_sdk_ssm::config::Builder::from(&self.base)
+                        .region(Region::new(region.to_owned()))
+                        .build(),
+                )
+            })
+            .clone()
+    }
+
+    /// IAM (global).
+    pub fn iam(&self) -> &aws_sdk_iam::Client {
+        &self.iam
+    }
+
+    /// The Marketplace Catalog (home Region).
+    pub fn catalog(&self) -> &aws_sdk_marketplacecatalog::Client {
+        &self.catalog
+    }
+}
+
+/// What the adapters share: clients, limits, the seller.
+#[derive(Debug)]
+pub struct Shared {
+    /// Clients.
+    pub clients: Regional,
+    /// Rate limits.
+    pub limits: Limiter,
+    /// The seller.
+    pub seller: Seller,
+}
+
+impl Shared {
+    /// The seller's home Region (the Catalog's, and where mirrors live).
+    pub fn home(&self) -> &str {
+        &self.seller.home_region
+    }
+
+    /// EC2 in `region`, once a token of `class` is taken.
+    pub async fn ec2(&self, region: &str, class: Class) -> aws_sdk_ec2::Client {
+        self.limits.acquire(region, class).await;
+        self.clients.ec2(region)
+    }
+
+    /// SSM in `region`, once a token of `class` is taken.
+    pub async fn ssm(&self, region: &str, class: Class) -> aws_sdk_ssm::Client {
+        self.limits.acquire(region, class).await;
+        self.clients.ssm(region)
+    }
+
+    /// The Catalog, once a token of `class` is taken.
+    pub async fn catalog(&self, class: Class) -> &aws_sdk_marketplacecatalog::Client {
+        self.limits.acquire(self.home(), class).await;
+        self.clients.catalog()
+    }
+
+    /// IAM, once a token is taken.
+    pub async fn iam(&self) -> &aws_sdk_iam::Client {
+        self.limits.acquire("global", Class::Iam).await;
+        self.clients.iam()
+    }
+}
+
+/// The engine's ports on AWS, for one seller account, with a store.
+pub struct AwsPorts<S: Store> {
+    images: images::Ec2Images,
+    grants: grants::IamGrants,
+    catalog: catalog::MarketplaceCatalog,
+    parameters: parameters::SsmParameters,
+    store: S,
+}
+
+impl<S: Store> AwsPorts<S> {
+    /// Ports acting as `seller` through `target`.
+    pub async fn connect(target: &Target, seller: Seller, store: S) -> Self {
+        let base = target.sdk_config(&seller.home_region).await;
+        let shared = Arc::new(Shared {
+            clients: Regional::new(base),
+            limits: Limiter::new(target.speed.unwrap_or(1.0)),
+            seller,
+        });
+        Self {
+            images: images::Ec2Images::new(shared.clone()),
+            grants: grants::IamGrants::new(shared.clone()),
+            catalog: catalog::MarketplaceCatalog::new(shared.clone()),
+            parameters: parameters::SsmParameters::new(shared.clone()),
+            store,
+        }
+    }
+}
+
+impl<S: Store> Ports for AwsPorts<S> {
+    type Images = images::Ec2Images;
+    type Grants = grants::IamGrants;
+    type Catalog = catalog::MarketplaceCatalog;
+    type Parameters = parameters::SsmParameters;
+    type Store = S;
+    fn images(&self) -> &Self::Images {
+        &self.images
+    }
+    fn grants(&self) -> &Self::Grants {
+        &self.grants
+    }
+    fn catalog(&self) -> &Self::Catalog {
+        &self.catalog
+    }
+    fn parameters(&self) -> &Self::Parameters {
+        &self.parameters
+    }
+    fn store(&self) -> &Self::Store {
+        &self.store
+    }
+}
+
+/// The failure kind the engine acts on for an SDK error kind.
+pub fn failure_kind(kind: Kind) -> FailureKind {
+    match kind {
+        Kind::Throttled => FailureKind::Throttled,
+        Kind::AccessDenied => FailureKind::AccessDenied,
+        Kind::InvalidInput | Kind::NotFound => FailureKind::InvalidInput,
+        // A busy resource clears like a server-side hiccup: look again later.
+        Kind::Conflict | Kind::ServerFault => FailureKind::ServerFault,
+        Kind::Timeout => FailureKind::Timeout,
+    }
+}
+
+/// An SDK error as a port error naming the call, the service's code and message.
+pub fn port_error<E: ProvideErrorMetadata, R>(call: &str, err: &SdkError<E, R>) -> PortError {
+    let detail = match err {
+        SdkError::ServiceError(e) => format!(
+            "{call}: {}: {}",
+            e.err().code().unwrap_or("error"),
+            e.err().message().unwrap_or("no message")
+        ),
+        SdkError::TimeoutError(_) => format!("{call}: no answer in time"),
+        SdkError::DispatchFailure(_) => format!("{call}: could not reach the endpoint"),
+        other => format!("{call}: {other}"),
+    };
+    PortError::new(failure_kind(kind_of(err)), detail)
+}
+
+/// The service's error code, if it sent one.
+pub fn code<E: ProvideErrorMetadata, R>(err: &SdkError<E, R>) -> Option<&str> {
+    match err {
+        SdkError::ServiceError(e) => e.err().code(),
+        _ => None,
+    }
+}

@@ -1,0 +1,62 @@
+//! SSM parameters: a name is written only when it does not already hold the AMI (so a restart or
+//! a second run makes no new parameter versions), as `aws:ec2:image` so SSM checks the value.
+
+use std::sync::Arc;
+
+use amipub_engine::ports::{Parameters, PortResult};
+use aws_sdk_ssm::types::ParameterType;
+
+use super::{Shared, code, port_error};
+use crate::limits::Class;
+
+/// SSM Parameter Store.
+#[derive(Debug, Clone)]
+pub struct SsmParameters {
+    shared: Arc<Shared>,
+}
+
+impl SsmParameters {
+    /// On `shared`.
+    pub fn new(shared: Arc<Shared>) -> Self {
+        Self { shared }
+    }
+
+    /// The value of `name` in `region`, if set.
+    pub async fn get(&self, region: &str, name: &str) -> PortResult<Option<String>> {
+        match self
+            .shared
+            .ssm(region, Class::SsmRead)
+            .await
+            .get_parameter()
+            .name(name)
+            .send()
+            .await
+        {
+            Ok(o) => Ok(o.parameter().and_then(|p| p.value()).map(str::to_owned)),
+            Err(e) if code(&e) == Some("ParameterNotFound") => Ok(None),
+            Err(e) => Err(port_error("GetParameter", &e)),
+        }
+    }
+}
+
+impl Parameters for SsmParameters {
+    async fn put(&self, region: &str, name: &str, ami: &str) -> PortResult<()> {
+        if self.get(region, name).await?.as_deref() == Some(ami) {
+            return Ok(());
+        }
+        self.shared
+            .ssm(region, Class::SsmWrite)
+            .await
+            .put_parameter()
+            .name(name)
+            .value(ami)
+            .r#type(ParameterType::String)
+            .data_type("aws:ec2:image")
+            .overwrite(true)
+            .description("Written by amipub")
+            .send()
+            .await
+            .map_err(|e| port_error("PutParameter", &e))?;
+        Ok(())
+    }
+}

@@ -1,0 +1,276 @@
+//! `amipub bench`: measurements of the release engine against the in-process sandbox, printed,
+//! never asserted. (a) One release to 30 Regions: end-to-end time divided by the sandbox's own
+//! critical path (copy + change set preparation + scan + application + the slowest Region's
+//! lag). (b) Catalog and EC2 calls per release, from the sandbox's request log. (c) Many releases
+//! over many products at once: makespan against the lower bound set by the product locks (each
+//! product's change sets run one after another), and the process's peak memory.
+
+use std::net::SocketAddr;
+use std::time::{Duration, Instant};
+
+use amipub_aws::{AwsPorts, Seller, Target};
+use amipub_domain::release::build::new_release;
+use amipub_domain::spec::ProductSpec;
+use amipub_engine::{Engine, Product};
+use amipub_sandbox::catalog::publish::lag;
+use amipub_sandbox::server::{Handle, lock};
+use amipub_sandbox::worlds::{
+    FEDORA_BUILD_ACCOUNT, SELLER_ACCOUNT, add_product, fedora_build, fedora_spec,
+    ingestion_role_arn,
+};
+use amipub_sandbox::{SandboxConfig, start};
+use amipub_store::SqliteStore;
+use anyhow::Context;
+
+use crate::Outcome;
+
+/// Arguments of `amipub bench`.
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// Virtual seconds per real second.
+    #[arg(long, default_value_t = 1000.0)]
+    time_scale: f64,
+    /// Products in the fleet run.
+    #[arg(long, default_value_t = 20)]
+    products: usize,
+    /// Releases in the fleet run (spread evenly over the products).
+    #[arg(long, default_value_t = 200)]
+    releases: usize,
+    /// Regions per product in the fleet run.
+    #[arg(long, default_value_t = 8)]
+    fleet_regions: usize,
+}
+
+/// Runs the command.
+pub fn run(args: Args) -> anyhow::Result<Outcome> {
+    super::block_on(bench(args))
+}
+
+struct Rig {
+    sandbox: Handle,
+    engine: Engine<AwsPorts<SqliteStore>>,
+    store: SqliteStore,
+    _dir: tempfile::TempDir,
+}
+
+fn spec(n: usize, regions: &[String]) -> anyhow::Result<ProductSpec> {
+    let mut s = fedora_spec().context("the example spec does not parse")?;
+    s.product.slug = format!("bench-{n:02}");
+    s.product.id = Some(format!("prod-bench{n:02}"));
+    s.product.product_code = Some(format!("benchcode{n:02}"));
+    s.regions.all = false;
+    s.regions.govcloud = false;
+    s.regions.include = regions.to_vec();
+    if let Some(ssm) = &mut s.ssm {
+        ssm.versioned = "/bench/{slug}/{version}".into();
+        ssm.aliases = [("latest".to_owned(), "/bench/{slug}/latest".to_owned())].into();
+    }
+    Ok(s)
+}
+
+async fn rig(scale: f64, specs: &[ProductSpec]) -> anyhow::Result<Rig> {
+    let config = SandboxConfig {
+        time_scale: scale,
+        ..SandboxConfig::default()
+    };
+    let sandbox = start(config, "fedora", SocketAddr::from(([127, 0, 0, 1], 0))).await?;
+    {
+        let mut w = lock(&sandbox.world);
+        for s in specs {
+            add_product(
+                &mut w,
+                s.product.id.as_deref().unwrap_or_default(),
+                s.product.product_code.as_deref().unwrap_or_default(),
+                &s.listing.title,
+                s.regions.include.clone(),
+            );
+        }
+    }
+    let dir = tempfile::tempdir()?;
+    let store =
+        SqliteStore::open(&format!("sqlite://{}", dir.path().join("b.db").display())).await?;
+    let seller = Seller {
+        account: SELLER_ACCOUNT.into(),
+        home_region: "us-east-1".into(),
+        ingestion_role: ingestion_role_arn(),
+    };
+    let target = Target {
+        speed: Some(scale),
+        ..Target::sandbox(&sandbox.endpoint(), SELLER_ACCOUNT)
+    };
+    let ports = AwsPorts::connect(&target, seller, store.clone()).await;
+    let products = specs
+        .iter()
+        .map(|s| Product {
+            spec: s.clone(),
+            role_arn: ingestion_role_arn(),
+        })
+        .collect();
+    Ok(Rig {
+        engine: Engine::new(ports, products, "bench"),
+        sandbox,
+        store,
+        _dir: dir,
+    })
+}
+
+impl Rig {
+    fn now(&self) -> i64 {
+        lock(&self.sandbox.world).clock.now().timestamp()
+    }
+
+    async fn record(&self, spec: &ProductSpec, version: &str) -> anyhow::Result<()> {
+        let build = fedora_build().context("the sample bus message does not parse")?;
+        let now = self.now();
+        let r = new_release(
+            spec,
+            &build,
+            &[FEDORA_BUILD_ACCOUNT.into()],
+            Some(version),
+            "2026-11-22",
+            now,
+        )
+        .map_err(anyhow::Error::msg)?;
+        self.engine.record(&r, now).await?;
+        Ok(())
+    }
+
+    /// Steps until every release is finished; returns (virtual seconds, releases not Done).
+    async fn settle(&self, start: i64) -> anyhow::Result<(i64, usize)> {
+        loop {
+            self.engine.step(self.now()).await?;
+            if self.store.active().await?.is_empty() {
+                let end = self.now();
+                let all = self.store.list(100_000).await?;
+                let not_done: Vec<_> = all
+                    .iter()
+                    .filter(|r| r.state != amipub_domain::release::State::Done)
+                    .collect();
+                if let Some(r) = not_done.first() {
+                    eprintln!(
+                        "    e.g. {} {} ended {}: {}",
+                        r.product,
+                        r.version,
+                        r.state.name(),
+                        r.failure.as_ref().map_or("", |f| f.detail.as_str())
+                    );
+                }
+                let not_done = not_done.len();
+                return Ok((end - start, not_done));
+            }
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+    }
+
+    /// Requests in the sandbox's log per service.
+    fn calls(&self) -> std::collections::BTreeMap<String, usize> {
+        let mut out = std::collections::BTreeMap::new();
+        for r in &lock(&self.sandbox.world).requests {
+            *out.entry(r.service.clone()).or_default() += 1;
+        }
+        out
+    }
+}
+
+fn peak_rss_mib() -> Option<f64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
+    let kib: f64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    Some(kib / 1024.0)
+}
+
+async fn bench(args: Args) -> anyhow::Result<Outcome> {
+    let commercial: Vec<String> = amipub_domain::catalog_data::commercial_regions()
+        .map(|r| r.code.clone())
+        .collect();
+
+    // (a) + (b): one release to 30 Regions.
+    let thirty: Vec<String> = commercial.iter().take(30).cloned().collect();
+    let one = spec(0, &thirty)?;
+    let rig_a = rig(args.time_scale, std::slice::from_ref(&one)).await?;
+    let before = rig_a.calls();
+    let t0 = rig_a.now();
+    let wall = Instant::now();
+    rig_a.record(&one, "41.1").await?;
+    let (took, failed) = rig_a.settle(t0).await?;
+    let critical = {
+        let w = lock(&rig_a.sandbox.world);
+        let c = &w.config;
+        let slowest = thirty.iter().map(|r| lag(&w, r)).fold(0.0, f64::max);
+        c.copy_seconds
+            + c.catalog_prepare_seconds
+            + c.scan_seconds
+            + c.catalog_apply_seconds
+            + slowest
+    };
+    let after = rig_a.calls();
+    let delta =
+        |svc: &str| after.get(svc).copied().unwrap_or(0) - before.get(svc).copied().unwrap_or(0);
+    println!("(a) one release to 30 Regions");
+    println!(
+        "    end to end {took} s of AWS time ({:.1} s wall at ×{}), critical path {critical:.0} s → ratio {:.2}{}",
+        wall.elapsed().as_secs_f64(),
+        args.time_scale,
+        took as f64 / critical,
+        if failed > 0 {
+            " (the release did not finish!)"
+        } else {
+            ""
+        }
+    );
+    println!("(b) calls for that release");
+    println!(
+        "    Catalog {} · EC2 {} · SSM {} · IAM {} (all services {})",
+        delta("aws-marketplace"),
+        delta("ec2"),
+        delta("ssm"),
+        delta("iam"),
+        after.values().sum::<usize>() - before.values().sum::<usize>()
+    );
+    rig_a.sandbox.stop().await;
+
+    // (c) the fleet.
+    let regions: Vec<String> = commercial
+        .iter()
+        .take(args.fleet_regions)
+        .cloned()
+        .collect();
+    let specs = (1..=args.products)
+        .map(|n| spec(n, &regions))
+        .collect::<anyhow::Result<Vec<_>>>()?;
+    let rig_c = rig(args.time_scale, &specs).await?;
+    let t0 = rig_c.now();
+    let wall = Instant::now();
+    for i in 0..args.releases {
+        let s = &specs[i % specs.len()];
+        rig_c
+            .record(s, &format!("41.{}", i / specs.len() + 1))
+            .await?;
+    }
+    let (makespan, failed) = rig_c.settle(t0).await?;
+    let per_product = args.releases.div_ceil(args.products.max(1));
+    let bound = {
+        let w = lock(&rig_c.sandbox.world);
+        let c = &w.config;
+        let slowest = regions.iter().map(|r| lag(&w, r)).fold(0.0, f64::max);
+        c.copy_seconds
+            + per_product as f64
+                * (c.catalog_prepare_seconds + c.scan_seconds + c.catalog_apply_seconds)
+            + slowest
+    };
+    println!(
+        "(c) {} releases over {} products ({} Regions each)",
+        args.releases, args.products, args.fleet_regions
+    );
+    println!(
+        "    makespan {makespan} s of AWS time ({:.1} s wall), lock-bound lower bound {bound:.0} s → ratio {:.2}; {failed} not done",
+        wall.elapsed().as_secs_f64(),
+        makespan as f64 / bound
+    );
+    println!(
+        "    peak memory of this process (sandbox included): {}",
+        peak_rss_mib().map_or("unknown".into(), |m| format!("{m:.0} MiB"))
+    );
+    rig_c.sandbox.stop().await;
+    Ok(Outcome::Ok)
+}

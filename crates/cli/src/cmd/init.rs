@@ -1,0 +1,187 @@
+//! `amipub init` creates what the seller account needs before the first release (the ingestion
+//! role, trusting AWS Marketplace, with its managed policy), looking first so it can run any
+//! number of times. `amipub iam-policy` prints the least-privilege policy for exactly the calls
+//! amipub makes, scoped to the configured account, role and SSM parameter prefixes.
+
+use std::collections::BTreeSet;
+use std::path::PathBuf;
+
+use amipub_aws::{AwsPorts, Target};
+use amipub_domain::settings::Settings;
+use amipub_engine::Ports;
+use amipub_engine::memory::MemoryStore;
+use serde_json::{Value, json};
+
+use crate::Outcome;
+use crate::config;
+use crate::runtime::{seller, target};
+
+/// Arguments of `amipub init`.
+#[derive(Debug, clap::Args)]
+pub struct InitArgs {
+    /// amipub.toml.
+    #[arg(long)]
+    config: Option<PathBuf>,
+}
+
+/// Arguments of `amipub iam-policy`.
+#[derive(Debug, clap::Args)]
+pub struct PolicyArgs {
+    /// Also allow the calls of `amipub init` (creating the ingestion role).
+    #[arg(long)]
+    with_init: bool,
+    /// amipub.toml.
+    #[arg(long)]
+    config: Option<PathBuf>,
+}
+
+/// `amipub init`.
+pub fn init(args: InitArgs) -> anyhow::Result<Outcome> {
+    let Some((settings, _)) = config::load(args.config.as_deref())? else {
+        return Ok(Outcome::Invalid);
+    };
+    super::block_on(async move {
+        let s = seller(&settings)?;
+        let t: Target = target(&settings)?;
+        let ports = AwsPorts::connect(&t, s.clone(), MemoryStore::default()).await;
+        let done = ports
+            .grants()
+            .ensure()
+            .await
+            .map_err(|e| anyhow::anyhow!("{e}"))?;
+        println!(
+            "{} {}",
+            if done.created_role {
+                "created"
+            } else {
+                "found"
+            },
+            s.ingestion_role
+        );
+        println!(
+            "{} its trust in assets.marketplace.amazonaws.com and the AWSMarketplaceAmiIngestion policy",
+            if done.attached_policy {
+                "attached"
+            } else {
+                "verified"
+            }
+        );
+        Ok(Outcome::Ok)
+    })
+}
+
+/// The SSM parameter name prefixes of every product spec (the literal text before the first
+/// placeholder), for the policy's resources.
+fn ssm_prefixes(settings: &Settings) -> BTreeSet<String> {
+    let mut out = BTreeSet::new();
+    if let Ok(entries) = std::fs::read_dir(&settings.products_dir) {
+        for e in entries.flatten() {
+            let Ok(text) = std::fs::read_to_string(e.path()) else {
+                continue;
+            };
+            let Ok(spec) = amipub_domain::spec::parse_spec(&text) else {
+                continue;
+            };
+            if let Some(ssm) = &spec.ssm {
+                for tpl in std::iter::once(&ssm.versioned).chain(ssm.aliases.values()) {
+                    let prefix = tpl.split('{').next().unwrap_or("/");
+                    out.insert(prefix.to_owned());
+                }
+            }
+        }
+    }
+    if out.is_empty() {
+        out.insert("/".to_owned());
+    }
+    out
+}
+
+/// The policy document.
+pub fn policy(settings: &Settings, with_init: bool) -> anyhow::Result<Value> {
+    let s = seller(settings)?;
+    let partition = s
+        .ingestion_role
+        .split(':')
+        .nth(1)
+        .unwrap_or("aws")
+        .to_owned();
+    let acct = &s.account;
+    let params: Vec<String> = ssm_prefixes(settings)
+        .into_iter()
+        .map(|p| {
+            format!(
+                "arn:{partition}:ssm:*:{acct}:parameter{}*",
+                p.trim_end_matches('*')
+            )
+        })
+        .collect();
+    let mut statements = vec![
+        json!({
+            "Sid": "InspectAndLocateImages",
+            "Effect": "Allow",
+            "Action": ["ec2:DescribeImages"],
+            "Resource": "*"
+        }),
+        json!({
+            "Sid": "MirrorSourceImages",
+            "Effect": "Allow",
+            "Action": ["ec2:CopyImage", "ec2:CreateTags"],
+            "Resource": [
+                format!("arn:{partition}:ec2:us-east-1::image/*"),
+                format!("arn:{partition}:ec2:us-east-1::snapshot/*")
+            ]
+        }),
+        json!({
+            "Sid": "CheckIngestionRole",
+            "Effect": "Allow",
+            "Action": ["iam:GetRole", "iam:ListAttachedRolePolicies"],
+            "Resource": s.ingestion_role
+        }),
+        json!({
+            "Sid": "HandIngestionRoleToMarketplace",
+            "Effect": "Allow",
+            "Action": "iam:PassRole",
+            "Resource": s.ingestion_role,
+            "Condition": { "StringEquals": { "iam:PassedToService": "assets.marketplace.amazonaws.com" } }
+        }),
+        json!({
+            "Sid": "SubmitVersions",
+            "Effect": "Allow",
+            "Action": [
+                "aws-marketplace:DescribeEntity",
+                "aws-marketplace:ListChangeSets",
+                "aws-marketplace:StartChangeSet",
+                "aws-marketplace:DescribeChangeSet",
+                "aws-marketplace:CancelChangeSet"
+            ],
+            "Resource": "*"
+        }),
+        json!({
+            "Sid": "WriteImageParameters",
+            "Effect": "Allow",
+            "Action": ["ssm:GetParameter", "ssm:PutParameter"],
+            "Resource": params
+        }),
+    ];
+    if with_init {
+        statements.push(json!({
+            "Sid": "CreateIngestionRole",
+            "Effect": "Allow",
+            "Action": ["iam:CreateRole", "iam:UpdateAssumeRolePolicy", "iam:AttachRolePolicy"],
+            "Resource": s.ingestion_role
+        }));
+    }
+    Ok(json!({ "Version": "2012-10-17", "Statement": statements }))
+}
+
+/// `amipub iam-policy`.
+pub fn iam_policy(args: PolicyArgs) -> anyhow::Result<Outcome> {
+    let Some((settings, _)) = config::load(args.config.as_deref())? else {
+        return Ok(Outcome::Invalid);
+    };
+    println!(
+        "{}",
+        serde_json::to_string_pretty(&policy(&settings, args.with_init)?)?
+    );
+    Ok(Outcome::Ok)
+}

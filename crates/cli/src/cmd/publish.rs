@@ -1,0 +1,246 @@
+//! `amipub publish --product SPEC --ami AMI`: records a release of the build and carries it to
+//! the end, showing progress. Publishing the same build again resumes the release recorded the
+//! first time (after a crash or Ctrl-C); `--validate-only` checks the build, the role and the
+//! version without changing anything.
+
+use std::path::PathBuf;
+
+use amipub_domain::release::build::{Build, new_release, parse_var};
+use amipub_domain::release::{Event, Release, State, decide};
+use amipub_engine::Product;
+use amipub_engine::execute::parameter_names;
+use amipub_engine::ports::{Catalog, Grants, Images, Ports};
+use anyhow::{Context, bail};
+
+use crate::Outcome;
+use crate::config;
+use crate::runtime::{Runtime, date_of};
+
+/// Arguments of `amipub publish`.
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// The product spec.
+    #[arg(long)]
+    product: PathBuf,
+    /// The source AMI (owned by a trusted build account).
+    #[arg(long)]
+    ami: String,
+    /// Region of the source AMI; default: the spec's intake.source_region, else us-east-1.
+    #[arg(long)]
+    source_region: Option<String>,
+    /// The version title; default: rendered from the spec's title template and --var values.
+    #[arg(long)]
+    version: Option<String>,
+    /// Template variables of the build, e.g. --var release=41 --var compose_id=Fedora-41-20241027.0.
+    #[arg(long = "var", value_name = "NAME=VALUE")]
+    vars: Vec<String>,
+    /// Check the source AMI, the ingestion role and the version; change nothing.
+    #[arg(long)]
+    validate_only: bool,
+    /// amipub.toml (default: ./amipub.toml, else the built-in sandbox configuration).
+    #[arg(long)]
+    config: Option<PathBuf>,
+}
+
+/// Runs the command.
+pub fn run(args: Args) -> anyhow::Result<Outcome> {
+    super::block_on(publish(args))
+}
+
+async fn publish(args: Args) -> anyhow::Result<Outcome> {
+    let Some((settings, _)) = config::load(args.config.as_deref())? else {
+        return Ok(Outcome::Invalid);
+    };
+    let (spec, text) = crate::runtime::read_spec(&args.product)?;
+    if spec.product.id.is_none() || spec.product.product_code.is_none() {
+        bail!(
+            "{} has no product.id or product.product_code: the listing must exist before versions \
+             are published; fill them in from the Marketplace Management Portal",
+            args.product.display()
+        );
+    }
+    let mut build = Build {
+        source_region: args
+            .source_region
+            .clone()
+            .or_else(|| spec.intake.as_ref().map(|i| i.source_region.clone()))
+            .unwrap_or_else(|| "us-east-1".to_owned()),
+        source_ami: args.ami.clone(),
+        vars: Default::default(),
+    };
+    for pair in &args.vars {
+        let (k, v) = parse_var(pair).map_err(|e| anyhow::anyhow!("--var {e}"))?;
+        build.vars.insert(k.to_owned(), v);
+    }
+    let trusted = settings.trust.build_accounts.clone();
+    let rt = Runtime::open(settings, std::slice::from_ref(&spec)).await?;
+    let (now, _) = rt.clock.now().await?;
+    let release = new_release(
+        &spec,
+        &build,
+        &trusted,
+        args.version.as_deref(),
+        &date_of(now),
+        now,
+    )
+    .map_err(|e| anyhow::anyhow!(e))?;
+    if args.validate_only {
+        return validate_only(&rt, &release, now).await;
+    }
+    rt.store.put_product(&spec.product.slug, &text).await?;
+    let id = match rt.resume_or_record(&release, now).await? {
+        Some(old) => {
+            eprintln!(
+                "Resuming release {} ({}) of {} {}",
+                old.id,
+                old.state.name(),
+                old.product,
+                old.version
+            );
+            old.id
+        }
+        None => {
+            eprintln!(
+                "Release {} of {} {} from {} in {}",
+                release.id,
+                release.product,
+                release.version,
+                release.source_ami,
+                release.source_region
+            );
+            release.id.clone()
+        }
+    };
+    finish(&rt, &id).await
+}
+
+/// Drives a release to its end and reports it.
+pub async fn finish(rt: &Runtime, id: &str) -> anyhow::Result<Outcome> {
+    let (r, interrupted) = rt.drive(id).await?;
+    if interrupted {
+        eprintln!(
+            "Interrupted. Release {} is saved ({}); run the same command again, or `amipub retry {}`, to go on.",
+            r.id,
+            r.state.name(),
+            r.id
+        );
+        return Ok(Outcome::Interrupted);
+    }
+    let product = rt.engine.product(&r.product);
+    print_result(&r, product);
+    Ok(match r.state {
+        State::Done => Outcome::Ok,
+        _ => Outcome::Failed,
+    })
+}
+
+/// The per-Region table of a finished release, or why it did not finish.
+pub fn print_result(r: &Release, product: Option<&Product>) {
+    match r.state {
+        State::Done => {
+            println!(
+                "{} {} is published: Marketplace AMIs in {} of {} Regions",
+                r.product,
+                r.version,
+                r.regions.len(),
+                r.expected_regions.len()
+            );
+            let names = product
+                .and_then(|p| parameter_names(p, r).ok())
+                .unwrap_or_default();
+            if !names.is_empty() {
+                println!("SSM parameters in each Region: {}", names.join(", "));
+            }
+            println!("{:<16} MARKETPLACE AMI", "REGION");
+            for region in &r.expected_regions {
+                match r.regions.get(region) {
+                    Some(ami) => println!("{region:<16} {ami}"),
+                    None => println!("{region:<16} (not yet available)"),
+                }
+            }
+        }
+        State::Rejected => println!(
+            "{} {} was rejected: {}",
+            r.product,
+            r.version,
+            r.rejection.as_deref().unwrap_or("no reason recorded")
+        ),
+        _ => {
+            println!("{} {} ended {}", r.product, r.version, r.state.name());
+            if let Some(f) = &r.failure {
+                println!("  step:   {}", f.step.name());
+                println!("  why:    {} — {}", f.kind.label(), f.detail);
+                println!("  fix:    {}", f.remedy);
+                println!("  then:   amipub retry {}", r.id);
+            }
+        }
+    }
+}
+
+async fn validate_only(rt: &Runtime, release: &Release, now: i64) -> anyhow::Result<Outcome> {
+    let ports = rt.engine.ports();
+    let facts = ports
+        .images()
+        .inspect(&release.source_region, &release.source_ami)
+        .await
+        .map_err(|e| anyhow::anyhow!("cannot inspect the source AMI: {e}"))?;
+    let event = match facts {
+        Some(f) => Event::SourceInspected(f),
+        None => Event::SourceMissing,
+    };
+    let (after, _) = decide(release, &event, now);
+    let mut ok = true;
+    match after.state {
+        State::Admitted => println!(
+            "✔ source {} in {} passes the checklist",
+            release.source_ami, release.source_region
+        ),
+        _ => {
+            ok = false;
+            println!(
+                "✘ source {}: {}",
+                release.source_ami,
+                after
+                    .rejection
+                    .or(after
+                        .failure
+                        .map(|f| format!("{} ({})", f.detail, f.remedy)))
+                    .unwrap_or_else(|| after.state.name().to_owned())
+            );
+        }
+    }
+    match ports.grants().check().await {
+        Ok(None) => println!("✔ the ingestion role is in place"),
+        Ok(Some(missing)) => {
+            ok = false;
+            println!("✘ {missing}; `amipub init` fixes it");
+        }
+        Err(e) => {
+            ok = false;
+            println!("✘ cannot check the ingestion role: {e}");
+        }
+    }
+    let product = rt
+        .engine
+        .product(&release.product)
+        .context("the product is not loaded")?;
+    let pid = product.spec.product.id.clone().unwrap_or_default();
+    match ports.catalog().has_version(&pid, &release.version).await {
+        Ok(true) => println!(
+            "• version {} is listed already: publishing would only locate and announce it",
+            release.version
+        ),
+        Ok(false) => println!("✔ version {} is new for {pid}", release.version),
+        Err(e) => {
+            ok = false;
+            println!("✘ cannot read {pid} from the Catalog: {e}");
+        }
+    }
+    println!(
+        "  release id {} · notes {} characters · {} Regions",
+        release.id,
+        release.notes.chars().count(),
+        release.expected_regions.len()
+    );
+    Ok(if ok { Outcome::Ok } else { Outcome::Failed })
+}

@@ -1,0 +1,219 @@
+//! The release commands that read or steer stored releases: `status` (a table), `show RELEASE`
+//! (fields and the timeline with durations and errors), `retry RELEASE` (resume a failed release
+//! from its failed step, with fresh idempotency tokens) and `cancel RELEASE`.
+
+use std::path::PathBuf;
+
+use amipub_domain::release::{Event, State};
+use serde_json::json;
+
+use crate::Outcome;
+use crate::cmd::block_on;
+use crate::config;
+use crate::progress::duration;
+use crate::runtime::Runtime;
+
+/// Arguments of `amipub status`.
+#[derive(Debug, clap::Args)]
+pub struct StatusArgs {
+    /// How many releases, newest first.
+    #[arg(long, default_value_t = 50)]
+    limit: i64,
+    /// Print JSON.
+    #[arg(long)]
+    json: bool,
+    /// amipub.toml.
+    #[arg(long)]
+    config: Option<PathBuf>,
+}
+
+/// Arguments of `show`, `retry` and `cancel`.
+#[derive(Debug, clap::Args)]
+pub struct ReleaseArgs {
+    /// The release id (or a unique prefix of it).
+    release: String,
+    /// `show`: print JSON.
+    #[arg(long)]
+    json: bool,
+    /// `retry`: return at once instead of waiting.
+    #[arg(long)]
+    no_wait: bool,
+    /// amipub.toml.
+    #[arg(long)]
+    config: Option<PathBuf>,
+}
+
+async fn open(config_path: Option<&std::path::Path>) -> anyhow::Result<Option<Runtime>> {
+    let Some((settings, _)) = config::load(config_path)? else {
+        return Ok(None);
+    };
+    Ok(Some(Runtime::open(settings, &[]).await?))
+}
+
+/// `amipub status`.
+pub fn status(args: StatusArgs) -> anyhow::Result<Outcome> {
+    block_on(async move {
+        let Some(rt) = open(args.config.as_deref()).await? else {
+            return Ok(Outcome::Invalid);
+        };
+        let releases = rt.store.list(args.limit).await?;
+        if args.json {
+            println!("{}", serde_json::to_string_pretty(&releases)?);
+            return Ok(Outcome::Ok);
+        }
+        if releases.is_empty() {
+            println!("No releases yet. `amipub publish` or `amipub demo` makes one.");
+            return Ok(Outcome::Ok);
+        }
+        println!(
+            "{:<15} {:<28} {:<22} {:<19} {:>7}  DETAIL",
+            "RELEASE", "PRODUCT", "VERSION", "STATE", "REGIONS"
+        );
+        for r in releases {
+            let detail = r
+                .failure
+                .as_ref()
+                .map(|f| format!("{}: {}", f.kind.label(), f.detail))
+                .or_else(|| r.rejection.clone())
+                .or_else(|| r.blocked_by.as_ref().map(|b| format!("waiting for {b}")))
+                .unwrap_or_default();
+            println!(
+                "{:<15} {:<28} {:<22} {:<19} {:>7}  {}",
+                r.id,
+                r.product,
+                r.version,
+                r.state.name(),
+                format!("{}/{}", r.regions.len(), r.expected_regions.len()),
+                detail.chars().take(80).collect::<String>()
+            );
+        }
+        Ok(Outcome::Ok)
+    })
+}
+
+/// `amipub show RELEASE`.
+pub fn show(args: ReleaseArgs) -> anyhow::Result<Outcome> {
+    block_on(async move {
+        let Some(rt) = open(args.config.as_deref()).await? else {
+            return Ok(Outcome::Invalid);
+        };
+        let r = rt.find(&args.release).await?;
+        let timeline = rt.store.timeline(&r.id).await?;
+        if args.json {
+            let t: Vec<_> = timeline
+                .iter()
+                .map(|e| json!({"at": e.at, "event": e.event, "from": e.from, "to": e.to, "detail": e.detail}))
+                .collect();
+            println!(
+                "{}",
+                serde_json::to_string_pretty(&json!({ "release": r, "timeline": t }))?
+            );
+            return Ok(Outcome::Ok);
+        }
+        println!("release   {}", r.id);
+        println!("product   {}  version {}", r.product, r.version);
+        println!("source    {} in {}", r.source_ami, r.source_region);
+        println!("state     {}", r.state.name());
+        if let Some(m) = &r.mirror_ami {
+            println!("mirror    {m}");
+        }
+        if let Some(c) = &r.change_set {
+            println!("change    {c}");
+        }
+        println!("regions   {}/{}", r.regions.len(), r.expected_regions.len());
+        if let Some(f) = &r.failure {
+            println!(
+                "failed    at {} — {}: {}",
+                f.step.name(),
+                f.kind.label(),
+                f.detail
+            );
+            println!("fix       {}", f.remedy);
+        }
+        if let Some(why) = &r.rejection {
+            println!("rejected  {why}");
+        }
+        println!();
+        println!(
+            "{:>9} {:>9}  {:<24} {:<34} DETAIL",
+            "AT", "TOOK", "EVENT", "STATE"
+        );
+        let start = timeline.first().map_or(0, |e| e.at);
+        for (i, e) in timeline.iter().enumerate() {
+            let took = timeline
+                .get(i + 1)
+                .map_or(String::new(), |n| duration(n.at - e.at));
+            let states = if e.from == e.to {
+                e.to.clone()
+            } else {
+                format!("{} → {}", e.from, e.to)
+            };
+            println!(
+                "{:>9} {:>9}  {:<24} {:<34} {}",
+                duration(e.at - start),
+                took,
+                e.event,
+                states,
+                e.detail
+            );
+        }
+        Ok(Outcome::Ok)
+    })
+}
+
+/// `amipub retry RELEASE`.
+pub fn retry(args: ReleaseArgs) -> anyhow::Result<Outcome> {
+    block_on(async move {
+        let Some(rt) = open(args.config.as_deref()).await? else {
+            return Ok(Outcome::Invalid);
+        };
+        let r = rt.find(&args.release).await?;
+        if r.state != State::Failed {
+            if r.state.is_terminal() {
+                anyhow::bail!(
+                    "release {} is {}; only failed releases are retried",
+                    r.id,
+                    r.state.name()
+                );
+            }
+            eprintln!(
+                "Release {} is still running ({}); following it.",
+                r.id,
+                r.state.name()
+            );
+        } else {
+            let (now, _) = rt.clock.now().await?;
+            let after = rt
+                .engine
+                .request(r.clone(), Event::RetryRequested, now)
+                .await?;
+            eprintln!(
+                "Retrying release {} from {} (attempt {})",
+                after.id,
+                after.state.name(),
+                after.generation + 1
+            );
+        }
+        if args.no_wait {
+            return Ok(Outcome::Ok);
+        }
+        crate::cmd::publish::finish(&rt, &r.id).await
+    })
+}
+
+/// `amipub cancel RELEASE`.
+pub fn cancel(args: ReleaseArgs) -> anyhow::Result<Outcome> {
+    block_on(async move {
+        let Some(rt) = open(args.config.as_deref()).await? else {
+            return Ok(Outcome::Invalid);
+        };
+        let r = rt.find(&args.release).await?;
+        if r.state.is_terminal() && r.state != State::Failed {
+            anyhow::bail!("release {} is {} already", r.id, r.state.name());
+        }
+        let (now, _) = rt.clock.now().await?;
+        let after = rt.engine.request(r, Event::CancelRequested, now).await?;
+        println!("Release {} is {}", after.id, after.state.name());
+        Ok(Outcome::Ok)
+    })
+}

@@ -1,0 +1,90 @@
+//! The outbox sender of the command line: each pending announcement is printed to stdout as one
+//! JSON line and merged into the feed file (the latest version per product and architecture, with
+//! its Marketplace AMI per Region), then marked sent. The feed is written to a temporary file and
+//! renamed, so a reader never sees half of it; a crash before the mark re-sends the same message
+//! id, which the feed absorbs.
+
+use std::path::Path;
+
+use amipub_store::SqliteStore;
+use anyhow::Context;
+use serde_json::{Value, json};
+
+/// Sends every pending announcement; returns how many.
+pub async fn deliver(store: &SqliteStore, feed_file: &str) -> anyhow::Result<usize> {
+    let pending = store.outbox_pending(100).await?;
+    for row in &pending {
+        let body: Value = serde_json::from_str(&row.body)
+            .with_context(|| format!("outbox row {} holds invalid JSON", row.id))?;
+        merge_feed(Path::new(feed_file), &body)?;
+        println!(
+            "{}",
+            json!({ "id": row.id, "topic": row.topic, "body": body })
+        );
+        crate::runtime::halt_point("outbox:printed");
+        store.outbox_attempt(&row.id, true).await?;
+    }
+    Ok(pending.len())
+}
+
+/// The feed with `body` merged in: `products.<slug>.<arch>` becomes this release.
+pub fn merged(mut feed: Value, body: &Value) -> Value {
+    if !feed.is_object() {
+        feed = json!({});
+    }
+    let slug = body["product"].as_str().unwrap_or("unknown").to_owned();
+    let arch = body["architecture"]
+        .as_str()
+        .unwrap_or("unknown")
+        .to_owned();
+    feed["products"][&slug][&arch] = json!({
+        "version": body["version_title"],
+        "product_id": body["product_id"],
+        "release": body["release"],
+        "regions": body["marketplace_regions"],
+        "ssm_parameters": body["ssm_parameters"],
+    });
+    feed
+}
+
+fn merge_feed(path: &Path, body: &Value) -> anyhow::Result<()> {
+    let old: Value = match std::fs::read_to_string(path) {
+        Ok(text) => serde_json::from_str(&text).with_context(|| {
+            format!(
+                "the feed file {} is not JSON; move it away and amipub writes a new one",
+                path.display()
+            )
+        })?,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => json!({}),
+        Err(e) => return Err(e).with_context(|| format!("cannot read {}", path.display())),
+    };
+    let new = merged(old, body);
+    let tmp = path.with_extension("json.tmp");
+    std::fs::write(&tmp, serde_json::to_string_pretty(&new)?)
+        .with_context(|| format!("cannot write {}", tmp.display()))?;
+    std::fs::rename(&tmp, path).with_context(|| format!("cannot replace {}", path.display()))?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_feed_keeps_one_entry_per_product_and_arch() {
+        let a = json!({"product": "p", "architecture": "x86_64", "version_title": "1",
+                       "marketplace_regions": {"us-east-1": "ami-1"}});
+        let b = json!({"product": "p", "architecture": "x86_64", "version_title": "2",
+                       "marketplace_regions": {"us-east-1": "ami-2"}});
+        let c = json!({"product": "p", "architecture": "arm64", "version_title": "2"});
+        let feed = merged(merged(merged(json!(null), &a), &b), &c);
+        assert_eq!(feed["products"]["p"]["x86_64"]["version"], "2");
+        assert_eq!(
+            feed["products"]["p"]["x86_64"]["regions"]["us-east-1"],
+            "ami-2"
+        );
+        assert_eq!(feed["products"]["p"]["arm64"]["version"], "2");
+        // Merging the same message again changes nothing.
+        assert_eq!(merged(feed.clone(), &c), feed);
+    }
+}

@@ -1,0 +1,318 @@
+//! Wiring for the commands that run releases (`publish`, `retry`, `cancel`, `demo`): the store
+//! from `store.url`, the AWS adapters from `[partitions.aws]` and `[endpoints]`, the clock, the
+//! engine with the products it may publish; and `drive`, the loop that moves one release until it
+//! finishes, delivering its announcement and showing progress.
+
+use std::io::IsTerminal;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use amipub_aws::{AwsPorts, Seller, Target};
+use amipub_domain::release::Release;
+use amipub_domain::settings::Settings;
+use amipub_domain::spec::ProductSpec;
+use amipub_domain::validate::{has_errors, validate_text};
+use amipub_engine::engine::Hook;
+use amipub_engine::{Engine, Product};
+use amipub_store::SqliteStore;
+use amipub_store::lease::worker_id;
+use anyhow::{Context, bail};
+
+use crate::clock::Clock;
+use crate::outbox;
+use crate::progress::Progress;
+
+/// The environment variable naming a point where the process stops (tests kill it there): a
+/// hook point such as `after:ensure_mirror`, optionally `#N` for its N-th occurrence.
+pub const HALT_ENV: &str = "AMIPUB_TEST_HALT_AT";
+
+/// The point named by `AMIPUB_TEST_HALT_AT`: (hook point, occurrence), read once.
+fn halt_at() -> Option<&'static (String, usize)> {
+    static AT: std::sync::OnceLock<Option<(String, usize)>> = std::sync::OnceLock::new();
+    AT.get_or_init(|| {
+        let wanted = std::env::var(HALT_ENV).ok()?;
+        Some(match wanted.split_once('#') {
+            Some((p, n)) => (p.to_owned(), n.parse::<usize>().unwrap_or(1)),
+            None => (wanted, 1),
+        })
+    })
+    .as_ref()
+}
+
+/// Stops the process for good at the point named by `AMIPUB_TEST_HALT_AT`, after saying so on
+/// stderr; a no-op otherwise.
+pub fn halt_point(name: &str) {
+    static SEEN: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+    let Some((point, nth)) = halt_at() else {
+        return;
+    };
+    if point != name {
+        return;
+    }
+    if SEEN.fetch_add(1, std::sync::atomic::Ordering::SeqCst) + 1 == *nth {
+        eprintln!("amipub: halted at {point}#{nth}");
+        loop {
+            std::thread::sleep(Duration::from_secs(3600));
+        }
+    }
+}
+
+/// The hook that honours `AMIPUB_TEST_HALT_AT`, when it is set.
+pub fn halt_hook() -> Option<Hook> {
+    halt_at().map(|_| std::sync::Arc::new(halt_point) as Hook)
+}
+
+/// The engine as the CLI runs it.
+pub type CliEngine = Engine<AwsPorts<SqliteStore>>;
+
+/// Everything a release command needs.
+pub struct Runtime {
+    /// The settings.
+    pub settings: Settings,
+    /// The store.
+    pub store: SqliteStore,
+    /// The engine.
+    pub engine: CliEngine,
+    /// The clock.
+    pub clock: Clock,
+}
+
+/// `YYYY-MM-DD` of an epoch second (the `{date}` template variable).
+pub fn date_of(epoch: i64) -> String {
+    chrono::DateTime::from_timestamp(epoch, 0)
+        .unwrap_or_default()
+        .format("%Y-%m-%d")
+        .to_string()
+}
+
+/// The commercial partition's settings.
+fn commercial(settings: &Settings) -> anyhow::Result<&amipub_domain::settings::Partition> {
+    settings
+        .partitions
+        .get("aws")
+        .context("amipub.toml has no [partitions.aws]")
+}
+
+/// The SDK target of the commercial partition.
+pub fn target(settings: &Settings) -> anyhow::Result<Target> {
+    let part = commercial(settings)?;
+    Ok(match &settings.endpoints.url {
+        Some(url) => {
+            // The sandbox knows accounts by access key; an account id works as one.
+            let keys = match (
+                std::env::var("AWS_ACCESS_KEY_ID"),
+                std::env::var("AWS_SECRET_ACCESS_KEY"),
+            ) {
+                (Ok(k), Ok(s)) if !k.is_empty() => (k, s),
+                _ => (part.account_id.clone(), "sandbox".to_owned()),
+            };
+            let mut t = Target::sandbox(url, &keys.0);
+            t.static_keys = Some(keys);
+            t
+        }
+        None => Target {
+            profile: part.profile.clone(),
+            ..Target::default()
+        },
+    })
+}
+
+/// The seller of the commercial partition.
+pub fn seller(settings: &Settings) -> anyhow::Result<Seller> {
+    let part = commercial(settings)?;
+    let role = part.ingestion_role.clone().with_context(|| {
+        "[partitions.aws] has no ingestion_role; add the ARN of the role Marketplace assumes \
+         (amipub init creates it)"
+    })?;
+    Ok(Seller {
+        account: part.account_id.clone(),
+        home_region: "us-east-1".to_owned(),
+        ingestion_role: role,
+    })
+}
+
+/// Reads and validates a product spec; the problems are printed and an error returned when it
+/// has any.
+pub fn read_spec(path: &Path) -> anyhow::Result<(ProductSpec, String)> {
+    let text =
+        std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
+    let (spec, problems) = validate_text(&text);
+    crate::report::print_problems(path, &problems);
+    match spec {
+        Some(s) if !has_errors(&problems) => Ok((s, text)),
+        _ => bail!(
+            "{} has errors (listed above); fix them first",
+            path.display()
+        ),
+    }
+}
+
+/// The specs of every product the engine may meet: those in `products_dir`, those the store kept
+/// from earlier publishes, and `extra` (which wins).
+async fn products(
+    settings: &Settings,
+    store: &SqliteStore,
+    extra: &[ProductSpec],
+    slugs: &[String],
+) -> anyhow::Result<Vec<ProductSpec>> {
+    let mut out: Vec<ProductSpec> = extra.to_vec();
+    for slug in slugs {
+        if out.iter().any(|s| &s.product.slug == slug) {
+            continue;
+        }
+        if let Some(text) = store.product_spec(slug).await?
+            && let (Some(spec), problems) = validate_text(&text)
+            && !has_errors(&problems)
+        {
+            out.push(spec);
+        }
+    }
+    let dir = PathBuf::from(&settings.products_dir);
+    if let Ok(entries) = std::fs::read_dir(&dir) {
+        for e in entries.flatten() {
+            let p = e.path();
+            if p.extension().is_some_and(|x| x == "toml")
+                && let Ok(text) = std::fs::read_to_string(&p)
+                && let (Some(spec), problems) = validate_text(&text)
+                && !has_errors(&problems)
+                && !out.iter().any(|s| s.product.slug == spec.product.slug)
+            {
+                out.push(spec);
+            }
+        }
+    }
+    Ok(out)
+}
+
+impl Runtime {
+    /// Opens the store and builds the engine for `specs` (plus every product the store knows),
+    /// honouring `AMIPUB_TEST_HALT_AT`.
+    pub async fn open(settings: Settings, specs: &[ProductSpec]) -> anyhow::Result<Self> {
+        let store = SqliteStore::open(&settings.store.url)
+            .await
+            .with_context(|| format!("cannot open the state database {}", settings.store.url))?;
+        let slugs: Vec<String> = store
+            .active()
+            .await?
+            .into_iter()
+            .map(|r| r.product)
+            .collect();
+        let all = products(&settings, &store, specs, &slugs).await?;
+        let seller = seller(&settings)?;
+        let role = seller.ingestion_role.clone();
+        let (clock, speed) = Clock::detect(settings.endpoints.url.as_deref()).await;
+        let target = Target {
+            speed: Some(speed),
+            ..target(&settings)?
+        };
+        let ports = AwsPorts::connect(&target, seller, store.clone()).await;
+        let products = all
+            .into_iter()
+            .map(|spec| Product {
+                spec,
+                role_arn: role.clone(),
+            })
+            .collect();
+        let mut engine = Engine::new(ports, products, &worker_id("cli"));
+        if let Some(h) = halt_hook() {
+            engine = engine.with_hook(h);
+        }
+        Ok(Self {
+            settings,
+            store,
+            engine,
+            clock,
+        })
+    }
+
+    /// A stored release by id or unique id prefix.
+    pub async fn find(&self, id: &str) -> anyhow::Result<Release> {
+        let found = self.store.find(id).await?;
+        if let Some(exact) = found.iter().find(|r| r.id == id) {
+            return Ok(exact.clone());
+        }
+        match found.as_slice() {
+            [one] => Ok(one.clone()),
+            [] => bail!("no release {id:?}; `amipub status` lists them"),
+            many => bail!(
+                "{id:?} matches {} releases ({}); give more of the id",
+                many.len(),
+                many.iter()
+                    .map(|r| r.id.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+        }
+    }
+
+    /// The release recorded earlier for the same product, source AMI and version, if any; else
+    /// records `release`.
+    pub async fn resume_or_record(
+        &self,
+        release: &Release,
+        now: i64,
+    ) -> anyhow::Result<Option<Release>> {
+        let old = self
+            .store
+            .by_source(&release.product, &release.source_ami, &release.version)
+            .await?;
+        if old.is_none() {
+            self.engine.record(release, now).await?;
+        }
+        Ok(old)
+    }
+
+    /// Moves release `id` until it finishes (or Ctrl-C), showing progress and delivering its
+    /// announcement. Returns the release as stored at the end, and whether it was interrupted.
+    pub async fn drive(&self, id: &str) -> anyhow::Result<(Release, bool)> {
+        let mut progress = Progress::new(std::io::stderr().is_terminal());
+        let ctrl_c = tokio::signal::ctrl_c();
+        tokio::pin!(ctrl_c);
+        // The timeline is read again only when the state changed: the display shows transitions.
+        let mut timeline = Vec::new();
+        let mut shown_state = None;
+        loop {
+            let (now, scale) = self.clock.now().await?;
+            let moved = self.engine.step_one(id, now).await;
+            let stored = match &moved {
+                Ok(Some(r)) => Some(r.clone()),
+                Ok(None) => None,
+                Err(e) => {
+                    // Store or engine trouble: keep the release, say what happened, try again.
+                    progress.note(&format!("will try again: {e}"));
+                    None
+                }
+            };
+            let r = match stored {
+                Some(r) => r,
+                None => self
+                    .store
+                    .get(id)
+                    .await?
+                    .with_context(|| format!("release {id} vanished from the store"))?,
+            };
+            if shown_state != Some(r.state) {
+                timeline = self.store.timeline(id).await?;
+                shown_state = Some(r.state);
+            }
+            progress.show(&r, &timeline, now);
+            outbox::deliver(&self.store, &self.settings.feed_file).await?;
+            if r.state.is_terminal() {
+                progress.finish();
+                return Ok((r, false));
+            }
+            let wait = if moved.is_err() {
+                Duration::from_secs(1)
+            } else {
+                self.clock.wait(now, scale, r.next_check_at)
+            };
+            tokio::select! {
+                _ = tokio::time::sleep(wait) => {}
+                _ = &mut ctrl_c => {
+                    progress.finish();
+                    return Ok((r, true));
+                }
+            }
+        }
+    }
+}

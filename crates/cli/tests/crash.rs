@@ -1,0 +1,146 @@
+//! Crash safety of `amipub publish`: the real binary is stopped at a named point of the pipeline
+//! (`AMIPUB_TEST_HALT_AT`) and killed with SIGKILL, then run again with the same arguments. After
+//! each restart the release must be Done, and the sandbox must hold exactly one seller-side
+//! copy, one change set for the version, one version of each SSM parameter, and the store one
+//! announcement, sent.
+#![allow(clippy::unwrap_used, clippy::expect_used)] // Tests fail loudly by design.
+
+mod support;
+
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use support::{Env, PARAMS, SOURCE_AMI, VERSION};
+
+/// Every step boundary (before the call, after the call but before the result is stored, after
+/// the transition is stored) and the middle of the long steps (a pending copy, a running scan,
+/// Regions half found), and the announcement printed but not yet marked sent.
+const KILL_POINTS: &[&str] = &[
+    "before:inspect_source",
+    "after:inspect_source",
+    "saved:admitted",
+    "before:ensure_mirror",
+    "after:ensure_mirror",
+    "saved:mirroring",
+    "after:check_mirror#2",
+    "saved:mirrored",
+    "before:verify_grant",
+    "after:verify_grant",
+    "saved:granted",
+    "before:submit_version",
+    "after:submit_version",
+    "saved:scanning",
+    "after:check_change_set#2",
+    "saved:published",
+    "before:locate_regions",
+    "after:locate_regions#2",
+    "saved:located",
+    "before:write_parameters",
+    "after:write_parameters",
+    "saved:parameters_written",
+    "before:queue_announcement",
+    "after:queue_announcement",
+    "saved:announced",
+    "outbox:printed",
+    "saved:done",
+];
+
+const SCALE: f64 = 3000.0;
+const LIMIT: Duration = Duration::from_secs(90);
+
+fn crash_and_resume(point: &str) -> Result<(), String> {
+    let env = Env::new(SCALE);
+    let args = env.publish_args(SOURCE_AMI);
+    let (halted, first_out) = env.run_and_kill_at(&args, point, LIMIT);
+    if !halted {
+        return Err(format!("{point}: the process never reached the point"));
+    }
+    let (code, out, err) = env.run(&args, LIMIT);
+    if code != 0 {
+        return Err(format!("{point}: the restart exited {code}\n{err}\n{out}"));
+    }
+    if !err.contains("Resuming release") {
+        return Err(format!(
+            "{point}: the restart did not resume the release:\n{err}"
+        ));
+    }
+    let mirrors = env.mirrors();
+    let change_sets = env.version_change_sets(VERSION);
+    let (params, max_versions) = env.parameters("/fedora/cloud/41/");
+    let announced = |s: &str| {
+        s.matches("\"topic\":\"amipub.release.published.v1\"")
+            .count()
+    };
+    let printed = announced(&first_out) + announced(&out);
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let db = format!("sqlite://{}", env.path("amipub.db").display());
+    let outbox = rt.block_on(async {
+        let store = amipub_store::SqliteStore::open(&db).await.unwrap();
+        let id = support::release_id(&err).unwrap();
+        let r = store.get(&id).await.unwrap().unwrap();
+        (
+            r.state,
+            r.regions.len(),
+            store.outbox_of(&id).await.unwrap(),
+        )
+    });
+    let (state, regions, rows) = outbox;
+    let mut problems = Vec::new();
+    if state != amipub_domain::release::State::Done {
+        problems.push(format!("state {state:?}"));
+    }
+    if mirrors != 1 {
+        problems.push(format!("{mirrors} seller-side copies"));
+    }
+    if change_sets != 1 {
+        problems.push(format!("{change_sets} change sets for the version"));
+    }
+    if params != regions * PARAMS.len() || max_versions != 1 {
+        problems.push(format!(
+            "{params} parameters for {regions} Regions, up to {max_versions} versions each"
+        ));
+    }
+    if rows.len() != 1 || rows[0].sent_at.is_none() {
+        problems.push(format!("outbox {rows:?}"));
+    }
+    // The only window where the message is printed twice: printed, then killed before the row
+    // is marked sent. The message id is the same, so consumers drop the copy.
+    let expected_prints = if point == "outbox:printed" { 2 } else { 1 };
+    if printed != expected_prints {
+        problems.push(format!("announcement printed {printed} times"));
+    }
+    if problems.is_empty() {
+        Ok(())
+    } else {
+        Err(format!("{point}: {}", problems.join(", ")))
+    }
+}
+
+#[test]
+fn a_release_killed_at_any_point_resumes_to_done_without_duplicates() {
+    assert!(KILL_POINTS.len() >= 20);
+    let queue = Arc::new(Mutex::new(KILL_POINTS.to_vec()));
+    let failures = Arc::new(Mutex::new(Vec::new()));
+    // Two at a time: each has its own sandbox, state directory and processes.
+    let workers: Vec<_> = (0..2)
+        .map(|_| {
+            let queue = queue.clone();
+            let failures = failures.clone();
+            std::thread::spawn(move || {
+                loop {
+                    let Some(point) = queue.lock().unwrap().pop() else {
+                        break;
+                    };
+                    if let Err(e) = crash_and_resume(point) {
+                        failures.lock().unwrap().push(e);
+                    }
+                }
+            })
+        })
+        .collect();
+    for w in workers {
+        w.join().unwrap();
+    }
+    let failures = failures.lock().unwrap();
+    assert!(failures.is_empty(), "{}", failures.join("\n\n"));
+}

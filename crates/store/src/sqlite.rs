@@ -1,0 +1,478 @@
+//! The SQLite store. WAL mode (readers never block the writer), a busy timeout instead of
+//! "database is locked", foreign keys on. Every write that belongs together — a release's new
+//! state, its timeline entries and its announcement — is one transaction.
+
+use std::str::FromStr;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use amipub_domain::release::FailureKind;
+use amipub_domain::release::{Release, State};
+use amipub_engine::ports::{Announcement, PortError, PortResult, Store, TimelineEntry};
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
+use sqlx::{Row, SqlitePool};
+
+use crate::lease::holder_gone;
+
+/// Connections in the pool: one writer at a time anyway; a few for readers.
+const POOL_SIZE: u32 = 4;
+/// How long a writer waits for another before giving up.
+const BUSY_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// A store failure.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// The database could not be opened or queried.
+    #[error("state database: {0}")]
+    Db(#[from] sqlx::Error),
+    /// A stored row does not decode (written by a newer amipub, or edited by hand).
+    #[error("state database row {id}: {detail}")]
+    Corrupt {
+        /// The row.
+        id: String,
+        /// What is wrong.
+        detail: String,
+    },
+    /// `store.url` is not a SQLite URL or path.
+    #[error("store.url {0:?} is not supported: use sqlite://PATH (or a plain file path)")]
+    Url(String),
+}
+
+impl From<StoreError> for PortError {
+    fn from(e: StoreError) -> Self {
+        // Local database trouble (disk full, locked too long) may clear; the engine retries.
+        PortError::new(FailureKind::ServerFault, e.to_string())
+    }
+}
+
+/// An announcement waiting to be sent (or sent).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OutboxRow {
+    /// Message id.
+    pub id: String,
+    /// The release it announces.
+    pub release_id: String,
+    /// Topic.
+    pub topic: String,
+    /// JSON body.
+    pub body: String,
+    /// Delivery attempts so far.
+    pub attempts: i64,
+    /// When it was confirmed sent (epoch seconds).
+    pub sent_at: Option<i64>,
+}
+
+/// The SQLite store.
+#[derive(Debug, Clone)]
+pub struct SqliteStore {
+    pool: SqlitePool,
+}
+
+fn wall_now() -> i64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs() as i64)
+}
+
+fn decode(id: &str, body: &str) -> Result<Release, StoreError> {
+    serde_json::from_str(body).map_err(|e| StoreError::Corrupt {
+        id: id.to_owned(),
+        detail: e.to_string(),
+    })
+}
+
+fn rows_to_releases(rows: Vec<sqlx::sqlite::SqliteRow>) -> Result<Vec<Release>, StoreError> {
+    rows.into_iter()
+        .map(|row| {
+            let id: String = row.try_get("id")?;
+            let body: String = row.try_get("body")?;
+            decode(&id, &body)
+        })
+        .collect()
+}
+
+impl SqliteStore {
+    /// Opens (creating if needed) the database at `url` — `sqlite://PATH`, `sqlite::memory:` or a
+    /// plain path — and brings its schema up to date.
+    pub async fn open(url: &str) -> Result<Self, StoreError> {
+        let url = if url.starts_with("sqlite:") {
+            url.to_owned()
+        } else if url.contains("://") {
+            return Err(StoreError::Url(url.to_owned()));
+        } else {
+            format!("sqlite://{url}")
+        };
+        let memory = url.contains(":memory:");
+        let mut options = SqliteConnectOptions::from_str(&url)?
+            .create_if_missing(true)
+            .busy_timeout(BUSY_TIMEOUT)
+            .foreign_keys(true);
+        if !memory {
+            options = options
+                .journal_mode(SqliteJournalMode::Wal)
+                .synchronous(SqliteSynchronous::Normal);
+        }
+        // An in-memory database exists once per connection: keep exactly one.
+        let size = if memory { 1 } else { POOL_SIZE };
+        let pool = SqlitePoolOptions::new()
+            .max_connections(size)
+            .connect_with(options)
+            .await?;
+        crate::migrate::run(&pool).await?;
+        Ok(Self { pool })
+    }
+
+    /// Closes the pool (checkpointing the WAL).
+    pub async fn close(&self) {
+        self.pool.close().await;
+    }
+
+    /// One release.
+    pub async fn get(&self, id: &str) -> Result<Option<Release>, StoreError> {
+        let row = sqlx::query("SELECT id, body FROM releases WHERE id = $1")
+            .bind(id)
+            .fetch_optional(&self.pool)
+            .await?;
+        Ok(rows_to_releases(row.into_iter().collect())?.pop())
+    }
+
+    /// Releases whose id starts with `prefix` (for `show`, `retry`, `cancel` with a short id).
+    pub async fn find(&self, prefix: &str) -> Result<Vec<Release>, StoreError> {
+        let pattern = format!(
+            "{}%",
+            prefix
+                .replace('\\', "\\\\")
+                .replace('%', "\\%")
+                .replace('_', "\\_")
+        );
+        let rows = sqlx::query(
+            "SELECT id, body FROM releases WHERE id LIKE $1 ESCAPE '\\' ORDER BY rowid LIMIT 20",
+        )
+        .bind(pattern)
+        .fetch_all(&self.pool)
+        .await?;
+        rows_to_releases(rows)
+    }
+
+    /// The newest `limit` releases, newest first.
+    pub async fn list(&self, limit: i64) -> Result<Vec<Release>, StoreError> {
+        let rows = sqlx::query("SELECT id, body FROM releases ORDER BY rowid DESC LIMIT $1")
+            .bind(limit)
+            .fetch_all(&self.pool)
+            .await?;
+        rows_to_releases(rows)
+    }
+
+    /// The release of `product` for `source_ami` and `version`, if one was recorded.
+    pub async fn by_source(
+        &self,
+        product: &str,
+        source_ami: &str,
+        version: &str,
+    ) -> Result<Option<Release>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT id, body FROM releases WHERE product = $1 AND source_ami = $2 AND version = $3",
+        )
+        .bind(product)
+        .bind(source_ami)
+        .bind(version)
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(rows_to_releases(rows)?.pop())
+    }
+
+    /// Releases that are not finished.
+    pub async fn active(&self) -> Result<Vec<Release>, StoreError> {
+        let rows = sqlx::query("SELECT id, body FROM releases WHERE terminal = 0 ORDER BY rowid")
+            .fetch_all(&self.pool)
+            .await?;
+        rows_to_releases(rows)
+    }
+
+    /// A release's timeline, oldest first.
+    pub async fn timeline(&self, id: &str) -> Result<Vec<TimelineEntry>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT at, event, from_state, to_state, detail FROM timeline WHERE release_id = $1 ORDER BY seq",
+        )
+        .bind(id)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.into_iter()
+            .map(|r| {
+                Ok(TimelineEntry {
+                    at: r.try_get("at")?,
+                    event: r.try_get("event")?,
+                    from: r.try_get("from_state")?,
+                    to: r.try_get("to_state")?,
+                    detail: r.try_get("detail")?,
+                })
+            })
+            .collect()
+    }
+
+    async fn claim_one(
+        &self,
+        id: &str,
+        worker: &str,
+        lease_secs: i64,
+    ) -> Result<Option<Release>, StoreError> {
+        let row = sqlx::query(
+            "SELECT lease_owner, lease_until FROM releases WHERE id = $1 AND terminal = 0",
+        )
+        .bind(id)
+        .fetch_optional(&self.pool)
+        .await?;
+        let Some(row) = row else { return Ok(None) };
+        let owner: Option<String> = row.try_get("lease_owner")?;
+        let until: Option<i64> = row.try_get("lease_until")?;
+        self.take_lease(id, owner, until, worker, lease_secs).await
+    }
+
+    async fn take_lease(
+        &self,
+        id: &str,
+        owner: Option<String>,
+        until: Option<i64>,
+        worker: &str,
+        lease_secs: i64,
+    ) -> Result<Option<Release>, StoreError> {
+        let now = wall_now();
+        let free = match &owner {
+            None => true,
+            Some(o) => o == worker || until.is_none_or(|u| u <= now) || holder_gone(o),
+        };
+        if !free {
+            return Ok(None);
+        }
+        // Conditional on the holder seen above: two workers racing for the row, one wins.
+        let row = sqlx::query(
+            "UPDATE releases SET lease_owner = $1, lease_until = $2 \
+             WHERE id = $3 AND terminal = 0 AND lease_owner IS $4 RETURNING id, body",
+        )
+        .bind(worker)
+        .bind(now + lease_secs)
+        .bind(id)
+        .bind(owner)
+        .fetch_optional(&self.pool)
+        .await?;
+        Ok(rows_to_releases(row.into_iter().collect())?.pop())
+    }
+
+    /// Keeps the spec a product was last published with (so `retry` and a resumed `publish` use
+    /// the same one).
+    pub async fn put_product(&self, slug: &str, spec_toml: &str) -> Result<(), StoreError> {
+        sqlx::query(
+            "INSERT INTO products (slug, spec, updated_at) VALUES ($1, $2, $3) \
+             ON CONFLICT (slug) DO UPDATE SET spec = excluded.spec, updated_at = excluded.updated_at",
+        )
+        .bind(slug)
+        .bind(spec_toml)
+        .bind(wall_now())
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    /// The spec a product was last published with.
+    pub async fn product_spec(&self, slug: &str) -> Result<Option<String>, StoreError> {
+        let row = sqlx::query("SELECT spec FROM products WHERE slug = $1")
+            .bind(slug)
+            .fetch_optional(&self.pool)
+            .await?;
+        Ok(match row {
+            Some(r) => Some(r.try_get("spec")?),
+            None => None,
+        })
+    }
+
+    /// Announcements not yet confirmed sent, oldest first.
+    pub async fn outbox_pending(&self, limit: i64) -> Result<Vec<OutboxRow>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT id, release_id, topic, body, attempts, sent_at FROM outbox \
+             WHERE sent_at IS NULL ORDER BY created_at, rowid LIMIT $1",
+        )
+        .bind(limit)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.into_iter().map(outbox_row).collect()
+    }
+
+    /// Every announcement of a release (sent or not).
+    pub async fn outbox_of(&self, release_id: &str) -> Result<Vec<OutboxRow>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT id, release_id, topic, body, attempts, sent_at FROM outbox WHERE release_id = $1 ORDER BY rowid",
+        )
+        .bind(release_id)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.into_iter().map(outbox_row).collect()
+    }
+
+    /// Records a delivery attempt; `sent` marks the row delivered.
+    pub async fn outbox_attempt(&self, id: &str, sent: bool) -> Result<(), StoreError> {
+        sqlx::query(
+            "UPDATE outbox SET attempts = attempts + 1, \
+             sent_at = CASE WHEN $2 THEN COALESCE(sent_at, $3) ELSE sent_at END WHERE id = $1",
+        )
+        .bind(id)
+        .bind(sent)
+        .bind(wall_now())
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+}
+
+fn outbox_row(r: sqlx::sqlite::SqliteRow) -> Result<OutboxRow, StoreError> {
+    Ok(OutboxRow {
+        id: r.try_get("id")?,
+        release_id: r.try_get("release_id")?,
+        topic: r.try_get("topic")?,
+        body: r.try_get("body")?,
+        attempts: r.try_get("attempts")?,
+        sent_at: r.try_get("sent_at")?,
+    })
+}
+
+impl Store for SqliteStore {
+    async fn claim_due(
+        &self,
+        now: i64,
+        worker: &str,
+        lease_secs: i64,
+        limit: usize,
+    ) -> PortResult<Vec<Release>> {
+        let rows = sqlx::query(
+            "SELECT id, lease_owner, lease_until FROM releases \
+             WHERE terminal = 0 AND (next_check_at IS NULL OR next_check_at <= $1) \
+             ORDER BY COALESCE(next_check_at, 0), rowid LIMIT $2",
+        )
+        .bind(now)
+        .bind(i64::try_from(limit.saturating_mul(4)).unwrap_or(i64::MAX))
+        .fetch_all(&self.pool)
+        .await
+        .map_err(StoreError::from)?;
+        let mut out = Vec::new();
+        for row in rows {
+            if out.len() >= limit {
+                break;
+            }
+            let id: String = row.try_get("id").map_err(StoreError::from)?;
+            let owner: Option<String> = row.try_get("lease_owner").map_err(StoreError::from)?;
+            let until: Option<i64> = row.try_get("lease_until").map_err(StoreError::from)?;
+            if let Some(r) = self
+                .take_lease(&id, owner, until, worker, lease_secs)
+                .await?
+            {
+                out.push(r);
+            }
+        }
+        Ok(out)
+    }
+
+    async fn claim(
+        &self,
+        id: &str,
+        _now: i64,
+        worker: &str,
+        lease_secs: i64,
+    ) -> PortResult<Option<Release>> {
+        Ok(self.claim_one(id, worker, lease_secs).await?)
+    }
+
+    async fn save(
+        &self,
+        release: &Release,
+        timeline: &[TimelineEntry],
+        announcement: Option<&Announcement>,
+    ) -> PortResult<()> {
+        let body = serde_json::to_string(release)
+            .map_err(|e| PortError::new(FailureKind::InvalidInput, e.to_string()))?;
+        let now = wall_now();
+        let mut tx = self.pool.begin().await.map_err(StoreError::from)?;
+        sqlx::query(
+            "INSERT INTO releases (id, product, version, source_region, source_ami, state, terminal, \
+                 next_check_at, created_at, updated_at, body) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9, $10) \
+             ON CONFLICT (id) DO UPDATE SET state = excluded.state, terminal = excluded.terminal, \
+                 next_check_at = excluded.next_check_at, updated_at = excluded.updated_at, \
+                 version = excluded.version, body = excluded.body",
+        )
+        .bind(&release.id)
+        .bind(&release.product)
+        .bind(&release.version)
+        .bind(&release.source_region)
+        .bind(&release.source_ami)
+        .bind(release.state.name())
+        .bind(release.state.is_terminal())
+        .bind(release.next_check_at)
+        .bind(now)
+        .bind(body)
+        .execute(&mut *tx)
+        .await
+        .map_err(StoreError::from)?;
+        for e in timeline {
+            sqlx::query(
+                "INSERT INTO timeline (release_id, at, event, from_state, to_state, detail) \
+                 VALUES ($1, $2, $3, $4, $5, $6)",
+            )
+            .bind(&release.id)
+            .bind(e.at)
+            .bind(&e.event)
+            .bind(&e.from)
+            .bind(&e.to)
+            .bind(&e.detail)
+            .execute(&mut *tx)
+            .await
+            .map_err(StoreError::from)?;
+        }
+        if let Some(a) = announcement {
+            sqlx::query(
+                "INSERT INTO outbox (id, release_id, topic, body, created_at) VALUES ($1, $2, $3, $4, $5) \
+                 ON CONFLICT (id) DO NOTHING",
+            )
+            .bind(&a.id)
+            .bind(&release.id)
+            .bind(&a.topic)
+            .bind(&a.body)
+            .bind(now)
+            .execute(&mut *tx)
+            .await
+            .map_err(StoreError::from)?;
+        }
+        tx.commit().await.map_err(StoreError::from)?;
+        Ok(())
+    }
+
+    async fn release_lease(&self, id: &str, worker: &str) -> PortResult<()> {
+        sqlx::query(
+            "UPDATE releases SET lease_owner = NULL, lease_until = NULL WHERE id = $1 AND lease_owner = $2",
+        )
+        .bind(id)
+        .bind(worker)
+        .execute(&self.pool)
+        .await
+        .map_err(StoreError::from)?;
+        Ok(())
+    }
+
+    async fn product_busy(&self, product: &str, except: &str) -> PortResult<Option<String>> {
+        // The lock queue: a release of the product that is scanning holds it; among those
+        // submitting, the oldest goes first.
+        let row = sqlx::query(
+            "SELECT id FROM releases WHERE product = $1 AND id <> $2 AND \
+               (state = $3 OR (state = $4 AND rowid < (SELECT rowid FROM releases WHERE id = $2))) \
+             ORDER BY rowid LIMIT 1",
+        )
+        .bind(product)
+        .bind(except)
+        .bind(State::Scanning.name())
+        .bind(State::Submitting.name())
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(StoreError::from)?;
+        match row {
+            Some(r) => Ok(Some(r.try_get("id").map_err(StoreError::from)?)),
+            None => Ok(None),
+        }
+    }
+}

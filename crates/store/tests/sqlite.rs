@@ -1,0 +1,189 @@
+//! The SQLite store against a real database file: round trips, the atomic save with its timeline
+//! and outbox row, leases between workers (and after a holder died), the product lock queue, and
+//! migrations that run once and refuse a newer schema.
+#![allow(clippy::unwrap_used, clippy::expect_used)] // Tests fail loudly by design.
+
+use amipub_domain::release::{Release, State};
+use amipub_engine::ports::{Announcement, Store, TimelineEntry};
+use amipub_store::SqliteStore;
+use amipub_store::lease::{host, worker_id};
+
+fn release(id: &str, product: &str, state: State) -> Release {
+    let mut r = Release::new(
+        id,
+        product,
+        &format!("v-{id}"),
+        "us-east-1",
+        &format!("ami-{id}"),
+        vec!["125523088429".into()],
+        "x86_64",
+        vec!["us-east-1".into()],
+        0,
+    );
+    r.state = state;
+    r
+}
+
+fn entry(event: &str) -> TimelineEntry {
+    TimelineEntry {
+        at: 1,
+        event: event.into(),
+        from: "a".into(),
+        to: "b".into(),
+        detail: String::new(),
+    }
+}
+
+async fn open() -> (tempfile::TempDir, SqliteStore) {
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}", dir.path().join("s.db").display());
+    let s = SqliteStore::open(&url).await.unwrap();
+    (dir, s)
+}
+
+#[tokio::test]
+async fn a_saved_release_comes_back_with_its_timeline_and_one_outbox_row() {
+    let (_d, s) = open().await;
+    let mut r = release("r1", "p", State::Received);
+    s.save(&r, &[entry("received")], None).await.unwrap();
+    r.state = State::Announced;
+    r.regions.insert("us-east-1".into(), "ami-mp".into());
+    let a = Announcement {
+        id: "r1-published".into(),
+        topic: "t".into(),
+        body: "{}".into(),
+    };
+    s.save(&r, &[entry("queued")], Some(&a)).await.unwrap();
+    // Saving the same announcement again (a replayed step) adds no second row.
+    s.save(&r, &[entry("again")], Some(&a)).await.unwrap();
+    assert_eq!(s.get("r1").await.unwrap().unwrap(), r);
+    let t: Vec<String> = s
+        .timeline("r1")
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|e| e.event)
+        .collect();
+    assert_eq!(t, ["received", "queued", "again"]);
+    assert_eq!(s.outbox_pending(10).await.unwrap().len(), 1);
+    s.outbox_attempt("r1-published", true).await.unwrap();
+    assert!(s.outbox_pending(10).await.unwrap().is_empty());
+    assert!(s.outbox_of("r1").await.unwrap()[0].sent_at.is_some());
+    assert_eq!(
+        s.by_source("p", "ami-r1", "v-r1")
+            .await
+            .unwrap()
+            .unwrap()
+            .id,
+        "r1"
+    );
+    assert_eq!(s.find("r").await.unwrap().len(), 1);
+    assert!(
+        s.find("r_").await.unwrap().is_empty(),
+        "LIKE wildcards are escaped"
+    );
+}
+
+#[tokio::test]
+async fn a_lease_keeps_other_workers_out_until_released_or_its_holder_dies() {
+    let (_d, s) = open().await;
+    s.save(&release("r1", "p", State::Mirroring), &[], None)
+        .await
+        .unwrap();
+    let me = worker_id("a");
+    let other = format!("{}:{}:b", host(), std::process::id());
+    assert_eq!(s.claim_due(0, &me, 900, 10).await.unwrap().len(), 1);
+    // A live worker's lease holds…
+    assert!(s.claim("r1", 0, &other, 900).await.unwrap().is_none());
+    assert!(s.claim_due(0, &other, 900, 10).await.unwrap().is_empty());
+    // …the holder itself may take it again…
+    assert!(s.claim("r1", 0, &me, 900).await.unwrap().is_some());
+    s.release_lease("r1", &me).await.unwrap();
+    assert!(s.claim("r1", 0, &other, 900).await.unwrap().is_some());
+    s.release_lease("r1", &other).await.unwrap();
+    // …and a lease of a process that no longer runs is free at once.
+    let dead = format!("{}:4294967295:gone", host());
+    assert!(s.claim("r1", 0, &dead, 900).await.unwrap().is_some());
+    assert!(s.claim("r1", 0, &me, 900).await.unwrap().is_some());
+    // Finished releases are never claimed; releases not yet due are not either.
+    s.save(&release("r2", "p", State::Done), &[], None)
+        .await
+        .unwrap();
+    let mut later = release("r3", "p", State::Scanning);
+    later.next_check_at = Some(100);
+    s.save(&later, &[], None).await.unwrap();
+    let due: Vec<String> = s
+        .claim_due(50, &worker_id("c"), 900, 10)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|r| r.id)
+        .collect();
+    assert!(due.is_empty(), "{due:?}");
+    assert_eq!(
+        s.claim_due(100, &worker_id("c"), 900, 10)
+            .await
+            .unwrap()
+            .len(),
+        1
+    );
+}
+
+#[tokio::test]
+async fn the_product_lock_queue_lets_the_scanning_and_then_the_oldest_go_first() {
+    let (_d, s) = open().await;
+    s.save(&release("old", "p", State::Submitting), &[], None)
+        .await
+        .unwrap();
+    s.save(&release("new", "p", State::Submitting), &[], None)
+        .await
+        .unwrap();
+    s.save(&release("elsewhere", "q", State::Scanning), &[], None)
+        .await
+        .unwrap();
+    assert_eq!(s.product_busy("p", "old").await.unwrap(), None);
+    assert_eq!(
+        s.product_busy("p", "new").await.unwrap().as_deref(),
+        Some("old")
+    );
+    s.save(&release("new", "p", State::Scanning), &[], None)
+        .await
+        .unwrap();
+    assert_eq!(
+        s.product_busy("p", "old").await.unwrap().as_deref(),
+        Some("new")
+    );
+    assert_eq!(
+        s.product_busy("q", "x").await.unwrap().as_deref(),
+        Some("elsewhere")
+    );
+}
+
+#[tokio::test]
+async fn migrations_run_once_and_a_newer_schema_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}", dir.path().join("s.db").display());
+    let s = SqliteStore::open(&url).await.unwrap();
+    s.save(&release("r1", "p", State::Received), &[], None)
+        .await
+        .unwrap();
+    s.close().await;
+    // Opening again keeps the data.
+    let s = SqliteStore::open(&url).await.unwrap();
+    assert!(s.get("r1").await.unwrap().is_some());
+    s.close().await;
+    let raw = sqlx::SqlitePool::connect(&url).await.unwrap();
+    sqlx::query("INSERT INTO schema_migrations (version, applied_at) VALUES (999, 'later')")
+        .execute(&raw)
+        .await
+        .unwrap();
+    raw.close().await;
+    let e = SqliteStore::open(&url).await.unwrap_err().to_string();
+    assert!(e.contains("newer than this amipub knows"), "{e}");
+    // Other URL schemes are refused with the fix.
+    let e = SqliteStore::open("postgres://db/amipub")
+        .await
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("sqlite://"), "{e}");
+}
