@@ -381,6 +381,47 @@ fn retryable_failures_back_off_then_fail_with_a_remedy() {
 }
 
 #[test]
+fn a_long_wait_for_the_product_lock_keeps_every_retry_of_the_next_call() {
+    // Many polls of a busy product, then a run of server faults one short of the limit, an
+    // answer, and another such run: the release keeps waiting and never fails.
+    let mut r = in_state(State::Granted);
+    for _ in 0..(MAX_CALL_ATTEMPTS * 3) {
+        r = decide(
+            &r,
+            &Event::ProductLocked {
+                change_set: "cs-other".into(),
+            },
+            T0,
+        )
+        .0;
+    }
+    assert!(r.attempts >= MAX_CALL_ATTEMPTS);
+    let fault = Event::CallFailed {
+        kind: FailureKind::ServerFault,
+        detail: "InternalServiceException".into(),
+    };
+    for _ in 0..2 {
+        for _ in 0..(MAX_CALL_ATTEMPTS - 1) {
+            r = decide(&r, &fault, T0).0;
+        }
+        assert_eq!(r.state, State::Submitting, "{:?}", r.failure);
+        r = decide(
+            &r,
+            &Event::ProductLocked {
+                change_set: "cs-other".into(),
+            },
+            T0,
+        )
+        .0;
+    }
+    assert_eq!(r.failures, 0);
+    for _ in 0..MAX_CALL_ATTEMPTS {
+        r = decide(&r, &fault, T0).0;
+    }
+    assert_eq!(r.state, State::Failed);
+}
+
+#[test]
 fn a_failed_scan_is_explained_and_retry_completes_it() {
     let mut scans = 0;
     let (failed, _) = run(fresh(), T0, |c, _| match c {
@@ -525,6 +566,7 @@ proptest! {
             }
             prop_assert!(next.regions.keys().all(|k| next.expected_regions.contains(k)));
             prop_assert!(next.attempts <= MAX_CALL_ATTEMPTS + 1000);
+            prop_assert!(next.failures < MAX_CALL_ATTEMPTS);
             for c in &cmds {
                 if let Command::EnsureMirror { client_token, .. } | Command::SubmitVersion { client_request_token: client_token, .. } = c {
                     prop_assert!(client_token.len() <= 64);

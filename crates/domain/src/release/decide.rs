@@ -44,6 +44,10 @@ fn step(r: &mut Release, event: &Event, now: i64) -> Vec<Command> {
     if r.state.is_terminal() {
         return Vec::new();
     }
+    if !matches!(event, E::CallFailed { .. } | E::Tick) {
+        // AWS answered: the retries of a call start over.
+        r.failures = 0;
+    }
     match (r.state, event) {
         (_, E::CancelRequested) => {
             let cancel = match (&r.change_set, r.state) {
@@ -69,9 +73,9 @@ fn step(r: &mut Release, event: &Event, now: i64) -> Vec<Command> {
             look(r, now)
         }
         (_, E::CallFailed { kind, detail }) => {
-            if kind.retryable() && r.attempts + 1 < MAX_CALL_ATTEMPTS {
-                r.attempts += 1;
-                r.next_check_at = Some(now + backoff(RETRY_SECS, RETRY_CAP_SECS, r.attempts));
+            if kind.retryable() && r.failures + 1 < MAX_CALL_ATTEMPTS {
+                r.failures += 1;
+                r.next_check_at = Some(now + backoff(RETRY_SECS, RETRY_CAP_SECS, r.failures));
                 Vec::new()
             } else {
                 let remedy = remedy_for(*kind, r.state);
@@ -190,11 +194,12 @@ fn step(r: &mut Release, event: &Event, now: i64) -> Vec<Command> {
     }
 }
 
-/// Enters a state: attempts and waiting start over.
+/// Enters a state: attempts, failures and waiting start over.
 fn enter(r: &mut Release, state: State, now: i64) {
     r.state = state;
     r.entered_at = now;
     r.attempts = 0;
+    r.failures = 0;
     r.next_check_at = None;
 }
 
@@ -268,7 +273,7 @@ fn look(r: &mut Release, now: i64) -> Vec<Command> {
 }
 
 /// The seller-side copy's name: recognisable, unique per release, within EC2's 128 characters.
-fn mirror_name(r: &Release) -> String {
+pub fn mirror_name(r: &Release) -> String {
     let name = format!("amipub-{}-{}", r.product, r.version);
     name.chars()
         .map(|c| {

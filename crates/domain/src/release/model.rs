@@ -182,8 +182,13 @@ pub struct Release {
     pub expected_regions: Vec<String>,
     /// Region → Marketplace AMI found so far.
     pub regions: BTreeMap<String, String>,
-    /// Attempts of the current step (calls that failed and were retried, or polls).
+    /// Polls of the current step (how long it has been waiting), for the poll backoff.
     pub attempts: u32,
+    /// Calls of the current step that failed in a row; the step fails when this reaches
+    /// `MAX_CALL_ATTEMPTS`. Kept apart from `attempts` so a long, healthy wait (a product lock
+    /// held by other releases) does not use up the retries of a call.
+    #[serde(default)]
+    pub failures: u32,
     /// How many times an operator retried the release; part of every idempotency token, so a
     /// retry makes fresh requests while a restart repeats the same ones.
     pub generation: u32,
@@ -228,6 +233,7 @@ impl Release {
             expected_regions,
             regions: BTreeMap::new(),
             attempts: 0,
+            failures: 0,
             generation: 0,
             next_check_at: None,
             entered_at: now,
