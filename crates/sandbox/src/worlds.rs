@@ -290,6 +290,7 @@ fn existing_product(world: &mut World) {
             custom_dimensions: &[
                 ("active_consumers", "Active API consumers", "UserHrs"),
                 ("processed_gb", "Processed data", "GB"),
+                ("managed_hosts", "Managed upstream hosts", "HostHrs"),
             ],
             version: "2024-10-01",
             user: "ec2-user",
