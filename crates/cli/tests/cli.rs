@@ -62,6 +62,54 @@ fn validate_accepts_the_examples() {
 }
 
 #[test]
+fn validate_warns_when_the_metering_agent_does_not_measure_a_priced_dimension() {
+    // The examples agree: no metering warning.
+    let out = amipub(&["validate", METERED]);
+    assert!(!stderr(&out).contains("pricing."), "{}", stderr(&out));
+    assert!(stdout(&out).contains("ok      "), "{}", stdout(&out));
+
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(dir.path().join("products")).unwrap();
+    std::fs::create_dir_all(dir.path().join("meter")).unwrap();
+    let spec = dir.path().join("products/acme.toml");
+    std::fs::copy(root().join(METERED), &spec).unwrap();
+    let agent = std::fs::read_to_string(root().join("examples/meter/acme-gateway.toml")).unwrap();
+    // The agent measures "hosts" instead of "managed_hosts".
+    std::fs::write(
+        dir.path().join("meter/acme-gateway.toml"),
+        agent.replace("key = \"managed_hosts\"", "key = \"hosts\""),
+    )
+    .unwrap();
+    let out = amipub(&["validate", spec.to_str().unwrap()]);
+    let text = stdout(&out) + &stderr(&out);
+    assert!(out.status.success(), "warnings only: {text}");
+    assert!(text.contains("pricing.dimensions[2].key"), "{text}");
+    assert!(
+        text.contains("dimension managed_hosts is priced but")
+            && text.contains("does not measure it"),
+        "{text}"
+    );
+    assert!(
+        text.contains("measures hosts, which is not a dimension"),
+        "{text}"
+    );
+
+    // No agent config named at all.
+    let spec_text = std::fs::read_to_string(&spec).unwrap();
+    std::fs::write(
+        &spec,
+        spec_text.replace("meter_config = \"../meter/acme-gateway.toml\"\n", ""),
+    )
+    .unwrap();
+    let out = amipub(&["validate", spec.to_str().unwrap()]);
+    let text = stdout(&out) + &stderr(&out);
+    assert!(
+        text.contains("names no metering agent configuration"),
+        "{text}"
+    );
+}
+
+#[test]
 fn validate_without_arguments_checks_the_products_directory_and_the_config() {
     let out = amipub(&["validate", "--config", "examples/amipub.toml"]);
     assert!(out.status.success(), "{}", stderr(&out));

@@ -264,22 +264,32 @@ impl<M: Meter> Agent<M> {
                 Outcome::DryRunOk => {}
                 Outcome::Retry(words) => {
                     self.failures += 1;
-                    let wait = (FIRST_RETRY_SECS << (self.failures - 1).min(10)).min(MAX_RETRY_SECS);
+                    let wait =
+                        (FIRST_RETRY_SECS << (self.failures - 1).min(10)).min(MAX_RETRY_SECS);
                     self.retry_at = now + wait;
-                    if self.failures == 1 || self.failures % 10 == 0 {
-                        log(Level::Warn, &format!(
-                            "cannot deliver usage yet ({words}); {} record(s) wait in the journal, next try in {wait} s (attempt {})",
-                            self.ledger.pending().len(), self.failures
-                        ));
+                    if self.failures == 1 || self.failures.is_multiple_of(10) {
+                        log(
+                            Level::Warn,
+                            &format!(
+                                "cannot deliver usage yet ({words}); {} record(s) wait in the journal, next try in {wait} s (attempt {})",
+                                self.ledger.pending().len(),
+                                self.failures
+                            ),
+                        );
                     }
                     return Ok(());
                 }
                 Outcome::TooLate(words) => {
                     if now >= timestamp_of(r.hour) + WINDOW_SECS - 15 * 60 {
-                        log(Level::Error, &format!(
-                            "usage of {} for the hour {} (quantity {}) was refused as too late ({words}); kept in the journal",
-                            r.dimension, hour_text(r.hour), r.quantity
-                        ));
+                        log(
+                            Level::Error,
+                            &format!(
+                                "usage of {} for the hour {} (quantity {}) was refused as too late ({words}); kept in the journal",
+                                r.dimension,
+                                hour_text(r.hour),
+                                r.quantity
+                            ),
+                        );
                         self.record(vec![Event::Expired {
                             hour: r.hour,
                             dimension: r.dimension.clone(),
@@ -307,10 +317,13 @@ impl<M: Meter> Agent<M> {
     fn hold(&mut self, now: i64, scope: Scope, code: &str, words: &str, dimension: &str) {
         let key = format!("{code}/{dimension}");
         if self.reported.insert(key) {
-            log(Level::Error, &format!(
-                "usage cannot be reported: {words}. Records stay in the journal; the agent tries again in {} minutes",
-                HOLD_SECS / 60
-            ));
+            log(
+                Level::Error,
+                &format!(
+                    "usage cannot be reported: {words}. Records stay in the journal; the agent tries again in {} minutes",
+                    HOLD_SECS / 60
+                ),
+            );
         }
         match scope {
             Scope::Agent => self.held_until = now + HOLD_SECS,

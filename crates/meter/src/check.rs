@@ -61,7 +61,10 @@ pub async fn run(config: &Config) -> ExitCode {
         config.agent.metering_endpoint.as_deref(),
         setup.imds.clone(),
     );
-    let clock = match crate::clock::Clock::new(config.agent.clock, config.agent.metering_endpoint.as_deref()) {
+    let clock = match crate::clock::Clock::new(
+        config.agent.clock,
+        config.agent.metering_endpoint.as_deref(),
+    ) {
         Ok(c) => c,
         Err(e) => {
             line(false, &e);
@@ -85,9 +88,10 @@ pub async fn run(config: &Config) -> ExitCode {
             status: Status::Pending,
         };
         match meter.send(&id.product_code, &probe, true).await {
-            Outcome::DryRunOk | Outcome::Accepted(_) => {
-                line(true, &format!("MeterUsage for {d} (DryRun) would be accepted"))
-            }
+            Outcome::DryRunOk | Outcome::Accepted(_) => line(
+                true,
+                &format!("MeterUsage for {d} (DryRun) would be accepted"),
+            ),
             Outcome::Refused { words, .. } => {
                 failed = true;
                 line(false, &format!("MeterUsage for {d}: {words}"));

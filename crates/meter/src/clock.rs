@@ -24,9 +24,12 @@ impl Clock {
     pub fn new(source: ClockSource, endpoint: Option<&str>) -> Result<Self, String> {
         match (source, endpoint) {
             (ClockSource::System, _) => Ok(Clock::System),
-            (ClockSource::Sandbox, Some(e)) => Ok(Clock::Sandbox(e.trim_end_matches('/').to_owned())),
+            (ClockSource::Sandbox, Some(e)) => {
+                Ok(Clock::Sandbox(e.trim_end_matches('/').to_owned()))
+            }
             (ClockSource::Sandbox, None) => Err(
-                "agent.clock = \"sandbox\" needs agent.metering_endpoint (the sandbox's URL)".into(),
+                "agent.clock = \"sandbox\" needs agent.metering_endpoint (the sandbox's URL)"
+                    .into(),
             ),
         }
     }
@@ -54,7 +57,10 @@ impl Clock {
                     .as_str()
                     .and_then(|t| chrono::DateTime::parse_from_rfc3339(t).ok())
                     .ok_or("the sandbox's /_sandbox/state has no time")?;
-                Ok((now.timestamp(), v["scale"].as_f64().unwrap_or(1.0).max(1e-3)))
+                Ok((
+                    now.timestamp(),
+                    v["scale"].as_f64().unwrap_or(1.0).max(1e-3),
+                ))
             }
         }
     }

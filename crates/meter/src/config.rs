@@ -374,9 +374,7 @@ impl Config {
                     }
                 }
                 (Some(_), false) => {
-                    return Err(format!(
-                        "{at}: give either source or allocations, not both"
-                    ));
+                    return Err(format!("{at}: give either source or allocations, not both"));
                 }
                 (None, true) => {
                     return Err(format!(
@@ -454,7 +452,10 @@ source = { file = "/run/b" }
                 "dimension[0] (users): add a [dimension.source]",
             ),
             (
-                GOOD.replace("{ command = \"echo 3\" }", "{ command = \"a\", file = \"b\" }"),
+                GOOD.replace(
+                    "{ command = \"echo 3\" }",
+                    "{ command = \"a\", file = \"b\" }",
+                ),
                 "exactly one of",
             ),
             (
@@ -465,12 +466,27 @@ source = { file = "/run/b" }
                 GOOD.replace("http://127.0.0.1:9100", "https://x"),
                 "not an http:// URL",
             ),
-            (GOOD.replace("key = \"gb\"", "key = \"users\""), "configured twice"),
+            (
+                GOOD.replace("key = \"gb\"", "key = \"users\""),
+                "configured twice",
+            ),
             (GOOD.replace("team = \"b\"", "team = \"a\""), "same tag set"),
-            (GOOD.replace("sample_seconds = 300", "sample_seconds = 5"), "sample_seconds"),
+            (
+                GOOD.replace("sample_seconds = 300", "sample_seconds = 5"),
+                "sample_seconds",
+            ),
             (GOOD.replace("scale = 1e-9", "scale = -1.0"), "scale"),
-            (GOOD.replace("kind = \"counter\"", "kind = \"counter\"\naggregate = \"last\""), "counters are summed"),
-            (GOOD.replace("[agent]", "[agent]\nfrobnicate = 1"), "unknown field"),
+            (
+                GOOD.replace(
+                    "kind = \"counter\"",
+                    "kind = \"counter\"\naggregate = \"last\"",
+                ),
+                "counters are summed",
+            ),
+            (
+                GOOD.replace("[agent]", "[agent]\nfrobnicate = 1"),
+                "unknown field",
+            ),
         ];
         for (text, want) in cases {
             let err = Config::parse(&text).err().unwrap_or_default();

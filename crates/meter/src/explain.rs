@@ -36,7 +36,13 @@ pub enum Scope {
 }
 
 /// Classifies an error answer (`status` 0 when there was no HTTP answer).
-pub fn classify(code: &str, message: &str, status: u16, dimension: &str, product_code: &str) -> Outcome {
+pub fn classify(
+    code: &str,
+    message: &str,
+    status: u16,
+    dimension: &str,
+    product_code: &str,
+) -> Outcome {
     let refused = |scope, words: String| Outcome::Refused {
         scope,
         code: code.to_owned(),
@@ -81,11 +87,17 @@ mod tests {
     #[test]
     fn answers_map_to_what_the_agent_does() {
         let c = |code: &str, status| classify(code, "m", status, "users", "abc");
-        assert_eq!(c("DuplicateRequestException", 400), Outcome::Duplicate("m".into()));
+        assert_eq!(
+            c("DuplicateRequestException", 400),
+            Outcome::Duplicate("m".into())
+        );
         assert!(matches!(c("ThrottlingException", 400), Outcome::Retry(_)));
         assert!(matches!(c("Whatever", 503), Outcome::Retry(_)));
         assert!(matches!(c("dispatch failure", 0), Outcome::Retry(_)));
-        assert!(matches!(c("TimestampOutOfBoundsException", 400), Outcome::TooLate(_)));
+        assert!(matches!(
+            c("TimestampOutOfBoundsException", 400),
+            Outcome::TooLate(_)
+        ));
         match c("CustomerNotEntitledException", 400) {
             Outcome::Refused { scope, words, .. } => {
                 assert_eq!(scope, Scope::Agent);
@@ -100,6 +112,12 @@ mod tests {
             }
             other => panic!("{other:?}"),
         }
-        assert!(matches!(c("AccessDeniedException", 403), Outcome::Refused { scope: Scope::Agent, .. }));
+        assert!(matches!(
+            c("AccessDeniedException", 403),
+            Outcome::Refused {
+                scope: Scope::Agent,
+                ..
+            }
+        ));
     }
 }

@@ -120,7 +120,9 @@ pub fn parse(raw: &[u8]) -> Result<Response, String> {
     let body = if chunked {
         dechunk(rest)?
     } else if let Some(n) = length {
-        rest.get(..n).ok_or("the answer is shorter than its Content-Length")?.to_vec()
+        rest.get(..n)
+            .ok_or("the answer is shorter than its Content-Length")?
+            .to_vec()
     } else {
         rest.to_vec()
     };
@@ -169,7 +171,10 @@ mod tests {
         let r = parse(b"HTTP/1.1 200 OK\r\nContent-Length: 3\r\n\r\nabcdef").ok();
         assert_eq!(r.map(|r| (r.status, r.body)), Some((200, b"abc".to_vec())));
         let r = parse(b"HTTP/1.1 404 Not Found\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n2;x=y\r\nde\r\n0\r\n\r\n").ok();
-        assert_eq!(r.map(|r| (r.status, r.body)), Some((404, b"abcde".to_vec())));
+        assert_eq!(
+            r.map(|r| (r.status, r.body)),
+            Some((404, b"abcde".to_vec()))
+        );
         let r = parse(b"HTTP/1.0 200 OK\r\n\r\nall of it").ok();
         assert_eq!(r.map(|r| r.body), Some(b"all of it".to_vec()));
         assert!(parse(b"garbage").is_err());

@@ -86,7 +86,9 @@ impl Imds {
         match r.status {
             200 => Ok(Some(r.text())),
             404 => Ok(None),
-            s => Err(format!("the instance metadata service answered HTTP {s} for {path}")),
+            s => Err(format!(
+                "the instance metadata service answered HTTP {s} for {path}"
+            )),
         }
     }
 
@@ -197,9 +199,16 @@ mod tests {
         let c = parse_credentials("r", ok).unwrap_or_else(|e| panic!("{e}"));
         assert_eq!((c.access_key_id.as_str(), c.token.as_str()), ("ASIA1", "t"));
         assert!(c.expiration.is_some());
-        let e = parse_credentials("r", r#"{"Code":"Failure","Message":"no"}"#).err().unwrap_or_default();
-        assert!(e.contains("could not get credentials for role r: no"), "{e}");
-        let e = parse_credentials("r", r#"{"Code":"Success"}"#).err().unwrap_or_default();
+        let e = parse_credentials("r", r#"{"Code":"Failure","Message":"no"}"#)
+            .err()
+            .unwrap_or_default();
+        assert!(
+            e.contains("could not get credentials for role r: no"),
+            "{e}"
+        );
+        let e = parse_credentials("r", r#"{"Code":"Success"}"#)
+            .err()
+            .unwrap_or_default();
         assert!(e.contains("lack AccessKeyId"), "{e}");
     }
 }

@@ -191,7 +191,8 @@ impl Journal {
         let snapshot = Event::Snapshot {
             ledger: Box::new(ledger.clone()),
         };
-        let mut line = serde_json::to_string(&snapshot).map_err(|e| format!("cannot encode: {e}"))?;
+        let mut line =
+            serde_json::to_string(&snapshot).map_err(|e| format!("cannot encode: {e}"))?;
         line.push('\n');
         let fail = |e: std::io::Error| format!("cannot compact {}: {e}", self.path.display());
         {
@@ -234,23 +235,32 @@ mod tests {
         {
             let (mut j, r) = Journal::open(dir.path()).unwrap_or_else(|e| panic!("{e}"));
             assert!(r.ledger.identity.is_none());
-            j.append(&[started("i-1")]).unwrap_or_else(|e| panic!("{e}"));
+            j.append(&[started("i-1")])
+                .unwrap_or_else(|e| panic!("{e}"));
         }
         // A crash in the middle of the next write.
         let mut f = OpenOptions::new()
             .append(true)
             .open(path_in(dir.path()))
             .unwrap_or_else(|e| panic!("{e}"));
-        f.write_all(b"{\"e\":\"started\",\"ident").unwrap_or_else(|e| panic!("{e}"));
+        f.write_all(b"{\"e\":\"started\",\"ident")
+            .unwrap_or_else(|e| panic!("{e}"));
         drop(f);
         let (mut j, r) = Journal::open(dir.path()).unwrap_or_else(|e| panic!("{e}"));
-        assert_eq!(r.ledger.identity.map(|i| i.instance_id).as_deref(), Some("i-1"));
+        assert_eq!(
+            r.ledger.identity.map(|i| i.instance_id).as_deref(),
+            Some("i-1")
+        );
         assert_eq!(r.warnings.len(), 1, "{:?}", r.warnings);
-        j.append(&[started("i-2")]).unwrap_or_else(|e| panic!("{e}"));
+        j.append(&[started("i-2")])
+            .unwrap_or_else(|e| panic!("{e}"));
         drop(j);
         let r = read(dir.path()).unwrap_or_else(|e| panic!("{e}"));
         assert!(r.warnings.is_empty(), "{:?}", r.warnings);
-        assert_eq!(r.ledger.identity.map(|i| i.instance_id).as_deref(), Some("i-2"));
+        assert_eq!(
+            r.ledger.identity.map(|i| i.instance_id).as_deref(),
+            Some("i-2")
+        );
     }
 
     #[test]
@@ -259,7 +269,8 @@ mod tests {
         let (mut j, _) = Journal::open(dir.path()).unwrap_or_else(|e| panic!("{e}"));
         let err = Journal::open(dir.path()).err().unwrap_or_default();
         assert!(err.contains("another amipub-meter"), "{err}");
-        j.append(&[started("i-1"), started("i-3")]).unwrap_or_else(|e| panic!("{e}"));
+        j.append(&[started("i-1"), started("i-3")])
+            .unwrap_or_else(|e| panic!("{e}"));
         let before = read(dir.path()).unwrap_or_else(|e| panic!("{e}")).ledger;
         j.compact(&before).unwrap_or_else(|e| panic!("{e}"));
         j.append(&[]).unwrap_or_else(|e| panic!("{e}"));
@@ -282,7 +293,10 @@ mod tests {
         )
         .unwrap_or_else(|e| panic!("{e}"));
         let (_j, r) = Journal::open(dir.path()).unwrap_or_else(|e| panic!("{e}"));
-        assert_eq!(r.ledger.identity.map(|i| i.instance_id).as_deref(), Some("i-9"));
+        assert_eq!(
+            r.ledger.identity.map(|i| i.instance_id).as_deref(),
+            Some("i-9")
+        );
         assert!(r.warnings[0].contains("line 2"), "{:?}", r.warnings);
         let bad = std::fs::read_to_string(dir.path().join("journal.bad")).unwrap_or_default();
         assert_eq!(bad, "not json\n");

@@ -29,6 +29,9 @@ pub fn timestamp_of(hour: i64) -> i64 {
     hour + HOUR - 1
 }
 
+/// Usage allocations of a record: each tag set and its quantity.
+pub type Allocations = Vec<(BTreeMap<String, String>, i64)>;
+
 /// Delivery status of a record.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "status", rename_all = "snake_case")]
@@ -58,7 +61,7 @@ pub struct Record {
     pub quantity: i64,
     /// Usage allocations (tags, quantity); empty without allocations.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub allocations: Vec<(BTreeMap<String, String>, i64)>,
+    pub allocations: Allocations,
     /// Delivery status.
     #[serde(flatten)]
     pub status: Status,
@@ -220,7 +223,8 @@ impl Ledger {
                 for r in records {
                     self.records.entry(r.key()).or_insert_with(|| r.clone());
                 }
-                self.carry.extend(carry.iter().map(|(k, v)| (k.clone(), *v)));
+                self.carry
+                    .extend(carry.iter().map(|(k, v)| (k.clone(), *v)));
                 if self.open.as_ref().is_some_and(|o| o.hour <= *hour) {
                     self.open = None;
                 }
@@ -297,14 +301,14 @@ impl Ledger {
 
     fn close(&self, series: &[Series], open: &Open) -> Event {
         let mut carry = BTreeMap::new();
-        let mut per_dim: BTreeMap<&str, (i64, Vec<(BTreeMap<String, String>, i64)>)> =
-            BTreeMap::new();
+        let mut per_dim: BTreeMap<&str, (i64, Allocations)> = BTreeMap::new();
         for s in series {
             let running = open.series.get(&s.id).cloned().unwrap_or_default();
             let q = match s.kind {
                 Kind::Gauge => gauge_quantity(&running, s.aggregate, s.scale),
                 Kind::Counter => {
-                    let owed = running.growth * s.scale + self.carry.get(&s.id).copied().unwrap_or(0.0);
+                    let owed =
+                        running.growth * s.scale + self.carry.get(&s.id).copied().unwrap_or(0.0);
                     // Whole units are billed; the fraction waits for the next hour.
                     let whole = (owed + 1e-9).floor().clamp(0.0, MAX_QUANTITY as f64);
                     carry.insert(s.id.clone(), (owed - whole).max(0.0));
@@ -356,9 +360,8 @@ impl Ledger {
     /// (expired ones are kept for good).
     pub fn compacted(&self, now: i64, keep_secs: i64) -> Ledger {
         let mut l = self.clone();
-        l.records.retain(|_, r| {
-            !matches!(r.status, Status::Sent { .. }) || r.hour >= now - keep_secs
-        });
+        l.records
+            .retain(|_, r| !matches!(r.status, Status::Sent { .. }) || r.hour >= now - keep_secs);
         l
     }
 
@@ -377,11 +380,14 @@ impl Ledger {
 }
 
 fn first_dimension(series: &[Series]) -> String {
-    series.first().map(|s| s.dimension.clone()).unwrap_or_default()
+    series
+        .first()
+        .map(|s| s.dimension.clone())
+        .unwrap_or_default()
 }
 
 fn zero_close(series: &[Series], hour: i64) -> Event {
-    let mut dims: BTreeMap<&str, Vec<(BTreeMap<String, String>, i64)>> = BTreeMap::new();
+    let mut dims: BTreeMap<&str, Allocations> = BTreeMap::new();
     for s in series {
         let e = dims.entry(&s.dimension).or_default();
         if !s.tags.is_empty() {
@@ -468,7 +474,11 @@ mod tests {
         ];
         let mut l = Ledger::default();
         for (i, v) in [2.0, 9.0, 4.0].iter().enumerate() {
-            sample(&mut l, H + 60 * i as i64, &[("a", *v), ("b", *v), ("c", *v)]);
+            sample(
+                &mut l,
+                H + 60 * i as i64,
+                &[("a", *v), ("b", *v), ("c", *v)],
+            );
         }
         close_all(&mut l, &s, H + HOUR + 5);
         assert_eq!(qty(&l, H, "a"), Some(9));
@@ -502,7 +512,11 @@ mod tests {
         let mut l = Ledger::default();
         sample(&mut l, H + 1, &[("u[0]", 2.0), ("u[1]", 3.0)]);
         close_all(&mut l, &s, H + HOUR);
-        let r = l.records.get(&key(H, "u")).cloned().unwrap_or_else(|| panic!("no record"));
+        let r = l
+            .records
+            .get(&key(H, "u"))
+            .cloned()
+            .unwrap_or_else(|| panic!("no record"));
         assert_eq!(r.quantity, 5);
         let alloc: Vec<i64> = r.allocations.iter().map(|a| a.1).collect();
         assert_eq!(alloc, [2, 3]);

@@ -68,7 +68,11 @@ fn parse_args() -> Result<Args, String> {
             "--all" => args.all = true,
             "--help" | "-h" | "help" => args.command = "help".into(),
             "--version" | "-V" => args.command = "version".into(),
-            other => return Err(format!("unknown argument {other:?}; see amipub-meter --help")),
+            other => {
+                return Err(format!(
+                    "unknown argument {other:?}; see amipub-meter --help"
+                ));
+            }
         }
         first = false;
     }
@@ -139,7 +143,10 @@ pub(crate) struct Setup {
 pub(crate) async fn discover(config: &Config) -> Result<Setup, String> {
     let imds = imds::Imds::new(&config.agent.imds_endpoint);
     let instance = imds.instance().await?;
-    let product_code = match (&config.agent.product_code, instance.product_codes.as_slice()) {
+    let product_code = match (
+        &config.agent.product_code,
+        instance.product_codes.as_slice(),
+    ) {
         (Some(c), _) => c.clone(),
         (None, [one]) => one.clone(),
         (None, []) => {
@@ -168,7 +175,10 @@ pub(crate) async fn discover(config: &Config) -> Result<Setup, String> {
 
 async fn run(config: Config) -> Result<ExitCode, String> {
     let series = config.series()?;
-    let clock = clock::Clock::new(config.agent.clock, config.agent.metering_endpoint.as_deref())?;
+    let clock = clock::Clock::new(
+        config.agent.clock,
+        config.agent.metering_endpoint.as_deref(),
+    )?;
     // The metadata service may not answer in the first seconds after boot.
     let mut tries = 0;
     let setup = loop {
@@ -192,10 +202,16 @@ async fn run(config: Config) -> Result<ExitCode, String> {
         && old.instance_id != setup.identity.instance_id
     {
         // A journal baked into an image belongs to the instance it was made on.
-        log(Level::Warn, &format!(
-            "the journal in {} belongs to instance {}; starting a new one for {} (the old one is kept as journal.{}.jsonl)",
-            dir.display(), old.instance_id, setup.identity.instance_id, old.instance_id
-        ));
+        log(
+            Level::Warn,
+            &format!(
+                "the journal in {} belongs to instance {}; starting a new one for {} (the old one is kept as journal.{}.jsonl)",
+                dir.display(),
+                old.instance_id,
+                setup.identity.instance_id,
+                old.instance_id
+            ),
+        );
         drop(journal);
         std::fs::rename(
             journal::path_in(dir),

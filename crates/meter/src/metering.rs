@@ -34,8 +34,13 @@ pub struct Sdk {
 impl Sdk {
     /// A client for `region`, at `endpoint` when given, signing with the instance role.
     pub fn new(region: &str, endpoint: Option<&str>, imds: Imds) -> Self {
-        let local = endpoint.is_some_and(|e| e.starts_with("http://127.") || e.starts_with("http://localhost"));
-        let backoff = if local { Duration::from_millis(20) } else { Duration::from_secs(1) };
+        let local = endpoint
+            .is_some_and(|e| e.starts_with("http://127.") || e.starts_with("http://localhost"));
+        let backoff = if local {
+            Duration::from_millis(20)
+        } else {
+            Duration::from_secs(1)
+        };
         let mut b = aws_sdk_marketplacemetering::Config::builder()
             .behavior_version(BehaviorVersion::latest())
             .region(Region::new(region.to_owned()))

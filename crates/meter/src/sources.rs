@@ -20,7 +20,12 @@ pub async fn read(series: &Series) -> Result<f64, String> {
                 .output();
             let out = tokio::time::timeout(timeout, child)
                 .await
-                .map_err(|_| format!("command {cmd:?} did not finish within {} s", timeout.as_secs()))?
+                .map_err(|_| {
+                    format!(
+                        "command {cmd:?} did not finish within {} s",
+                        timeout.as_secs()
+                    )
+                })?
                 .map_err(|e| format!("cannot run {cmd:?}: {e}"))?;
             if !out.status.success() {
                 return Err(format!("command {cmd:?} failed ({})", out.status));
@@ -60,13 +65,18 @@ fn usable(v: f64) -> Result<f64, String> {
     if v.is_finite() && v >= 0.0 {
         Ok(v)
     } else {
-        Err(format!("{v} is not a usage value (must be a finite number ≥ 0)"))
+        Err(format!(
+            "{v} is not a usage value (must be a finite number ≥ 0)"
+        ))
     }
 }
 
 /// The first word of `text` as a number.
 pub fn number(text: &str) -> Result<f64, String> {
-    let word = text.split_whitespace().next().ok_or("the output is empty")?;
+    let word = text
+        .split_whitespace()
+        .next()
+        .ok_or("the output is empty")?;
     let v = word
         .parse::<f64>()
         .map_err(|_| format!("{word:?} is not a number"))?;
@@ -106,7 +116,11 @@ pub fn prometheus_sum(
                     .find('}')
                     .map(|j| i + j)
                     .ok_or_else(|| format!("unclosed labels in {line:?}"))?;
-                (&line[..i], parse_labels(&line[i + 1..close]), &line[close + 1..])
+                (
+                    &line[..i],
+                    parse_labels(&line[i + 1..close]),
+                    &line[close + 1..],
+                )
             }
             None => match line.split_once(char::is_whitespace) {
                 Some((n, r)) => (n, BTreeMap::new(), r),
@@ -136,16 +150,27 @@ fn parse_labels(text: &str) -> BTreeMap<String, String> {
     while let Some(eq) = rest.find('=') {
         let key = rest[..eq].trim().trim_start_matches(',').trim().to_owned();
         let after = rest[eq + 1..].trim_start();
-        let Some(body) = after.strip_prefix('"') else { break };
+        let Some(body) = after.strip_prefix('"') else {
+            break;
+        };
         let mut value = String::new();
         let mut escaped = false;
         let mut end = body.len();
         for (i, c) in body.char_indices() {
             match (escaped, c) {
-                (true, 'n') => { value.push('\n'); escaped = false; }
-                (true, c) => { value.push(c); escaped = false; }
+                (true, 'n') => {
+                    value.push('\n');
+                    escaped = false;
+                }
+                (true, c) => {
+                    value.push(c);
+                    escaped = false;
+                }
                 (false, '\\') => escaped = true,
-                (false, '"') => { end = i; break; }
+                (false, '"') => {
+                    end = i;
+                    break;
+                }
                 (false, c) => value.push(c),
             }
         }
@@ -166,18 +191,33 @@ mod tests {
         assert!(number("").is_err());
         assert!(number("-1").is_err());
         assert!(number("lots").is_err());
-        assert_eq!(json_number(r#"{"stats":{"users":7}}"#, "/stats/users").ok(), Some(7.0));
+        assert_eq!(
+            json_number(r#"{"stats":{"users":7}}"#, "/stats/users").ok(),
+            Some(7.0)
+        );
         assert_eq!(json_number(r#"{"v":"12"}"#, "/v").ok(), Some(12.0));
         assert_eq!(json_number("9", "").ok(), Some(9.0));
         assert!(json_number(r#"{"v":true}"#, "/v").is_err());
         assert!(json_number(r#"{"v":1}"#, "/w").is_err());
         let text = "# HELP x\n# TYPE bytes_total counter\nbytes_total{dir=\"in\",host=\"a\"} 10\nbytes_total{dir=\"out\",host=\"a\"} 5 1700000000\nbytes_total_other 99\nbytes_total{dir=\"in\",host=\"b\\\"q\"} 1e2\n";
-        assert_eq!(prometheus_sum(text, "bytes_total", &BTreeMap::new()).ok(), Some(115.0));
+        assert_eq!(
+            prometheus_sum(text, "bytes_total", &BTreeMap::new()).ok(),
+            Some(115.0)
+        );
         let only_in = [("dir".to_owned(), "in".to_owned())].into();
-        assert_eq!(prometheus_sum(text, "bytes_total", &only_in).ok(), Some(110.0));
+        assert_eq!(
+            prometheus_sum(text, "bytes_total", &only_in).ok(),
+            Some(110.0)
+        );
         let quoted = [("host".to_owned(), "b\"q".to_owned())].into();
-        assert_eq!(prometheus_sum(text, "bytes_total", &quoted).ok(), Some(100.0));
+        assert_eq!(
+            prometheus_sum(text, "bytes_total", &quoted).ok(),
+            Some(100.0)
+        );
         assert!(prometheus_sum(text, "missing", &BTreeMap::new()).is_err());
-        assert_eq!(prometheus_sum("up 1\n", "up", &BTreeMap::new()).ok(), Some(1.0));
+        assert_eq!(
+            prometheus_sum("up 1\n", "up", &BTreeMap::new()).ok(),
+            Some(1.0)
+        );
     }
 }

@@ -51,7 +51,10 @@ pub fn show(config: &Config, as_json: bool, all: bool) -> ExitCode {
         println!("{}", serde_json::to_string_pretty(&doc).unwrap_or_default());
         return ExitCode::SUCCESS;
     }
-    println!("journal   {}", journal::path_in(&config.agent.state_dir).display());
+    println!(
+        "journal   {}",
+        journal::path_in(&config.agent.state_dir).display()
+    );
     match &l.identity {
         Some(i) => println!(
             "instance  {}  product code {}  region {}",
@@ -68,7 +71,10 @@ pub fn show(config: &Config, as_json: bool, all: bool) -> ExitCode {
         return ExitCode::SUCCESS;
     }
     println!();
-    println!("{:<18} {:<24} {:>10}  STATUS", "HOUR", "DIMENSION", "QUANTITY");
+    println!(
+        "{:<18} {:<24} {:>10}  STATUS",
+        "HOUR", "DIMENSION", "QUANTITY"
+    );
     for r in records {
         let status = match &r.status {
             Status::Pending => "pending".to_owned(),

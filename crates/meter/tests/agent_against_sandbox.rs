@@ -26,9 +26,15 @@ fn assert_every_hour(by: &BTreeMap<String, BTreeMap<i64, i64>>, last: i64) -> i6
         DIMENSIONS,
         "dimensions reported"
     );
-    let first = by.values().filter_map(|h| h.keys().next().copied()).min().unwrap();
+    let first = by
+        .values()
+        .filter_map(|h| h.keys().next().copied())
+        .min()
+        .unwrap();
     for (d, hours) in by {
-        let want: Vec<i64> = (0..=(last - first) / HOUR).map(|i| first + i * HOUR).collect();
+        let want: Vec<i64> = (0..=(last - first) / HOUR)
+            .map(|i| first + i * HOUR)
+            .collect();
         let got: Vec<i64> = hours.keys().copied().filter(|h| *h <= last).collect();
         assert_eq!(got, want, "{d}: hours reported");
     }
@@ -78,7 +84,10 @@ fn two_days_of_three_dimensions_give_one_right_record_per_dimension_per_hour() {
 
     let by = rig.by_dimension();
     let first = assert_every_hour(&by, end - HOUR);
-    assert!((end - first) / HOUR >= 48, "at least 48 hours: {first}..{end}");
+    assert!(
+        (end - first) / HOUR >= 48,
+        "at least 48 hours: {first}..{end}"
+    );
     assert_gauges(&by);
     let billed: i64 = by["processed_gb"].values().sum();
     assert_eq!(billed, rig.counter, "every unit of the counter billed once");
@@ -86,8 +95,16 @@ fn two_days_of_three_dimensions_give_one_right_record_per_dimension_per_hour() {
         .iter()
         .filter(|(h, q)| **h > first && **h < hour_of(start) + 43 * HOUR && **q == 0)
         .count();
-    assert_eq!(busy, 0, "an hour with traffic was billed zero: {:?}", by["processed_gb"]);
-    for a in rig.accepted().iter().filter(|a| a.dimension == "managed_hosts") {
+    assert_eq!(
+        busy, 0,
+        "an hour with traffic was billed zero: {:?}",
+        by["processed_gb"]
+    );
+    for a in rig
+        .accepted()
+        .iter()
+        .filter(|a| a.dimension == "managed_hosts")
+    {
         assert!(
             a.allocations.contains("blue") && a.allocations.contains("green"),
             "{}",
@@ -137,7 +154,11 @@ fn a_five_hour_outage_delays_every_hour_but_loses_none() {
         "hour {first_in_cut} received at {} before healing at {healed}",
         late.received
     );
-    assert!(rig.log().contains("cannot deliver usage yet"), "{}", tail(&rig.log()));
+    assert!(
+        rig.log().contains("cannot deliver usage yet"),
+        "{}",
+        tail(&rig.log())
+    );
 }
 
 #[test]
@@ -160,7 +181,10 @@ fn a_seven_hour_outage_keeps_and_reports_what_aged_out_and_delivers_the_rest() {
     assert!(!expired.is_empty(), "nothing expired: {}", tail(&rig.log()));
     for (d, h, q) in &expired {
         // Only hours that ended during the cut and more than six hours before the healing.
-        assert!(*h >= hour_of(cut) - HOUR && *h + HOUR - 1 + 6 * HOUR <= healed + 600, "{d} {h}");
+        assert!(
+            *h >= hour_of(cut) - HOUR && *h + HOUR - 1 + 6 * HOUR <= healed + 600,
+            "{d} {h}"
+        );
         assert!(
             !rig.by_dimension()[d].contains_key(h),
             "{d} {h} both expired and accepted"
@@ -172,7 +196,11 @@ fn a_seven_hour_outage_keeps_and_reports_what_aged_out_and_delivers_the_rest() {
     // Every other hour was delivered.
     let by = rig.by_dimension();
     let last = hour_of(healed) + HOUR;
-    let first = by.values().filter_map(|h| h.keys().next().copied()).min().unwrap();
+    let first = by
+        .values()
+        .filter_map(|h| h.keys().next().copied())
+        .min()
+        .unwrap();
     for d in DIMENSIONS {
         for i in 0..=(last - first) / HOUR {
             let h = first + i * HOUR;
@@ -224,13 +252,19 @@ fn fifty_sigkills_lose_no_hour_and_double_none() {
 
     let by = rig.by_dimension();
     let first = assert_every_hour(&by, end - HOUR);
-    assert!((end - first) / HOUR >= 10, "the run covered {} hours", (end - first) / HOUR);
+    assert!(
+        (end - first) / HOUR >= 10,
+        "the run covered {} hours",
+        (end - first) / HOUR
+    );
     assert_gauges(&by);
     let billed: i64 = by["processed_gb"].values().sum();
     assert_eq!(billed, rig.counter, "counter growth billed exactly once");
     let calls = rig.meter_calls();
     assert!(
-        calls.iter().all(|(_, e)| e.as_deref() != Some("DuplicateRequestException")),
+        calls
+            .iter()
+            .all(|(_, e)| e.as_deref() != Some("DuplicateRequestException")),
         "a different quantity was sent for an hour already accepted"
     );
     assert_eq!(rig.status()["counts"]["expired"], 0);
@@ -247,7 +281,11 @@ fn faults_are_retried_and_a_lapsed_subscription_is_explained_without_a_retry_sto
     let agent = rig.spawn();
     rig.wait_until(hour_of(start) + 4 * HOUR + 300);
     rig.set_faults(Vec::new());
-    let faults = rig.meter_calls().iter().filter(|(_, e)| e.is_some()).count();
+    let faults = rig
+        .meter_calls()
+        .iter()
+        .filter(|(_, e)| e.is_some())
+        .count();
     assert!(faults > 0, "no fault was injected");
 
     rig.entitle(false);
@@ -261,7 +299,10 @@ fn faults_are_retried_and_a_lapsed_subscription_is_explained_without_a_retry_sto
     assert!(rig.terminate(agent).success(), "{}", tail(&rig.log()));
 
     // About one try per hour while nobody can fix it: no storm.
-    assert!(during <= 6, "{during} MeterUsage calls in three hours without a subscription");
+    assert!(
+        during <= 6,
+        "{during} MeterUsage calls in three hours without a subscription"
+    );
     let log = rig.log();
     assert_eq!(
         log.matches("not subscribed to product").count(),
@@ -281,7 +322,11 @@ fn check_explains_what_would_stop_reporting() {
     let out = rig.command(&["check"]).output().unwrap();
     let text = String::from_utf8_lossy(&out.stdout);
     assert!(out.status.success(), "{text}");
-    assert_eq!(text.matches("(DryRun) would be accepted").count(), 3, "{text}");
+    assert_eq!(
+        text.matches("(DryRun) would be accepted").count(),
+        3,
+        "{text}"
+    );
     assert!(text.contains("source of managed_hosts[1]: 4"), "{text}");
     // DryRun records nothing.
     assert!(rig.accepted().is_empty());
@@ -291,7 +336,9 @@ fn check_explains_what_would_stop_reporting() {
     let text = String::from_utf8_lossy(&out.stdout);
     assert_eq!(out.status.code(), Some(1), "{text}");
     assert!(
-        text.contains("FAIL MeterUsage for requests_served: requests_served is not a usage dimension"),
+        text.contains(
+            "FAIL MeterUsage for requests_served: requests_served is not a usage dimension"
+        ),
         "{text}"
     );
 
@@ -305,7 +352,10 @@ fn check_explains_what_would_stop_reporting() {
     let out = denied.command(&["check"]).output().unwrap();
     let text = String::from_utf8_lossy(&out.stdout);
     assert_eq!(out.status.code(), Some(1), "{text}");
-    assert!(text.contains("may not call aws-marketplace:MeterUsage"), "{text}");
+    assert!(
+        text.contains("may not call aws-marketplace:MeterUsage"),
+        "{text}"
+    );
 
     std::fs::write(denied.path("meter.toml"), "[agent]\nsample_seconds = 1\n").unwrap();
     let out = denied.command(&["check"]).output().unwrap();
@@ -323,7 +373,10 @@ fn status_shows_the_journal_while_the_agent_runs() {
     let out = rig.command(&["status"]).output().unwrap();
     let text = String::from_utf8_lossy(&out.stdout);
     assert!(out.status.success());
-    assert!(text.contains(&format!("instance  {}", rig.instance)), "{text}");
+    assert!(
+        text.contains(&format!("instance  {}", rig.instance)),
+        "{text}"
+    );
     assert!(text.contains("0 pending"), "{text}");
     assert!(text.contains("active_consumers"), "{text}");
     assert!(rig.terminate(agent).success());
@@ -336,6 +389,10 @@ fn status_shows_the_journal_while_the_agent_runs() {
     let mut b = rig.spawn();
     let code = b.wait().unwrap();
     assert_eq!(code.code(), Some(1));
-    assert!(rig.log().contains("another amipub-meter is running"), "{}", tail(&rig.log()));
+    assert!(
+        rig.log().contains("another amipub-meter is running"),
+        "{}",
+        tail(&rig.log())
+    );
     rig.terminate(a);
 }

@@ -4,7 +4,7 @@
 use std::path::{Path, PathBuf};
 
 use amipub_domain::settings::validate_settings_text;
-use amipub_domain::validate::{Problem, validate_text};
+use amipub_domain::validate::{Problem, meter, validate_text};
 use anyhow::Context;
 use serde::Serialize;
 
@@ -54,7 +54,7 @@ pub fn run(args: Args) -> anyhow::Result<Outcome> {
     for spec in &specs {
         let text = std::fs::read_to_string(spec)
             .with_context(|| format!("cannot read {}", spec.display()))?;
-        reports.push(report(spec, "product", validate_text(&text).1));
+        reports.push(report(spec, "product", check_spec(spec, &text)));
     }
     let all_valid = reports.iter().all(|r| r.valid);
     match args.format {
@@ -96,6 +96,40 @@ pub fn run(args: Args) -> anyhow::Result<Outcome> {
     } else {
         Outcome::Invalid
     })
+}
+
+/// A spec's problems, including whether its metering agent configuration measures every
+/// priced dimension.
+fn check_spec(path: &Path, text: &str) -> Vec<Problem> {
+    let (spec, mut problems) = validate_text(text);
+    let Some(spec) = spec else {
+        return problems;
+    };
+    let agent_path = spec
+        .pricing
+        .meter_config
+        .as_ref()
+        .map(|rel| path.parent().unwrap_or(Path::new(".")).join(rel));
+    let agent_text = agent_path.as_ref().map(|p| {
+        std::fs::read_to_string(p).map_err(|e| format!("cannot read {}: {e}", p.display()))
+    });
+    let shown = agent_path
+        .as_ref()
+        .map(|p| p.display().to_string())
+        .unwrap_or_default();
+    let agent = agent_text.as_ref().map(|r| {
+        r.as_ref()
+            .map(|t| (shown.as_str(), t.as_str()))
+            .map_err(Clone::clone)
+    });
+    problems.extend(meter::agreement(&spec, agent).into_problems(text));
+    problems.sort_by_key(|p| {
+        (
+            p.line.unwrap_or(0),
+            p.severity == amipub_domain::validate::Severity::Warning,
+        )
+    });
+    problems
 }
 
 fn report(path: &Path, kind: &'static str, problems: Vec<Problem>) -> FileReport {

@@ -209,6 +209,10 @@ pub struct Pricing {
     /// Paid: custom usage dimensions reported by the metering agent.
     #[serde(default)]
     pub dimensions: Vec<Dimension>,
+    /// Paid with dimensions: the `amipub-meter` configuration shipped in the AMI (a path
+    /// relative to the spec file), so `validate` can check that it measures every dimension.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub meter_config: Option<String>,
 }
 
 /// A custom usage dimension (`ExternallyMetered`).

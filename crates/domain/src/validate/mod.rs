@@ -9,6 +9,7 @@ mod automation;
 mod commerce;
 mod delivery;
 mod listing;
+pub mod meter;
 pub mod report;
 
 use std::collections::HashSet;

@@ -200,7 +200,10 @@ source = {{ file = "{d}/green" }}
             if let Some(s) = child.try_wait().unwrap() {
                 return s;
             }
-            assert!(Instant::now() < deadline, "the agent did not stop on SIGTERM");
+            assert!(
+                Instant::now() < deadline,
+                "the agent did not stop on SIGTERM"
+            );
             std::thread::sleep(Duration::from_millis(20));
         }
     }
@@ -256,7 +259,9 @@ source = {{ file = "{d}/green" }}
     pub fn by_dimension(&self) -> BTreeMap<String, BTreeMap<i64, i64>> {
         let mut out: BTreeMap<String, BTreeMap<i64, i64>> = BTreeMap::new();
         for a in self.accepted() {
-            out.entry(a.dimension).or_default().insert(a.hour, a.quantity);
+            out.entry(a.dimension)
+                .or_default()
+                .insert(a.hour, a.quantity);
         }
         out
     }
@@ -273,8 +278,15 @@ source = {{ file = "{d}/green" }}
 
     /// `amipub-meter status --json --all`.
     pub fn status(&self) -> serde_json::Value {
-        let out = self.command(&["status", "--json", "--all"]).output().unwrap();
-        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        let out = self
+            .command(&["status", "--json", "--all"])
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
         serde_json::from_slice(&out.stdout).unwrap()
     }
 
@@ -332,7 +344,12 @@ pub fn tail(text: &str) -> String {
 }
 
 /// One admin call over plain HTTP.
-pub fn admin(endpoint: &str, method: &str, path: &str, body: &serde_json::Value) -> serde_json::Value {
+pub fn admin(
+    endpoint: &str,
+    method: &str,
+    path: &str,
+    body: &serde_json::Value,
+) -> serde_json::Value {
     let host = endpoint.trim_start_matches("http://");
     let mut s = std::net::TcpStream::connect(host).unwrap();
     let body = body.to_string();
