@@ -183,6 +183,74 @@ fn parse_labels(text: &str) -> BTreeMap<String, String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::config::{Aggregate, Kind};
+
+    /// Serves `answer` to every connection on a free local port; returns its base URL.
+    async fn serve(answer: &'static str) -> String {
+        use tokio::io::{AsyncReadExt, AsyncWriteExt};
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
+        let addr = listener.local_addr().unwrap_or_else(|e| panic!("{e}"));
+        tokio::spawn(async move {
+            while let Ok((mut s, _)) = listener.accept().await {
+                let mut buf = [0u8; 1024];
+                let _ = s.read(&mut buf).await;
+                let _ = s.write_all(answer.as_bytes()).await;
+            }
+        });
+        format!("http://{addr}")
+    }
+
+    fn series(source: SourceKind) -> Series {
+        Series {
+            id: "x".into(),
+            dimension: "x".into(),
+            tags: BTreeMap::new(),
+            kind: Kind::Gauge,
+            aggregate: Aggregate::Max,
+            scale: 1.0,
+            source,
+            timeout_seconds: 2,
+        }
+    }
+
+    #[tokio::test]
+    async fn every_kind_of_source_is_read_over_its_own_channel() {
+        let prom = serve("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n1a\r\nreqs_total{code=\"200\"} 40\n\r\n19\r\nreqs_total{code=\"500\"} 2\n\r\n0\r\n\r\n").await;
+        let p = series(SourceKind::Prometheus {
+            url: format!("{prom}/metrics"),
+            metric: "reqs_total".into(),
+            labels: BTreeMap::new(),
+        });
+        assert_eq!(read(&p).await, Ok(42.0));
+        let json =
+            serve("HTTP/1.1 200 OK\r\nContent-Length: 18\r\n\r\n{\"stats\":{\"n\":17}}").await;
+        let j = series(SourceKind::Http {
+            url: format!("{json}/status"),
+            pointer: "/stats/n".into(),
+        });
+        assert_eq!(read(&j).await, Ok(17.0));
+        let down = serve("HTTP/1.1 503 Busy\r\nContent-Length: 0\r\n\r\n").await;
+        let d = series(SourceKind::Http {
+            url: down,
+            pointer: String::new(),
+        });
+        assert!(read(&d).await.is_err_and(|e| e.contains("HTTP 503")));
+        let c = series(SourceKind::Command("echo 6; echo ignored".into()));
+        assert_eq!(read(&c).await, Ok(6.0));
+        let failing = series(SourceKind::Command("exit 3".into()));
+        assert!(read(&failing).await.is_err_and(|e| e.contains("failed")));
+        let slow = Series {
+            timeout_seconds: 1,
+            ..series(SourceKind::Command("sleep 5".into()))
+        };
+        assert!(
+            read(&slow)
+                .await
+                .is_err_and(|e| e.contains("did not finish"))
+        );
+    }
 
     #[test]
     fn numbers_from_text_json_and_prometheus() {
