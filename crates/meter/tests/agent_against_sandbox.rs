@@ -342,6 +342,26 @@ fn check_explains_what_would_stop_reporting() {
         "{text}"
     );
 
+    rig.write_config(300, "active_consumers");
+    let config = std::fs::read_to_string(rig.path("meter.toml")).unwrap();
+    std::fs::write(
+        rig.path("meter.toml"),
+        config.replace(
+            "clock = \"sandbox\"",
+            "clock = \"sandbox\"\nproduct_code = \"someotherproduct00000000\"",
+        ),
+    )
+    .unwrap();
+    let out = rig.command(&["check"]).output().unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(1), "{text}");
+    assert!(
+        text.contains(
+            "product code someotherproduct00000000 is not the product code of this instance's AMI"
+        ),
+        "{text}"
+    );
+
     rig.entitle(false);
     rig.write_config(300, "active_consumers");
     let out = rig.command(&["check"]).output().unwrap();
