@@ -50,6 +50,22 @@ const LIMIT: Duration = Duration::from_secs(90);
 
 fn crash_and_resume(point: &str) -> Result<(), String> {
     let env = Env::new(SCALE);
+    {
+        // The points in the middle of a long step need that step to outlast a slow machine's
+        // pauses: a copy, a scan or one Region's publication that takes virtual hours.
+        let mut w = amipub_sandbox::server::lock(&env.world);
+        if point.contains("mirror") {
+            w.config.copy_seconds = 3_600.0;
+        }
+        if point.contains("change_set") {
+            w.config.scan_seconds = 7_200.0;
+        }
+        if point.contains("locate") {
+            w.config
+                .region_lag_overrides
+                .insert("us-west-2".into(), 7_200.0);
+        }
+    }
     let args = env.publish_args(SOURCE_AMI);
     let (halted, first_out) = env.run_and_kill_at(&args, point, LIMIT);
     if !halted {
