@@ -12,7 +12,7 @@ use crate::clock::Clock;
 use crate::config::Series;
 use crate::explain::{Outcome, Scope};
 use crate::journal::Journal;
-use crate::ledger::{Event, HOUR, Identity, Ledger, WINDOW_SECS, timestamp_of};
+use crate::ledger::{Event, HOUR, Identity, Ledger, Record, WINDOW_SECS, timestamp_of};
 use crate::log::{Level, hour_text, log};
 use crate::metering::Meter;
 use crate::sources;
@@ -53,6 +53,8 @@ pub struct Agent<M> {
     source_errors: BTreeMap<String, String>,
     sample_errors: u64,
     last_sent_at: i64,
+    /// The metrics text last written (rewritten only when it changes).
+    metrics: String,
 }
 
 impl<M: Meter> Agent<M> {
@@ -86,6 +88,7 @@ impl<M: Meter> Agent<M> {
             source_errors: BTreeMap::new(),
             sample_errors: 0,
             last_sent_at: 0,
+            metrics: String::new(),
         }
     }
 
@@ -117,18 +120,15 @@ impl<M: Meter> Agent<M> {
         );
         let mut shutdown = std::pin::pin!(shutdown);
         loop {
-            let (now, scale) = match self.clock.now().await {
-                Ok(t) => t,
+            let wait = match self.clock.now().await {
+                Ok((now, scale)) => {
+                    let due = self.turn(now).await?;
+                    self.clock.real(due - now, scale)
+                }
                 Err(e) => {
                     log(Level::Warn, &format!("cannot read the clock: {e}"));
-                    (0, 1.0)
+                    std::time::Duration::from_secs(1)
                 }
-            };
-            let wait = if now == 0 {
-                std::time::Duration::from_secs(1)
-            } else {
-                let due = self.turn(now).await?;
-                self.clock.real(due - now, scale)
             };
             tokio::select! {
                 () = &mut shutdown => {
@@ -183,23 +183,18 @@ impl<M: Meter> Agent<M> {
         self.send(now).await?;
 
         if self.journal.wants_compaction() {
-            let small = self.ledger.compacted(now, KEEP_SENT_SECS);
-            self.journal.compact(&small)?;
-            self.ledger = small;
+            self.ledger.compact(now, KEEP_SENT_SECS);
+            self.journal.compact(&self.ledger)?;
         }
         self.write_metrics(now);
 
         let next_hour = (now.div_euclid(HOUR) + 1) * HOUR;
         let send_due = self
             .ledger
-            .pending()
-            .iter()
-            .map(|r| {
-                let dim = self.held_dims.get(&r.dimension).copied().unwrap_or(0);
-                self.retry_at.max(self.held_until).max(dim)
-            })
+            .pending_iter()
+            .map(|r| self.held_dims.get(&r.dimension).copied().unwrap_or(0))
             .min()
-            .unwrap_or(i64::MAX);
+            .map_or(i64::MAX, |dim| dim.max(self.retry_at).max(self.held_until));
         Ok(self.next_sample.min(next_hour).min(send_due).max(now + 1))
     }
 
@@ -247,19 +242,17 @@ impl<M: Meter> Agent<M> {
                 .send(&self.identity.product_code, &r, false)
                 .await;
             match outcome {
-                Outcome::Accepted(id) | Outcome::Duplicate(id) => {
-                    if self.failures > 0 || !self.reported.is_empty() {
-                        log(Level::Info, "the Metering Service accepts records again");
-                    }
-                    self.failures = 0;
-                    self.reported.clear();
-                    self.held_dims.remove(&r.dimension);
-                    self.last_sent_at = now;
-                    self.record(vec![Event::Sent {
-                        hour: r.hour,
-                        dimension: r.dimension.clone(),
-                        id,
-                    }])?;
+                Outcome::Accepted(id) => self.sent(now, &r, id)?,
+                Outcome::Duplicate(words) => {
+                    log(
+                        Level::Warn,
+                        &format!(
+                            "the Metering Service already holds a record of {} for the hour {} ({words}); counted as sent",
+                            r.dimension,
+                            hour_text(r.hour)
+                        ),
+                    );
+                    self.sent(now, &r, String::new())?;
                 }
                 Outcome::DryRunOk => {}
                 Outcome::Retry(words) => {
@@ -272,7 +265,7 @@ impl<M: Meter> Agent<M> {
                             Level::Warn,
                             &format!(
                                 "cannot deliver usage yet ({words}); {} record(s) wait in the journal, next try in {wait} s (attempt {})",
-                                self.ledger.pending().len(),
+                                self.ledger.counts().0,
                                 self.failures
                             ),
                         );
@@ -314,8 +307,31 @@ impl<M: Meter> Agent<M> {
         Ok(())
     }
 
+    /// A record got through: its holds and the refusals reported for its dimension end.
+    fn sent(&mut self, now: i64, r: &Record, id: String) -> Result<(), String> {
+        let before = self.reported.len();
+        let suffix = format!("/{}", r.dimension);
+        self.reported
+            .retain(|k| k.contains('/') && !k.ends_with(&suffix));
+        if self.failures > 0 || self.reported.len() < before {
+            log(Level::Info, "the Metering Service accepts records again");
+        }
+        self.failures = 0;
+        self.held_dims.remove(&r.dimension);
+        self.last_sent_at = now;
+        self.record(vec![Event::Sent {
+            hour: r.hour,
+            dimension: r.dimension.clone(),
+            id,
+        }])
+    }
+
     fn hold(&mut self, now: i64, scope: Scope, code: &str, words: &str, dimension: &str) {
-        let key = format!("{code}/{dimension}");
+        // Said once per refusal: agent-wide ones by their code alone, others per dimension.
+        let key = match scope {
+            Scope::Agent => code.to_owned(),
+            Scope::Dimension => format!("{code}/{dimension}"),
+        };
         if self.reported.insert(key) {
             log(
                 Level::Error,
@@ -333,13 +349,14 @@ impl<M: Meter> Agent<M> {
         }
     }
 
-    fn write_metrics(&self, now: i64) {
+    fn write_metrics(&mut self, now: i64) {
         let (pending, sent, expired) = self.ledger.counts();
         let oldest = self
             .ledger
-            .pending()
-            .first()
-            .map_or(0, |r| (now - timestamp_of(r.hour)).max(0));
+            .pending_iter()
+            .map(|r| r.hour)
+            .min()
+            .map_or(0, |h| (now - timestamp_of(h)).max(0));
         let text = format!(
             "# HELP amipub_meter_records Usage records in the journal, by delivery status.\n\
              # TYPE amipub_meter_records gauge\n\
@@ -357,9 +374,13 @@ impl<M: Meter> Agent<M> {
              amipub_meter_sample_errors_total {}\n",
             self.last_sent_at, self.sample_errors
         );
+        if text == self.metrics {
+            return;
+        }
         let tmp = self.metrics_path.with_extension("prom.tmp");
-        if std::fs::write(&tmp, text).is_ok() {
-            let _ = std::fs::rename(&tmp, &self.metrics_path);
+        if std::fs::write(&tmp, &text).is_ok() && std::fs::rename(&tmp, &self.metrics_path).is_ok()
+        {
+            self.metrics = text;
         }
     }
 }

@@ -60,6 +60,7 @@ pub async fn run(config: &Config) -> ExitCode {
         &id.region,
         config.agent.metering_endpoint.as_deref(),
         setup.imds.clone(),
+        config.agent.clock == crate::config::ClockSource::Sandbox,
     );
     let clock = match crate::clock::Clock::new(
         config.agent.clock,

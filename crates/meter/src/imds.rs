@@ -161,7 +161,12 @@ pub fn parse_credentials(role: &str, doc: &str) -> Result<RoleCredentials, Strin
 
 /// The SDK's credentials provider backed by the metadata service.
 #[derive(Debug, Clone)]
-pub struct Provider(pub Imds);
+pub struct Provider {
+    /// The metadata service.
+    pub imds: Imds,
+    /// Whether it is the sandbox's, whose expiry times are virtual.
+    pub sandbox: bool,
+}
 
 impl aws_credential_types::provider::ProvideCredentials for Provider {
     fn provide_credentials<'a>(
@@ -171,13 +176,16 @@ impl aws_credential_types::provider::ProvideCredentials for Provider {
         Self: 'a,
     {
         aws_credential_types::provider::future::ProvideCredentials::new(async move {
-            let c = self.0.credentials().await.map_err(|e| {
+            let c = self.imds.credentials().await.map_err(|e| {
                 aws_credential_types::provider::error::CredentialsError::provider_error(e)
             })?;
-            // The sandbox's virtual expiry may lie before the real now; never hand the SDK an
-            // already-expired identity (it would refetch on every call).
-            let floor = SystemTime::now() + Duration::from_secs(300);
-            let expiry = c.expiration.map(|e| e.max(floor));
+            // The sandbox's expiry is virtual and may lie before the real now: give the SDK a
+            // real one, or it would fetch credentials again for every call.
+            let expiry = if self.sandbox {
+                Some(SystemTime::now() + Duration::from_secs(300))
+            } else {
+                c.expiration
+            };
             Ok(aws_credential_types::Credentials::new(
                 c.access_key_id,
                 c.secret_access_key,

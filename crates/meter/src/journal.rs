@@ -41,62 +41,58 @@ pub fn path_in(dir: &Path) -> PathBuf {
 pub fn read(dir: &Path) -> Result<Replay, String> {
     let path = path_in(dir);
     match File::open(&path) {
-        Ok(f) => Ok(replay(f, &path).0),
+        Ok(f) => Ok(replay(f, &path)?.0),
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(Replay::default()),
         Err(e) => Err(format!("cannot read {}: {e}", path.display())),
     }
 }
 
-fn replay(file: File, path: &Path) -> (Replay, u64, usize, Vec<String>) {
+/// What a replay read: the ledger and warnings, where the last good line ends, how many events
+/// were applied, and the unreadable lines.
+type Read = (Replay, u64, usize, Vec<Vec<u8>>);
+
+fn replay(file: File, path: &Path) -> Result<Read, String> {
     let mut out = Replay::default();
     let mut good_end = 0u64;
-    let mut offset = 0u64;
     let mut lines = 0usize;
     let mut bad = Vec::new();
     let mut reader = BufReader::new(file);
-    let mut buf = String::new();
+    let mut buf = Vec::new();
     let mut n = 0usize;
     loop {
         buf.clear();
-        let read = match reader.read_line(&mut buf) {
-            Ok(0) => break,
-            Ok(k) => k,
-            Err(e) => {
-                out.warnings.push(format!(
-                    "{}: stopped reading at line {}: {e}",
-                    path.display(),
-                    n + 1
-                ));
-                break;
-            }
-        };
+        // Bytes, not text: a damaged line must not stop the replay of the lines after it.
+        let read = reader
+            .read_until(b'\n', &mut buf)
+            .map_err(|e| format!("cannot read {} at line {}: {e}", path.display(), n + 1))?;
+        if read == 0 {
+            break;
+        }
         n += 1;
-        offset += read as u64;
-        let complete = buf.ends_with('\n');
-        match serde_json::from_str::<Event>(buf.trim_end()) {
-            Ok(e) if complete => {
+        if !buf.ends_with(b"\n") {
+            // Only the last line can lack its end: the process died while writing it.
+            out.warnings.push(format!(
+                "{}: line {n} was cut short by a crash; dropped (the event it held was not acted on)",
+                path.display()
+            ));
+            break;
+        }
+        match serde_json::from_slice::<Event>(&buf) {
+            Ok(e) => {
                 out.ledger.apply(&e);
-                good_end = offset;
                 lines += 1;
             }
-            Ok(_) | Err(_) if !complete => {
-                out.warnings.push(format!(
-                    "{}: line {n} was cut short by a crash; dropped (the event it held was not acted on)",
-                    path.display()
-                ));
-            }
-            Ok(_) => {}
             Err(e) => {
                 out.warnings.push(format!(
                     "{}: line {n} is unreadable ({e}); kept in journal.bad and skipped",
                     path.display()
                 ));
                 bad.push(buf.clone());
-                good_end = offset;
             }
         }
+        good_end += read as u64;
     }
-    (out, good_end, lines, bad)
+    Ok((out, good_end, lines, bad))
 }
 
 impl Journal {
@@ -129,7 +125,7 @@ impl Journal {
         let reader = file
             .try_clone()
             .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
-        let (replay, good_end, lines, bad) = replay(reader, &path);
+        let (replay, good_end, lines, bad) = replay(reader, &path)?;
         if !bad.is_empty() {
             let mut f = OpenOptions::new()
                 .create(true)
@@ -137,7 +133,7 @@ impl Journal {
                 .open(dir.join("journal.bad"))
                 .map_err(|e| format!("cannot keep unreadable lines aside: {e}"))?;
             for b in &bad {
-                f.write_all(b.as_bytes())
+                f.write_all(b)
                     .map_err(|e| format!("cannot keep unreadable lines aside: {e}"))?;
             }
             f.sync_all()
@@ -278,6 +274,28 @@ mod tests {
         assert_eq!(before, after);
         let text = std::fs::read_to_string(path_in(dir.path())).unwrap_or_default();
         assert_eq!(text.lines().count(), 1);
+    }
+
+    #[test]
+    fn a_line_of_broken_bytes_does_not_hide_the_lines_after_it() {
+        let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+        let mut text = serde_json::to_vec(&started("i-1")).unwrap_or_default();
+        text.extend_from_slice(b"\n\xff\xfe garbage\n");
+        text.extend_from_slice(&serde_json::to_vec(&started("i-7")).unwrap_or_default());
+        text.push(b'\n');
+        std::fs::write(path_in(dir.path()), &text).unwrap_or_else(|e| panic!("{e}"));
+        let (_j, r) = Journal::open(dir.path()).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(
+            r.ledger.identity.map(|i| i.instance_id).as_deref(),
+            Some("i-7")
+        );
+        let bad = std::fs::read(dir.path().join("journal.bad")).unwrap_or_default();
+        assert_eq!(bad, b"\xff\xfe garbage\n");
+        let kept = read(dir.path()).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(
+            kept.ledger.identity.map(|i| i.instance_id).as_deref(),
+            Some("i-7")
+        );
     }
 
     #[test]

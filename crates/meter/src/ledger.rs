@@ -287,12 +287,9 @@ impl Ledger {
         if let Some(mut h) = from {
             // Only the hours still inside the window are worth a zero record.
             h = h.max(hour_of(now - WINDOW_SECS - HOUR + 1) + HOUR);
+            // `from` lies past the open hour and every closed one: these hours have no record.
             while h < current {
-                if self.open.as_ref().is_none_or(|o| o.hour != h)
-                    && !self.records.contains_key(&key(h, &first_dimension(series)))
-                {
-                    out.push(zero_close(series, h));
-                }
+                out.push(zero_close(series, h));
                 h += HOUR;
             }
         }
@@ -337,32 +334,32 @@ impl Ledger {
         }
     }
 
-    /// Pending records, oldest first.
-    pub fn pending(&self) -> Vec<&Record> {
-        let mut v: Vec<&Record> = self
-            .records
+    /// Pending records, in no particular order.
+    pub fn pending_iter(&self) -> impl Iterator<Item = &Record> {
+        self.records
             .values()
             .filter(|r| r.status == Status::Pending)
-            .collect();
+    }
+
+    /// Pending records, oldest first.
+    pub fn pending(&self) -> Vec<&Record> {
+        let mut v: Vec<&Record> = self.pending_iter().collect();
         v.sort_by(|a, b| (a.hour, &a.dimension).cmp(&(b.hour, &b.dimension)));
         v
     }
 
     /// Pending records that can no longer be delivered at `now`.
     pub fn aged_out(&self, now: i64) -> Vec<&Record> {
-        self.pending()
-            .into_iter()
+        self.pending_iter()
             .filter(|r| now >= timestamp_of(r.hour) + WINDOW_SECS)
             .collect()
     }
 
-    /// A smaller ledger with the same meaning: sent records older than `keep_secs` dropped
-    /// (expired ones are kept for good).
-    pub fn compacted(&self, now: i64, keep_secs: i64) -> Ledger {
-        let mut l = self.clone();
-        l.records
+    /// Drops sent records older than `keep_secs` (expired ones are kept for good); what is left
+    /// means the same.
+    pub fn compact(&mut self, now: i64, keep_secs: i64) {
+        self.records
             .retain(|_, r| !matches!(r.status, Status::Sent { .. }) || r.hour >= now - keep_secs);
-        l
     }
 
     /// Counts by status: (pending, sent, expired).
@@ -377,13 +374,6 @@ impl Ledger {
         }
         c
     }
-}
-
-fn first_dimension(series: &[Series]) -> String {
-    series
-        .first()
-        .map(|s| s.dimension.clone())
-        .unwrap_or_default()
 }
 
 fn zero_close(series: &[Series], hour: i64) -> Event {

@@ -193,12 +193,11 @@ async fn run(config: Config) -> Result<ExitCode, String> {
         }
     };
     let dir = &config.agent.state_dir;
-    let (journal, replay) = journal::Journal::open(dir)?;
+    let (mut journal, mut replay) = journal::Journal::open(dir)?;
     for w in &replay.warnings {
         log(Level::Warn, w);
     }
-    let ledger = replay.ledger;
-    if let Some(old) = &ledger.identity
+    if let Some(old) = replay.ledger.identity.clone()
         && old.instance_id != setup.identity.instance_id
     {
         // A journal baked into an image belongs to the instance it was made on.
@@ -218,12 +217,14 @@ async fn run(config: Config) -> Result<ExitCode, String> {
             dir.join(format!("journal.{}.jsonl", old.instance_id)),
         )
         .map_err(|e| format!("cannot set the old journal aside: {e}"))?;
-        return Box::pin(run(config)).await;
+        (journal, replay) = journal::Journal::open(dir)?;
     }
+    let ledger = replay.ledger;
     let meter = metering::Sdk::new(
         &setup.identity.region,
         config.agent.metering_endpoint.as_deref(),
         setup.imds,
+        config.agent.clock == config::ClockSource::Sandbox,
     );
     let agent = agent::Agent::new(
         series,

@@ -32,11 +32,10 @@ pub struct Sdk {
 }
 
 impl Sdk {
-    /// A client for `region`, at `endpoint` when given, signing with the instance role.
-    pub fn new(region: &str, endpoint: Option<&str>, imds: Imds) -> Self {
-        let local = endpoint
-            .is_some_and(|e| e.starts_with("http://127.") || e.starts_with("http://localhost"));
-        let backoff = if local {
+    /// A client for `region`, at `endpoint` when given, signing with the instance role; against
+    /// the `sandbox` (whose time runs fast) with short SDK backoffs.
+    pub fn new(region: &str, endpoint: Option<&str>, imds: Imds, sandbox: bool) -> Self {
+        let backoff = if sandbox {
             Duration::from_millis(20)
         } else {
             Duration::from_secs(1)
@@ -44,7 +43,7 @@ impl Sdk {
         let mut b = aws_sdk_marketplacemetering::Config::builder()
             .behavior_version(BehaviorVersion::latest())
             .region(Region::new(region.to_owned()))
-            .credentials_provider(Provider(imds))
+            .credentials_provider(Provider { imds, sandbox })
             .retry_config(
                 aws_sdk_marketplacemetering::config::retry::RetryConfig::standard()
                     .with_max_attempts(SDK_ATTEMPTS)
