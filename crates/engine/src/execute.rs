@@ -215,13 +215,20 @@ pub fn variables(product: &Product, r: &Release) -> BTreeMap<&'static str, Strin
 
 /// The parameter names of a release: (versioned, aliases).
 pub fn parameter_names(product: &Product, r: &Release) -> Result<Vec<String>, String> {
+    names_with(product, &variables(product, r))
+}
+
+/// The parameter names for already computed template variables.
+fn names_with(
+    product: &Product,
+    vars: &BTreeMap<&'static str, String>,
+) -> Result<Vec<String>, String> {
     let Some(ssm) = &product.spec.ssm else {
         return Ok(Vec::new());
     };
-    let vars = variables(product, r);
-    let mut names = vec![template::render(&ssm.versioned, &vars).map_err(|e| e.to_string())?];
+    let mut names = vec![template::render(&ssm.versioned, vars).map_err(|e| e.to_string())?];
     for tpl in ssm.aliases.values() {
-        names.push(template::render(tpl, &vars).map_err(|e| e.to_string())?);
+        names.push(template::render(tpl, vars).map_err(|e| e.to_string())?);
     }
     Ok(names)
 }
@@ -248,7 +255,7 @@ pub fn announcement(product: &Product, r: &Release) -> Announcement {
     let vars = variables(product, r);
     let topic = template::render(&product.spec.announce.topic, &vars)
         .unwrap_or_else(|_| product.spec.announce.topic.clone());
-    let params: Vec<String> = parameter_names(product, r).unwrap_or_default();
+    let params: Vec<String> = names_with(product, &vars).unwrap_or_default();
     let body = serde_json::json!({
         "architecture": r.vars.get("arch").cloned().unwrap_or_else(|| product.spec.product.architecture.clone()),
         "compose_id": r.vars.get("compose_id"),

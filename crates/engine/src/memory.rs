@@ -6,7 +6,7 @@ use std::sync::Mutex;
 
 use amipub_domain::release::{Release, State};
 
-use crate::ports::{Announcement, PortResult, Store, TimelineEntry};
+use crate::ports::{Announcement, PortResult, Store, TimelineEntry, lease_free};
 
 #[derive(Debug, Default)]
 struct Inner {
@@ -62,9 +62,8 @@ impl Store for MemoryStore {
             .values()
             .filter(|r| !r.state.is_terminal() && r.next_check_at.is_none_or(|t| t <= now))
             .filter(|r| {
-                g.leases
-                    .get(&r.id)
-                    .is_none_or(|(w, until)| w == worker || *until <= now)
+                let lease = g.leases.get(&r.id);
+                lease_free(lease.map(|l| l.0.as_str()), lease.map(|l| l.1), worker, now)
             })
             .take(limit)
             .cloned()
@@ -92,11 +91,8 @@ impl Store for MemoryStore {
         else {
             return Ok(None);
         };
-        let free = g
-            .leases
-            .get(id)
-            .is_none_or(|(w, until)| w == worker || *until <= now);
-        if !free {
+        let lease = g.leases.get(id);
+        if !lease_free(lease.map(|l| l.0.as_str()), lease.map(|l| l.1), worker, now) {
             return Ok(None);
         }
         g.leases

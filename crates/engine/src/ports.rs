@@ -165,6 +165,13 @@ pub trait Parameters: Send + Sync {
     ) -> impl Future<Output = PortResult<()>> + Send;
 }
 
+/// Whether a lease held by `owner` until `until` lets `worker` claim the release at `now`:
+/// nobody holds it, `worker` does, or it ran out. Every store applies this rule (a store may
+/// also free the leases of holders it can tell are gone).
+pub fn lease_free(owner: Option<&str>, until: Option<i64>, worker: &str, now: i64) -> bool {
+    owner.is_none_or(|o| o == worker || until.is_none_or(|u| u <= now))
+}
+
 /// Durable state.
 pub trait Store: Send + Sync {
     /// Releases that are due at `now` and not leased by another worker, leased to `worker` for

@@ -7,7 +7,7 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use amipub_domain::release::FailureKind;
 use amipub_domain::release::{Release, State};
-use amipub_engine::ports::{Announcement, PortError, PortResult, Store, TimelineEntry};
+use amipub_engine::ports::{Announcement, PortError, PortResult, Store, TimelineEntry, lease_free};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 use sqlx::{Row, SqlitePool};
 
@@ -236,10 +236,8 @@ impl SqliteStore {
         lease_secs: i64,
     ) -> Result<Option<Release>, StoreError> {
         let now = wall_now();
-        let free = match &owner {
-            None => true,
-            Some(o) => o == worker || until.is_none_or(|u| u <= now) || holder_gone(o),
-        };
+        let free = lease_free(owner.as_deref(), until, worker, now)
+            || owner.as_deref().is_some_and(holder_gone);
         if !free {
             return Ok(None);
         }

@@ -44,10 +44,6 @@ fn step(r: &mut Release, event: &Event, now: i64) -> Vec<Command> {
     if r.state.is_terminal() {
         return Vec::new();
     }
-    if !matches!(event, E::CallFailed { .. } | E::Tick) {
-        // AWS answered: the retries of a call start over.
-        r.failures = 0;
-    }
     match (r.state, event) {
         (_, E::CancelRequested) => {
             let cancel = match (&r.change_set, r.state) {
@@ -92,13 +88,8 @@ fn step(r: &mut Release, event: &Event, now: i64) -> Vec<Command> {
             Vec::new()
         }
         (S::Admitted | S::Mirroring, E::MirrorStarted { ami }) => {
-            if r.state == S::Mirroring {
-                r.attempts += 1;
-            } else {
-                enter(r, S::Mirroring, now);
-            }
+            wait(r, S::Mirroring, MIRROR_POLL_SECS, MIRROR_POLL_CAP_SECS, now);
             r.mirror_ami = Some(ami.clone());
-            r.next_check_at = Some(now + backoff(MIRROR_POLL_SECS, MIRROR_POLL_CAP_SECS, r.attempts));
             Vec::new()
         }
         (S::Admitted | S::Mirroring, E::MirrorAvailable { ami }) => {
@@ -129,13 +120,8 @@ fn step(r: &mut Release, event: &Event, now: i64) -> Vec<Command> {
             look(r, now)
         }
         (S::Granted | S::Submitting, E::ProductLocked { change_set }) => {
-            if r.state == S::Submitting {
-                r.attempts += 1;
-            } else {
-                enter(r, S::Submitting, now);
-            }
+            wait(r, S::Submitting, LOCK_POLL_SECS, LOCK_POLL_CAP_SECS, now);
             r.blocked_by = Some(change_set.clone());
-            r.next_check_at = Some(now + backoff(LOCK_POLL_SECS, LOCK_POLL_CAP_SECS, r.attempts));
             Vec::new()
         }
         (S::Granted | S::Submitting, E::ChangeSetStarted { id }) => {
@@ -146,8 +132,7 @@ fn step(r: &mut Release, event: &Event, now: i64) -> Vec<Command> {
             Vec::new()
         }
         (S::Scanning, E::ChangeSetRunning) => {
-            r.attempts += 1;
-            r.next_check_at = Some(now + backoff(SCAN_POLL_SECS, SCAN_POLL_CAP_SECS, r.attempts));
+            wait(r, S::Scanning, SCAN_POLL_SECS, SCAN_POLL_CAP_SECS, now);
             Vec::new()
         }
         (S::Scanning, E::ChangeSetSucceeded) => {
@@ -176,8 +161,7 @@ fn step(r: &mut Release, event: &Event, now: i64) -> Vec<Command> {
                 enter(r, S::Located, now);
                 look(r, now)
             } else {
-                r.attempts += 1;
-                r.next_check_at = Some(now + backoff(LOCATE_POLL_SECS, LOCATE_POLL_CAP_SECS, r.attempts));
+                wait(r, S::Published, LOCATE_POLL_SECS, LOCATE_POLL_CAP_SECS, now);
                 Vec::new()
             }
         }
@@ -192,6 +176,18 @@ fn step(r: &mut Release, event: &Event, now: i64) -> Vec<Command> {
         }
         _ => Vec::new(),
     }
+}
+
+/// Waits in `state`, entering it first if the release is not there yet: AWS answered, so the
+/// retries of a call start over, and one more poll lengthens the wait.
+fn wait(r: &mut Release, state: State, base: i64, cap: i64, now: i64) {
+    if r.state == state {
+        r.attempts += 1;
+    } else {
+        enter(r, state, now);
+    }
+    r.failures = 0;
+    r.next_check_at = Some(now + backoff(base, cap, r.attempts));
 }
 
 /// Enters a state: attempts, failures and waiting start over.
@@ -229,20 +225,14 @@ fn look(r: &mut Release, now: i64) -> Vec<Command> {
             region: r.source_region.clone(),
             ami: r.source_ami.clone(),
         },
-        S::Admitted => Command::EnsureMirror {
+        S::Mirroring if r.mirror_ami.is_some() => Command::CheckMirror {
+            ami: r.mirror_ami.clone().unwrap_or_default(),
+        },
+        S::Admitted | S::Mirroring => Command::EnsureMirror {
             source_region: r.source_region.clone(),
             source_ami: r.source_ami.clone(),
             name: mirror_name(r),
             client_token: token(&r.id, "mirror", r.generation),
-        },
-        S::Mirroring => match &r.mirror_ami {
-            Some(ami) => Command::CheckMirror { ami: ami.clone() },
-            None => Command::EnsureMirror {
-                source_region: r.source_region.clone(),
-                source_ami: r.source_ami.clone(),
-                name: mirror_name(r),
-                client_token: token(&r.id, "mirror", r.generation),
-            },
         },
         S::Mirrored => Command::VerifyGrant,
         S::Granted | S::Submitting => match &r.mirror_ami {
@@ -326,8 +316,13 @@ fn admit(r: &mut Release, f: &ImageFacts, now: i64) -> Vec<Command> {
         return Vec::new();
     }
     if f.state == "pending" {
-        r.attempts += 1;
-        r.next_check_at = Some(now + backoff(MIRROR_POLL_SECS, MIRROR_POLL_CAP_SECS, r.attempts));
+        wait(
+            r,
+            State::Received,
+            MIRROR_POLL_SECS,
+            MIRROR_POLL_CAP_SECS,
+            now,
+        );
         return Vec::new();
     }
     let mut problems = Vec::new();
