@@ -83,32 +83,3 @@ impl Target {
         loader.load().await
     }
 }
-
-/// The clients of one Region.
-#[derive(Debug, Clone)]
-pub struct Clients {
-    /// EC2.
-    pub ec2: aws_sdk_ec2::Client,
-    /// IAM (global; built in the partition's home Region).
-    pub iam: aws_sdk_iam::Client,
-    /// STS.
-    pub sts: aws_sdk_sts::Client,
-    /// SSM.
-    pub ssm: aws_sdk_ssm::Client,
-    /// Marketplace Catalog (us-east-1 only).
-    pub catalog: aws_sdk_marketplacecatalog::Client,
-}
-
-impl Clients {
-    /// Clients for `region` of `target`.
-    pub async fn new(target: &Target, region: &str) -> Self {
-        let conf = target.sdk_config(region).await;
-        Self {
-            ec2: aws_sdk_ec2::Client::new(&conf),
-            iam: aws_sdk_iam::Client::new(&conf),
-            sts: aws_sdk_sts::Client::new(&conf),
-            ssm: aws_sdk_ssm::Client::new(&conf),
-            catalog: aws_sdk_marketplacecatalog::Client::new(&conf),
-        }
-    }
-}

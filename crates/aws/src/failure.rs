@@ -24,19 +24,6 @@ pub enum Kind {
 }
 
 impl Kind {
-    /// The stable label (`throttled`, `access_denied`, …).
-    pub fn label(self) -> &'static str {
-        match self {
-            Kind::Throttled => "throttled",
-            Kind::AccessDenied => "access_denied",
-            Kind::InvalidInput => "invalid_input",
-            Kind::NotFound => "not_found",
-            Kind::Conflict => "conflict",
-            Kind::ServerFault => "server_fault",
-            Kind::Timeout => "timeout",
-        }
-    }
-
     /// Whether retrying the same call later may succeed.
     pub fn retryable(self) -> bool {
         matches!(
@@ -88,14 +75,19 @@ pub fn kind_of_code(code: &str) -> Kind {
     }
 }
 
-/// The code of any SDK error, when the service sent one.
+/// The service's error code, if it sent one.
+pub fn code<E: ProvideErrorMetadata, R>(err: &aws_sdk_ec2::error::SdkError<E, R>) -> Option<&str> {
+    match err {
+        aws_sdk_ec2::error::SdkError::ServiceError(e) => e.err().code(),
+        _ => None,
+    }
+}
+
+/// The code of any SDK error, owned.
 pub fn code_of<E: ProvideErrorMetadata, R>(
     err: &aws_sdk_ec2::error::SdkError<E, R>,
 ) -> Option<String> {
-    match err {
-        aws_sdk_ec2::error::SdkError::ServiceError(e) => e.err().code().map(str::to_owned),
-        _ => None,
-    }
+    code(err).map(str::to_owned)
 }
 
 /// The kind of any SDK error: service errors by code, transport failures as timeouts.

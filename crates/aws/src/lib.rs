@@ -13,4 +13,4 @@ pub mod failure;
 pub mod limits;
 
 pub use adapters::{AwsPorts, Seller};
-pub use config::{Clients, Target};
+pub use config::Target;

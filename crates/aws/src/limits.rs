@@ -14,8 +14,6 @@ pub enum Class {
     Ec2Describe,
     /// EC2 CopyImage (its own bucket: 100 tokens, 1/s).
     Ec2Copy,
-    /// Other EC2 mutations (50 tokens, 5/s).
-    Ec2Mutate,
     /// Catalog DescribeEntity (20/s).
     CatalogDescribeEntity,
     /// Catalog DescribeChangeSet (10/s).
@@ -38,7 +36,6 @@ impl Class {
         match self {
             Class::Ec2Describe => (100.0, 20.0),
             Class::Ec2Copy => (100.0, 1.0),
-            Class::Ec2Mutate => (50.0, 5.0),
             Class::CatalogDescribeEntity => (20.0, 20.0),
             Class::CatalogDescribeChangeSet => (10.0, 10.0),
             Class::CatalogListChangeSets | Class::CatalogChange => (5.0, 5.0),

@@ -247,9 +247,9 @@ async fn two_releases_of_one_product_take_turns_and_both_publish() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_foreign_change_set_holding_the_product_makes_the_release_wait_then_continue() {
     let _one = SERIAL.lock().await;
-    // Change sets take 20 minutes to prepare: the foreign one still holds the product when the
-    // release is ready to submit.
-    let rig = rig(2_000.0, Vec::new(), 1_200.0).await;
+    // Change sets take two hours to prepare: the foreign one still holds the product when the
+    // release is ready to submit (its copy takes about 15 minutes), however slow the machine.
+    let rig = rig(2_000.0, Vec::new(), 7_200.0).await;
     // Someone else changes the product first.
     let foreign = ChangeSet {
         name: "console edit".into(),

@@ -3,9 +3,9 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)] // Tests fail loudly by design.
 
+use amipub_aws::Target;
 use amipub_aws::document::{to_document, to_json};
 use amipub_aws::failure::{Kind, code_of, kind_of};
-use amipub_aws::{Clients, Target};
 use amipub_sandbox::server::lock;
 use amipub_sandbox::worlds::{FEDORA_PRODUCT_ID, SELLER_KEY};
 use amipub_sandbox::{SandboxConfig, start};
@@ -15,7 +15,51 @@ use aws_sdk_ec2::types::{
 use aws_sdk_marketplacecatalog::types::{Change, Entity};
 use serde_json::json;
 
+/// The clients of one Region.
+#[derive(Debug, Clone)]
+struct Clients {
+    /// EC2.
+    ec2: aws_sdk_ec2::Client,
+    /// IAM (global; built in the partition's home Region).
+    iam: aws_sdk_iam::Client,
+    /// STS.
+    sts: aws_sdk_sts::Client,
+    /// SSM.
+    ssm: aws_sdk_ssm::Client,
+    /// Marketplace Catalog (us-east-1 only).
+    catalog: aws_sdk_marketplacecatalog::Client,
+}
+
+impl Clients {
+    /// Clients for `region` of `target`.
+    async fn new(target: &Target, region: &str) -> Self {
+        let conf = target.sdk_config(region).await;
+        Self {
+            ec2: aws_sdk_ec2::Client::new(&conf),
+            iam: aws_sdk_iam::Client::new(&conf),
+            sts: aws_sdk_sts::Client::new(&conf),
+            ssm: aws_sdk_ssm::Client::new(&conf),
+            catalog: aws_sdk_marketplacecatalog::Client::new(&conf),
+        }
+    }
+}
+
 const FEDORA_41: &str = "ami-06b2596588ff27750";
+
+/// A seller-side copy of Fedora 41 named `name`, made available by moving time on.
+async fn available_copy(c: &Clients, handle: &amipub_sandbox::Handle, name: &str) -> String {
+    let mirror = c
+        .ec2
+        .copy_image()
+        .source_image_id(FEDORA_41)
+        .source_region("us-east-1")
+        .name(name)
+        .send()
+        .await
+        .unwrap();
+    advance(handle, 600.0);
+    mirror.image_id().unwrap().to_owned()
+}
 
 async fn sandbox() -> (amipub_sandbox::Handle, Target) {
     let config = SandboxConfig {
@@ -190,17 +234,8 @@ async fn ec2_sts_and_iam_answers_parse() {
 async fn ssm_answers_parse() {
     let (handle, target) = sandbox().await;
     let c = Clients::new(&target, "us-east-1").await;
-    let mirror = c
-        .ec2
-        .copy_image()
-        .source_image_id(FEDORA_41)
-        .source_region("us-east-1")
-        .name("for-ssm")
-        .send()
-        .await
-        .unwrap();
-    advance(&handle, 600.0);
-    let ami = mirror.image_id().unwrap();
+    let ami = available_copy(&c, &handle, "for-ssm").await;
+    let ami = ami.as_str();
     let put = c
         .ssm
         .put_parameter()
@@ -275,17 +310,7 @@ async fn ssm_answers_parse() {
 async fn catalog_answers_parse() {
     let (handle, target) = sandbox().await;
     let c = Clients::new(&target, "us-east-1").await;
-    let mirror = c
-        .ec2
-        .copy_image()
-        .source_image_id(FEDORA_41)
-        .source_region("us-east-1")
-        .name("for-catalog")
-        .send()
-        .await
-        .unwrap();
-    advance(&handle, 600.0);
-    let ami = mirror.image_id().unwrap().to_owned();
+    let ami = available_copy(&c, &handle, "for-catalog").await;
 
     let entity = c
         .catalog

@@ -216,10 +216,4 @@ pub fn port_error<E: ProvideErrorMetadata, R>(call: &str, err: &SdkError<E, R>) 
     PortError::new(failure_kind(kind_of(err)), detail)
 }
 
-/// The service's error code, if it sent one.
-pub fn code<E: ProvideErrorMetadata, R>(err: &SdkError<E, R>) -> Option<&str> {
-    match err {
-        SdkError::ServiceError(e) => e.err().code(),
-        _ => None,
-    }
-}
+pub use crate::failure::code;
