@@ -184,13 +184,38 @@ async fn products(
     Ok(out)
 }
 
+/// The state database of `settings`.
+pub async fn open_store(settings: &Settings) -> anyhow::Result<SqliteStore> {
+    SqliteStore::open(&settings.store.url)
+        .await
+        .with_context(|| format!("cannot open the state database {}", settings.store.url))
+}
+
+/// A stored release by id or unique id prefix.
+pub async fn find(store: &SqliteStore, id: &str) -> anyhow::Result<Release> {
+    let found = store.find(id).await?;
+    if let Some(exact) = found.iter().find(|r| r.id == id) {
+        return Ok(exact.clone());
+    }
+    match found.as_slice() {
+        [one] => Ok(one.clone()),
+        [] => bail!("no release {id:?}; `amipub status` lists them"),
+        many => bail!(
+            "{id:?} matches {} releases ({}); give more of the id",
+            many.len(),
+            many.iter()
+                .map(|r| r.id.as_str())
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
+    }
+}
+
 impl Runtime {
     /// Opens the store and builds the engine for `specs` (plus every product the store knows),
     /// honouring `AMIPUB_TEST_HALT_AT`.
     pub async fn open(settings: Settings, specs: &[ProductSpec]) -> anyhow::Result<Self> {
-        let store = SqliteStore::open(&settings.store.url)
-            .await
-            .with_context(|| format!("cannot open the state database {}", settings.store.url))?;
+        let store = open_store(&settings).await?;
         let slugs: Vec<String> = store
             .active()
             .await?
@@ -227,22 +252,7 @@ impl Runtime {
 
     /// A stored release by id or unique id prefix.
     pub async fn find(&self, id: &str) -> anyhow::Result<Release> {
-        let found = self.store.find(id).await?;
-        if let Some(exact) = found.iter().find(|r| r.id == id) {
-            return Ok(exact.clone());
-        }
-        match found.as_slice() {
-            [one] => Ok(one.clone()),
-            [] => bail!("no release {id:?}; `amipub status` lists them"),
-            many => bail!(
-                "{id:?} matches {} releases ({}); give more of the id",
-                many.len(),
-                many.iter()
-                    .map(|r| r.id.as_str())
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            ),
-        }
+        find(&self.store, id).await
     }
 
     /// The release recorded earlier for the same product, source AMI and version, if any; else
@@ -252,10 +262,8 @@ impl Runtime {
         release: &Release,
         now: i64,
     ) -> anyhow::Result<Option<Release>> {
-        let old = self
-            .store
-            .by_source(&release.product, &release.source_ami, &release.version)
-            .await?;
+        // The id is derived from product, source AMI and version.
+        let old = self.store.get(&release.id).await?;
         if old.is_none() {
             self.engine.record(release, now).await?;
         }
@@ -294,9 +302,11 @@ impl Runtime {
             if shown_state != Some(r.state) {
                 timeline = self.store.timeline(id).await?;
                 shown_state = Some(r.state);
+                // Announcements are queued with a transition (and, on the first turn, may be
+                // left over from an interrupted run): only then is there anything to deliver.
+                outbox::deliver(&self.store, &self.settings.feed_file).await?;
             }
             progress.show(&r, &timeline, now);
-            outbox::deliver(&self.store, &self.settings.feed_file).await?;
             if r.state.is_terminal() {
                 progress.finish();
                 return Ok((r, false));

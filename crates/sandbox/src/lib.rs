@@ -27,4 +27,4 @@ pub mod world;
 pub mod worlds;
 
 pub use config::SandboxConfig;
-pub use server::{Handle, start};
+pub use server::{Background, Handle, start};

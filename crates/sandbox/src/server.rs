@@ -56,6 +56,71 @@ impl Handle {
     }
 }
 
+/// A sandbox serving from a thread of its own (with its own runtime), for callers without an
+/// async runtime such as tests that drive a binary; it stops when dropped.
+pub struct Background {
+    /// The world, for in-process inspection and setup.
+    pub world: Shared,
+    /// `http://127.0.0.1:PORT`.
+    pub endpoint: String,
+    stop: Option<oneshot::Sender<()>>,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+impl Background {
+    /// Starts a sandbox with a built-in world on a free loopback port.
+    pub fn start(config: SandboxConfig, world_name: &str) -> std::io::Result<Self> {
+        let (tx, rx) = std::sync::mpsc::channel::<std::io::Result<(Shared, String)>>();
+        let (stop_tx, stop_rx) = oneshot::channel::<()>();
+        let world_name = world_name.to_owned();
+        let thread = std::thread::spawn(move || {
+            let rt = match tokio::runtime::Builder::new_multi_thread()
+                .worker_threads(2)
+                .enable_all()
+                .build()
+            {
+                Ok(rt) => rt,
+                Err(e) => {
+                    let _ = tx.send(Err(e));
+                    return;
+                }
+            };
+            rt.block_on(async move {
+                match start(config, &world_name, SocketAddr::from(([127, 0, 0, 1], 0))).await {
+                    Ok(h) => {
+                        let _ = tx.send(Ok((h.world.clone(), h.endpoint())));
+                        let _ = stop_rx.await;
+                        h.stop().await;
+                    }
+                    Err(e) => {
+                        let _ = tx.send(Err(e));
+                    }
+                }
+            });
+        });
+        let (world, endpoint) = rx
+            .recv()
+            .map_err(|_| std::io::Error::other("the sandbox thread ended before it started"))??;
+        Ok(Self {
+            world,
+            endpoint,
+            stop: Some(stop_tx),
+            thread: Some(thread),
+        })
+    }
+}
+
+impl Drop for Background {
+    fn drop(&mut self) {
+        if let Some(s) = self.stop.take() {
+            let _ = s.send(());
+        }
+        if let Some(t) = self.thread.take() {
+            let _ = t.join();
+        }
+    }
+}
+
 /// Starts a sandbox on `addr` (port 0 picks a free port) with a built-in world.
 pub async fn start(
     config: SandboxConfig,

@@ -11,7 +11,8 @@ use crate::Outcome;
 use crate::cmd::block_on;
 use crate::config;
 use crate::progress::duration;
-use crate::runtime::Runtime;
+use crate::runtime::{self, Runtime};
+use amipub_store::SqliteStore;
 
 /// Arguments of `amipub status`.
 #[derive(Debug, clap::Args)]
@@ -50,13 +51,21 @@ async fn open(config_path: Option<&std::path::Path>) -> anyhow::Result<Option<Ru
     Ok(Some(Runtime::open(settings, &[]).await?))
 }
 
+/// The state database alone: `status` and `show` only read it.
+async fn open_store(config_path: Option<&std::path::Path>) -> anyhow::Result<Option<SqliteStore>> {
+    let Some((settings, _)) = config::load(config_path)? else {
+        return Ok(None);
+    };
+    Ok(Some(runtime::open_store(&settings).await?))
+}
+
 /// `amipub status`.
 pub fn status(args: StatusArgs) -> anyhow::Result<Outcome> {
     block_on(async move {
-        let Some(rt) = open(args.config.as_deref()).await? else {
+        let Some(store) = open_store(args.config.as_deref()).await? else {
             return Ok(Outcome::Invalid);
         };
-        let releases = rt.store.list(args.limit).await?;
+        let releases = store.list(args.limit).await?;
         if args.json {
             println!("{}", serde_json::to_string_pretty(&releases)?);
             return Ok(Outcome::Ok);
@@ -94,11 +103,11 @@ pub fn status(args: StatusArgs) -> anyhow::Result<Outcome> {
 /// `amipub show RELEASE`.
 pub fn show(args: ReleaseArgs) -> anyhow::Result<Outcome> {
     block_on(async move {
-        let Some(rt) = open(args.config.as_deref()).await? else {
+        let Some(store) = open_store(args.config.as_deref()).await? else {
             return Ok(Outcome::Invalid);
         };
-        let r = rt.find(&args.release).await?;
-        let timeline = rt.store.timeline(&r.id).await?;
+        let r = runtime::find(&store, &args.release).await?;
+        let timeline = store.timeline(&r.id).await?;
         if args.json {
             let t: Vec<_> = timeline
                 .iter()

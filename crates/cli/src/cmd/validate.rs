@@ -4,7 +4,7 @@
 use std::path::{Path, PathBuf};
 
 use amipub_domain::settings::validate_settings_text;
-use amipub_domain::validate::{Problem, meter, validate_text};
+use amipub_domain::validate::{Problem, has_errors, meter, validate_text};
 use anyhow::Context;
 use serde::Serialize;
 
@@ -40,17 +40,32 @@ struct FileReport {
 
 /// Runs the command.
 pub fn run(args: Args) -> anyhow::Result<Outcome> {
-    let specs = if args.specs.is_empty() {
-        default_specs(args.config.as_deref())?
-    } else {
-        args.specs.clone()
-    };
     let mut reports = Vec::new();
+    // The configuration is read once: checked as a file, and (when no spec is named) asked
+    // for its products directory.
+    let mut configured_dir = None;
     if let Some(cfg) = &args.config {
         let text = std::fs::read_to_string(cfg)
             .with_context(|| format!("cannot read {}", cfg.display()))?;
-        reports.push(report(cfg, "config", validate_settings_text(&text).1));
+        let (settings, problems) = validate_settings_text(&text);
+        if args.specs.is_empty() {
+            match settings.filter(|_| !has_errors(&problems)) {
+                Some(s) => configured_dir = Some(s.products_dir),
+                None => {
+                    print_problems(cfg, &problems);
+                    anyhow::bail!(
+                        "the configuration is invalid; fix it or name spec files explicitly"
+                    );
+                }
+            }
+        }
+        reports.push(report(cfg, "config", problems));
     }
+    let specs = match (&configured_dir, args.specs.is_empty()) {
+        (_, false) => args.specs.clone(),
+        (Some(dir), true) => specs_in(dir)?,
+        (None, true) => default_specs(None)?,
+    };
     for spec in &specs {
         let text = std::fs::read_to_string(spec)
             .with_context(|| format!("cannot read {}", spec.display()))?;
@@ -146,7 +161,12 @@ pub fn default_specs(config: Option<&Path>) -> anyhow::Result<Vec<PathBuf>> {
     let Some((settings, _)) = crate::config::load(config)? else {
         anyhow::bail!("the configuration is invalid; fix it or name spec files explicitly");
     };
-    let dir = PathBuf::from(&settings.products_dir);
+    specs_in(&settings.products_dir)
+}
+
+/// Every `*.toml` in a products directory, sorted.
+fn specs_in(products_dir: &str) -> anyhow::Result<Vec<PathBuf>> {
+    let dir = PathBuf::from(products_dir);
     let mut out: Vec<PathBuf> = std::fs::read_dir(&dir)
         .with_context(|| {
             format!(

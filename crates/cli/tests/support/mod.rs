@@ -4,7 +4,6 @@
 #![allow(dead_code)]
 
 use std::io::{BufRead, BufReader};
-use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::sync::mpsc;
@@ -14,7 +13,7 @@ use amipub_sandbox::server::{Shared, lock};
 use amipub_sandbox::worlds::{
     FEDORA_OFFER_ID, FEDORA_PRODUCT_CODE, FEDORA_PRODUCT_ID, SELLER_ACCOUNT,
 };
-use amipub_sandbox::{SandboxConfig, start};
+use amipub_sandbox::{Background, SandboxConfig};
 
 /// Fedora 41 Cloud Base x86_64 in us-east-1 (the sample message's AMI).
 pub const SOURCE_AMI: &str = "ami-06b2596588ff27750";
@@ -31,8 +30,7 @@ pub struct Env {
     pub dir: tempfile::TempDir,
     pub world: Shared,
     pub endpoint: String,
-    stop: Option<tokio::sync::oneshot::Sender<()>>,
-    thread: Option<std::thread::JoinHandle<()>>,
+    _sandbox: Background,
 }
 
 fn root() -> PathBuf {
@@ -42,34 +40,16 @@ fn root() -> PathBuf {
 impl Env {
     /// A sandbox at `time_scale` and a configured home.
     pub fn new(time_scale: f64) -> Self {
-        let (tx, rx) = mpsc::channel::<(Shared, String)>();
-        let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
-        let thread = std::thread::spawn(move || {
-            let rt = tokio::runtime::Builder::new_multi_thread()
-                .worker_threads(2)
-                .enable_all()
-                .build()
-                .unwrap();
-            rt.block_on(async move {
-                let config = SandboxConfig {
-                    time_scale,
-                    ..SandboxConfig::default()
-                };
-                let h = start(config, "fedora", SocketAddr::from(([127, 0, 0, 1], 0)))
-                    .await
-                    .unwrap();
-                tx.send((h.world.clone(), h.endpoint())).unwrap();
-                let _ = stop_rx.await;
-                h.stop().await;
-            });
-        });
-        let (world, endpoint) = rx.recv().unwrap();
+        let config = SandboxConfig {
+            time_scale,
+            ..SandboxConfig::default()
+        };
+        let sandbox = Background::start(config, "fedora").unwrap();
         let env = Env {
             dir: tempfile::tempdir().unwrap(),
-            world,
-            endpoint,
-            stop: Some(stop_tx),
-            thread: Some(thread),
+            world: sandbox.world.clone(),
+            endpoint: sandbox.endpoint.clone(),
+            _sandbox: sandbox,
         };
         env.write_files();
         env
@@ -252,17 +232,6 @@ url = "{e}"
     /// Sets the scan verdict of new change sets (`pass` or `fail`).
     pub fn scan_verdict(&self, verdict: &str) {
         lock(&self.world).config.scan_verdict = verdict.to_owned();
-    }
-}
-
-impl Drop for Env {
-    fn drop(&mut self) {
-        if let Some(s) = self.stop.take() {
-            let _ = s.send(());
-        }
-        if let Some(t) = self.thread.take() {
-            let _ = t.join();
-        }
     }
 }
 
