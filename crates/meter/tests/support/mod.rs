@@ -6,16 +6,14 @@
 
 use std::collections::BTreeMap;
 use std::io::{Read, Write};
-use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
-use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
 use amipub_sandbox::faults::{FaultKind, FaultRule};
 use amipub_sandbox::server::{Shared, lock};
 use amipub_sandbox::worlds::{BUYER_ACCOUNT, METERED_PRODUCT_CODE};
-use amipub_sandbox::{SandboxConfig, start};
+use amipub_sandbox::{Background, SandboxConfig};
 
 /// Virtual seconds in an hour.
 pub const HOUR: i64 = 3600;
@@ -31,8 +29,7 @@ pub struct Rig {
     pub endpoint: String,
     pub instance: String,
     pub counter: i64,
-    stop: Option<tokio::sync::oneshot::Sender<()>>,
-    thread: Option<std::thread::JoinHandle<()>>,
+    _sandbox: Background,
 }
 
 /// One accepted usage record, as the sandbox keeps it.
@@ -49,28 +46,12 @@ impl Rig {
     /// A sandbox at `time_scale`, an entitled instance with a role allowed to meter (or not),
     /// sources in place, and the agent's configuration written with `sample_seconds`.
     pub fn new(time_scale: f64, sample_seconds: u64, may_meter: bool) -> Self {
-        let (tx, rx) = mpsc::channel::<(Shared, String)>();
-        let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
-        let thread = std::thread::spawn(move || {
-            let rt = tokio::runtime::Builder::new_multi_thread()
-                .worker_threads(1)
-                .enable_all()
-                .build()
-                .unwrap();
-            rt.block_on(async move {
-                let config = SandboxConfig {
-                    time_scale,
-                    ..SandboxConfig::default()
-                };
-                let h = start(config, "fedora", SocketAddr::from(([127, 0, 0, 1], 0)))
-                    .await
-                    .unwrap();
-                tx.send((h.world.clone(), h.endpoint())).unwrap();
-                let _ = stop_rx.await;
-                h.stop().await;
-            });
-        });
-        let (world, endpoint) = rx.recv().unwrap();
+        let config = SandboxConfig {
+            time_scale,
+            ..SandboxConfig::default()
+        };
+        let sandbox = Background::start(config, "fedora").unwrap();
+        let (world, endpoint) = (sandbox.world.clone(), sandbox.endpoint.clone());
         let image = {
             let w = lock(&world);
             w.ec2
@@ -99,8 +80,7 @@ impl Rig {
             endpoint,
             instance,
             counter: 0,
-            stop: Some(stop_tx),
-            thread: Some(thread),
+            _sandbox: sandbox,
         };
         rig.write_config(sample_seconds, "active_consumers");
         rig.write_source("users", USERS);
@@ -310,17 +290,6 @@ source = {{ file = "{d}/green" }}
             w.metering.entitlements.insert(key);
         } else {
             w.metering.entitlements.remove(&key);
-        }
-    }
-}
-
-impl Drop for Rig {
-    fn drop(&mut self) {
-        if let Some(s) = self.stop.take() {
-            let _ = s.send(());
-        }
-        if let Some(t) = self.thread.take() {
-            let _ = t.join();
         }
     }
 }
