@@ -9,6 +9,7 @@ pub mod changeset;
 pub mod ids;
 pub mod limits;
 pub mod load_form;
+pub mod messages;
 pub mod release;
 pub mod settings;
 pub mod spec;

@@ -142,6 +142,13 @@ pub struct Bus {
     /// Prefix of outgoing topics, e.g. `org.fedoraproject.prod.`.
     #[serde(default)]
     pub topic_prefix: String,
+    /// Deliveries the broker may send ahead of acknowledgements.
+    #[serde(default = "default_prefetch")]
+    pub prefetch: u16,
+}
+
+fn default_prefetch() -> u16 {
+    25
 }
 
 fn default_queue() -> String {

@@ -10,7 +10,7 @@ use futures_util::StreamExt;
 use amipub_domain::release::{Command, Event, Release, decide};
 use amipub_domain::spec::ProductSpec;
 
-use crate::execute::execute;
+use crate::execute::{execute, transition_announcement};
 use crate::ports::{Announcement, PortResult, Ports, Store, TimelineEntry};
 
 /// How long a claimed release stays leased to a worker: longer than any single step's calls.
@@ -204,9 +204,16 @@ impl<P: Ports> Engine<P> {
             to: after.state.name().into(),
             detail: detail(event, after),
         };
+        let made = match announcement {
+            Some(_) => None,
+            None => self
+                .products
+                .get(&after.product)
+                .and_then(|p| transition_announcement(p, before, after)),
+        };
         self.ports
             .store()
-            .save(after, &[entry], announcement)
+            .save(after, &[entry], announcement.or(made.as_ref()))
             .await?;
         if after.state != before.state {
             self.point("saved", after.state.name());

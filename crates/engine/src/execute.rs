@@ -8,7 +8,8 @@ use std::collections::BTreeMap;
 
 use amipub_domain::changeset::plan::plan_add_version;
 use amipub_domain::changeset::product::VersionInput;
-use amipub_domain::release::{Command, Event, FailureKind, Release, mirror_name};
+use amipub_domain::messages::{FAILED, PUBLISHED, SUBMITTED};
+use amipub_domain::release::{Command, Event, FailureKind, Release, State, mirror_name};
 use amipub_domain::template;
 
 use crate::engine::Product;
@@ -112,10 +113,12 @@ pub async fn execute<P: Ports>(
             Err(e) => failed(e),
         },
         Command::QueueAnnouncement => {
-            return (
-                Some(Event::AnnouncementQueued),
-                Some(announcement(product, r)),
-            );
+            let queued = product
+                .spec
+                .announce
+                .enabled
+                .then(|| announcement(product, r));
+            return (Some(Event::AnnouncementQueued), queued);
         }
     };
     (Some(ev), None)
@@ -250,29 +253,85 @@ async fn write_parameters<P: Ports>(
     Ok(())
 }
 
+/// The build fields every announcement repeats from the inbound message, plus the product,
+/// version and release.
+fn common_fields(product: &Product, r: &Release) -> serde_json::Map<String, serde_json::Value> {
+    let var = |k: &str| r.vars.get(k).cloned();
+    // Fedora's release is an integer; other distributions may name theirs.
+    let release = match var("release") {
+        Some(v) => v
+            .parse::<i64>()
+            .map_or(serde_json::Value::String(v), serde_json::Value::from),
+        None => serde_json::Value::Null,
+    };
+    let body = serde_json::json!({
+        "architecture": var("arch").unwrap_or_else(|| product.spec.product.architecture.clone()),
+        "compose_id": var("compose_id"),
+        "image_name": var("image_name"),
+        "release": release,
+        "subvariant": var("subvariant"),
+        "regions": { r.source_region.clone(): r.source_ami.clone() },
+        "product_id": product.spec.product.id,
+        "product": r.product,
+        "version_title": r.version,
+        "release_id": r.id,
+    });
+    match body {
+        serde_json::Value::Object(m) => m,
+        _ => serde_json::Map::new(),
+    }
+}
+
 /// The `amipub.release.published.v1` announcement of a release (DESIGN §6).
 pub fn announcement(product: &Product, r: &Release) -> Announcement {
     let vars = variables(product, r);
     let topic = template::render(&product.spec.announce.topic, &vars)
         .unwrap_or_else(|_| product.spec.announce.topic.clone());
     let params: Vec<String> = names_with(product, &vars).unwrap_or_default();
-    let body = serde_json::json!({
-        "architecture": r.vars.get("arch").cloned().unwrap_or_else(|| product.spec.product.architecture.clone()),
-        "compose_id": r.vars.get("compose_id"),
-        "image_name": r.vars.get("image_name"),
-        "release": r.vars.get("release"),
-        "subvariant": r.vars.get("subvariant"),
-        "regions": { r.source_region.clone(): r.source_ami.clone() },
-        "product_id": product.spec.product.id,
-        "product": r.product,
-        "version_title": r.version,
-        "change_set_id": r.change_set,
-        "marketplace_regions": r.regions,
-        "ssm_parameters": params,
-    });
+    let mut body = common_fields(product, r);
+    body.insert("change_set_id".into(), serde_json::json!(r.change_set));
+    body.insert("marketplace_regions".into(), serde_json::json!(r.regions));
+    body.insert("ssm_parameters".into(), serde_json::json!(params));
     Announcement {
         id: format!("{}-published", r.id),
+        schema: PUBLISHED.to_owned(),
         topic,
-        body: body.to_string(),
+        body: serde_json::Value::Object(body).to_string(),
     }
+}
+
+/// The announcement a state change makes besides the final one: `submitted` when the version's
+/// change set starts scanning, `failed` when a step fails for good. Retries of a failed release
+/// get their own message id (the generation is part of it).
+pub fn transition_announcement(
+    product: &Product,
+    before: &Release,
+    after: &Release,
+) -> Option<Announcement> {
+    if before.state == after.state || !product.spec.announce.enabled {
+        return None;
+    }
+    let mut body = common_fields(product, after);
+    let (schema, suffix) = match after.state {
+        State::Scanning => {
+            body.insert("change_set_id".into(), serde_json::json!(after.change_set));
+            body.insert("mirror_ami".into(), serde_json::json!(after.mirror_ami));
+            (SUBMITTED, "submitted")
+        }
+        State::Failed => {
+            let f = after.failure.as_ref()?;
+            body.insert("step".into(), serde_json::json!(f.step.name()));
+            body.insert("kind".into(), serde_json::json!(f.kind.label()));
+            body.insert("detail".into(), serde_json::json!(f.detail));
+            body.insert("remedy".into(), serde_json::json!(f.remedy));
+            (FAILED, "failed")
+        }
+        _ => return None,
+    };
+    Some(Announcement {
+        id: format!("{}-{suffix}-{}", after.id, after.generation),
+        schema: schema.to_owned(),
+        topic: schema.to_owned(),
+        body: serde_json::Value::Object(body).to_string(),
+    })
 }

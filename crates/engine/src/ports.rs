@@ -90,6 +90,8 @@ pub struct TimelineEntry {
 pub struct Announcement {
     /// Deterministic message id.
     pub id: String,
+    /// The message's schema (`amipub.release.published.v1`, …).
+    pub schema: String,
     /// Topic (without the environment prefix).
     pub topic: String,
     /// JSON body.

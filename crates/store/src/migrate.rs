@@ -4,7 +4,10 @@
 use sqlx::{Row, SqlitePool};
 
 /// (version, SQL) in order.
-const MIGRATIONS: &[(i64, &str)] = &[(1, include_str!("../migrations/sqlite/0001_releases.sql"))];
+const MIGRATIONS: &[(i64, &str)] = &[
+    (1, include_str!("../migrations/sqlite/0001_releases.sql")),
+    (2, include_str!("../migrations/sqlite/0002_bus.sql")),
+];
 
 /// The newest schema version this binary knows.
 pub fn latest() -> i64 {

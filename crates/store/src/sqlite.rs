@@ -53,6 +53,8 @@ pub struct OutboxRow {
     pub release_id: String,
     /// Topic.
     pub topic: String,
+    /// Schema (`amipub.release.published.v1`, …).
+    pub schema: String,
     /// JSON body.
     pub body: String,
     /// Delivery attempts so far.
@@ -64,10 +66,10 @@ pub struct OutboxRow {
 /// The SQLite store.
 #[derive(Debug, Clone)]
 pub struct SqliteStore {
-    pool: SqlitePool,
+    pub(crate) pool: SqlitePool,
 }
 
-fn wall_now() -> i64 {
+pub(crate) fn wall_now() -> i64 {
     SystemTime::now()
         .duration_since(UNIX_EPOCH)
         .map_or(0, |d| d.as_secs() as i64)
@@ -285,7 +287,7 @@ impl SqliteStore {
     /// Announcements not yet confirmed sent, oldest first.
     pub async fn outbox_pending(&self, limit: i64) -> Result<Vec<OutboxRow>, StoreError> {
         let rows = sqlx::query(
-            "SELECT id, release_id, topic, body, attempts, sent_at FROM outbox \
+            "SELECT id, release_id, topic, schema, body, attempts, sent_at FROM outbox \
              WHERE sent_at IS NULL ORDER BY created_at, rowid LIMIT $1",
         )
         .bind(limit)
@@ -297,7 +299,7 @@ impl SqliteStore {
     /// Every announcement of a release (sent or not).
     pub async fn outbox_of(&self, release_id: &str) -> Result<Vec<OutboxRow>, StoreError> {
         let rows = sqlx::query(
-            "SELECT id, release_id, topic, body, attempts, sent_at FROM outbox WHERE release_id = $1 ORDER BY rowid",
+            "SELECT id, release_id, topic, schema, body, attempts, sent_at FROM outbox WHERE release_id = $1 ORDER BY rowid",
         )
         .bind(release_id)
         .fetch_all(&self.pool)
@@ -325,6 +327,7 @@ fn outbox_row(r: sqlx::sqlite::SqliteRow) -> Result<OutboxRow, StoreError> {
         id: r.try_get("id")?,
         release_id: r.try_get("release_id")?,
         topic: r.try_get("topic")?,
+        schema: r.try_get("schema")?,
         body: r.try_get("body")?,
         attempts: r.try_get("attempts")?,
         sent_at: r.try_get("sent_at")?,
@@ -383,60 +386,8 @@ impl Store for SqliteStore {
         timeline: &[TimelineEntry],
         announcement: Option<&Announcement>,
     ) -> PortResult<()> {
-        let body = serde_json::to_string(release)
-            .map_err(|e| PortError::new(FailureKind::InvalidInput, e.to_string()))?;
-        let now = wall_now();
         let mut tx = self.pool.begin().await.map_err(StoreError::from)?;
-        sqlx::query(
-            "INSERT INTO releases (id, product, version, source_region, source_ami, state, terminal, \
-                 next_check_at, created_at, updated_at, body) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9, $10) \
-             ON CONFLICT (id) DO UPDATE SET state = excluded.state, terminal = excluded.terminal, \
-                 next_check_at = excluded.next_check_at, updated_at = excluded.updated_at, \
-                 version = excluded.version, body = excluded.body",
-        )
-        .bind(&release.id)
-        .bind(&release.product)
-        .bind(&release.version)
-        .bind(&release.source_region)
-        .bind(&release.source_ami)
-        .bind(release.state.name())
-        .bind(release.state.is_terminal())
-        .bind(release.next_check_at)
-        .bind(now)
-        .bind(body)
-        .execute(&mut *tx)
-        .await
-        .map_err(StoreError::from)?;
-        for e in timeline {
-            sqlx::query(
-                "INSERT INTO timeline (release_id, at, event, from_state, to_state, detail) \
-                 VALUES ($1, $2, $3, $4, $5, $6)",
-            )
-            .bind(&release.id)
-            .bind(e.at)
-            .bind(&e.event)
-            .bind(&e.from)
-            .bind(&e.to)
-            .bind(&e.detail)
-            .execute(&mut *tx)
-            .await
-            .map_err(StoreError::from)?;
-        }
-        if let Some(a) = announcement {
-            sqlx::query(
-                "INSERT INTO outbox (id, release_id, topic, body, created_at) VALUES ($1, $2, $3, $4, $5) \
-                 ON CONFLICT (id) DO NOTHING",
-            )
-            .bind(&a.id)
-            .bind(&release.id)
-            .bind(&a.topic)
-            .bind(&a.body)
-            .bind(now)
-            .execute(&mut *tx)
-            .await
-            .map_err(StoreError::from)?;
-        }
+        write(&mut tx, release, timeline, announcement, true).await?;
         tx.commit().await.map_err(StoreError::from)?;
         Ok(())
     }
@@ -473,4 +424,71 @@ impl Store for SqliteStore {
             None => Ok(None),
         }
     }
+}
+
+/// Writes a release (inserted, or updated when `overwrite`), its timeline entries and its
+/// announcement inside `tx`.
+pub(crate) async fn write(
+    tx: &mut sqlx::Transaction<'_, sqlx::Sqlite>,
+    release: &Release,
+    timeline: &[TimelineEntry],
+    announcement: Option<&Announcement>,
+    overwrite: bool,
+) -> Result<(), PortError> {
+    let body = serde_json::to_string(release)
+        .map_err(|e| PortError::new(FailureKind::InvalidInput, e.to_string()))?;
+    let now = wall_now();
+    sqlx::query(
+        "INSERT INTO releases (id, product, version, source_region, source_ami, state, terminal, \
+             next_check_at, created_at, updated_at, body) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9, $10) \
+         ON CONFLICT (id) DO UPDATE SET state = excluded.state, terminal = excluded.terminal, \
+             next_check_at = excluded.next_check_at, updated_at = excluded.updated_at, \
+             version = excluded.version, body = excluded.body WHERE $11",
+    )
+    .bind(&release.id)
+    .bind(&release.product)
+    .bind(&release.version)
+    .bind(&release.source_region)
+    .bind(&release.source_ami)
+    .bind(release.state.name())
+    .bind(release.state.is_terminal())
+    .bind(release.next_check_at)
+    .bind(now)
+    .bind(body)
+    .bind(overwrite)
+    .execute(&mut **tx)
+    .await
+    .map_err(StoreError::from)?;
+    for e in timeline {
+        sqlx::query(
+            "INSERT INTO timeline (release_id, at, event, from_state, to_state, detail) \
+             VALUES ($1, $2, $3, $4, $5, $6)",
+        )
+        .bind(&release.id)
+        .bind(e.at)
+        .bind(&e.event)
+        .bind(&e.from)
+        .bind(&e.to)
+        .bind(&e.detail)
+        .execute(&mut **tx)
+        .await
+        .map_err(StoreError::from)?;
+    }
+    if let Some(a) = announcement {
+        sqlx::query(
+            "INSERT INTO outbox (id, release_id, topic, schema, body, created_at) VALUES ($1, $2, $3, $4, $5, $6) \
+             ON CONFLICT (id) DO NOTHING",
+        )
+        .bind(&a.id)
+        .bind(&release.id)
+        .bind(&a.topic)
+        .bind(&a.schema)
+        .bind(&a.body)
+        .bind(now)
+        .execute(&mut **tx)
+        .await
+        .map_err(StoreError::from)?;
+    }
+    Ok(())
 }

@@ -50,6 +50,7 @@ async fn a_saved_release_comes_back_with_its_timeline_and_one_outbox_row() {
     r.regions.insert("us-east-1".into(), "ami-mp".into());
     let a = Announcement {
         id: "r1-published".into(),
+        schema: "amipub.release.published.v1".into(),
         topic: "t".into(),
         body: "{}".into(),
     };

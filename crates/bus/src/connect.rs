@@ -1,0 +1,60 @@
+//! Opening a connection, and saying in plain words why one failed: a refused TCP connection, a
+//! TLS handshake the broker rejected (a client certificate it does not trust), a login it refused.
+//! Reconnection pacing lives here too: 1 s doubling to 30 s, reset by a connection that worked.
+
+use std::time::Duration;
+
+use lapin::{Connection, ConnectionProperties};
+
+use crate::config::BusConfig;
+
+/// First wait before reconnecting.
+pub const BACKOFF_FIRST: Duration = Duration::from_secs(1);
+/// Longest wait between reconnection attempts.
+pub const BACKOFF_CAP: Duration = Duration::from_secs(30);
+
+/// The wait before reconnection attempt `n` (0-based).
+pub fn backoff(n: u32) -> Duration {
+    let secs = BACKOFF_FIRST.as_secs().saturating_mul(1u64 << n.min(16));
+    Duration::from_secs(secs.min(BACKOFF_CAP.as_secs()))
+}
+
+/// Connects to the broker, naming the connection `name`.
+pub async fn connect(cfg: &BusConfig, name: &str) -> Result<Connection, String> {
+    let props = ConnectionProperties::default()
+        .with_connection_name(format!("{}-{name}", cfg.connection_name).into());
+    let runtime = lapin::runtime::default_runtime().map_err(|e| e.to_string())?;
+    Connection::connect_with_config(&cfg.url, props, cfg.tls_config(), runtime)
+        .await
+        .map_err(|e| explain(cfg, &e.to_string()))
+}
+
+/// A connection error in words that say what to check.
+pub fn explain(cfg: &BusConfig, error: &str) -> String {
+    let lower = error.to_lowercase();
+    let hint = if lower.contains("refused") {
+        "nothing listens there: is the broker running, and are host and port right?"
+    } else if lower.contains("certificate") || lower.contains("alert") || lower.contains("tls") {
+        "the TLS handshake failed: check that ca_file signed the broker's certificate and that the broker trusts cert_file (a wrong or expired client certificate is refused)"
+    } else if lower.contains("access_refused") || lower.contains("auth") || lower.contains("login") {
+        "the broker refused the login: check the user, password_env, or that the certificate's name is a broker user"
+    } else if lower.contains("vhost") || lower.contains("not_allowed") {
+        "the virtual host does not exist or the user may not use it"
+    } else {
+        "check bus.url and that the broker is reachable"
+    };
+    format!("cannot connect to {}: {error} ({hint})", cfg.safe_url())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn backoff_doubles_to_its_cap() {
+        assert_eq!(backoff(0), Duration::from_secs(1));
+        assert_eq!(backoff(3), Duration::from_secs(8));
+        assert_eq!(backoff(5), BACKOFF_CAP);
+        assert_eq!(backoff(40), BACKOFF_CAP);
+    }
+}

@@ -1,0 +1,300 @@
+//! The intake consumer: a durable queue bound to `amq.topic` with the configured patterns, a
+//! dead-letter queue beside it, prefetch and manual acks. Each delivery goes to the handler; a
+//! delivery is acked only after its outcome is safe: recorded by the handler, or, for a dead
+//! letter, copied into the dead-letter queue (with `x-amipub-reason`, `x-amipub-detail` and the
+//! original routing key as headers) and confirmed by the broker. A lost connection is re-opened
+//! with capped backoff; unacked deliveries come back from the broker and the handler's inbox
+//! makes them harmless. On shutdown the consumer is cancelled after the delivery in hand.
+
+use std::sync::atomic::Ordering;
+use std::time::{Duration, Instant};
+
+use futures_util::StreamExt;
+use lapin::options::{
+    BasicAckOptions, BasicCancelOptions, BasicConsumeOptions, BasicNackOptions,
+    BasicPublishOptions, BasicQosOptions, ConfirmSelectOptions, QueueBindOptions,
+    QueueDeclareOptions,
+};
+use lapin::types::{AMQPValue, FieldTable, LongString};
+use lapin::{BasicProperties, Channel, Confirmation};
+use tokio::sync::watch;
+
+use crate::config::BusConfig;
+use crate::connect::{backoff, connect};
+use crate::log;
+use crate::status::BusStatus;
+
+/// The exchange Fedora Messaging publishes to.
+pub const EXCHANGE: &str = "amq.topic";
+/// How long a connection must have worked before the backoff starts again from its first step.
+const HEALTHY: Duration = Duration::from_secs(60);
+/// Longest dead-letter detail kept in the header.
+const DETAIL_MAX: usize = 1000;
+
+/// A delivery as the handler sees it.
+#[derive(Debug, Clone)]
+pub struct Incoming {
+    /// `message_id`, if set.
+    pub message_id: Option<String>,
+    /// The routing key.
+    pub routing_key: String,
+    /// `content_type`.
+    pub content_type: Option<String>,
+    /// `content_encoding`.
+    pub content_encoding: Option<String>,
+    /// The `fedora_messaging_schema` header.
+    pub schema: Option<String>,
+    /// The body.
+    pub body: Vec<u8>,
+    /// Whether the broker delivered it before.
+    pub redelivered: bool,
+}
+
+/// What to do with a delivery.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Disposition {
+    /// Done with it (the label counts it: `accepted`, `duplicate`, `ignored`, `irrelevant`).
+    Ack(&'static str),
+    /// Copy into the dead-letter queue with the reason, then ack.
+    DeadLetter {
+        /// Reason code.
+        reason: String,
+        /// What exactly is wrong.
+        detail: String,
+    },
+    /// Cannot decide now (the store or AWS is away): give it back to the queue.
+    Requeue(String),
+}
+
+/// Decides about deliveries.
+pub trait Handler: Send + Sync {
+    /// The outcome for one delivery, once it is safely recorded.
+    fn handle(&self, m: &Incoming) -> impl Future<Output = Disposition> + Send;
+}
+
+fn header_str(h: &FieldTable, key: &str) -> Option<String> {
+    match h.inner().get(key)? {
+        AMQPValue::LongString(s) => Some(String::from_utf8_lossy(s.as_bytes()).into_owned()),
+        AMQPValue::ShortString(s) => Some(s.as_str().to_owned()),
+        _ => None,
+    }
+}
+
+impl Incoming {
+    fn of(d: &lapin::message::Delivery) -> Self {
+        let p = &d.properties;
+        Self {
+            message_id: p.message_id().as_ref().map(|s| s.as_str().to_owned()),
+            routing_key: d.routing_key.as_str().to_owned(),
+            content_type: p.content_type().as_ref().map(|s| s.as_str().to_owned()),
+            content_encoding: p.content_encoding().as_ref().map(|s| s.as_str().to_owned()),
+            schema: p
+                .headers()
+                .as_ref()
+                .and_then(|h| header_str(h, "fedora_messaging_schema")),
+            body: d.data.clone(),
+            redelivered: d.redelivered,
+        }
+    }
+}
+
+/// Runs the intake until `shutdown` turns true, reconnecting as needed.
+pub async fn run_intake<H: Handler>(
+    cfg: &BusConfig,
+    handler: &H,
+    status: &BusStatus,
+    mut shutdown: watch::Receiver<bool>,
+) {
+    let mut attempt = 0u32;
+    let mut said = String::new();
+    loop {
+        if *shutdown.borrow() {
+            return;
+        }
+        let started = Instant::now();
+        match session(cfg, handler, status, &mut shutdown).await {
+            Ok(()) => {
+                status.intake_connected.store(false, Ordering::Relaxed);
+                return;
+            }
+            Err(e) => {
+                let was_up = status.intake_connected.swap(false, Ordering::Relaxed);
+                if was_up || started.elapsed() > HEALTHY {
+                    attempt = 0;
+                }
+                let wait = backoff(attempt);
+                attempt = attempt.saturating_add(1);
+                // The same failure again is said once, not every few seconds.
+                if e != said {
+                    log::line("WARN", "intake", &format!("{e}; trying again (every ≤ 30 s)"));
+                    said = e;
+                }
+                status.intake_reconnects.fetch_add(1, Ordering::Relaxed);
+                tokio::select! {
+                    _ = tokio::time::sleep(wait) => {}
+                    _ = shutdown.changed() => {}
+                }
+            }
+        }
+    }
+}
+
+/// Declares the queues and bindings (idempotent) on `ch`.
+async fn declare(ch: &Channel, cfg: &BusConfig) -> lapin::Result<()> {
+    let durable = QueueDeclareOptions {
+        durable: true,
+        ..QueueDeclareOptions::default()
+    };
+    ch.queue_declare(cfg.queue.as_str().into(), durable, FieldTable::default())
+        .await?;
+    ch.queue_declare(
+        cfg.dead_letter_queue.as_str().into(),
+        durable,
+        FieldTable::default(),
+    )
+    .await?;
+    for pattern in &cfg.bindings {
+        ch.queue_bind(
+            cfg.queue.as_str().into(),
+            EXCHANGE.into(),
+            pattern.as_str().into(),
+            QueueBindOptions::default(),
+            FieldTable::default(),
+        )
+        .await?;
+    }
+    Ok(())
+}
+
+async fn session<H: Handler>(
+    cfg: &BusConfig,
+    handler: &H,
+    status: &BusStatus,
+    shutdown: &mut watch::Receiver<bool>,
+) -> Result<(), String> {
+    let conn = connect(cfg, "intake").await?;
+    let err = |what: &str, e: lapin::Error| format!("{what}: {e}");
+    let ch = conn
+        .create_channel()
+        .await
+        .map_err(|e| err("opening a channel", e))?;
+    declare(&ch, cfg)
+        .await
+        .map_err(|e| err(&format!("declaring queue {}", cfg.queue), e))?;
+    ch.basic_qos(cfg.prefetch, BasicQosOptions::default())
+        .await
+        .map_err(|e| err("setting prefetch", e))?;
+    ch.confirm_select(ConfirmSelectOptions::default())
+        .await
+        .map_err(|e| err("turning on publisher confirms", e))?;
+    let mut consumer = ch
+        .basic_consume(
+            cfg.queue.as_str().into(),
+            "amipub-intake".into(),
+            BasicConsumeOptions::default(),
+            FieldTable::default(),
+        )
+        .await
+        .map_err(|e| err(&format!("consuming from {}", cfg.queue), e))?;
+    status.intake_connected.store(true, Ordering::Relaxed);
+    log::line(
+        "INFO",
+        "intake",
+        &format!(
+            "consuming {} on {} (bindings: {})",
+            cfg.queue,
+            cfg.safe_url(),
+            cfg.bindings.join(", ")
+        ),
+    );
+    loop {
+        let next = tokio::select! {
+            d = consumer.next() => d,
+            _ = shutdown.changed() => {
+                let _ = ch.basic_cancel("amipub-intake".into(), BasicCancelOptions::default()).await;
+                let _ = conn.close(200, "amipub is stopping".into()).await;
+                return Ok(());
+            }
+        };
+        let delivery = match next {
+            Some(Ok(d)) => d,
+            Some(Err(e)) => return Err(format!("the connection broke: {e}")),
+            None => return Err("the broker cancelled the consumer".into()),
+        };
+        let incoming = Incoming::of(&delivery);
+        match handler.handle(&incoming).await {
+            Disposition::Ack(outcome) => {
+                delivery
+                    .ack(BasicAckOptions::default())
+                    .await
+                    .map_err(|e| err("acknowledging", e))?;
+                status.delivered(outcome);
+            }
+            Disposition::DeadLetter { reason, detail } => {
+                dead_letter(&ch, cfg, &delivery, &reason, &detail).await?;
+                delivery
+                    .ack(BasicAckOptions::default())
+                    .await
+                    .map_err(|e| err("acknowledging", e))?;
+                status.delivered("dead");
+                status.dead_lettered(&reason);
+            }
+            Disposition::Requeue(why) => {
+                log::line("WARN", "intake", &format!("handing a message back: {why}"));
+                delivery
+                    .nack(BasicNackOptions {
+                        requeue: true,
+                        ..BasicNackOptions::default()
+                    })
+                    .await
+                    .map_err(|e| err("handing back", e))?;
+                status.delivered("requeued");
+                // Whatever is away will not be back in a millisecond.
+                tokio::time::sleep(Duration::from_secs(1)).await;
+            }
+        }
+    }
+}
+
+/// Copies a delivery into the dead-letter queue with the reason and waits for the broker's
+/// confirm.
+async fn dead_letter(
+    ch: &Channel,
+    cfg: &BusConfig,
+    d: &lapin::message::Delivery,
+    reason: &str,
+    detail: &str,
+) -> Result<(), String> {
+    let mut headers = d.properties.headers().clone().unwrap_or_default();
+    let cut: String = detail.chars().take(DETAIL_MAX).collect();
+    headers.insert("x-amipub-reason".into(), AMQPValue::LongString(LongString::from(reason)));
+    headers.insert("x-amipub-detail".into(), AMQPValue::LongString(LongString::from(cut)));
+    headers.insert(
+        "x-amipub-routing-key".into(),
+        AMQPValue::LongString(LongString::from(d.routing_key.as_str())),
+    );
+    let props: BasicProperties = d
+        .properties
+        .clone()
+        .with_headers(headers)
+        .with_delivery_mode(2);
+    let confirm = ch
+        .basic_publish(
+            "".into(),
+            cfg.dead_letter_queue.as_str().into(),
+            BasicPublishOptions::default(),
+            &d.data,
+            props,
+        )
+        .await
+        .map_err(|e| format!("copying into {}: {e}", cfg.dead_letter_queue))?
+        .await
+        .map_err(|e| format!("copying into {}: {e}", cfg.dead_letter_queue))?;
+    match confirm {
+        Confirmation::Ack(_) | Confirmation::NotRequested => Ok(()),
+        Confirmation::Nack(_) => Err(format!(
+            "the broker refused the copy into {}",
+            cfg.dead_letter_queue
+        )),
+    }
+}

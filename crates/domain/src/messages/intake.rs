@@ -1,0 +1,259 @@
+//! The intake decision for one delivery from the bus: ignore it (nobody here listens to that
+//! topic), dead-letter it with a reason (something claims to be a build announcement but cannot
+//! be used), or turn it into one build per product whose `[intake]` rule it matches (possibly
+//! none: a valid announcement of a build no product wants). Whether the source AMI's owner is
+//! trusted needs EC2, so the caller checks that after this decision.
+
+use serde_json::Value;
+
+use super::{INBOUND_SCHEMA, INBOUND_SCHEMA_TEXT, schema};
+use crate::release::build::{Build, from_fedora_body};
+use crate::spec::ProductSpec;
+
+/// The largest body amipub reads (a real announcement is under 2 KiB).
+pub const MAX_BODY: usize = 256 * 1024;
+
+/// What the bus saw.
+#[derive(Debug, Clone, Copy)]
+pub struct Delivery<'a> {
+    /// The routing key (the topic with its environment prefix and suffix words).
+    pub routing_key: &'a str,
+    /// `content_type`, if set.
+    pub content_type: Option<&'a str>,
+    /// `content_encoding`, if set.
+    pub content_encoding: Option<&'a str>,
+    /// The `fedora_messaging_schema` header, if set.
+    pub schema: Option<&'a str>,
+    /// The body.
+    pub body: &'a [u8],
+}
+
+/// Why a delivery was dead-lettered (the `x-amipub-reason` header).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Reason {
+    /// Larger than `MAX_BODY`.
+    TooLarge,
+    /// Not `application/json` in UTF-8.
+    ContentType,
+    /// The body is not JSON.
+    NotJson,
+    /// The `fedora_messaging_schema` header is missing or names another schema.
+    UnknownSchema,
+    /// The routing key is not a topic of the schema the message claims.
+    UnknownTopic,
+    /// The body breaks the schema.
+    InvalidBody,
+    /// A product wants the build, but the body has no AMI in the product's source Region.
+    NoSourceAmi,
+    /// The source AMI is not owned by a trusted build account.
+    UntrustedOwner,
+    /// The source AMI does not exist (or is not visible to the seller account).
+    SourceMissing,
+}
+
+impl Reason {
+    /// The header value and metric label.
+    pub fn code(self) -> &'static str {
+        match self {
+            Reason::TooLarge => "too_large",
+            Reason::ContentType => "content_type",
+            Reason::NotJson => "not_json",
+            Reason::UnknownSchema => "unknown_schema",
+            Reason::UnknownTopic => "unknown_topic",
+            Reason::InvalidBody => "invalid_body",
+            Reason::NoSourceAmi => "no_source_ami",
+            Reason::UntrustedOwner => "untrusted_owner",
+            Reason::SourceMissing => "source_missing",
+        }
+    }
+}
+
+/// One product's build from a delivery.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Matched {
+    /// The product's slug.
+    pub product: String,
+    /// The build.
+    pub build: Build,
+}
+
+/// The decision.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Verdict {
+    /// Not for amipub (another topic, no claim to be a build announcement): ack and forget.
+    Irrelevant,
+    /// Unusable: ack off the queue into the dead-letter queue.
+    Dead(Reason, String),
+    /// A valid announcement; the builds of the products that want it (maybe none).
+    Builds(Vec<Matched>),
+}
+
+/// Whether an AMQP topic pattern (`*` one word, `#` zero or more) matches a routing key.
+pub fn topic_matches(pattern: &str, key: &str) -> bool {
+    let p: Vec<&str> = pattern.split('.').collect();
+    let k: Vec<&str> = key.split('.').collect();
+    words_match(&p, &k)
+}
+
+fn words_match(p: &[&str], k: &[&str]) -> bool {
+    match (p.first(), k.first()) {
+        (None, None) => true,
+        (Some(&"#"), _) => words_match(&p[1..], k) || (!k.is_empty() && words_match(p, &k[1..])),
+        (Some(&w), Some(&kw)) => (w == "*" || w == kw) && words_match(&p[1..], &k[1..]),
+        _ => false,
+    }
+}
+
+/// Whether a glob (`*` any characters, `?` one) matches `text`.
+pub fn glob_matches(glob: &str, text: &str) -> bool {
+    let g: Vec<char> = glob.chars().collect();
+    let t: Vec<char> = text.chars().collect();
+    // Iterative match with one backtrack point for the last `*`.
+    let (mut gi, mut ti, mut star, mut mark) = (0, 0, None, 0);
+    while ti < t.len() {
+        if gi < g.len() && (g[gi] == '?' || g[gi] == t[ti]) {
+            gi += 1;
+            ti += 1;
+        } else if gi < g.len() && g[gi] == '*' {
+            star = Some(gi);
+            mark = ti;
+            gi += 1;
+        } else if let Some(s) = star {
+            gi = s + 1;
+            mark += 1;
+            ti = mark;
+        } else {
+            return false;
+        }
+    }
+    g[gi..].iter().all(|c| *c == '*')
+}
+
+/// Whether the routing key carries the inbound schema's topic (after any prefix words).
+fn inbound_topic(key: &str) -> bool {
+    let topic: Vec<&str> = INBOUND_SCHEMA.split('.').collect();
+    let words: Vec<&str> = key.split('.').collect();
+    words.windows(topic.len()).any(|w| w == topic.as_slice())
+}
+
+/// The inbound JSON Schema, parsed once.
+fn inbound_schema() -> &'static Value {
+    static SCHEMA: std::sync::OnceLock<Value> = std::sync::OnceLock::new();
+    SCHEMA.get_or_init(|| serde_json::from_str(INBOUND_SCHEMA_TEXT).unwrap_or(Value::Null))
+}
+
+/// Decides what to do with a delivery, for `products` (those without `[intake]` never match).
+pub fn classify(d: &Delivery<'_>, products: &[ProductSpec]) -> Verdict {
+    let wanted = products.iter().any(|p| {
+        p.intake
+            .as_ref()
+            .is_some_and(|i| topic_matches(&i.topic, d.routing_key))
+    });
+    let claims = d.schema == Some(INBOUND_SCHEMA);
+    let topic_known = inbound_topic(d.routing_key);
+    if !wanted && !claims && !topic_known {
+        return Verdict::Irrelevant;
+    }
+    let dead = |r: Reason, detail: String| Verdict::Dead(r, detail);
+    if d.body.len() > MAX_BODY {
+        return dead(
+            Reason::TooLarge,
+            format!("the body has {} bytes; at most {MAX_BODY} are read", d.body.len()),
+        );
+    }
+    if let Some(ct) = d.content_type
+        && !ct.eq_ignore_ascii_case("application/json")
+    {
+        return dead(
+            Reason::ContentType,
+            format!("content_type is {ct:?}; build announcements are application/json"),
+        );
+    }
+    if let Some(enc) = d.content_encoding
+        && !enc.eq_ignore_ascii_case("utf-8")
+    {
+        return dead(
+            Reason::ContentType,
+            format!("content_encoding is {enc:?}; build announcements are utf-8"),
+        );
+    }
+    match d.schema {
+        Some(INBOUND_SCHEMA) => {}
+        Some(other) => {
+            return dead(
+                Reason::UnknownSchema,
+                format!(
+                    "the fedora_messaging_schema header is {other:?}; on {} amipub reads only {INBOUND_SCHEMA}",
+                    d.routing_key
+                ),
+            );
+        }
+        None => {
+            return dead(
+                Reason::UnknownSchema,
+                format!("no fedora_messaging_schema header; {INBOUND_SCHEMA} expected"),
+            );
+        }
+    }
+    if !topic_known {
+        return dead(
+            Reason::UnknownTopic,
+            format!(
+                "the routing key {} is not a topic of {INBOUND_SCHEMA} (expected <prefix>.{INBOUND_SCHEMA}[.<suffix>])",
+                d.routing_key
+            ),
+        );
+    }
+    let body: Value = match std::str::from_utf8(d.body)
+        .map_err(|e| e.to_string())
+        .and_then(|t| serde_json::from_str(t).map_err(|e| e.to_string()))
+    {
+        Ok(v) => v,
+        Err(e) => return dead(Reason::NotJson, format!("the body is not JSON: {e}")),
+    };
+    let errors = schema::validate(inbound_schema(), &body, "body");
+    if !errors.is_empty() {
+        return dead(Reason::InvalidBody, errors.join("; "));
+    }
+    let mut builds = Vec::new();
+    for spec in products {
+        let Some(rule) = &spec.intake else { continue };
+        if !wants(rule, d.routing_key, &body) {
+            continue;
+        }
+        match from_fedora_body(&body, &rule.source_region) {
+            Ok(build) => builds.push(Matched {
+                product: spec.product.slug.clone(),
+                build,
+            }),
+            Err(e) => {
+                return dead(
+                    Reason::NoSourceAmi,
+                    format!("product {} wants this build but {e}", spec.product.slug),
+                );
+            }
+        }
+    }
+    Verdict::Builds(builds)
+}
+
+/// Whether a product's `[intake]` rule wants a schema-valid body on `routing_key`.
+fn wants(rule: &crate::spec::Intake, routing_key: &str, body: &Value) -> bool {
+    let text = |k: &str| body[k].as_str().unwrap_or_default();
+    let release_ok = match rule.release.as_str() {
+        "*" => true,
+        "rawhide" => {
+            routing_key.split('.').any(|w| w == "rawhide")
+                || text("compose_id").contains("Rawhide")
+        }
+        n => body["release"].as_i64().map(|r| r.to_string()).as_deref() == Some(n),
+    };
+    topic_matches(&rule.topic, routing_key)
+        && rule.subvariant.as_deref().is_none_or(|s| s == text("subvariant"))
+        && rule.arch == text("architecture")
+        && release_ok
+        && glob_matches(&rule.image_name, text("image_name"))
+}
+
+#[cfg(test)]
+mod tests;
