@@ -62,11 +62,15 @@ impl BusConfig {
         if let Some(var) = &bus.password_env {
             let pw = env(var).ok_or_else(|| ConfigError {
                 field: "password_env",
-                problem: format!("the environment variable {var} is not set; export it or remove password_env"),
+                problem: format!(
+                    "the environment variable {var} is not set; export it or remove password_env"
+                ),
             })?;
             url = with_password(&url, &pw).ok_or_else(|| ConfigError {
                 field: "url",
-                problem: format!("{url:?} has no user to give the password to; write amqp://USER@HOST/VHOST"),
+                problem: format!(
+                    "{url:?} has no user to give the password to; write amqp://USER@HOST/VHOST"
+                ),
             })?;
         }
         let tls = match (&bus.ca_file, &bus.cert_file, &bus.key_file) {
@@ -83,23 +87,25 @@ impl BusConfig {
                         });
                     }
                 };
-                let ca = match ca {
-                    Some(p) => Some(String::from_utf8(read("ca_file", p)?).map_err(|_| {
-                        ConfigError {
-                            field: "ca_file",
-                            problem: format!("{p} is not PEM text"),
-                        }
-                    })?),
-                    None => None,
-                };
+                let ca =
+                    match ca {
+                        Some(p) => Some(String::from_utf8(read("ca_file", p)?).map_err(|_| {
+                            ConfigError {
+                                field: "ca_file",
+                                problem: format!("{p} is not PEM text"),
+                            }
+                        })?),
+                        None => None,
+                    };
                 Some(Tls { ca, identity })
             }
         };
         if tls.is_some() && !url.starts_with("amqps://") {
             return Err(ConfigError {
                 field: "url",
-                problem: "TLS files are set but the URL is not amqps://; use amqps://HOST:5671/VHOST"
-                    .into(),
+                problem:
+                    "TLS files are set but the URL is not amqps://; use amqps://HOST:5671/VHOST"
+                        .into(),
             });
         }
         // A client certificate authenticates by itself (SASL EXTERNAL), as Fedora's broker wants.
@@ -139,13 +145,10 @@ impl BusConfig {
         match &self.tls {
             None => OwnedTLSConfig::default(),
             Some(t) => OwnedTLSConfig {
-                identity: t
-                    .identity
-                    .as_ref()
-                    .map(|(pem, key)| OwnedIdentity::PKCS8 {
-                        pem: pem.clone(),
-                        key: key.clone(),
-                    }),
+                identity: t.identity.as_ref().map(|(pem, key)| OwnedIdentity::PKCS8 {
+                    pem: pem.clone(),
+                    key: key.clone(),
+                }),
                 cert_chain: t.ca.clone(),
             },
         }

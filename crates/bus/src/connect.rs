@@ -36,7 +36,8 @@ pub fn explain(cfg: &BusConfig, error: &str) -> String {
         "nothing listens there: is the broker running, and are host and port right?"
     } else if lower.contains("certificate") || lower.contains("alert") || lower.contains("tls") {
         "the TLS handshake failed: check that ca_file signed the broker's certificate and that the broker trusts cert_file (a wrong or expired client certificate is refused)"
-    } else if lower.contains("access_refused") || lower.contains("auth") || lower.contains("login") {
+    } else if lower.contains("access_refused") || lower.contains("auth") || lower.contains("login")
+    {
         "the broker refused the login: check the user, password_env, or that the certificate's name is a broker user"
     } else if lower.contains("vhost") || lower.contains("not_allowed") {
         "the virtual host does not exist or the user may not use it"

@@ -126,7 +126,11 @@ pub async fn run_intake<H: Handler>(
                 attempt = attempt.saturating_add(1);
                 // The same failure again is said once, not every few seconds.
                 if e != said {
-                    log::line("WARN", "intake", &format!("{e}; trying again (every ≤ 30 s)"));
+                    log::line(
+                        "WARN",
+                        "intake",
+                        &format!("{e}; trying again (every ≤ 30 s)"),
+                    );
                     said = e;
                 }
                 status.intake_reconnects.fetch_add(1, Ordering::Relaxed);
@@ -267,8 +271,14 @@ async fn dead_letter(
 ) -> Result<(), String> {
     let mut headers = d.properties.headers().clone().unwrap_or_default();
     let cut: String = detail.chars().take(DETAIL_MAX).collect();
-    headers.insert("x-amipub-reason".into(), AMQPValue::LongString(LongString::from(reason)));
-    headers.insert("x-amipub-detail".into(), AMQPValue::LongString(LongString::from(cut)));
+    headers.insert(
+        "x-amipub-reason".into(),
+        AMQPValue::LongString(LongString::from(reason)),
+    );
+    headers.insert(
+        "x-amipub-detail".into(),
+        AMQPValue::LongString(LongString::from(cut)),
+    );
     headers.insert(
         "x-amipub-routing-key".into(),
         AMQPValue::LongString(LongString::from(d.routing_key.as_str())),

@@ -94,11 +94,21 @@ pub async fn run_sender<O: Outbox>(
                     attempt = 0;
                 }
                 if *shutdown.borrow() {
-                    log::line("WARN", "sender", &format!("{e}; stopping with announcements still queued (they go out at the next start)"));
+                    log::line(
+                        "WARN",
+                        "sender",
+                        &format!(
+                            "{e}; stopping with announcements still queued (they go out at the next start)"
+                        ),
+                    );
                     return;
                 }
                 if e != said {
-                    log::line("WARN", "sender", &format!("{e}; announcements wait in the outbox"));
+                    log::line(
+                        "WARN",
+                        "sender",
+                        &format!("{e}; announcements wait in the outbox"),
+                    );
                     said = e;
                 }
                 status.sender_reconnects.fetch_add(1, Ordering::Relaxed);
@@ -128,7 +138,11 @@ async fn session<O: Outbox>(
         .await
         .map_err(|e| format!("turning on publisher confirms: {e}"))?;
     status.sender_connected.store(true, Ordering::Relaxed);
-    log::line("INFO", "sender", &format!("connected to {}", cfg.safe_url()));
+    log::line(
+        "INFO",
+        "sender",
+        &format!("connected to {}", cfg.safe_url()),
+    );
     loop {
         let stopping = *shutdown.borrow();
         let rows = match outbox.pending().await {
@@ -157,7 +171,11 @@ async fn session<O: Outbox>(
                     status.announcements_sent.fetch_add(1, Ordering::Relaxed);
                     if let Err(e) = outbox.sent(row).await {
                         // Sent but not marked: it goes out again later under the same id.
-                        log::line("WARN", "sender", &format!("{} was sent but cannot be marked: {e}", row.id));
+                        log::line(
+                            "WARN",
+                            "sender",
+                            &format!("{} was sent but cannot be marked: {e}", row.id),
+                        );
                     } else {
                         log::line("INFO", "sender", &format!("announced {} on {key}", row.id));
                     }
@@ -195,7 +213,10 @@ mod tests {
         };
         let at = DateTime::from_timestamp(1_700_000_000, 0).unwrap();
         let p = envelope(&o, at);
-        assert_eq!(p.content_type().as_ref().unwrap().as_str(), "application/json");
+        assert_eq!(
+            p.content_type().as_ref().unwrap().as_str(),
+            "application/json"
+        );
         assert_eq!(*p.delivery_mode(), Some(2));
         assert_eq!(
             p.message_id().as_ref().unwrap().as_str(),

@@ -41,7 +41,10 @@ impl BusStatus {
 
     /// Deliveries so far by outcome.
     pub fn deliveries(&self) -> BTreeMap<String, u64> {
-        self.deliveries.lock().map(|m| m.clone()).unwrap_or_default()
+        self.deliveries
+            .lock()
+            .map(|m| m.clone())
+            .unwrap_or_default()
     }
 
     /// The Prometheus text of these counters.
@@ -65,16 +68,24 @@ impl BusStatus {
         out.push_str("# HELP amipub_intake_deliveries_total Deliveries by what became of them.\n");
         out.push_str("# TYPE amipub_intake_deliveries_total counter\n");
         for (k, v) in self.deliveries() {
-            out.push_str(&format!("amipub_intake_deliveries_total{{outcome=\"{k}\"}} {v}\n"));
+            out.push_str(&format!(
+                "amipub_intake_deliveries_total{{outcome=\"{k}\"}} {v}\n"
+            ));
         }
-        out.push_str("# HELP amipub_intake_dead_letters_total Dead-lettered deliveries by reason.\n");
+        out.push_str(
+            "# HELP amipub_intake_dead_letters_total Dead-lettered deliveries by reason.\n",
+        );
         out.push_str("# TYPE amipub_intake_dead_letters_total counter\n");
         if let Ok(m) = self.dead.lock() {
             for (k, v) in m.iter() {
-                out.push_str(&format!("amipub_intake_dead_letters_total{{reason=\"{k}\"}} {v}\n"));
+                out.push_str(&format!(
+                    "amipub_intake_dead_letters_total{{reason=\"{k}\"}} {v}\n"
+                ));
             }
         }
-        out.push_str("# HELP amipub_announcements_sent_total Announcements the broker confirmed.\n");
+        out.push_str(
+            "# HELP amipub_announcements_sent_total Announcements the broker confirmed.\n",
+        );
         out.push_str("# TYPE amipub_announcements_sent_total counter\n");
         out.push_str(&format!(
             "amipub_announcements_sent_total {}\n",

@@ -8,6 +8,8 @@
 mod clock;
 mod cmd;
 mod config;
+mod http;
+mod intake;
 mod outbox;
 mod progress;
 mod report;
@@ -51,6 +53,8 @@ enum Command {
     IamPolicy(cmd::init::PolicyArgs),
     /// Publish the example Fedora product end to end against the in-process sandbox.
     Demo(cmd::demo::Args),
+    /// Run the worker: bus intake, release engine, announcement sender, /healthz and /metrics.
+    Serve(cmd::serve::Args),
     /// Measure the release engine against the in-process sandbox (prints numbers).
     Bench(cmd::bench::Args),
 }
@@ -83,6 +87,7 @@ fn main() -> ExitCode {
         Command::IamPolicy(a) => cmd::init::iam_policy(a),
         Command::Demo(a) => cmd::demo::run(a),
         Command::Bench(a) => cmd::bench::run(a),
+        Command::Serve(a) => cmd::serve::run(a),
     };
     match result {
         Ok(Outcome::Ok) => ExitCode::SUCCESS,

@@ -1,11 +1,14 @@
-//! The outbox sender of the command line: each pending announcement is printed to stdout as one
-//! JSON line and merged into the feed file (the latest version per product and architecture, with
-//! its Marketplace AMI per Region), then marked sent. The feed is written to a temporary file and
-//! renamed, so a reader never sees half of it; a crash before the mark re-sends the same message
-//! id, which the feed absorbs.
+//! The outbox's two senders. The command line prints each pending announcement to stdout as one
+//! JSON line; `amipub serve` hands them to the bus (`StoreOutbox`, marked sent after the broker's
+//! confirm). Both merge each `published` announcement into the feed file (the latest version per
+//! product and architecture, with its Marketplace AMI per Region) before marking the row. The
+//! feed is written to a temporary file and renamed, so a reader never sees half of it; a crash
+//! before the mark re-sends the same message id, which the feed absorbs.
 
 use std::path::Path;
 
+use amipub_bus::{Outbox, Outgoing};
+use amipub_domain::messages::PUBLISHED;
 use amipub_store::SqliteStore;
 use anyhow::Context;
 use serde_json::{Value, json};
@@ -16,15 +19,56 @@ pub async fn deliver(store: &SqliteStore, feed_file: &str) -> anyhow::Result<usi
     for row in &pending {
         let body: Value = serde_json::from_str(&row.body)
             .with_context(|| format!("outbox row {} holds invalid JSON", row.id))?;
-        merge_feed(Path::new(feed_file), &body)?;
+        if row.schema == PUBLISHED {
+            merge_feed(Path::new(feed_file), &body)?;
+        }
         println!(
             "{}",
-            json!({ "id": row.id, "topic": row.topic, "body": body })
+            json!({ "id": row.id, "schema": row.schema, "topic": row.topic, "body": body })
         );
         crate::runtime::halt_point("outbox:printed");
         store.outbox_attempt(&row.id, true).await?;
     }
     Ok(pending.len())
+}
+
+/// The outbox as the bus sender sees it.
+pub struct StoreOutbox {
+    /// The store.
+    pub store: SqliteStore,
+    /// The feed file.
+    pub feed_file: String,
+}
+
+impl Outbox for StoreOutbox {
+    async fn pending(&self) -> Result<Vec<Outgoing>, String> {
+        let rows = self
+            .store
+            .outbox_pending(100)
+            .await
+            .map_err(|e| e.to_string())?;
+        Ok(rows
+            .into_iter()
+            .map(|r| Outgoing {
+                id: r.id,
+                schema: r.schema,
+                topic: r.topic,
+                body: r.body,
+            })
+            .collect())
+    }
+
+    async fn sent(&self, row: &Outgoing) -> Result<(), String> {
+        if row.schema == PUBLISHED {
+            let body: Value = serde_json::from_str(&row.body)
+                .map_err(|e| format!("outbox row {} holds invalid JSON: {e}", row.id))?;
+            merge_feed(Path::new(&self.feed_file), &body).map_err(|e| format!("{e:#}"))?;
+        }
+        self.store
+            .outbox_attempt(&row.id, true)
+            .await
+            .map_err(|e| e.to_string())
+    }
 }
 
 /// The feed with `body` merged in: `products.<slug>.<arch>` becomes this release.

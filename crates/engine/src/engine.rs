@@ -82,6 +82,11 @@ impl<P: Ports> Engine<P> {
         self.ports
     }
 
+    /// The specs of every product, by slug.
+    pub fn specs(&self) -> Vec<ProductSpec> {
+        self.products.values().map(|p| p.spec.clone()).collect()
+    }
+
     /// A product by slug.
     pub fn product(&self, slug: &str) -> Option<&Product> {
         self.products.get(slug)

@@ -296,6 +296,24 @@ impl SqliteStore {
         rows.into_iter().map(outbox_row).collect()
     }
 
+    /// How many releases are in each state.
+    pub async fn state_counts(&self) -> Result<Vec<(String, i64)>, StoreError> {
+        let rows = sqlx::query("SELECT state, COUNT(*) AS n FROM releases GROUP BY state")
+            .fetch_all(&self.pool)
+            .await?;
+        rows.into_iter()
+            .map(|r| Ok((r.try_get("state")?, r.try_get("n")?)))
+            .collect()
+    }
+
+    /// How many announcements wait to be sent.
+    pub async fn outbox_backlog(&self) -> Result<i64, StoreError> {
+        let row = sqlx::query("SELECT COUNT(*) AS n FROM outbox WHERE sent_at IS NULL")
+            .fetch_one(&self.pool)
+            .await?;
+        Ok(row.try_get("n")?)
+    }
+
     /// Every announcement of a release (sent or not).
     pub async fn outbox_of(&self, release_id: &str) -> Result<Vec<OutboxRow>, StoreError> {
         let rows = sqlx::query(

@@ -8,6 +8,7 @@ pub mod plan;
 pub mod publish;
 pub mod releases;
 pub mod sandbox;
+pub mod serve;
 pub mod validate;
 
 /// Runs a command's future on a multi-threaded runtime.

@@ -158,7 +158,10 @@ pub fn classify(d: &Delivery<'_>, products: &[ProductSpec]) -> Verdict {
     if d.body.len() > MAX_BODY {
         return dead(
             Reason::TooLarge,
-            format!("the body has {} bytes; at most {MAX_BODY} are read", d.body.len()),
+            format!(
+                "the body has {} bytes; at most {MAX_BODY} are read",
+                d.body.len()
+            ),
         );
     }
     if let Some(ct) = d.content_type
@@ -243,13 +246,15 @@ fn wants(rule: &crate::spec::Intake, routing_key: &str, body: &Value) -> bool {
     let release_ok = match rule.release.as_str() {
         "*" => true,
         "rawhide" => {
-            routing_key.split('.').any(|w| w == "rawhide")
-                || text("compose_id").contains("Rawhide")
+            routing_key.split('.').any(|w| w == "rawhide") || text("compose_id").contains("Rawhide")
         }
         n => body["release"].as_i64().map(|r| r.to_string()).as_deref() == Some(n),
     };
     topic_matches(&rule.topic, routing_key)
-        && rule.subvariant.as_deref().is_none_or(|s| s == text("subvariant"))
+        && rule
+            .subvariant
+            .as_deref()
+            .is_none_or(|s| s == text("subvariant"))
         && rule.arch == text("architecture")
         && release_ok
         && glob_matches(&rule.image_name, text("image_name"))

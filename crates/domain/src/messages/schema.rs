@@ -51,7 +51,10 @@ fn check(schema: &Value, v: &Value, path: &str, out: &mut Vec<String>) {
     if let Some(Value::Array(allowed)) = s.get("enum")
         && !allowed.contains(v)
     {
-        out.push(format!("{path}: must be one of {}", Value::Array(allowed.clone())));
+        out.push(format!(
+            "{path}: must be one of {}",
+            Value::Array(allowed.clone())
+        ));
     }
     if let Value::String(text) = v {
         if let Some(min) = s.get("minLength").and_then(Value::as_u64)
@@ -135,9 +138,21 @@ mod tests {
         bad["regions"] = json!(["us-east-1"]);
         let errors = validate(&inbound(), &bad, "body");
         assert_eq!(errors.len(), 3, "{errors:?}");
-        assert!(errors.iter().any(|e| e == "body.compose_id: is required but missing"));
-        assert!(errors.iter().any(|e| e == "body.release: must be integer, not string"));
-        assert!(errors.iter().any(|e| e.starts_with("body.regions: must be object")));
+        assert!(
+            errors
+                .iter()
+                .any(|e| e == "body.compose_id: is required but missing")
+        );
+        assert!(
+            errors
+                .iter()
+                .any(|e| e == "body.release: must be integer, not string")
+        );
+        assert!(
+            errors
+                .iter()
+                .any(|e| e.starts_with("body.regions: must be object"))
+        );
         assert_eq!(validate(&inbound(), &json!([1]), "body").len(), 1);
     }
 
@@ -151,10 +166,20 @@ mod tests {
         assert!(validate(&s, &json!({"name": null, "r": "ami-1"}), "x").is_empty());
         let e = validate(&s, &json!({}), "x");
         assert_eq!(e, vec!["x: must have at least 1 entries"]);
-        let e = validate(&s, &json!({"r": "AMI", "list": ["a", "c"], "name": "n"}), "x");
+        let e = validate(
+            &s,
+            &json!({"r": "AMI", "list": ["a", "c"], "name": "n"}),
+            "x",
+        );
         assert_eq!(e.len(), 3, "{e:?}");
         assert!(e.iter().any(|m| m.starts_with("x.list[1]: must be one of")));
-        assert!(e.iter().any(|m| m.starts_with("x.r: \"AMI\" does not match")));
-        assert!(e.iter().any(|m| m == "x.name: must have at least 2 characters"));
+        assert!(
+            e.iter()
+                .any(|m| m.starts_with("x.r: \"AMI\" does not match"))
+        );
+        assert!(
+            e.iter()
+                .any(|m| m == "x.name: must have at least 2 characters")
+        );
     }
 }

@@ -2,7 +2,9 @@ use super::*;
 use crate::validate::validate_text;
 
 const FEDORA: &str = include_str!("../../../../../examples/products/fedora-cloud-base.toml");
-const X86: &str = include_str!("../../../../../../shared/fixtures/fedora-messaging/aws-published-cloud-base-41-x86_64.json");
+const X86: &str = include_str!(
+    "../../../../../fixtures/fedora-messaging/aws-published-cloud-base-41-x86_64.json"
+);
 
 fn products() -> Vec<ProductSpec> {
     vec![validate_text(FEDORA).0.unwrap()]
@@ -44,7 +46,13 @@ fn other_topics_are_irrelevant_and_builds_nobody_wants_are_valid_but_empty() {
     let (key, body) = sample();
     let other = delivery("org.fedoraproject.prod.bodhi.update.comment", b"{}");
     assert_eq!(
-        classify(&Delivery { schema: None, ..other }, &products()),
+        classify(
+            &Delivery {
+                schema: None,
+                ..other
+            },
+            &products()
+        ),
         Verdict::Irrelevant
     );
     let mut v: Value = serde_json::from_slice(&body).unwrap();
@@ -69,27 +77,40 @@ fn each_kind_of_bad_delivery_is_dead_lettered_with_its_reason() {
     let big = vec![b' '; MAX_BODY + 1];
     assert_eq!(reason(delivery(&key, &big)), Some(Reason::TooLarge));
     assert_eq!(
-        reason(Delivery { content_type: Some("text/plain"), ..delivery(&key, &body) }),
+        reason(Delivery {
+            content_type: Some("text/plain"),
+            ..delivery(&key, &body)
+        }),
         Some(Reason::ContentType)
     );
     assert_eq!(reason(delivery(&key, b"{not json")), Some(Reason::NotJson));
     assert_eq!(reason(delivery(&key, &[0xff, 0xfe])), Some(Reason::NotJson));
     assert_eq!(
-        reason(Delivery { schema: Some("fedora_image_uploader.published.v1.azure"), ..delivery(&key, &body) }),
+        reason(Delivery {
+            schema: Some("fedora_image_uploader.published.v1.azure"),
+            ..delivery(&key, &body)
+        }),
         Some(Reason::UnknownSchema)
     );
     assert_eq!(
-        reason(Delivery { schema: None, ..delivery(&key, &body) }),
+        reason(Delivery {
+            schema: None,
+            ..delivery(&key, &body)
+        }),
         Some(Reason::UnknownSchema)
     );
     assert_eq!(
-        reason(delivery("org.fedoraproject.prod.fedora_image_uploader.published.v2.aws", &body)),
+        reason(delivery(
+            "org.fedoraproject.prod.fedora_image_uploader.published.v2.aws",
+            &body
+        )),
         Some(Reason::UnknownTopic)
     );
     let mut v: Value = serde_json::from_slice(&body).unwrap();
     v.as_object_mut().unwrap().remove("compose_id");
     let missing = serde_json::to_vec(&v).unwrap();
-    let Verdict::Dead(Reason::InvalidBody, detail) = classify(&delivery(&key, &missing), &products())
+    let Verdict::Dead(Reason::InvalidBody, detail) =
+        classify(&delivery(&key, &missing), &products())
     else {
         panic!("missing field accepted")
     };
@@ -97,7 +118,10 @@ fn each_kind_of_bad_delivery_is_dead_lettered_with_its_reason() {
     let mut v: Value = serde_json::from_slice(&body).unwrap();
     v["regions"].as_object_mut().unwrap().remove("us-east-1");
     let no_source = serde_json::to_vec(&v).unwrap();
-    assert_eq!(reason(delivery(&key, &no_source)), Some(Reason::NoSourceAmi));
+    assert_eq!(
+        reason(delivery(&key, &no_source)),
+        Some(Reason::NoSourceAmi)
+    );
 }
 
 #[test]
@@ -114,8 +138,14 @@ fn topic_patterns_follow_amqp_rules() {
 
 #[test]
 fn globs_match_image_names() {
-    assert!(glob_matches("Fedora-Cloud-Base-AmazonEC2.x86_64-*", "Fedora-Cloud-Base-AmazonEC2.x86_64-41-1.4"));
-    assert!(!glob_matches("Fedora-Cloud-Base-AmazonEC2.x86_64-*", "Fedora-Cloud-Base-AmazonEC2.aarch64-41-1.4"));
+    assert!(glob_matches(
+        "Fedora-Cloud-Base-AmazonEC2.x86_64-*",
+        "Fedora-Cloud-Base-AmazonEC2.x86_64-41-1.4"
+    ));
+    assert!(!glob_matches(
+        "Fedora-Cloud-Base-AmazonEC2.x86_64-*",
+        "Fedora-Cloud-Base-AmazonEC2.aarch64-41-1.4"
+    ));
     assert!(glob_matches("a?c*", "abcdef"));
     assert!(glob_matches("*b*d", "abcd"));
     assert!(!glob_matches("a?c", "ac"));
@@ -127,9 +157,15 @@ fn release_filters_pick_numbers_and_rawhide() {
     let (key, body) = sample();
     let mut specs = products();
     specs[0].intake.as_mut().unwrap().release = "42".into();
-    assert_eq!(classify(&delivery(&key, &body), &specs), Verdict::Builds(vec![]));
+    assert_eq!(
+        classify(&delivery(&key, &body), &specs),
+        Verdict::Builds(vec![])
+    );
     specs[0].intake.as_mut().unwrap().release = "41".into();
     assert!(matches!(classify(&delivery(&key, &body), &specs), Verdict::Builds(b) if b.len() == 1));
     specs[0].intake.as_mut().unwrap().release = "rawhide".into();
-    assert_eq!(classify(&delivery(&key, &body), &specs), Verdict::Builds(vec![]));
+    assert_eq!(
+        classify(&delivery(&key, &body), &specs),
+        Verdict::Builds(vec![])
+    );
 }

@@ -1,0 +1,203 @@
+//! The intake handler of `amipub serve`: what one bus delivery becomes. The pure decision is
+//! `domain::messages::classify`; here it meets the inbox (a message id seen before is a
+//! duplicate; a product's build already taken, whatever message announced it, is too), EC2 (is
+//! the source AMI there, and owned by a trusted build account?) and the store, which records the
+//! inbox row, the new releases and their intake keys in one transaction before the ack.
+
+use amipub_bus::{Disposition, Handler, Incoming, log};
+use amipub_domain::messages::{Delivery, Reason, Verdict, classify};
+use amipub_domain::release::build::new_release;
+use amipub_domain::spec::ProductSpec;
+use amipub_engine::ports::{Images, Ports, TimelineEntry};
+use amipub_store::{InboxEntry, Intake};
+use sha2::{Digest, Sha256};
+use tokio::sync::Notify;
+
+use crate::runtime::{Runtime, date_of};
+
+/// The handler.
+pub struct StoreIntake<'a> {
+    /// Store, engine (for EC2) and clock.
+    pub rt: &'a Runtime,
+    /// The products that may take builds.
+    pub specs: Vec<ProductSpec>,
+    /// Trusted build accounts.
+    pub trusted: Vec<String>,
+    /// Told when new releases were recorded.
+    pub wake: &'a Notify,
+}
+
+/// A message id for a delivery without one: a digest of routing key and body.
+fn digest_id(m: &Incoming) -> String {
+    let mut h = Sha256::new();
+    h.update(m.routing_key.as_bytes());
+    h.update([0]);
+    h.update(&m.body);
+    let hex: String = h
+        .finalize()
+        .iter()
+        .take(16)
+        .map(|b| format!("{b:02x}"))
+        .collect();
+    format!("sha256:{hex}")
+}
+
+impl StoreIntake<'_> {
+    async fn dead(&self, mut entry: InboxEntry, reason: Reason, detail: String) -> Disposition {
+        entry.outcome = "dead".into();
+        entry.reason = Some(format!("{}: {detail}", reason.code()));
+        if let Err(e) = self.rt.store.take_delivery(&entry, &[]).await {
+            return Disposition::Requeue(format!(
+                "cannot record message {}: {e}",
+                entry.message_id
+            ));
+        }
+        log::line(
+            "WARN",
+            "intake",
+            &format!(
+                "dead-lettered {} ({}): {} — {detail}",
+                entry.message_id,
+                entry.topic,
+                reason.code()
+            ),
+        );
+        Disposition::DeadLetter {
+            reason: reason.code().into(),
+            detail,
+        }
+    }
+
+    async fn take(&self, m: &Incoming, id: String, verdict: Verdict) -> Disposition {
+        let now = match self.rt.clock.now().await {
+            Ok((now, _)) => now,
+            Err(e) => return Disposition::Requeue(format!("cannot read the clock: {e}")),
+        };
+        let mut entry = InboxEntry::new(&id, now, &m.routing_key, &m.body);
+        let builds = match verdict {
+            Verdict::Irrelevant => return Disposition::Ack("irrelevant"),
+            Verdict::Dead(reason, detail) => return self.dead(entry, reason, detail).await,
+            Verdict::Builds(b) => b,
+        };
+        let mut made: Vec<Intake> = Vec::new();
+        let mut matched = Vec::new();
+        for b in &builds {
+            let key = format!("{}/{}", b.product, b.build.source_ami);
+            match self.rt.store.intake_release(&key).await {
+                Ok(Some(old)) => {
+                    matched.push(old);
+                    continue;
+                }
+                Ok(None) => {}
+                Err(e) => return Disposition::Requeue(e.to_string()),
+            }
+            let images = self.rt.engine.ports().images();
+            match images
+                .inspect(&b.build.source_region, &b.build.source_ami)
+                .await
+            {
+                Err(e) => {
+                    return Disposition::Requeue(format!(
+                        "cannot look at {} in {}: {}",
+                        b.build.source_ami, b.build.source_region, e.detail
+                    ));
+                }
+                Ok(None) => {
+                    let detail = format!(
+                        "{} does not exist in {} (or the seller account cannot see it)",
+                        b.build.source_ami, b.build.source_region
+                    );
+                    return self.dead(entry, Reason::SourceMissing, detail).await;
+                }
+                Ok(Some(f)) if !self.trusted.contains(&f.owner) => {
+                    let detail = format!(
+                        "{} is owned by {}, not by a trusted build account ({}); add the account to trust.build_accounts if it should be",
+                        b.build.source_ami,
+                        f.owner,
+                        self.trusted.join(", ")
+                    );
+                    return self.dead(entry, Reason::UntrustedOwner, detail).await;
+                }
+                Ok(Some(_)) => {}
+            }
+            let Some(spec) = self.specs.iter().find(|s| s.product.slug == b.product) else {
+                continue;
+            };
+            match new_release(spec, &b.build, &self.trusted, None, &date_of(now), now) {
+                Ok(r) => {
+                    let first = TimelineEntry {
+                        at: now,
+                        event: "received".into(),
+                        from: "-".into(),
+                        to: r.state.name().into(),
+                        detail: format!("message {id} on {}", m.routing_key),
+                    };
+                    matched.push(r.id.clone());
+                    made.push((key, r, first));
+                }
+                Err(e) => return self.dead(entry, Reason::InvalidBody, e).await,
+            }
+        }
+        entry.outcome = match (builds.is_empty(), made.is_empty()) {
+            (true, _) => "ignored",
+            (false, true) => "duplicate",
+            (false, false) => "accepted",
+        }
+        .into();
+        entry.release_id = (!matched.is_empty()).then(|| matched.join(","));
+        if let Err(e) = self.rt.store.take_delivery(&entry, &made).await {
+            return Disposition::Requeue(format!("cannot record message {id}: {e}"));
+        }
+        for (_, r, _) in &made {
+            log::line(
+                "INFO",
+                "intake",
+                &format!(
+                    "{id}: release {} of {} (version {}) from {}",
+                    r.id, r.product, r.version, r.source_ami
+                ),
+            );
+        }
+        if !made.is_empty() {
+            self.wake.notify_one();
+        }
+        Disposition::Ack(match entry.outcome.as_str() {
+            "ignored" => "ignored",
+            "duplicate" => "duplicate",
+            _ => "accepted",
+        })
+    }
+}
+
+impl Handler for StoreIntake<'_> {
+    async fn handle(&self, m: &Incoming) -> Disposition {
+        let verdict = classify(
+            &Delivery {
+                routing_key: &m.routing_key,
+                content_type: m.content_type.as_deref(),
+                content_encoding: m.content_encoding.as_deref(),
+                schema: m.schema.as_deref(),
+                body: &m.body,
+            },
+            &self.specs,
+        );
+        if verdict == Verdict::Irrelevant {
+            return Disposition::Ack("irrelevant");
+        }
+        let id = m.message_id.clone().unwrap_or_else(|| digest_id(m));
+        match self.rt.store.inbox_outcome(&id).await {
+            Err(e) => Disposition::Requeue(e.to_string()),
+            // Redelivered after a lost connection or crash: the copy into the dead-letter queue
+            // may not have happened, so it is made again (quietly).
+            Ok(Some(o)) if o == "dead" && m.redelivered => match verdict {
+                Verdict::Dead(reason, detail) => Disposition::DeadLetter {
+                    reason: reason.code().into(),
+                    detail,
+                },
+                _ => Disposition::Ack("duplicate"),
+            },
+            Ok(Some(_)) => Disposition::Ack("duplicate"),
+            Ok(None) => self.take(m, id, verdict).await,
+        }
+    }
+}
