@@ -22,8 +22,15 @@ struct Outage;
 
 impl Outage {
     fn begin() -> Self {
-        let st = Command::new("rabbitmqctl").arg("stop_app").output().unwrap();
-        assert!(st.status.success(), "{}", String::from_utf8_lossy(&st.stderr));
+        let st = Command::new("rabbitmqctl")
+            .arg("stop_app")
+            .output()
+            .unwrap();
+        assert!(
+            st.status.success(),
+            "{}",
+            String::from_utf8_lossy(&st.stderr)
+        );
         Outage
     }
 }
@@ -31,7 +38,9 @@ impl Outage {
 impl Drop for Outage {
     fn drop(&mut self) {
         let _ = Command::new("rabbitmqctl").arg("start_app").output();
-        let _ = Command::new("rabbitmqctl").args(["await_startup", "--timeout", "60"]).output();
+        let _ = Command::new("rabbitmqctl")
+            .args(["await_startup", "--timeout", "60"])
+            .output();
     }
 }
 
@@ -41,14 +50,29 @@ async fn an_announcement_waits_out_a_broker_outage_and_is_sent_once() {
     // A scan of 12 hours (14 s here) leaves time to stop the broker in the middle of the release.
     amipub_sandbox::server::lock(&env.world).config.scan_seconds = 43_200.0;
     let vhost = Vhost::new("outage");
-    configure_bus(&env, &vhost, &["org.fedoraproject.prod.fedora_image_uploader.#"], "");
+    configure_bus(
+        &env,
+        &vhost,
+        &["org.fedoraproject.prod.fedora_image_uploader.#"],
+        "",
+    );
     let (conn, ch) = connect(&vhost.url()).await;
     listen(&ch, "watch", "org.fedoraproject.prod.amipub.#").await;
-    let serve = Serve::start(&env);
+    let mut serve = Serve::start(&env);
     let (key, body) = sample();
-    publish(&ch, &key, &body, fedora_props("m-1", Some(INBOUND), "application/json")).await;
+    publish(
+        &ch,
+        &key,
+        &body,
+        fedora_props("m-1", Some(INBOUND), "application/json"),
+    )
+    .await;
     let got = collect(&ch, "watch", Duration::from_secs(60), |g| !g.is_empty()).await;
-    assert!(got[0].0.ends_with("submitted.v1"), "log:\n{}", serve.log_text());
+    assert!(
+        got[0].0.ends_with("submitted.v1"),
+        "log:\n{}",
+        serve.log_text()
+    );
     drop(ch);
     drop(conn);
 
@@ -56,7 +80,11 @@ async fn an_announcement_waits_out_a_broker_outage_and_is_sent_once() {
         .await
         .unwrap();
     let release = store.list(10).await.unwrap().remove(0);
-    assert_eq!(release.state.name(), "scanning", "the outage must begin mid-release");
+    assert_eq!(
+        release.state.name(),
+        "scanning",
+        "the outage must begin mid-release"
+    );
     let outage = Outage::begin();
     serve.wait_for_log("trying again", Duration::from_secs(30));
     let (code, health) = http_get(&serve.addr, "/healthz").unwrap();
@@ -78,21 +106,42 @@ async fn an_announcement_waits_out_a_broker_outage_and_is_sent_once() {
     // Back: the announcement goes out, and a new build is taken.
     let (_conn, ch) = connect(&vhost.url()).await;
     let (rkey, rbody) = sample_of(RAWHIDE);
-    publish(&ch, &rkey, &rbody, fedora_props("m-2", Some(INBOUND), "application/json")).await;
+    publish(
+        &ch,
+        &rkey,
+        &rbody,
+        fedora_props("m-2", Some(INBOUND), "application/json"),
+    )
+    .await;
     let got = collect(&ch, "watch", Duration::from_secs(120), |g| {
-        g.iter().filter(|(k, _, _)| k.ends_with("published.v1")).count() >= 2
+        g.iter()
+            .filter(|(k, _, _)| k.ends_with("published.v1"))
+            .count()
+            >= 2
     })
     .await;
-    let published: Vec<_> = got.iter().filter(|(k, _, _)| k.ends_with("published.v1")).collect();
+    let published: Vec<_> = got
+        .iter()
+        .filter(|(k, _, _)| k.ends_with("published.v1"))
+        .collect();
     assert_eq!(published.len(), 2, "log:\n{}", serve.log_text());
     let first: Vec<_> = published
         .iter()
         .filter(|(_, _, b)| b["release_id"] == release.id.as_str())
         .collect();
-    assert_eq!(first.len(), 1, "the announcement of the first release, exactly once");
+    assert_eq!(
+        first.len(),
+        1,
+        "the announcement of the first release, exactly once"
+    );
     // Nothing else carries its message id either.
     let id = first[0].1.message_id().clone().unwrap();
-    assert_eq!(got.iter().filter(|(_, p, _)| p.message_id().as_ref() == Some(&id)).count(), 1);
+    assert_eq!(
+        got.iter()
+            .filter(|(_, p, _)| p.message_id().as_ref() == Some(&id))
+            .count(),
+        1
+    );
     assert_eq!(store.outbox_backlog().await.unwrap(), 0);
     let (code, _) = http_get(&serve.addr, "/healthz").unwrap();
     assert_eq!(code, 200);

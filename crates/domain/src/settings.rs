@@ -166,6 +166,15 @@ impl Settings {
     }
 }
 
+/// Whether a URL carries a password (`scheme://user:password@host…`); a port is not one.
+fn has_password(url: &str) -> bool {
+    let rest = url.split_once("://").map_or(url, |(_, r)| r);
+    let authority = rest.split('/').next().unwrap_or_default();
+    authority
+        .rsplit_once('@')
+        .is_some_and(|(userinfo, _)| userinfo.contains(':'))
+}
+
 /// Parses and checks a configuration text.
 pub fn validate_settings_text(text: &str) -> (Option<Settings>, Vec<Problem>) {
     let settings: Settings = match parse_toml(text) {
@@ -271,12 +280,7 @@ pub fn validate_settings_text(text: &str) -> (Option<Settings>, Vec<Problem>) {
                 "write e.g. amqps://amipub@rabbitmq.fedoraproject.org/%2Fpublic_pubsub",
             );
         }
-        if bus
-            .url
-            .split('@')
-            .next()
-            .is_some_and(|cred| cred.matches(':').count() > 1)
-        {
+        if has_password(&bus.url) {
             f.error(
                 &root.key("bus").key("url"),
                 "settings.secret-in-file",
@@ -286,14 +290,7 @@ pub fn validate_settings_text(text: &str) -> (Option<Settings>, Vec<Problem>) {
             );
         }
     }
-    if settings.store.url.contains('@')
-        && settings
-            .store
-            .url
-            .split('@')
-            .next()
-            .is_some_and(|c| c.matches(':').count() > 1)
-    {
+    if has_password(&settings.store.url) {
         f.error(
             &root.key("store").key("url"),
             "settings.secret-in-file",
@@ -318,6 +315,15 @@ mod tests {
         let settings = settings.unwrap();
         assert!(settings.seller().is_some());
         assert!(!settings.trust.build_accounts.is_empty());
+    }
+
+    #[test]
+    fn ports_are_not_passwords() {
+        assert!(has_password("amqps://user:hunter2@broker:5671/%2F"));
+        assert!(has_password("postgres://u:p@db/amipub"));
+        assert!(!has_password("amqps://localhost:5671/%2F"));
+        assert!(!has_password("amqps://amipub@broker:5671/%2F"));
+        assert!(!has_password("sqlite://amipub.db"));
     }
 
     #[test]

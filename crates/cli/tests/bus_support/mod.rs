@@ -251,7 +251,15 @@ pub struct Serve {
 }
 
 impl Serve {
+    /// Starts serve and waits until it consumes.
     pub fn start(env: &Env) -> Self {
+        let mut serve = Self::spawn(env);
+        serve.wait_for_log("consuming", Duration::from_secs(60));
+        serve
+    }
+
+    /// Starts serve.
+    pub fn spawn(env: &Env) -> Self {
         let addr = format!("127.0.0.1:{}", free_port());
         let mut child = env
             .command(&["serve", "--listen", &addr])
@@ -267,17 +275,19 @@ impl Serve {
                 sink.lock().unwrap().push(line);
             }
         });
-        let serve = Serve { child, log, addr };
-        serve.wait_for_log("consuming", Duration::from_secs(60));
-        serve
+        Serve { child, log, addr }
     }
 
     /// Waits until a log line contains `text`; panics with the log after `limit`.
-    pub fn wait_for_log(&self, text: &str, limit: Duration) {
+    pub fn wait_for_log(&mut self, text: &str, limit: Duration) {
         let deadline = Instant::now() + limit;
         while Instant::now() < deadline {
             if self.log.lock().unwrap().iter().any(|l| l.contains(text)) {
                 return;
+            }
+            if let Ok(Some(st)) = self.child.try_wait() {
+                std::thread::sleep(Duration::from_millis(100));
+                panic!("serve exited ({st}) before {text:?}:\n{}", self.log_text());
             }
             std::thread::sleep(Duration::from_millis(50));
         }
