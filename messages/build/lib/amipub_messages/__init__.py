@@ -1,0 +1,106 @@
+"""Schema classes of amipub's announcements for fedora-messaging consumers.
+
+Each class reads its JSON Schema from the package's ``schemas`` directory (the files amipub
+itself validates against), so the Python and Rust sides cannot drift apart.
+"""
+
+import json
+from importlib import resources
+
+from fedora_messaging import message
+
+__all__ = ["ReleasePublishedV1", "ReleaseSubmittedV1", "ReleaseFailedV1"]
+
+
+def _schema(name):
+    text = resources.files(__name__).joinpath("schemas", name + ".json").read_text("utf-8")
+    return json.loads(text)
+
+
+class _Release(message.Message):
+    """What every amipub release message carries: the build, the product and the version."""
+
+    @property
+    def app_name(self):
+        return "amipub"
+
+    @property
+    def product(self):
+        return self.body.get("product")
+
+    @property
+    def version_title(self):
+        return self.body.get("version_title")
+
+    @property
+    def release_id(self):
+        return self.body.get("release_id")
+
+    @property
+    def architecture(self):
+        return self.body.get("architecture")
+
+
+class ReleasePublishedV1(_Release):
+    """A version is live in AWS Marketplace, with its Marketplace AMI in each Region."""
+
+    topic = "amipub.release.published.v1"
+    body_schema = _schema(topic)
+
+    @property
+    def marketplace_regions(self):
+        """Region -> AMI id owned by aws-marketplace."""
+        return dict(self.body.get("marketplace_regions", {}))
+
+    @property
+    def summary(self):
+        return (
+            f"amipub published {self.product} {self.version_title} in AWS Marketplace "
+            f"({len(self.marketplace_regions)} regions)"
+        )
+
+    def __str__(self):
+        lines = [self.summary, ""]
+        for region, ami in sorted(self.marketplace_regions.items()):
+            lines.append(f"{region}: {ami}")
+        params = self.body.get("ssm_parameters") or []
+        if params:
+            lines += ["", "SSM parameters: " + ", ".join(params)]
+        return "\n".join(lines)
+
+
+class ReleaseSubmittedV1(_Release):
+    """A version was submitted to AWS Marketplace and is being scanned."""
+
+    topic = "amipub.release.submitted.v1"
+    body_schema = _schema(topic)
+
+    @property
+    def summary(self):
+        return (
+            f"amipub submitted {self.product} {self.version_title} to AWS Marketplace "
+            f"(change set {self.body.get('change_set_id')})"
+        )
+
+    def __str__(self):
+        return self.summary
+
+
+class ReleaseFailedV1(_Release):
+    """A release stopped on a step that needs a person."""
+
+    topic = "amipub.release.failed.v1"
+    body_schema = _schema(topic)
+    severity = message.ERROR
+
+    @property
+    def summary(self):
+        return (
+            f"amipub release {self.release_id} of {self.product} {self.version_title} failed "
+            f"at {self.body.get('step')}: {self.body.get('kind')}"
+        )
+
+    def __str__(self):
+        return "\n".join(
+            [self.summary, "", self.body.get("detail", ""), "", "To do: " + self.body.get("remedy", "")]
+        )
