@@ -143,6 +143,21 @@ pub async fn run_intake<H: Handler>(
     }
 }
 
+/// Declares the queue, its dead-letter queue and the bindings, then disconnects: messages
+/// published from then on wait for the intake.
+pub async fn prepare(cfg: &BusConfig) -> Result<(), String> {
+    let conn = connect(cfg, "prepare").await?;
+    let ch = conn
+        .create_channel()
+        .await
+        .map_err(|e| format!("opening a channel: {e}"))?;
+    declare(&ch, cfg)
+        .await
+        .map_err(|e| format!("declaring queue {}: {e}", cfg.queue))?;
+    let _ = conn.close(200, "declared".into()).await;
+    Ok(())
+}
+
 /// Declares the queues and bindings (idempotent) on `ch`.
 async fn declare(ch: &Channel, cfg: &BusConfig) -> lapin::Result<()> {
     let durable = QueueDeclareOptions {

@@ -3,7 +3,8 @@
 //! critical path (copy + change set preparation + scan + application + the slowest Region's
 //! lag). (b) Catalog and EC2 calls per release, from the sandbox's request log. (c) Many releases
 //! over many products at once: makespan against the lower bound set by the product locks (each
-//! product's change sets run one after another), and the process's peak memory.
+//! product's change sets run one after another), and the process's peak memory. `--intake`
+//! measures the bus intake instead (`bench_intake`).
 
 use std::net::SocketAddr;
 use std::time::{Duration, Instant};
@@ -39,6 +40,15 @@ pub struct Args {
     /// Regions per product in the fleet run.
     #[arg(long, default_value_t = 8)]
     fleet_regions: usize,
+    /// Measure only the bus intake (needs a broker at --bus-url).
+    #[arg(long)]
+    intake: bool,
+    /// Messages in the intake run.
+    #[arg(long, default_value_t = 10_000)]
+    messages: usize,
+    /// The broker of the intake run.
+    #[arg(long, default_value = "amqp://guest:guest@127.0.0.1:5672/%2F")]
+    bus_url: String,
 }
 
 /// Runs the command.
@@ -172,7 +182,8 @@ impl Rig {
     }
 }
 
-fn peak_rss_mib() -> Option<f64> {
+/// The peak resident memory of this process (VmHWM), in MiB.
+pub fn peak_rss_mib() -> Option<f64> {
     let status = std::fs::read_to_string("/proc/self/status").ok()?;
     let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
     let kib: f64 = line.split_whitespace().nth(1)?.parse().ok()?;
@@ -180,6 +191,10 @@ fn peak_rss_mib() -> Option<f64> {
 }
 
 async fn bench(args: Args) -> anyhow::Result<Outcome> {
+    if args.intake {
+        super::bench_intake::run(args.messages, &args.bus_url).await?;
+        return Ok(Outcome::Ok);
+    }
     let commercial: Vec<String> = amipub_domain::catalog_data::commercial_regions()
         .map(|r| r.code.clone())
         .collect();

@@ -1,6 +1,7 @@
 //! One module per subcommand (or family of subcommands).
 
 pub mod bench;
+pub mod bench_intake;
 pub mod demo;
 pub mod init;
 pub mod load_form;
