@@ -209,9 +209,14 @@ async fn ten_releases_under_throttling_and_server_errors_all_complete_without_du
     let spans = rig.change_set_spans();
     assert_eq!(spans.len(), 10, "{spans:?}");
     assert_serialized(&spans);
-    // One announcement each.
+    // One announcement of each kind each.
     for r in &done {
-        assert_eq!(rig.store.outbox_of(&r.id).await.unwrap().len(), 1);
+        let rows = rig.store.outbox_of(&r.id).await.unwrap();
+        let schemas: Vec<&str> = rows.iter().map(|o| o.schema.as_str()).collect();
+        assert_eq!(
+            schemas,
+            ["amipub.release.submitted.v1", "amipub.release.published.v1"]
+        );
     }
     // The faults really happened.
     let faults = lock(&rig.sandbox.world)
