@@ -49,48 +49,65 @@ impl BusStatus {
 
     /// The Prometheus text of these counters.
     pub fn prometheus(&self) -> String {
+        let flag = |b: &AtomicBool| u64::from(b.load(Ordering::Relaxed));
+        let count = |c: &AtomicU64| c.load(Ordering::Relaxed);
+        let roles = |intake: u64, sender: u64| {
+            vec![
+                ("role=\"intake\"".to_owned(), intake),
+                ("role=\"sender\"".to_owned(), sender),
+            ]
+        };
+        let labelled = |key: &str, m: BTreeMap<String, u64>| {
+            m.into_iter()
+                .map(|(k, v)| (format!("{key}=\"{k}\""), v))
+                .collect::<Vec<_>>()
+        };
+        let dead = self.dead.lock().map(|m| m.clone()).unwrap_or_default();
         let mut out = String::new();
-        let flag = |b: &AtomicBool| u8::from(b.load(Ordering::Relaxed));
-        out.push_str("# HELP amipub_bus_connected Whether the role's AMQP connection is up.\n");
-        out.push_str("# TYPE amipub_bus_connected gauge\n");
-        out.push_str(&format!(
-            "amipub_bus_connected{{role=\"intake\"}} {}\namipub_bus_connected{{role=\"sender\"}} {}\n",
-            flag(&self.intake_connected),
-            flag(&self.sender_connected)
-        ));
-        out.push_str("# HELP amipub_bus_reconnects_total Connections re-opened after a loss.\n");
-        out.push_str("# TYPE amipub_bus_reconnects_total counter\n");
-        out.push_str(&format!(
-            "amipub_bus_reconnects_total{{role=\"intake\"}} {}\namipub_bus_reconnects_total{{role=\"sender\"}} {}\n",
-            self.intake_reconnects.load(Ordering::Relaxed),
-            self.sender_reconnects.load(Ordering::Relaxed)
-        ));
-        out.push_str("# HELP amipub_intake_deliveries_total Deliveries by what became of them.\n");
-        out.push_str("# TYPE amipub_intake_deliveries_total counter\n");
-        for (k, v) in self.deliveries() {
-            out.push_str(&format!(
-                "amipub_intake_deliveries_total{{outcome=\"{k}\"}} {v}\n"
-            ));
-        }
-        out.push_str(
-            "# HELP amipub_intake_dead_letters_total Dead-lettered deliveries by reason.\n",
-        );
-        out.push_str("# TYPE amipub_intake_dead_letters_total counter\n");
-        if let Ok(m) = self.dead.lock() {
-            for (k, v) in m.iter() {
-                out.push_str(&format!(
-                    "amipub_intake_dead_letters_total{{reason=\"{k}\"}} {v}\n"
-                ));
+        for (name, kind, help, rows) in [
+            (
+                "amipub_bus_connected",
+                "gauge",
+                "Whether the role's AMQP connection is up.",
+                roles(flag(&self.intake_connected), flag(&self.sender_connected)),
+            ),
+            (
+                "amipub_bus_reconnects_total",
+                "counter",
+                "Connections re-opened after a loss.",
+                roles(
+                    count(&self.intake_reconnects),
+                    count(&self.sender_reconnects),
+                ),
+            ),
+            (
+                "amipub_intake_deliveries_total",
+                "counter",
+                "Deliveries by what became of them.",
+                labelled("outcome", self.deliveries()),
+            ),
+            (
+                "amipub_intake_dead_letters_total",
+                "counter",
+                "Dead-lettered deliveries by reason.",
+                labelled("reason", dead),
+            ),
+            (
+                "amipub_announcements_sent_total",
+                "counter",
+                "Announcements the broker confirmed.",
+                vec![(String::new(), count(&self.announcements_sent))],
+            ),
+        ] {
+            out.push_str(&format!("# HELP {name} {help}\n# TYPE {name} {kind}\n"));
+            for (labels, v) in rows {
+                if labels.is_empty() {
+                    out.push_str(&format!("{name} {v}\n"));
+                } else {
+                    out.push_str(&format!("{name}{{{labels}}} {v}\n"));
+                }
             }
         }
-        out.push_str(
-            "# HELP amipub_announcements_sent_total Announcements the broker confirmed.\n",
-        );
-        out.push_str("# TYPE amipub_announcements_sent_total counter\n");
-        out.push_str(&format!(
-            "amipub_announcements_sent_total {}\n",
-            self.announcements_sent.load(Ordering::Relaxed)
-        ));
         out
     }
 }

@@ -79,12 +79,24 @@ async fn serve(args: Args) -> anyhow::Result<Outcome> {
     let trusted = settings.trust.build_accounts.clone();
     let feed_file = settings.feed_file.clone();
     let rt = Runtime::open(settings, &[]).await?;
-    let specs = rt.engine.specs();
-    let listening: Vec<&str> = specs
-        .iter()
+    // A build can only become a version of a listing that exists.
+    let (specs, unlisted): (Vec<_>, Vec<_>) = rt
+        .engine
+        .specs()
+        .into_iter()
         .filter(|s| s.intake.is_some())
-        .map(|s| s.product.slug.as_str())
-        .collect();
+        .partition(|s| s.product.id.is_some() && s.product.product_code.is_some());
+    for s in &unlisted {
+        log::line(
+            "WARN",
+            "serve",
+            &format!(
+                "{} has an [intake] rule but no product.id or product_code; its builds are ignored until the listing exists",
+                s.product.slug
+            ),
+        );
+    }
+    let listening: Vec<&str> = specs.iter().map(|s| s.product.slug.as_str()).collect();
     if listening.is_empty() {
         log::line(
             "WARN",
