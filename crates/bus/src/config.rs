@@ -160,7 +160,9 @@ fn with_password(url: &str, password: &str) -> Option<String> {
     let (scheme, rest) = url.split_once("://")?;
     let (user, host) = rest.split_once('@')?;
     let user = user.split(':').next().unwrap_or_default();
-    let encoded: String = form_urlencoded::byte_serialize(password.as_bytes()).collect();
+    // Percent-encoded (a space is %20: AMQP URLs do not read `+` as one).
+    let encoded =
+        percent_encoding::utf8_percent_encode(password, percent_encoding::NON_ALPHANUMERIC);
     Some(format!("{scheme}://{user}:{encoded}@{host}"))
 }
 
@@ -186,8 +188,8 @@ mod tests {
     fn the_password_comes_from_the_environment_and_never_shows() {
         let mut b = bus("amqp://amipub@localhost:5672/%2F");
         b.password_env = Some("PW".into());
-        let c = BusConfig::from_settings(&b, |_| Some("s3cr/t".into())).unwrap();
-        assert_eq!(c.url, "amqp://amipub:s3cr%2Ft@localhost:5672/%2F");
+        let c = BusConfig::from_settings(&b, |_| Some("s3cr/t x".into())).unwrap();
+        assert_eq!(c.url, "amqp://amipub:s3cr%2Ft%20x@localhost:5672/%2F");
         assert_eq!(c.safe_url(), "amqp://amipub:***@localhost:5672/%2F");
         assert_eq!(c.dead_letter_queue, "amipub.dead");
         let e = BusConfig::from_settings(&b, |_| None).unwrap_err();

@@ -12,6 +12,9 @@ use crate::config::BusConfig;
 pub const BACKOFF_FIRST: Duration = Duration::from_secs(1);
 /// Longest wait between reconnection attempts.
 pub const BACKOFF_CAP: Duration = Duration::from_secs(30);
+/// Longest time opening a connection and setting it up may take (a broker that accepts TCP and
+/// then stalls must not hang the process).
+pub const SETUP_TIMEOUT: Duration = Duration::from_secs(30);
 
 /// The wait before reconnection attempt `n` (0-based).
 pub fn backoff(n: u32) -> Duration {
@@ -19,14 +22,19 @@ pub fn backoff(n: u32) -> Duration {
     Duration::from_secs(secs.min(BACKOFF_CAP.as_secs()))
 }
 
-/// Connects to the broker, naming the connection `name`.
+/// Connects to the broker, naming the connection `name` (at most `SETUP_TIMEOUT`).
 pub async fn connect(cfg: &BusConfig, name: &str) -> Result<Connection, String> {
     let props = ConnectionProperties::default()
         .with_connection_name(format!("{}-{name}", cfg.connection_name).into());
     let runtime = lapin::runtime::default_runtime().map_err(|e| e.to_string())?;
-    Connection::connect_with_config(&cfg.url, props, cfg.tls_config(), runtime)
-        .await
-        .map_err(|e| explain(cfg, &e.to_string()))
+    let opening = Connection::connect_with_config(&cfg.url, props, cfg.tls_config(), runtime);
+    match tokio::time::timeout(SETUP_TIMEOUT, opening).await {
+        Ok(result) => result.map_err(|e| explain(cfg, &e.to_string())),
+        Err(_) => Err(explain(
+            cfg,
+            &format!("no answer within {} s", SETUP_TIMEOUT.as_secs()),
+        )),
+    }
 }
 
 /// A connection error in words that say what to check.

@@ -16,11 +16,11 @@ use lapin::options::{
     QueueDeclareOptions,
 };
 use lapin::types::{AMQPValue, FieldTable, LongString};
-use lapin::{BasicProperties, Channel, Confirmation};
+use lapin::{BasicProperties, Channel, Confirmation, Connection, Consumer};
 use tokio::sync::watch;
 
 use crate::config::BusConfig;
-use crate::connect::{backoff, connect};
+use crate::connect::{SETUP_TIMEOUT, backoff, connect};
 use crate::log;
 use crate::status::BusStatus;
 
@@ -28,6 +28,8 @@ use crate::status::BusStatus;
 pub const EXCHANGE: &str = "amq.topic";
 /// How long a connection must have worked before the backoff starts again from its first step.
 const HEALTHY: Duration = Duration::from_secs(60);
+/// The consumer's tag.
+const CONSUMER_TAG: &str = "amipub-intake";
 /// Longest dead-letter detail kept in the header.
 const DETAIL_MAX: usize = 1000;
 
@@ -185,36 +187,57 @@ async fn declare(ch: &Channel, cfg: &BusConfig) -> lapin::Result<()> {
     Ok(())
 }
 
+/// Connects, declares, sets prefetch and confirms, and starts consuming.
+async fn open(cfg: &BusConfig) -> Result<(Connection, Channel, Consumer), String> {
+    let conn = connect(cfg, "intake").await?;
+    let err = |what: &str, e: lapin::Error| format!("{what}: {e}");
+    let setup = async {
+        let ch = conn
+            .create_channel()
+            .await
+            .map_err(|e| err("opening a channel", e))?;
+        declare(&ch, cfg)
+            .await
+            .map_err(|e| err(&format!("declaring queue {}", cfg.queue), e))?;
+        ch.basic_qos(cfg.prefetch, BasicQosOptions::default())
+            .await
+            .map_err(|e| err("setting prefetch", e))?;
+        ch.confirm_select(ConfirmSelectOptions::default())
+            .await
+            .map_err(|e| err("turning on publisher confirms", e))?;
+        let consumer = ch
+            .basic_consume(
+                cfg.queue.as_str().into(),
+                CONSUMER_TAG.into(),
+                BasicConsumeOptions::default(),
+                FieldTable::default(),
+            )
+            .await
+            .map_err(|e| err(&format!("consuming from {}", cfg.queue), e))?;
+        Ok::<_, String>((ch, consumer))
+    };
+    match tokio::time::timeout(SETUP_TIMEOUT, setup).await {
+        Ok(Ok((ch, consumer))) => Ok((conn, ch, consumer)),
+        Ok(Err(e)) => Err(e),
+        Err(_) => Err(format!(
+            "the broker did not finish setting up the consumer within {} s",
+            SETUP_TIMEOUT.as_secs()
+        )),
+    }
+}
+
 async fn session<H: Handler>(
     cfg: &BusConfig,
     handler: &H,
     status: &BusStatus,
     shutdown: &mut watch::Receiver<bool>,
 ) -> Result<(), String> {
-    let conn = connect(cfg, "intake").await?;
     let err = |what: &str, e: lapin::Error| format!("{what}: {e}");
-    let ch = conn
-        .create_channel()
-        .await
-        .map_err(|e| err("opening a channel", e))?;
-    declare(&ch, cfg)
-        .await
-        .map_err(|e| err(&format!("declaring queue {}", cfg.queue), e))?;
-    ch.basic_qos(cfg.prefetch, BasicQosOptions::default())
-        .await
-        .map_err(|e| err("setting prefetch", e))?;
-    ch.confirm_select(ConfirmSelectOptions::default())
-        .await
-        .map_err(|e| err("turning on publisher confirms", e))?;
-    let mut consumer = ch
-        .basic_consume(
-            cfg.queue.as_str().into(),
-            "amipub-intake".into(),
-            BasicConsumeOptions::default(),
-            FieldTable::default(),
-        )
-        .await
-        .map_err(|e| err(&format!("consuming from {}", cfg.queue), e))?;
+    // Nothing is in hand while connecting: a stop request ends it at once.
+    let (conn, ch, mut consumer) = tokio::select! {
+        opened = open(cfg) => opened?,
+        _ = shutdown.wait_for(|s| *s) => return Ok(()),
+    };
     status.intake_connected.store(true, Ordering::Relaxed);
     log::line(
         "INFO",
@@ -226,11 +249,12 @@ async fn session<H: Handler>(
             cfg.bindings.join(", ")
         ),
     );
+    let (mut requeues, mut said) = (0u32, String::new());
     loop {
         let next = tokio::select! {
             d = consumer.next() => d,
-            _ = shutdown.changed() => {
-                let _ = ch.basic_cancel("amipub-intake".into(), BasicCancelOptions::default()).await;
+            _ = shutdown.wait_for(|s| *s) => {
+                let _ = ch.basic_cancel(CONSUMER_TAG.into(), BasicCancelOptions::default()).await;
                 let _ = conn.close(200, "amipub is stopping".into()).await;
                 return Ok(());
             }
@@ -259,7 +283,18 @@ async fn session<H: Handler>(
                 status.dead_lettered(&reason);
             }
             Disposition::Requeue(why) => {
-                log::line("WARN", "intake", &format!("handing a message back: {why}"));
+                // Whatever is away will not be back in a millisecond: wait longer each time in a
+                // row (1 s doubling to 30 s), and say so once per cause.
+                let wait = backoff(requeues);
+                requeues = requeues.saturating_add(1);
+                if why != said {
+                    log::line(
+                        "WARN",
+                        "intake",
+                        &format!("handing messages back to the queue: {why} (next look in ≤ 30 s)"),
+                    );
+                    said = why;
+                }
                 delivery
                     .nack(BasicNackOptions {
                         requeue: true,
@@ -268,10 +303,15 @@ async fn session<H: Handler>(
                     .await
                     .map_err(|e| err("handing back", e))?;
                 status.delivered("requeued");
-                // Whatever is away will not be back in a millisecond.
-                tokio::time::sleep(Duration::from_secs(1)).await;
+                tokio::select! {
+                    _ = tokio::time::sleep(wait) => {}
+                    _ = shutdown.wait_for(|s| *s) => {}
+                }
+                continue;
             }
         }
+        requeues = 0;
+        said.clear();
     }
 }
 
@@ -298,16 +338,33 @@ async fn dead_letter(
         "x-amipub-routing-key".into(),
         AMQPValue::LongString(LongString::from(d.routing_key.as_str())),
     );
-    let props: BasicProperties = d
-        .properties
-        .clone()
+    // Fresh properties: the original's user_id or expiration would get the copy refused or
+    // expired. Mandatory: if the dead-letter queue is gone, the copy comes back instead of
+    // vanishing, and the original stays unacked.
+    let p = &d.properties;
+    let mut props = BasicProperties::default()
         .with_headers(headers)
         .with_delivery_mode(2);
+    if let Some(v) = p.content_type() {
+        props = props.with_content_type(v.clone());
+    }
+    if let Some(v) = p.content_encoding() {
+        props = props.with_content_encoding(v.clone());
+    }
+    if let Some(v) = p.message_id() {
+        props = props.with_message_id(v.clone());
+    }
+    if let Some(v) = p.timestamp() {
+        props = props.with_timestamp(*v);
+    }
     let confirm = ch
         .basic_publish(
             "".into(),
             cfg.dead_letter_queue.as_str().into(),
-            BasicPublishOptions::default(),
+            BasicPublishOptions {
+                mandatory: true,
+                ..BasicPublishOptions::default()
+            },
             &d.data,
             props,
         )
@@ -316,7 +373,11 @@ async fn dead_letter(
         .await
         .map_err(|e| format!("copying into {}: {e}", cfg.dead_letter_queue))?;
     match confirm {
-        Confirmation::Ack(_) | Confirmation::NotRequested => Ok(()),
+        Confirmation::Ack(None) | Confirmation::NotRequested => Ok(()),
+        Confirmation::Ack(Some(_)) => Err(format!(
+            "the dead-letter queue {} does not exist (the copy came back); the message stays queued",
+            cfg.dead_letter_queue
+        )),
         Confirmation::Nack(_) => Err(format!(
             "the broker refused the copy into {}",
             cfg.dead_letter_queue

@@ -17,7 +17,7 @@ use lapin::{BasicProperties, Confirmation};
 use tokio::sync::{Notify, watch};
 
 use crate::config::BusConfig;
-use crate::connect::{backoff, connect};
+use crate::connect::{SETUP_TIMEOUT, backoff, connect};
 use crate::intake::EXCHANGE;
 use crate::log;
 use crate::status::BusStatus;
@@ -152,10 +152,11 @@ async fn session<O: Outbox>(
                 Vec::new()
             }
         };
+        let mut unmarked = false;
         for row in &rows {
             let key = format!("{}{}", cfg.topic_prefix, row.topic);
-            let confirm = ch
-                .basic_publish(
+            let publishing = async {
+                ch.basic_publish(
                     EXCHANGE.into(),
                     key.as_str().into(),
                     BasicPublishOptions::default(),
@@ -165,20 +166,33 @@ async fn session<O: Outbox>(
                 .await
                 .map_err(|e| format!("publishing {}: {e}", row.id))?
                 .await
-                .map_err(|e| format!("waiting for the confirm of {}: {e}", row.id))?;
+                .map_err(|e| format!("waiting for the confirm of {}: {e}", row.id))
+            };
+            // A broker that stops confirming (a memory alarm, a stalled link) is treated as gone.
+            let confirm = tokio::time::timeout(SETUP_TIMEOUT, publishing)
+                .await
+                .map_err(|_| {
+                    format!(
+                        "no confirm for {} within {} s",
+                        row.id,
+                        SETUP_TIMEOUT.as_secs()
+                    )
+                })??;
             match confirm {
                 Confirmation::Ack(_) | Confirmation::NotRequested => {
                     status.announcements_sent.fetch_add(1, Ordering::Relaxed);
                     if let Err(e) = outbox.sent(row).await {
-                        // Sent but not marked: it goes out again later under the same id.
+                        // Sent but not marked: it goes out again later under the same id, after
+                        // a pause (never in a tight loop).
                         log::line(
                             "WARN",
                             "sender",
                             &format!("{} was sent but cannot be marked: {e}", row.id),
                         );
-                    } else {
-                        log::line("INFO", "sender", &format!("announced {} on {key}", row.id));
+                        unmarked = true;
+                        break;
                     }
+                    log::line("INFO", "sender", &format!("announced {} on {key}", row.id));
                 }
                 Confirmation::Nack(_) => {
                     return Err(format!("the broker refused {} (nack)", row.id));
@@ -189,7 +203,7 @@ async fn session<O: Outbox>(
             let _ = conn.close(200, "amipub is stopping".into()).await;
             return Ok(());
         }
-        if rows.is_empty() {
+        if rows.is_empty() || unmarked {
             tokio::select! {
                 _ = wake.notified() => {}
                 _ = tokio::time::sleep(IDLE_POLL) => {}

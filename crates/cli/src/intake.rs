@@ -188,14 +188,20 @@ impl Handler for StoreIntake<'_> {
         match self.rt.store.inbox_outcome(&id).await {
             Err(e) => Disposition::Requeue(e.to_string()),
             // Redelivered after a lost connection or crash: the copy into the dead-letter queue
-            // may not have happened, so it is made again (quietly).
-            Ok(Some(o)) if o == "dead" && m.redelivered => match verdict {
-                Verdict::Dead(reason, detail) => Disposition::DeadLetter {
-                    reason: reason.code().into(),
-                    detail,
-                },
-                _ => Disposition::Ack("duplicate"),
-            },
+            // may not have happened, so it is made again, quietly, with the reason stored.
+            Ok(Some((o, reason))) if o == "dead" && m.redelivered => {
+                let stored = reason.unwrap_or_default();
+                let (code, detail) = stored.split_once(": ").unwrap_or((stored.as_str(), ""));
+                Disposition::DeadLetter {
+                    reason: Reason::from_code(code)
+                        .map_or("unknown", Reason::code)
+                        .into(),
+                    detail: detail.to_owned(),
+                }
+            }
+            // Sent again after being dead-lettered (a fixed trust list, a shovel from the
+            // dead-letter queue): judged again.
+            Ok(Some((o, _))) if o == "dead" => self.take(m, id, verdict).await,
             Ok(Some(_)) => Disposition::Ack("duplicate"),
             Ok(None) => self.take(m, id, verdict).await,
         }

@@ -59,15 +59,27 @@ impl Outbox for StoreOutbox {
     }
 
     async fn sent(&self, row: &Outgoing) -> Result<(), String> {
-        if row.schema == PUBLISHED {
-            let body: Value = serde_json::from_str(&row.body)
-                .map_err(|e| format!("outbox row {} holds invalid JSON: {e}", row.id))?;
-            merge_feed(Path::new(&self.feed_file), &body).map_err(|e| format!("{e:#}"))?;
-        }
+        // The broker has it: mark it first, so a feed file that cannot be written never makes
+        // the same announcement go out again and again.
         self.store
             .outbox_attempt(&row.id, true)
             .await
-            .map_err(|e| e.to_string())
+            .map_err(|e| e.to_string())?;
+        if row.schema == PUBLISHED {
+            let merged = serde_json::from_str::<Value>(&row.body)
+                .map_err(|e| anyhow::anyhow!("outbox row {} holds invalid JSON: {e}", row.id))
+                .and_then(|body| merge_feed(Path::new(&self.feed_file), &body));
+            if let Err(e) = merged {
+                amipub_bus::log::line(
+                    "ERROR",
+                    "feed",
+                    &format!(
+                        "{e:#}; the announcement went out, the feed file lacks it until the next one"
+                    ),
+                );
+            }
+        }
+        Ok(())
     }
 }
 

@@ -53,14 +53,17 @@ impl InboxEntry {
 pub type Intake = (String, Release, TimelineEntry);
 
 impl SqliteStore {
-    /// The outcome recorded for a message id, if it was seen before.
-    pub async fn inbox_outcome(&self, message_id: &str) -> Result<Option<String>, StoreError> {
-        let row = sqlx::query("SELECT outcome FROM inbox WHERE message_id = $1")
+    /// The outcome and reason recorded for a message id, if it was seen before.
+    pub async fn inbox_outcome(
+        &self,
+        message_id: &str,
+    ) -> Result<Option<(String, Option<String>)>, StoreError> {
+        let row = sqlx::query("SELECT outcome, reason FROM inbox WHERE message_id = $1")
             .bind(message_id)
             .fetch_optional(&self.pool)
             .await?;
         Ok(match row {
-            Some(r) => Some(r.try_get("outcome")?),
+            Some(r) => Some((r.try_get("outcome")?, r.try_get("reason")?)),
             None => None,
         })
     }
@@ -79,7 +82,8 @@ impl SqliteStore {
 
     /// Records a delivery: its inbox row and the releases it made with their keys, in one
     /// transaction. A release id or key already present is left as it is; a message id already
-    /// present keeps its first outcome.
+    /// present keeps its first outcome, unless that was `dead` (a message judged again after
+    /// its cause was fixed takes the new outcome).
     pub async fn take_delivery(
         &self,
         entry: &InboxEntry,
@@ -113,7 +117,10 @@ impl SqliteStore {
         }
         sqlx::query(
             "INSERT INTO inbox (message_id, received_at, topic, outcome, reason, release_id, body) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (message_id) DO NOTHING",
+             VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (message_id) DO UPDATE SET \
+                 received_at = excluded.received_at, outcome = excluded.outcome, \
+                 reason = excluded.reason, release_id = excluded.release_id \
+             WHERE inbox.outcome = 'dead'",
         )
         .bind(&entry.message_id)
         .bind(entry.received_at)

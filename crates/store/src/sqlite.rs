@@ -111,7 +111,9 @@ impl SqliteStore {
         if !memory {
             options = options
                 .journal_mode(SqliteJournalMode::Wal)
-                .synchronous(SqliteSynchronous::Normal);
+                // Every commit reaches the disk before amipub acts on it (a bus message is acked
+                // only after its release is stored).
+                .synchronous(SqliteSynchronous::Full);
         }
         // An in-memory database exists once per connection: keep exactly one.
         let size = if memory { 1 } else { POOL_SIZE };
@@ -180,6 +182,25 @@ impl SqliteStore {
         .fetch_all(&self.pool)
         .await?;
         Ok(rows_to_releases(rows)?.pop())
+    }
+
+    /// A release of `product` from `source_ami`, whatever its version, if one was recorded.
+    pub async fn release_of_source(
+        &self,
+        product: &str,
+        source_ami: &str,
+    ) -> Result<Option<String>, StoreError> {
+        let row = sqlx::query(
+            "SELECT id FROM releases WHERE product = $1 AND source_ami = $2 ORDER BY rowid LIMIT 1",
+        )
+        .bind(product)
+        .bind(source_ami)
+        .fetch_optional(&self.pool)
+        .await?;
+        Ok(match row {
+            Some(r) => Some(r.try_get("id")?),
+            None => None,
+        })
     }
 
     /// Releases that are not finished.

@@ -1,6 +1,6 @@
 //! The SQLite store against a real database file: round trips, the atomic save with its timeline
 //! and outbox row, leases between workers (and after a holder died), the product lock queue, and
-//! migrations that run once and refuse a newer schema.
+//! migrations that run once and refuse a newer schema, and the inbox with its intake keys.
 #![allow(clippy::unwrap_used, clippy::expect_used)] // Tests fail loudly by design.
 
 use amipub_domain::release::{Release, State};
@@ -187,4 +187,59 @@ async fn migrations_run_once_and_a_newer_schema_is_refused() {
         .unwrap_err()
         .to_string();
     assert!(e.contains("sqlite://"), "{e}");
+}
+
+#[tokio::test]
+async fn a_delivery_is_stored_with_its_releases_and_keys_and_only_dead_letters_are_judged_again() {
+    use amipub_store::InboxEntry;
+    let (_d, s) = open().await;
+    let r = release("r1", "p", State::Received);
+    let mut accepted = InboxEntry::new("m-1", 5, "t", b"{}");
+    accepted.outcome = "accepted".into();
+    let made = vec![("p/ami-r1".to_owned(), r.clone(), entry("received"))];
+    s.take_delivery(&accepted, &made).await.unwrap();
+    assert_eq!(
+        s.intake_release("p/ami-r1").await.unwrap().as_deref(),
+        Some("r1")
+    );
+    assert_eq!(
+        s.release_of_source("p", "ami-r1").await.unwrap().as_deref(),
+        Some("r1")
+    );
+    assert_eq!(s.timeline("r1").await.unwrap().len(), 1);
+    // The same release again (another message): nothing doubles.
+    let mut again = InboxEntry::new("m-2", 6, "t", b"{}");
+    again.outcome = "duplicate".into();
+    s.take_delivery(&again, &made).await.unwrap();
+    assert_eq!(s.timeline("r1").await.unwrap().len(), 1);
+    assert_eq!(s.list(10).await.unwrap().len(), 1);
+    // A first outcome stays ...
+    let mut late = InboxEntry::new("m-1", 7, "t", b"{}");
+    late.outcome = "dead".into();
+    s.take_delivery(&late, &[]).await.unwrap();
+    let (o, _) = s.inbox_outcome("m-1").await.unwrap().unwrap();
+    assert_eq!(o, "accepted");
+    // ... unless it was a dead letter, which a fixed cause may turn into a release.
+    let mut dead = InboxEntry::new("m-3", 8, "t", b"{}");
+    dead.outcome = "dead".into();
+    dead.reason = Some("untrusted_owner: not ours".into());
+    s.take_delivery(&dead, &[]).await.unwrap();
+    let (o, reason) = s.inbox_outcome("m-3").await.unwrap().unwrap();
+    assert_eq!(
+        (o.as_str(), reason.as_deref()),
+        ("dead", Some("untrusted_owner: not ours"))
+    );
+    let mut fixed = InboxEntry::new("m-3", 9, "t", b"{}");
+    fixed.outcome = "accepted".into();
+    s.take_delivery(&fixed, &[]).await.unwrap();
+    let (o, reason) = s.inbox_outcome("m-3").await.unwrap().unwrap();
+    assert_eq!((o.as_str(), reason), ("accepted", None));
+    let counts: std::collections::BTreeMap<String, i64> =
+        s.inbox_counts().await.unwrap().into_iter().collect();
+    assert_eq!(counts.get("accepted"), Some(&2));
+    assert_eq!(counts.get("duplicate"), Some(&1));
+    assert_eq!(
+        s.inbox(Some("accepted"), 10).await.unwrap()[0].message_id,
+        "m-3"
+    );
 }

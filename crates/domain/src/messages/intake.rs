@@ -49,9 +49,30 @@ pub enum Reason {
     UntrustedOwner,
     /// The source AMI does not exist (or is not visible to the seller account).
     SourceMissing,
+    /// AWS refused to describe the source AMI for a reason retrying will not change.
+    SourceUnreadable,
 }
 
 impl Reason {
+    /// Every reason.
+    pub const ALL: [Reason; 10] = [
+        Reason::TooLarge,
+        Reason::ContentType,
+        Reason::NotJson,
+        Reason::UnknownSchema,
+        Reason::UnknownTopic,
+        Reason::InvalidBody,
+        Reason::NoSourceAmi,
+        Reason::UntrustedOwner,
+        Reason::SourceMissing,
+        Reason::SourceUnreadable,
+    ];
+
+    /// The reason of a header value or stored code.
+    pub fn from_code(code: &str) -> Option<Reason> {
+        Reason::ALL.into_iter().find(|r| r.code() == code)
+    }
+
     /// The header value and metric label.
     pub fn code(self) -> &'static str {
         match self {
@@ -64,6 +85,7 @@ impl Reason {
             Reason::NoSourceAmi => "no_source_ami",
             Reason::UntrustedOwner => "untrusted_owner",
             Reason::SourceMissing => "source_missing",
+            Reason::SourceUnreadable => "source_unreadable",
         }
     }
 }

@@ -57,6 +57,11 @@ pub fn from_fedora_body(body: &Value, source_region: &str) -> Result<Build, Stri
         .as_str()
         .ok_or_else(|| format!("body.regions has no AMI for {source_region}"))?
         .to_owned();
+    if source_ami.parse::<crate::ids::AmiId>().is_err() {
+        return Err(format!(
+            "body.regions.{source_region} is {source_ami:?}, not an AMI id (ami- and 8 or 17 letters or digits)"
+        ));
+    }
     let mut vars = BTreeMap::new();
     vars.insert("arch".to_owned(), field("architecture")?);
     vars.insert("compose_id".to_owned(), field("compose_id")?);
@@ -176,13 +181,17 @@ mod tests {
         let body = serde_json::json!({
             "architecture": "x86_64", "compose_id": "Fedora-41-20241027.0",
             "image_name": "Fedora-Cloud-Base-AmazonEC2.x86_64-41-1.4", "release": 41,
-            "subvariant": "Cloud_Base", "regions": { "us-east-1": "ami-0123" }
+            "subvariant": "Cloud_Base", "regions": { "us-east-1": "ami-0123abcd" }
         });
         let b = from_fedora_body(&body, "us-east-1").unwrap();
-        assert_eq!(b.source_ami, "ami-0123");
+        assert_eq!(b.source_ami, "ami-0123abcd");
         assert_eq!(b.vars["release"], "41");
         let e = from_fedora_body(&body, "eu-west-1").unwrap_err();
         assert!(e.contains("eu-west-1"), "{e}");
+        let mut odd = body.clone();
+        odd["regions"]["us-east-1"] = "../etc".into();
+        let e = from_fedora_body(&odd, "us-east-1").unwrap_err();
+        assert!(e.contains("not an AMI id"), "{e}");
         let mut broken = body.clone();
         broken["compose_id"] = Value::Null;
         assert!(

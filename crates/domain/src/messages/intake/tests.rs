@@ -169,3 +169,11 @@ fn release_filters_pick_numbers_and_rawhide() {
         Verdict::Builds(vec![])
     );
 }
+
+#[test]
+fn reason_codes_round_trip() {
+    for r in Reason::ALL {
+        assert_eq!(Reason::from_code(r.code()), Some(r));
+    }
+    assert_eq!(Reason::from_code("nope"), None);
+}
