@@ -22,6 +22,50 @@ pub fn backoff(n: u32) -> Duration {
     Duration::from_secs(secs.min(BACKOFF_CAP.as_secs()))
 }
 
+/// How long a connection must have worked before the backoff starts again from its first step.
+const HEALTHY: Duration = Duration::from_secs(60);
+
+/// The reconnection pacing of one role (intake or sender): the wait grows with each failure in a
+/// row and starts again after a connection that worked; the same failure is logged once.
+#[derive(Debug)]
+pub struct Pacing {
+    role: &'static str,
+    attempt: u32,
+    said: String,
+}
+
+impl Pacing {
+    /// Pacing for `role` (the log's prefix).
+    pub fn new(role: &'static str) -> Self {
+        Self {
+            role,
+            attempt: 0,
+            said: String::new(),
+        }
+    }
+
+    /// After a failed session that was connected (`was_up`) or lasted `lasted`: logs `error` with
+    /// `then` (what happens meanwhile) unless it was just said, and returns the wait.
+    pub fn failed(
+        &mut self,
+        error: String,
+        was_up: bool,
+        lasted: Duration,
+        then: &str,
+    ) -> Duration {
+        if was_up || lasted > HEALTHY {
+            self.attempt = 0;
+        }
+        let wait = backoff(self.attempt);
+        self.attempt = self.attempt.saturating_add(1);
+        if error != self.said {
+            crate::log::line("WARN", self.role, &format!("{error}; {then}"));
+            self.said = error;
+        }
+        wait
+    }
+}
+
 /// Connects to the broker, naming the connection `name` (at most `SETUP_TIMEOUT`).
 pub async fn connect(cfg: &BusConfig, name: &str) -> Result<Connection, String> {
     let props = ConnectionProperties::default()
@@ -58,6 +102,32 @@ pub fn explain(cfg: &BusConfig, error: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn pacing_grows_and_starts_again_after_a_good_connection() {
+        let mut p = Pacing::new("test");
+        let short = Duration::from_secs(1);
+        assert_eq!(
+            p.failed("down".into(), false, short, "waiting"),
+            Duration::from_secs(1)
+        );
+        assert_eq!(
+            p.failed("down".into(), false, short, "waiting"),
+            Duration::from_secs(2)
+        );
+        assert_eq!(
+            p.failed("down".into(), false, short, "waiting"),
+            Duration::from_secs(4)
+        );
+        assert_eq!(
+            p.failed("lost".into(), true, short, "waiting"),
+            Duration::from_secs(1)
+        );
+        assert_eq!(
+            p.failed("lost".into(), false, HEALTHY * 2, "waiting"),
+            Duration::from_secs(1)
+        );
+    }
 
     #[test]
     fn backoff_doubles_to_its_cap() {

@@ -7,7 +7,7 @@
 //! makes them harmless. On shutdown the consumer is cancelled after the delivery in hand.
 
 use std::sync::atomic::Ordering;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use futures_util::StreamExt;
 use lapin::options::{
@@ -20,14 +20,12 @@ use lapin::{BasicProperties, Channel, Confirmation, Connection, Consumer};
 use tokio::sync::watch;
 
 use crate::config::BusConfig;
-use crate::connect::{SETUP_TIMEOUT, backoff, connect};
+use crate::connect::{Pacing, SETUP_TIMEOUT, backoff, connect};
 use crate::log;
 use crate::status::BusStatus;
 
 /// The exchange Fedora Messaging publishes to.
 pub const EXCHANGE: &str = "amq.topic";
-/// How long a connection must have worked before the backoff starts again from its first step.
-const HEALTHY: Duration = Duration::from_secs(60);
 /// The consumer's tag.
 const CONSUMER_TAG: &str = "amipub-intake";
 /// Longest dead-letter detail kept in the header.
@@ -107,8 +105,7 @@ pub async fn run_intake<H: Handler>(
     status: &BusStatus,
     mut shutdown: watch::Receiver<bool>,
 ) {
-    let mut attempt = 0u32;
-    let mut said = String::new();
+    let mut pacing = Pacing::new("intake");
     loop {
         if *shutdown.borrow() {
             return;
@@ -121,20 +118,8 @@ pub async fn run_intake<H: Handler>(
             }
             Err(e) => {
                 let was_up = status.intake_connected.swap(false, Ordering::Relaxed);
-                if was_up || started.elapsed() > HEALTHY {
-                    attempt = 0;
-                }
-                let wait = backoff(attempt);
-                attempt = attempt.saturating_add(1);
-                // The same failure again is said once, not every few seconds.
-                if e != said {
-                    log::line(
-                        "WARN",
-                        "intake",
-                        &format!("{e}; trying again (every ≤ 30 s)"),
-                    );
-                    said = e;
-                }
+                let wait =
+                    pacing.failed(e, was_up, started.elapsed(), "trying again (every ≤ 30 s)");
                 status.intake_reconnects.fetch_add(1, Ordering::Relaxed);
                 tokio::select! {
                     _ = tokio::time::sleep(wait) => {}

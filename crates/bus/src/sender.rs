@@ -17,7 +17,7 @@ use lapin::{BasicProperties, Confirmation};
 use tokio::sync::{Notify, watch};
 
 use crate::config::BusConfig;
-use crate::connect::{SETUP_TIMEOUT, backoff, connect};
+use crate::connect::{Pacing, SETUP_TIMEOUT, connect};
 use crate::intake::EXCHANGE;
 use crate::log;
 use crate::status::BusStatus;
@@ -79,8 +79,7 @@ pub async fn run_sender<O: Outbox>(
     wake: &Notify,
     mut shutdown: watch::Receiver<bool>,
 ) {
-    let mut attempt = 0u32;
-    let mut said = String::new();
+    let mut pacing = Pacing::new("sender");
     loop {
         let started = Instant::now();
         match session(cfg, outbox, status, wake, &mut shutdown).await {
@@ -90,9 +89,6 @@ pub async fn run_sender<O: Outbox>(
             }
             Err(e) => {
                 let was_up = status.sender_connected.swap(false, Ordering::Relaxed);
-                if was_up || started.elapsed() > Duration::from_secs(60) {
-                    attempt = 0;
-                }
                 if *shutdown.borrow() {
                     log::line(
                         "WARN",
@@ -103,20 +99,17 @@ pub async fn run_sender<O: Outbox>(
                     );
                     return;
                 }
-                if e != said {
-                    log::line(
-                        "WARN",
-                        "sender",
-                        &format!("{e}; announcements wait in the outbox"),
-                    );
-                    said = e;
-                }
+                let wait = pacing.failed(
+                    e,
+                    was_up,
+                    started.elapsed(),
+                    "announcements wait in the outbox",
+                );
                 status.sender_reconnects.fetch_add(1, Ordering::Relaxed);
                 tokio::select! {
-                    _ = tokio::time::sleep(backoff(attempt)) => {}
+                    _ = tokio::time::sleep(wait) => {}
                     _ = shutdown.changed() => {}
                 }
-                attempt = attempt.saturating_add(1);
             }
         }
     }
