@@ -5,12 +5,12 @@
 //! inbox row, the new releases and their intake keys in one transaction before the ack.
 
 use amipub_bus::{Disposition, Handler, Incoming, log};
+use amipub_domain::ids::digest_hex;
 use amipub_domain::messages::{Delivery, Reason, Verdict, classify};
 use amipub_domain::release::build::new_release;
 use amipub_domain::spec::ProductSpec;
 use amipub_engine::ports::{Images, Ports, TimelineEntry};
 use amipub_store::{InboxEntry, Intake};
-use sha2::{Digest, Sha256};
 use tokio::sync::Notify;
 
 use crate::runtime::{Runtime, date_of};
@@ -29,17 +29,10 @@ pub struct StoreIntake<'a> {
 
 /// A message id for a delivery without one: a digest of routing key and body.
 fn digest_id(m: &Incoming) -> String {
-    let mut h = Sha256::new();
-    h.update(m.routing_key.as_bytes());
-    h.update([0]);
-    h.update(&m.body);
-    let hex: String = h
-        .finalize()
-        .iter()
-        .take(16)
-        .map(|b| format!("{b:02x}"))
-        .collect();
-    format!("sha256:{hex}")
+    format!(
+        "sha256:{}",
+        digest_hex(&[m.routing_key.as_bytes(), &m.body], 16)
+    )
 }
 
 impl StoreIntake<'_> {
@@ -138,12 +131,12 @@ impl StoreIntake<'_> {
                 Err(e) => return self.dead(entry, Reason::InvalidBody, e).await,
             }
         }
-        entry.outcome = match (builds.is_empty(), made.is_empty()) {
+        let outcome = match (builds.is_empty(), made.is_empty()) {
             (true, _) => "ignored",
             (false, true) => "duplicate",
             (false, false) => "accepted",
-        }
-        .into();
+        };
+        entry.outcome = outcome.into();
         entry.release_id = (!matched.is_empty()).then(|| matched.join(","));
         if let Err(e) = self.rt.store.take_delivery(&entry, &made).await {
             return Disposition::Requeue(format!("cannot record message {id}: {e}"));
@@ -161,11 +154,7 @@ impl StoreIntake<'_> {
         if !made.is_empty() {
             self.wake.notify_one();
         }
-        Disposition::Ack(match entry.outcome.as_str() {
-            "ignored" => "ignored",
-            "duplicate" => "duplicate",
-            _ => "accepted",
-        })
+        Disposition::Ack(outcome)
     }
 }
 

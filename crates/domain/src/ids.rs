@@ -21,6 +21,25 @@ pub struct IdError {
     pub expected: &'static str,
 }
 
+/// The first `bytes` bytes of the SHA-256 of `parts` joined by NUL bytes, in hex: the root of
+/// amipub's derived ids (release ids, idempotency tokens, ids of messages that carry none). The
+/// separator keeps ("ab", "c") and ("a", "bc") apart.
+pub fn digest_hex(parts: &[&[u8]], bytes: usize) -> String {
+    use sha2::{Digest, Sha256};
+    let mut h = Sha256::new();
+    for (i, part) in parts.iter().enumerate() {
+        if i > 0 {
+            h.update(b"\0");
+        }
+        h.update(part);
+    }
+    h.finalize()
+        .iter()
+        .take(bytes)
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
 fn all(s: &str, f: impl Fn(char) -> bool) -> bool {
     s.chars().all(f)
 }

@@ -7,10 +7,10 @@
 use std::collections::BTreeMap;
 
 use serde_json::Value;
-use sha2::{Digest, Sha256};
 
 use super::model::Release;
 use crate::changeset::plan::render_version;
+use crate::ids::digest_hex;
 use crate::spec::ProductSpec;
 use crate::template;
 
@@ -108,18 +108,9 @@ pub fn template_vars(
 
 /// The release id of a product's build: `r-` and 12 hex digits.
 pub fn release_id(product: &str, source_ami: &str, version: &str) -> String {
-    let mut h = Sha256::new();
-    for part in [product, source_ami, version] {
-        h.update(part.as_bytes());
-        h.update(b"\0");
-    }
-    let hex: String = h
-        .finalize()
-        .iter()
-        .take(6)
-        .map(|b| format!("{b:02x}"))
-        .collect();
-    format!("r-{hex}")
+    // The empty last part keeps the NUL after the version that ids have always had.
+    let parts = [product, source_ami, version, ""].map(str::as_bytes);
+    format!("r-{}", digest_hex(&parts, 6))
 }
 
 /// A new release of `spec` for `build`, Received at `now`.
@@ -174,6 +165,15 @@ mod tests {
         assert_ne!(a, release_id("p", "ami-1", "41.2"));
         // The separator keeps ("ab","c") and ("a","bc") apart.
         assert_ne!(release_id("ab", "c", "v"), release_id("a", "bc", "v"));
+        // Ids of recorded releases never change between versions of amipub.
+        assert_eq!(
+            release_id(
+                "fedora-cloud-base-x86-64",
+                "ami-06b2596588ff27750",
+                "41.20241027.0"
+            ),
+            "r-0133ca3f8bf2"
+        );
     }
 
     #[test]

@@ -2,23 +2,13 @@
 //! generation, so a restarted worker repeats exactly the request it made before (and AWS answers
 //! with the first result), while `amipub retry` after a failure makes a fresh request.
 
-use sha2::{Digest, Sha256};
+use crate::ids::digest_hex;
 
 /// A token of at most 64 printable ASCII characters (EC2 `ClientToken`, Catalog
 /// `ClientRequestToken`).
 pub fn token(release_id: &str, step: &str, generation: u32) -> String {
-    let mut h = Sha256::new();
-    h.update(release_id.as_bytes());
-    h.update(b"\0");
-    h.update(step.as_bytes());
-    h.update(b"\0");
-    h.update(generation.to_le_bytes());
-    let hex: String = h
-        .finalize()
-        .iter()
-        .take(24)
-        .map(|b| format!("{b:02x}"))
-        .collect();
+    let generation = generation.to_le_bytes();
+    let hex = digest_hex(&[release_id.as_bytes(), step.as_bytes(), &generation], 24);
     format!("amipub-{step}-{hex}").chars().take(64).collect()
 }
 
@@ -34,5 +24,10 @@ mod tests {
         assert_ne!(a, token("rel-1", "mirror", 1));
         assert_ne!(a, token("rel-2", "mirror", 0));
         assert_ne!(a, token("rel-1", "submit", 0));
+        // Tokens of releases already under way never change between versions of amipub.
+        assert_eq!(
+            token("r1", "mirror", 2),
+            "amipub-mirror-60d3b1768d22a11976d0f3eb18e737affbb196873b1eaf3f"
+        );
     }
 }
