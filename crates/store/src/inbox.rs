@@ -166,11 +166,7 @@ impl SqliteStore {
 
     /// How many inbox rows have each outcome.
     pub async fn inbox_counts(&self) -> Result<Vec<(String, i64)>, StoreError> {
-        let rows = sqlx::query("SELECT outcome, COUNT(*) AS n FROM inbox GROUP BY outcome")
-            .fetch_all(&self.pool)
-            .await?;
-        rows.into_iter()
-            .map(|r| Ok((r.try_get("outcome")?, r.try_get("n")?)))
-            .collect()
+        self.counts("SELECT outcome AS k, COUNT(*) AS n FROM inbox GROUP BY outcome")
+            .await
     }
 }

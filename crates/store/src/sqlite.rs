@@ -319,11 +319,15 @@ impl SqliteStore {
 
     /// How many releases are in each state.
     pub async fn state_counts(&self) -> Result<Vec<(String, i64)>, StoreError> {
-        let rows = sqlx::query("SELECT state, COUNT(*) AS n FROM releases GROUP BY state")
-            .fetch_all(&self.pool)
-            .await?;
+        self.counts("SELECT state AS k, COUNT(*) AS n FROM releases GROUP BY state")
+            .await
+    }
+
+    /// (key `k`, count `n`) rows of a grouping query.
+    pub(crate) async fn counts(&self, sql: &'static str) -> Result<Vec<(String, i64)>, StoreError> {
+        let rows = sqlx::query(sql).fetch_all(&self.pool).await?;
         rows.into_iter()
-            .map(|r| Ok((r.try_get("state")?, r.try_get("n")?)))
+            .map(|r| Ok((r.try_get("k")?, r.try_get("n")?)))
             .collect()
     }
 

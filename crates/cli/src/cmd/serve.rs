@@ -182,7 +182,7 @@ async fn serve(args: Args) -> anyhow::Result<Outcome> {
     Ok(Outcome::Ok)
 }
 
-/// Moves due releases until `stop`; wakes the sender when the outbox has something.
+/// Moves due releases until `stop`; wakes the sender after a step that moved any.
 async fn engine_loop(
     rt: &Runtime,
     wake: &Notify,
@@ -193,7 +193,13 @@ async fn engine_loop(
     while !*stop.borrow() {
         match rt.clock.now().await {
             Ok((now, _)) => match rt.engine.step(now).await {
-                Ok(_) => said.clear(),
+                Ok(moved) => {
+                    said.clear();
+                    // A step that moved releases may have queued announcements.
+                    if moved > 0 {
+                        wake_sender.notify_one();
+                    }
+                }
                 Err(e) => {
                     let e = e.to_string();
                     if e != said {
@@ -203,9 +209,6 @@ async fn engine_loop(
                 }
             },
             Err(e) => log::line("WARN", "engine", &format!("cannot read the clock: {e:#}")),
-        }
-        if rt.store.outbox_backlog().await.is_ok_and(|n| n > 0) {
-            wake_sender.notify_one();
         }
         tokio::select! {
             _ = wake.notified() => {}
