@@ -384,3 +384,48 @@ pub fn update_visibility(target: &str, product: &str) -> Change {
         json!({ "TargetVisibility": target }),
     )
 }
+
+/// `RestrictRegions`: stop offering the product in these Regions (existing buyers keep access).
+pub fn restrict_regions(regions: &[String], product: &str) -> Vec<Change> {
+    regions
+        .chunks(crate::limits::REGIONS_PER_CHANGE_MAX)
+        .map(|chunk| {
+            Change::new(
+                "RestrictRegions",
+                AMI_PRODUCT,
+                Some(product),
+                json!({ "Regions": chunk }),
+            )
+        })
+        .collect()
+}
+
+/// `RestrictInstanceTypes`.
+pub fn restrict_instance_types(types: &[String], product: &str) -> Change {
+    Change::new(
+        "RestrictInstanceTypes",
+        AMI_PRODUCT,
+        Some(product),
+        json!({ "InstanceTypes": types }),
+    )
+}
+
+/// `AddDimensions` for only the dimensions whose keys are in `keys`.
+pub fn add_some_dimensions(spec: &ProductSpec, keys: &[String], product: &str) -> Option<Change> {
+    let dims: Vec<Value> = dimension_docs(spec)
+        .into_iter()
+        .filter(|d| {
+            d["Key"]
+                .as_str()
+                .is_some_and(|k| keys.iter().any(|x| x == k))
+        })
+        .collect();
+    (!dims.is_empty()).then(|| {
+        Change::new(
+            "AddDimensions",
+            AMI_PRODUCT,
+            Some(product),
+            Value::Array(dims),
+        )
+    })
+}

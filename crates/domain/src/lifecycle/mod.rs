@@ -1,0 +1,16 @@
+//! The product lifecycle beyond single versions (DESIGN §3): what the live listing looks like
+//! (`live`, read from DescribeEntity documents), how it differs from the spec and which changes
+//! bring it in line (`diff`), the marketing approval that listing content needs (`approval`),
+//! which versions retire and which seller-side images may go (`retention`), and the audit rows of
+//! `amipub verify` (`audit`). Pure: callers fetch the documents and act on the answers.
+
+pub mod approval;
+pub mod audit;
+pub mod diff;
+pub mod live;
+pub mod retention;
+
+pub use approval::{ApprovalError, check_approval, content_hash};
+pub use audit::{Row, Status};
+pub use diff::{FieldDiff, diff, sync_changes};
+pub use live::{LiveListing, LiveVersion};

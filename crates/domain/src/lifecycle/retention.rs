@@ -1,0 +1,213 @@
+//! Retention: which versions retire, and when the seller-side images of retired versions go.
+//!
+//! Versions: the newest `keep_latest` live versions stay (a version being added counts as the
+//! newest); older live ones are restricted, as are versions of a release past its end of life. A
+//! version belongs to release R when its title is R or starts with R followed by a character
+//! that is not a digit (`41.20241027.0` belongs to 41, not to 4). The version being added is never
+//! restricted.
+//!
+//! Images: the seller-side AMI of a restricted version is first retired (sharing removed, tagged
+//! with the time), and once the grace period has passed since then, deregistered with its
+//! snapshots. An AMI that a live version uses, or that a release still in flight made, is never
+//! touched; AMIs amipub did not make are never looked at (callers pass only tagged mirrors).
+
+use std::collections::BTreeSet;
+
+use super::live::LiveVersion;
+use crate::spec::Retention;
+
+/// Seconds in a day, for `grace_days`.
+pub const DAY_SECS: i64 = 86_400;
+
+/// Whether `title` is a version of `release`.
+pub fn belongs_to(title: &str, release: &str) -> bool {
+    match title.strip_prefix(release) {
+        Some(rest) => rest.chars().next().is_none_or(|c| !c.is_ascii_digit()),
+        None => false,
+    }
+}
+
+/// The delivery option ids to restrict when `adding` (a title not yet listed, if any) joins
+/// `versions`, on `today` (`YYYY-MM-DD`).
+pub fn to_restrict(
+    policy: &Retention,
+    versions: &[LiveVersion],
+    adding: Option<&str>,
+    today: &str,
+) -> Vec<String> {
+    let mut live: Vec<&LiveVersion> = versions
+        .iter()
+        .filter(|v| !v.restricted && Some(v.title.as_str()) != adding)
+        .collect();
+    // Newest first: creation time, then title for versions created in the same second.
+    live.sort_by(|a, b| b.created.cmp(&a.created).then(b.title.cmp(&a.title)));
+    let keep = usize::try_from(policy.keep_latest.max(1)).unwrap_or(1);
+    let keep_old = keep.saturating_sub(usize::from(adding.is_some()));
+    let mut out: Vec<String> = Vec::new();
+    for (i, v) in live.iter().enumerate() {
+        let expired = policy
+            .end_of_life
+            .iter()
+            .any(|e| e.date.as_str() <= today && belongs_to(&v.title, &e.release));
+        if (i >= keep_old || expired)
+            && let Some(id) = &v.option_id
+        {
+            out.push(id.clone());
+        }
+    }
+    out
+}
+
+/// A seller-side AMI amipub made for the product.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Mirror {
+    /// The AMI.
+    pub ami: String,
+    /// Its snapshots.
+    pub snapshots: Vec<String>,
+    /// When it was retired (epoch seconds, from its tag), if it was.
+    pub retired_at: Option<i64>,
+}
+
+/// What to do with one mirror.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Cleanup {
+    /// Remove its sharing and tag it as retired now.
+    Retire,
+    /// Deregister it and delete its snapshots.
+    Delete,
+    /// Retired, waiting out the grace period until this time.
+    Waiting(i64),
+}
+
+/// The cleanup step for each mirror that has one: restricted versions' AMIs only, never one a
+/// live version or an in-flight release uses.
+pub fn cleanup(
+    mirrors: &[Mirror],
+    versions: &[LiveVersion],
+    in_flight: &BTreeSet<String>,
+    grace_days: i64,
+    now: i64,
+) -> Vec<(Mirror, Cleanup)> {
+    let used = |ami: &str, restricted: bool| {
+        versions
+            .iter()
+            .any(|v| v.restricted == restricted && v.source_ami.as_deref() == Some(ami))
+    };
+    mirrors
+        .iter()
+        .filter(|m| used(&m.ami, true) && !used(&m.ami, false) && !in_flight.contains(&m.ami))
+        .map(|m| {
+            let step = match m.retired_at {
+                None => Cleanup::Retire,
+                Some(t) if t + grace_days.max(0) * DAY_SECS <= now => Cleanup::Delete,
+                Some(t) => Cleanup::Waiting(t + grace_days.max(0) * DAY_SECS),
+            };
+            (m.clone(), step)
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::spec::EndOfLife;
+
+    fn v(title: &str, created: &str, restricted: bool) -> LiveVersion {
+        LiveVersion {
+            id: format!("v-{title}"),
+            title: title.into(),
+            created: created.into(),
+            option_id: Some(format!("opt-{title}")),
+            restricted,
+            source_ami: Some(format!("ami-{title}")),
+        }
+    }
+
+    fn keep(n: i64) -> Retention {
+        Retention {
+            keep_latest: n,
+            grace_days: 30,
+            end_of_life: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn the_new_version_counts_as_the_newest_kept() {
+        let vs = [
+            v("1", "2026-01-01", false),
+            v("2", "2026-02-01", false),
+            v("3", "2026-03-01", false),
+        ];
+        assert_eq!(to_restrict(&keep(3), &vs, Some("4"), "2026-04-01"), ["opt-1"]);
+        assert!(to_restrict(&keep(3), &vs, None, "2026-04-01").is_empty());
+        assert_eq!(
+            to_restrict(&keep(1), &vs, None, "2026-04-01"),
+            ["opt-2", "opt-1"]
+        );
+        // Already restricted versions are not restricted again; a re-run of the same version
+        // does not count it twice.
+        let vs = [
+            v("1", "2026-01-01", true),
+            v("2", "2026-02-01", false),
+            v("3", "2026-03-01", false),
+            v("4", "2026-04-01", false),
+        ];
+        assert_eq!(to_restrict(&keep(3), &vs, Some("5"), "x"), ["opt-2"]);
+        assert!(to_restrict(&keep(3), &vs, Some("4"), "x").is_empty());
+    }
+
+    #[test]
+    fn end_of_life_restricts_by_release() {
+        let mut p = keep(10);
+        p.end_of_life.push(EndOfLife {
+            release: "40".into(),
+            date: "2025-05-13".into(),
+        });
+        let vs = [
+            v("40.1", "2025-01-01", false),
+            v("400.1", "2025-01-02", false),
+            v("41.1", "2025-01-03", false),
+        ];
+        assert!(to_restrict(&p, &vs, None, "2025-05-12").is_empty());
+        assert_eq!(to_restrict(&p, &vs, None, "2025-05-13"), ["opt-40.1"]);
+        assert!(belongs_to("41", "41") && !belongs_to("410", "41") && !belongs_to("4", "41"));
+    }
+
+    #[test]
+    fn cleanup_retires_first_and_deletes_after_the_grace_period() {
+        let vs = [v("1", "a", true), v("2", "b", false)];
+        let m = |ami: &str, at: Option<i64>| Mirror {
+            ami: ami.into(),
+            snapshots: vec![format!("snap-{ami}")],
+            retired_at: at,
+        };
+        let none = BTreeSet::new();
+        let steps = |ms: &[Mirror], now| {
+            cleanup(ms, &vs, &none, 1, now)
+                .into_iter()
+                .map(|(m, s)| (m.ami, s))
+                .collect::<Vec<_>>()
+        };
+        // The live version's AMI and an unknown one are never touched.
+        let all = [m("ami-1", None), m("ami-2", None), m("ami-x", None)];
+        assert_eq!(steps(&all, 0), [("ami-1".to_owned(), Cleanup::Retire)]);
+        assert_eq!(
+            steps(&[m("ami-1", Some(100))], 100 + DAY_SECS - 1),
+            [("ami-1".to_owned(), Cleanup::Waiting(100 + DAY_SECS))]
+        );
+        assert_eq!(
+            steps(&[m("ami-1", Some(100))], 100 + DAY_SECS),
+            [("ami-1".to_owned(), Cleanup::Delete)]
+        );
+        // An AMI a live version also uses stays; so does one an in-flight release made.
+        let shared = [v("1", "a", true), v("2", "b", false)]
+            .map(|mut x| {
+                x.source_ami = Some("ami-s".into());
+                x
+            });
+        assert!(cleanup(&[m("ami-s", Some(0))], &shared, &none, 0, 10).is_empty());
+        let flying: BTreeSet<String> = ["ami-1".to_owned()].into();
+        assert!(cleanup(&[m("ami-1", Some(0))], &vs, &flying, 0, 10).is_empty());
+    }
+}
