@@ -103,6 +103,8 @@ url = "sqlite://{tmp_path}/amipub.db"
 [partitions.aws]
 account_id = "111122223333"
 ingestion_role = "arn:aws:iam::111122223333:role/AwsMarketplaceAmiIngestion"
+[partitions.aws-us-gov]
+account_id = "222233334444"
 [trust]
 build_accounts = ["125523088429"]
 [endpoints]

@@ -14,6 +14,8 @@ pub enum Class {
     Ec2Describe,
     /// EC2 CopyImage (its own bucket: 100 tokens, 1/s).
     Ec2Copy,
+    /// Other EC2 mutations: tags, attributes, deregistration (mutating: 200 tokens, 5/s).
+    Ec2Modify,
     /// Catalog DescribeEntity (20/s).
     CatalogDescribeEntity,
     /// Catalog DescribeChangeSet (10/s).
@@ -36,6 +38,7 @@ impl Class {
         match self {
             Class::Ec2Describe => (100.0, 20.0),
             Class::Ec2Copy => (100.0, 1.0),
+            Class::Ec2Modify => (200.0, 5.0),
             Class::CatalogDescribeEntity => (20.0, 20.0),
             Class::CatalogDescribeChangeSet => (10.0, 10.0),
             Class::CatalogListChangeSets | Class::CatalogChange => (5.0, 5.0),

@@ -15,7 +15,8 @@ use amipub_engine::{Engine, Product};
 use amipub_sandbox::faults::{FaultKind, FaultRule};
 use amipub_sandbox::server::{Handle, lock};
 use amipub_sandbox::worlds::{
-    FEDORA_BUILD_ACCOUNT, FEDORA_PRODUCT_ID, SELLER_ACCOUNT, fedora_build, fedora_spec,
+    FEDORA_BUILD_ACCOUNT, FEDORA_PRODUCT_ID, GOVCLOUD_SELLER_KEY, SELLER_ACCOUNT, fedora_build,
+    fedora_spec,
     ingestion_role_arn,
 };
 use amipub_sandbox::{SandboxConfig, start};
@@ -68,10 +69,17 @@ async fn rig(scale: f64, faults: Vec<FaultRule>, prepare_seconds: f64) -> Rig {
         home_region: "us-east-1".into(),
         ingestion_role: ingestion_role_arn(),
     };
-    let ports = AwsPorts::connect(
+    // GovCloud Regions are reached with the GovCloud account's own credentials.
+    let govcloud = (
+        "aws-us-gov".to_owned(),
+        "us-gov-west-1".to_owned(),
+        Target::sandbox(&sandbox.endpoint(), GOVCLOUD_SELLER_KEY),
+    );
+    let ports = AwsPorts::connect_partitions(
         &Target::sandbox(&sandbox.endpoint(), SELLER_ACCOUNT),
         seller,
         store.clone(),
+        &[govcloud],
     )
     .await;
     let engine = Engine::new(ports, vec![product.clone()], "test-worker");

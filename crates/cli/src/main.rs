@@ -10,6 +10,7 @@ mod cmd;
 mod config;
 mod http;
 mod intake;
+mod listing;
 mod outbox;
 mod progress;
 mod report;
@@ -33,6 +34,16 @@ enum Command {
     Validate(cmd::validate::Args),
     /// Show the Catalog API change sets that creating a product, or adding a version, submits.
     Plan(cmd::plan::Args),
+    /// Create a product, or bring its live listing in line with the spec (and retire versions).
+    Apply(cmd::apply::Args),
+    /// Record the marketing approval of the spec's listing content.
+    Approve(cmd::approve::Args),
+    /// Request a product's move from Limited to Public and follow it.
+    Visibility(cmd::visibility::Args),
+    /// Point an SSM alias (e.g. latest) at a version in every Region where it is launchable.
+    Promote(cmd::promote::Args),
+    /// Audit listings, Marketplace AMIs, SSM parameters and leftovers per Region.
+    Verify(cmd::verify::Args),
     /// Write the classic product load form (XLSX and CSV), one row per product.
     LoadForm(cmd::load_form::Args),
     /// Run the local AWS sandbox (EC2, IAM, STS, …) for the AWS CLI, boto3 or amipub.
@@ -77,6 +88,11 @@ fn main() -> ExitCode {
         Command::Validate(a) => cmd::validate::run(a),
         Command::Plan(a) => cmd::plan::run(a),
         Command::LoadForm(a) => cmd::load_form::run(a),
+        Command::Apply(a) => cmd::apply::run(a),
+        Command::Approve(a) => cmd::approve::run(a),
+        Command::Visibility(a) => cmd::visibility::run(a),
+        Command::Promote(a) => cmd::promote::run(a),
+        Command::Verify(a) => cmd::verify::run(a),
         Command::Sandbox(a) => cmd::sandbox::run(a),
         Command::Publish(a) => cmd::publish::run(a),
         Command::Status(a) => cmd::releases::status(a),

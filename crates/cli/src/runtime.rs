@@ -117,6 +117,40 @@ pub fn target(settings: &Settings) -> anyhow::Result<Target> {
     })
 }
 
+/// The home Region of a partition: where its clients are configured first.
+fn partition_home(name: &str) -> &'static str {
+    match name {
+        "aws-us-gov" => "us-gov-west-1",
+        "aws-cn" => "cn-north-1",
+        _ => "us-east-1",
+    }
+}
+
+/// The SDK targets of the other partitions (GovCloud, …), each with its own credentials: in the
+/// sandbox the partition's account id is its access key; on AWS its `profile` (or the default
+/// chain). Sped up like the commercial one.
+pub fn partition_targets(
+    settings: &Settings,
+    speed: f64,
+) -> Vec<(String, String, Target)> {
+    settings
+        .partitions
+        .iter()
+        .filter(|(name, _)| name.as_str() != "aws")
+        .map(|(name, part)| {
+            let mut t = match &settings.endpoints.url {
+                Some(url) => Target::sandbox(url, &part.account_id),
+                None => Target {
+                    profile: part.profile.clone(),
+                    ..Target::default()
+                },
+            };
+            t.speed = Some(speed);
+            (name.clone(), partition_home(name).to_owned(), t)
+        })
+        .collect()
+}
+
 /// The seller of the commercial partition.
 pub fn seller(settings: &Settings) -> anyhow::Result<Seller> {
     let part = commercial(settings)?;
@@ -230,7 +264,8 @@ impl Runtime {
             speed: Some(speed),
             ..target(&settings)?
         };
-        let ports = AwsPorts::connect(&target, seller, store.clone()).await;
+        let others = partition_targets(&settings, speed);
+        let ports = AwsPorts::connect_partitions(&target, seller, store.clone(), &others).await;
         let products = all
             .into_iter()
             .map(|spec| Product {

@@ -136,7 +136,7 @@ fn events() -> Vec<(&'static str, Event)> {
                 found: all_regions(),
             },
         ),
-        ("par", Event::ParametersWritten),
+        ("par", Event::ParametersWritten { verified: "ok".into() }),
         ("ann", Event::AnnouncementQueued),
         (
             "cfR",
@@ -241,7 +241,9 @@ fn answer(cmd: &Command) -> Event {
         Command::LocateRegions { .. } => Event::RegionsFound {
             found: all_regions(),
         },
-        Command::WriteParameters => Event::ParametersWritten,
+        Command::WriteParameters => Event::ParametersWritten {
+            verified: "ok".into(),
+        },
         Command::QueueAnnouncement => Event::AnnouncementQueued,
         Command::CancelChangeSet { .. } => Event::Tick,
     }

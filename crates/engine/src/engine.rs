@@ -182,7 +182,7 @@ impl<P: Ports> Engine<P> {
                 break;
             }
             self.point("before", cmd.name());
-            let (event, announcement) = execute(&self.ports, product, &r, &cmd).await;
+            let (event, announcement) = execute(&self.ports, product, &r, &cmd, now).await;
             self.point("after", cmd.name());
             let Some(event) = event else { continue };
             let (next, more) = decide(&r, &event, now);
@@ -244,6 +244,7 @@ fn detail(event: &Event, r: &Release) -> String {
             .collect::<Vec<_>>()
             .join("; "),
         Event::GrantMissing { detail } | Event::MirrorFailed { detail } => detail.clone(),
+        Event::ParametersWritten { verified } => verified.clone(),
         _ => r
             .failure
             .as_ref()

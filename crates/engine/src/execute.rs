@@ -8,6 +8,7 @@ use std::collections::BTreeMap;
 
 use amipub_domain::changeset::plan::plan_add_version;
 use amipub_domain::changeset::product::VersionInput;
+use amipub_domain::lifecycle::retention;
 use amipub_domain::messages::{FAILED, PUBLISHED, SUBMITTED};
 use amipub_domain::release::{Command, Event, FailureKind, Release, State, mirror_name};
 use amipub_domain::template;
@@ -37,6 +38,7 @@ pub async fn execute<P: Ports>(
     product: &Product,
     r: &Release,
     cmd: &Command,
+    now: i64,
 ) -> (Option<Event>, Option<Announcement>) {
     let ev = match cmd {
         Command::InspectSource { region, ami } => match ports.images().inspect(region, ami).await {
@@ -85,7 +87,7 @@ pub async fn execute<P: Ports>(
         Command::SubmitVersion {
             mirror_ami,
             client_request_token,
-        } => submit(ports, product, r, mirror_ami, client_request_token).await,
+        } => submit(ports, product, r, mirror_ami, client_request_token, now).await,
         Command::CheckChangeSet { id } => match ports.catalog().status(id).await {
             Ok(ChangeSetStatus::Running) => Event::ChangeSetRunning,
             Ok(ChangeSetStatus::Succeeded) => Event::ChangeSetSucceeded,
@@ -109,7 +111,7 @@ pub async fn execute<P: Ports>(
             },
         },
         Command::WriteParameters => match write_parameters(ports, product, r).await {
-            Ok(()) => Event::ParametersWritten,
+            Ok(verified) => Event::ParametersWritten { verified },
             Err(e) => failed(e),
         },
         Command::QueueAnnouncement => {
@@ -140,6 +142,7 @@ async fn submit<P: Ports>(
     r: &Release,
     mirror: &str,
     token: &str,
+    now: i64,
 ) -> Event {
     let Some(pid) = product.spec.product.id.clone() else {
         return Event::CallFailed {
@@ -150,11 +153,21 @@ async fn submit<P: Ports>(
             ),
         };
     };
-    match ports.catalog().has_version(&pid, &r.version).await {
-        Ok(true) => return Event::VersionListed,
-        Ok(false) => {}
+    let listed = match ports.catalog().versions(&pid).await {
+        Ok(v) => v,
         Err(e) => return failed(e),
+    };
+    if listed.iter().any(|v| v.title == r.version) {
+        return Event::VersionListed;
     }
+    // The versions the retention policy retires go in the same change set as the new one, so
+    // the listing never shows more (or fewer) than it should, and a failed scan retires nothing.
+    let restrict = retention::to_restrict(
+        &product.spec.retention,
+        &listed,
+        Some(&r.version),
+        &retention::date_of(now),
+    );
     match ports.store().product_busy(&r.product, &r.id).await {
         Ok(Some(other)) => {
             return Event::ProductLocked {
@@ -175,7 +188,7 @@ async fn submit<P: Ports>(
         ami_id: mirror.to_owned(),
         access_role_arn: product.role_arn.clone(),
     };
-    let mut plan = match plan_add_version(&product.spec, &version, &[]) {
+    let mut plan = match plan_add_version(&product.spec, &version, &restrict) {
         Ok(p) => p,
         Err(e) => {
             return Event::CallFailed {
@@ -236,21 +249,59 @@ fn names_with(
     Ok(names)
 }
 
+/// Writes the release's parameters Region by Region and reads them back; returns the check in
+/// words. A Region is skipped (and said so) unless its Marketplace AMI is launchable there now, so
+/// no parameter ever points at an image buyers cannot start. The versioned name comes first and is
+/// immutable: holding another AMI is an error, never overwritten. Aliases follow (promotion).
 async fn write_parameters<P: Ports>(
     ports: &P,
     product: &Product,
     r: &Release,
-) -> Result<(), PortError> {
+) -> Result<String, PortError> {
     let names = parameter_names(product, r)
         .map_err(|e| PortError::new(FailureKind::InvalidInput, format!("SSM templates: {e}")))?;
-    // Versioned names first, then the aliases, Region by Region: an alias never points at an AMI
-    // whose versioned parameter is missing.
+    let mut skipped: Vec<&str> = Vec::new();
+    let mut checked = 0usize;
     for (region, ami) in &r.regions {
-        for name in &names {
-            ports.parameters().put(region, name, ami).await?;
+        if !ports.images().launchable(region, ami).await? {
+            skipped.push(region);
+            continue;
         }
+        for (i, name) in names.iter().enumerate() {
+            let held = ports.parameters().get(region, name).await?;
+            match held.as_deref() {
+                Some(v) if v == ami => {}
+                Some(other) if i == 0 => {
+                    return Err(PortError::new(
+                        FailureKind::InvalidInput,
+                        format!(
+                            "{name} in {region} holds {other}, not {ami}: versioned parameters never change; delete it if it is wrong, then retry"
+                        ),
+                    ));
+                }
+                _ => ports.parameters().put(region, name, ami).await?,
+            }
+            if ports.parameters().get(region, name).await?.as_deref() != Some(ami) {
+                return Err(PortError::new(
+                    FailureKind::ServerFault,
+                    format!("{name} in {region} does not read back as {ami}"),
+                ));
+            }
+        }
+        checked += 1;
     }
-    Ok(())
+    let mut words = format!(
+        "{checked} of {} Regions verified: Marketplace AMI launchable, {} parameter(s) each read back",
+        r.regions.len(),
+        names.len()
+    );
+    if !skipped.is_empty() {
+        words.push_str(&format!(
+            "; not launchable yet, left unparameterised: {}",
+            skipped.join(", ")
+        ));
+    }
+    Ok(words)
 }
 
 /// The build fields every announcement repeats from the inbound message, plus the product,

@@ -6,6 +6,7 @@ use std::collections::BTreeMap;
 use std::future::Future;
 
 use amipub_domain::changeset::ChangeSet;
+use amipub_domain::lifecycle::LiveVersion;
 use amipub_domain::release::{FailureKind, ImageFacts, Release};
 
 /// A failed port call: its kind decides retries.
@@ -115,6 +116,10 @@ pub trait Images: Send + Sync {
     fn copy(&self, request: &CopyRequest) -> impl Future<Output = PortResult<String>> + Send;
     /// The state of an AMI in us-east-1 of the seller account.
     fn state(&self, ami: &str) -> impl Future<Output = PortResult<Option<String>>> + Send;
+    /// Whether the seller account can launch `ami` in `region` now: EC2 shows it there (it is
+    /// public, shared or owned) and it is `available`.
+    fn launchable(&self, region: &str, ami: &str)
+    -> impl Future<Output = PortResult<bool>> + Send;
 }
 
 /// The ingestion role.
@@ -131,6 +136,11 @@ pub trait Catalog: Send + Sync {
         product_id: &str,
         title: &str,
     ) -> impl Future<Output = PortResult<bool>> + Send;
+    /// Every version of the product, restricted ones included (DescribeEntity).
+    fn versions(
+        &self,
+        product_id: &str,
+    ) -> impl Future<Output = PortResult<Vec<LiveVersion>>> + Send;
     /// A change set on the product that is still PREPARING or APPLYING.
     fn open_change_set(
         &self,
@@ -158,6 +168,12 @@ pub trait Catalog: Send + Sync {
 
 /// SSM parameters.
 pub trait Parameters: Send + Sync {
+    /// The value of `name` in `region`, if it exists.
+    fn get(
+        &self,
+        region: &str,
+        name: &str,
+    ) -> impl Future<Output = PortResult<Option<String>>> + Send;
     /// Writes `name` = `ami` in `region` unless it already has that value.
     fn put(
         &self,

@@ -8,6 +8,7 @@ use std::collections::BTreeMap;
 use std::sync::Mutex;
 
 use amipub_domain::changeset::ChangeSet;
+use amipub_domain::lifecycle::LiveVersion;
 use amipub_domain::release::{Event, FailureKind, ImageFacts, Release, State};
 use amipub_domain::spec::parse_spec;
 use amipub_engine::memory::MemoryStore;
@@ -34,6 +35,10 @@ struct World {
     params: BTreeMap<(String, String), String>,
     throttle_copies: u32,
     foreign_lock_polls: u32,
+    /// Delivery options restricted by succeeded change sets.
+    restricted: Vec<String>,
+    /// Regions where Marketplace AMIs are not launchable.
+    unlaunchable: Vec<String>,
 }
 
 #[derive(Default)]
@@ -99,6 +104,9 @@ impl Images for Fake {
         w.copies.push(request.clone());
         Ok(format!("ami-{:017}", w.copies.len() - 1))
     }
+    async fn launchable(&self, region: &str, _ami: &str) -> PortResult<bool> {
+        Ok(!self.w().unlaunchable.iter().any(|r| r == region))
+    }
     async fn state(&self, ami: &str) -> PortResult<Option<String>> {
         let mut w = self.w();
         let polls = w.mirror_polls.entry(ami.to_owned()).or_default();
@@ -116,6 +124,21 @@ impl Grants for Fake {
 }
 
 impl Catalog for Fake {
+    async fn versions(&self, _product: &str) -> PortResult<Vec<LiveVersion>> {
+        let w = self.w();
+        Ok(w.versions
+            .iter()
+            .enumerate()
+            .map(|(i, t)| LiveVersion {
+                id: format!("v-{t}"),
+                title: t.clone(),
+                created: format!("2026-01-01T00:00:{i:02}Z"),
+                option_id: Some(format!("opt-{t}")),
+                restricted: w.restricted.contains(&format!("opt-{t}")),
+                source_ami: None,
+            })
+            .collect())
+    }
     async fn has_version(&self, _product: &str, title: &str) -> PortResult<bool> {
         Ok(self.w().versions.iter().any(|v| v == title))
     }
@@ -164,6 +187,14 @@ impl Catalog for Fake {
         if !w.versions.contains(&title) {
             w.versions.push(title);
         }
+        let restricted: Vec<String> = w.started[i]
+            .changes
+            .iter()
+            .filter(|c| c.change_type == "RestrictDeliveryOptions")
+            .flat_map(|c| c.details_document["DeliveryOptionIds"].as_array().cloned().unwrap_or_default())
+            .filter_map(|x| x.as_str().map(str::to_owned))
+            .collect();
+        w.restricted.extend(restricted);
         Ok(ChangeSetStatus::Succeeded)
     }
     async fn cancel(&self, _id: &str) -> PortResult<()> {
@@ -190,6 +221,13 @@ impl Catalog for Fake {
 }
 
 impl Parameters for Fake {
+    async fn get(&self, region: &str, name: &str) -> PortResult<Option<String>> {
+        Ok(self
+            .w()
+            .params
+            .get(&(region.to_owned(), name.to_owned()))
+            .cloned())
+    }
     async fn put(&self, region: &str, name: &str, ami: &str) -> PortResult<()> {
         self.w()
             .params
@@ -451,4 +489,77 @@ async fn a_new_engine_on_the_same_state_finishes_without_duplicates() {
         .filter(|a| a.schema == "amipub.release.published.v1")
         .count();
     assert_eq!(published, 1);
+}
+
+#[tokio::test]
+async fn retention_restricts_the_oldest_in_the_same_change_set_as_the_new_version() {
+    let e = engine(Fake::default());
+    let mut now = 0;
+    for (i, v) in ["41.1", "41.2", "41.3", "41.4", "41.5"].iter().enumerate() {
+        e.submit(release(&format!("r{i}"), v, "ami-06b2596588ff27750"), now)
+            .await
+            .unwrap();
+        now = settle(&e, now).await + 60;
+    }
+    let w = e.ports().w();
+    let restricts: Vec<Vec<String>> = w
+        .started
+        .iter()
+        .map(|cs| {
+            cs.changes
+                .iter()
+                .filter(|c| c.change_type == "RestrictDeliveryOptions")
+                .flat_map(|c| c.details_document["DeliveryOptionIds"].as_array().cloned().unwrap_or_default())
+                .filter_map(|x| x.as_str().map(str::to_owned))
+                .collect()
+        })
+        .collect();
+    // keep_latest = 3 in the example spec: the 4th and 5th versions retire the 1st and 2nd.
+    assert_eq!(
+        restricts,
+        [vec![], vec![], vec![], vec!["opt-41.1".to_owned()], vec!["opt-41.2".to_owned()]]
+    );
+    assert_eq!(w.started.len(), 5, "one change set per version");
+}
+
+#[tokio::test]
+async fn parameters_skip_regions_where_the_ami_is_not_launchable() {
+    let fake = Fake::default();
+    fake.w().unlaunchable.push("eu-west-1".into());
+    let e = engine(fake);
+    e.submit(release("r1", "41.1", "ami-06b2596588ff27750"), 0)
+        .await
+        .unwrap();
+    settle(&e, 0).await;
+    let r = e.ports().store.get("r1").unwrap();
+    assert_eq!(r.state, State::Done, "{:?}", r.failure);
+    let w = e.ports().w();
+    assert!(w.params.keys().all(|(region, _)| region != "eu-west-1"));
+    assert_eq!(w.params.len(), 4, "two parameters in each of the two other Regions");
+    let verified = r.verification.unwrap();
+    assert!(verified.starts_with("2 of 3 Regions verified"), "{verified}");
+    assert!(verified.contains("eu-west-1"), "{verified}");
+}
+
+#[tokio::test]
+async fn a_versioned_parameter_is_never_overwritten() {
+    let fake = Fake::default();
+    fake.w().params.insert(
+        ("us-east-1".into(), "/fedora/cloud/41/x86_64/41.1".into()),
+        "ami-0someoneelse00000".into(),
+    );
+    let e = engine(fake);
+    e.submit(release("r1", "41.1", "ami-06b2596588ff27750"), 0)
+        .await
+        .unwrap();
+    settle(&e, 0).await;
+    let r = e.ports().store.get("r1").unwrap();
+    assert_eq!(r.state, State::Failed);
+    let f = r.failure.unwrap();
+    assert_eq!(f.kind, FailureKind::InvalidInput);
+    assert!(f.detail.contains("versioned parameters never change"), "{}", f.detail);
+    assert_eq!(
+        e.ports().w().params.get(&("us-east-1".into(), "/fedora/cloud/41/x86_64/41.1".into())),
+        Some(&"ami-0someoneelse00000".to_owned())
+    );
 }

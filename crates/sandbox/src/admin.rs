@@ -8,7 +8,7 @@
 //! | GET | `/_sandbox/requests` | | every logged request (`?operation=CopyImage` filters) |
 //! | POST | `/_sandbox/time` | `{"advance": secs, "scale": x}` | moves or re-speeds virtual time |
 //! | POST | `/_sandbox/worlds/NAME` | | seeds a built-in world |
-//! | POST | `/_sandbox/accounts` | `{"id", "name", "access_keys", "enabled_regions"}` | adds an account |
+//! | POST | `/_sandbox/accounts` | `{"id", "name", "access_keys", "enabled_regions", "partition"}` | adds an account |
 //! | POST | `/_sandbox/images` | `{"owner", "region", "name", …}` | adds an available image |
 //! | POST | `/_sandbox/save` / `/_sandbox/load` | `{"path"}` | writes / reads the state file |
 //! | POST | `/_sandbox/config` | any sandbox settings, e.g. `{"scan_seconds": 60}` | changes settings |
@@ -113,6 +113,8 @@ struct AccountBody {
     access_keys: Vec<String>,
     #[serde(default)]
     enabled_regions: Vec<String>,
+    #[serde(default)]
+    partition: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -228,6 +230,9 @@ pub fn handle(shared: &Shared, method: &Method, uri: &Uri, body: &[u8]) -> Respo
             world.add_account(&a.id, a.name.as_deref().unwrap_or(&a.id), &keys);
             if let Some(acct) = world.accounts.get_mut(&a.id) {
                 acct.enabled_regions.extend(a.enabled_regions);
+                if a.partition.is_some() {
+                    acct.partition = a.partition;
+                }
             }
             Ok(json!({ "id": a.id }))
         }),

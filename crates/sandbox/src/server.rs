@@ -454,6 +454,23 @@ fn serve_signed(
         };
         return ("?".to_owned(), Err(e));
     };
+    if !world.partition_admits(&principal.account, &scope.region) {
+        // Real AWS: each partition has its own identities, so a commercial key is unknown in
+        // GovCloud (and the other way round).
+        let e = match family {
+            Family::Ec2 => AwsError::new(
+                401,
+                "AuthFailure",
+                "AWS was not able to validate the provided access credentials",
+            ),
+            _ => AwsError::new(
+                403,
+                "UnrecognizedClientException",
+                "The security token included in the request is invalid.",
+            ),
+        };
+        return (principal.account, Err(e));
+    }
     crate::catalog::lifecycle::tick(world);
     let ctx = Ctx {
         principal,

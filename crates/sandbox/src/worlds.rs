@@ -23,6 +23,11 @@ pub const FEDORA_BUILD_KEY: &str = "AKIASANDBOXFEDORA001";
 pub const SELLER_ACCOUNT: &str = "111122223333";
 /// Its access key in the sandbox.
 pub const SELLER_KEY: &str = "AKIASANDBOXSELLER001";
+/// The seller's account in the GovCloud (US) partition, where Marketplace AMIs are located and
+/// SSM parameters written for products listed in GovCloud.
+pub const GOVCLOUD_SELLER_ACCOUNT: &str = "222233334444";
+/// Its access key in the sandbox (valid only in `us-gov-*` Regions).
+pub const GOVCLOUD_SELLER_KEY: &str = "AKIASANDBOXGOVSELL01";
 /// A buyer account.
 pub const BUYER_ACCOUNT: &str = "444455556666";
 /// Its access key in the sandbox.
@@ -117,6 +122,17 @@ fn fedora(world: &mut World) {
     world.add_account(FEDORA_BUILD_ACCOUNT, "fedora-build", &[FEDORA_BUILD_KEY]);
     world.add_account(SELLER_ACCOUNT, "seller", &[SELLER_KEY]);
     world.add_account(BUYER_ACCOUNT, "buyer", &[BUYER_KEY]);
+    world.add_account(GOVCLOUD_SELLER_ACCOUNT, "seller-govcloud", &[GOVCLOUD_SELLER_KEY]);
+    for (acct, partition) in [
+        (FEDORA_BUILD_ACCOUNT, "aws"),
+        (SELLER_ACCOUNT, "aws"),
+        (BUYER_ACCOUNT, "aws"),
+        (GOVCLOUD_SELLER_ACCOUNT, "aws-us-gov"),
+    ] {
+        if let Some(a) = world.accounts.get_mut(acct) {
+            a.partition = Some(partition.to_owned());
+        }
+    }
     let opt_in: Vec<String> = amipub_domain::catalog_data::regions()
         .iter()
         .filter(|r| r.opt_in)

@@ -12,4 +12,4 @@ pub mod migrate;
 pub mod sqlite;
 
 pub use inbox::{InboxEntry, Intake};
-pub use sqlite::{OutboxRow, SqliteStore, StoreError};
+pub use sqlite::{OutboxRow, ProductIds, SqliteStore, StoreError};

@@ -8,6 +8,7 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use amipub_domain::changeset::{CATALOG, ChangeSet};
+use amipub_domain::lifecycle::{LiveListing, LiveVersion};
 use amipub_domain::release::FailureKind;
 use amipub_engine::ports::{Catalog, ChangeSetStatus, PortError, PortResult, StartOutcome};
 use aws_sdk_marketplacecatalog::types::{Change, ChangeStatus, Entity, Filter};
@@ -32,7 +33,12 @@ impl MarketplaceCatalog {
         Self { shared }
     }
 
-    /// The product's DetailsDocument as JSON.
+    /// The shared clients.
+    pub fn shared(&self) -> Arc<Shared> {
+        self.shared.clone()
+    }
+
+    /// The entity's DetailsDocument as JSON.
     pub async fn describe(&self, entity_id: &str) -> PortResult<serde_json::Value> {
         let out = self
             .shared
@@ -47,6 +53,28 @@ impl MarketplaceCatalog {
         Ok(out.details_document().map(to_json).unwrap_or_default())
     }
 
+    /// The entities a change set touched, (type, id) — for a creation, the new product and offer.
+    pub async fn change_set_entities(&self, id: &str) -> PortResult<Vec<(String, String)>> {
+        let out = self
+            .shared
+            .catalog(Class::CatalogDescribeChangeSet)
+            .await
+            .describe_change_set()
+            .catalog(CATALOG)
+            .change_set_id(id)
+            .send()
+            .await
+            .map_err(|e| port_error("DescribeChangeSet", &e))?;
+        Ok(out
+            .change_set()
+            .iter()
+            .filter_map(|c| {
+                let e = c.entity()?;
+                Some((e.r#type().to_owned(), e.identifier()?.to_owned()))
+            })
+            .collect())
+    }
+
     async fn locate_one(
         &self,
         region: &str,
@@ -56,7 +84,7 @@ impl MarketplaceCatalog {
         let out = self
             .shared
             .ec2(region, Class::Ec2Describe)
-            .await
+            .await?
             .describe_images()
             .owners(MARKETPLACE_OWNER)
             .filters(
@@ -105,6 +133,11 @@ fn sdk_change(c: &amipub_domain::changeset::Change) -> PortResult<Change> {
 }
 
 impl Catalog for MarketplaceCatalog {
+    async fn versions(&self, product_id: &str) -> PortResult<Vec<LiveVersion>> {
+        let doc = self.describe(product_id).await?;
+        Ok(LiveListing::read(&doc, None).versions)
+    }
+
     async fn has_version(&self, product_id: &str, title: &str) -> PortResult<bool> {
         let doc = self.describe(product_id).await?;
         Ok(doc["Versions"]

@@ -28,12 +28,13 @@ impl Ec2Images {
         Self { shared }
     }
 
-    /// DescribeImages of one AMI in `region`; `None` when EC2 does not know it.
-    async fn describe(&self, region: &str, ami: &str) -> PortResult<Option<Image>> {
+    /// DescribeImages of one AMI in `region`; `None` when EC2 does not know it (or does not
+    /// show it to the seller).
+    pub async fn describe(&self, region: &str, ami: &str) -> PortResult<Option<Image>> {
         let out = self
             .shared
             .ec2(region, Class::Ec2Describe)
-            .await
+            .await?
             .describe_images()
             .image_ids(ami)
             .send()
@@ -97,7 +98,7 @@ impl Images for Ec2Images {
         let out = self
             .shared
             .ec2(self.shared.home(), Class::Ec2Describe)
-            .await
+            .await?
             .describe_images()
             .owners("self")
             .filters(
@@ -123,7 +124,7 @@ impl Images for Ec2Images {
         let out = self
             .shared
             .ec2(self.shared.home(), Class::Ec2Copy)
-            .await
+            .await?
             .copy_image()
             .source_region(&req.source_region)
             .source_image_id(&req.source_ami)
@@ -144,6 +145,13 @@ impl Images for Ec2Images {
                 "CopyImage answered without an ImageId",
             )
         })
+    }
+
+    async fn launchable(&self, region: &str, ami: &str) -> PortResult<bool> {
+        Ok(self
+            .describe(region, ami)
+            .await?
+            .is_some_and(|i| state_of(&i) == "available"))
     }
 
     async fn state(&self, ami: &str) -> PortResult<Option<String>> {

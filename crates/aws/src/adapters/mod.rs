@@ -4,6 +4,7 @@
 //! account's rate limits and lazily built clients per Region.
 
 pub mod catalog;
+pub mod fleet;
 pub mod grants;
 pub mod images;
 pub mod parameters;
@@ -96,11 +97,25 @@ impl Regional {
     }
 }
 
+/// The partition of a Region code (`aws`, `aws-us-gov`, `aws-cn`).
+pub fn partition_of(region: &str) -> &'static str {
+    if region.starts_with("us-gov-") {
+        "aws-us-gov"
+    } else if region.starts_with("cn-") {
+        "aws-cn"
+    } else {
+        "aws"
+    }
+}
+
 /// What the adapters share: clients, limits, the seller.
 #[derive(Debug)]
 pub struct Shared {
-    /// Clients.
+    /// Clients of the seller's (commercial) partition.
     pub clients: Regional,
+    /// Clients of the other partitions amipub has credentials for (`aws-us-gov`, …), each with
+    /// that partition's own credentials: an identity of one partition is unknown in another.
+    pub others: BTreeMap<String, Regional>,
     /// Rate limits.
     pub limits: Limiter,
     /// The seller.
@@ -113,16 +128,33 @@ impl Shared {
         &self.seller.home_region
     }
 
-    /// EC2 in `region`, once a token of `class` is taken.
-    pub async fn ec2(&self, region: &str, class: Class) -> aws_sdk_ec2::Client {
-        self.limits.acquire(region, class).await;
-        self.clients.ec2(region)
+    /// The clients for `region`'s partition.
+    fn partition(&self, region: &str) -> Result<&Regional, PortError> {
+        match partition_of(region) {
+            "aws" => Ok(&self.clients),
+            other => self.others.get(other).ok_or_else(|| {
+                PortError::new(
+                    FailureKind::AccessDenied,
+                    format!(
+                        "no credentials for the {other} partition, which {region} belongs to: add [partitions.{other}] to amipub.toml (or drop the Region from the product)"
+                    ),
+                )
+            }),
+        }
     }
 
-    /// SSM in `region`, once a token of `class` is taken.
-    pub async fn ssm(&self, region: &str, class: Class) -> aws_sdk_ssm::Client {
+    /// EC2 in `region` (with its partition's credentials), once a token of `class` is taken.
+    pub async fn ec2(&self, region: &str, class: Class) -> Result<aws_sdk_ec2::Client, PortError> {
+        let clients = self.partition(region)?;
         self.limits.acquire(region, class).await;
-        self.clients.ssm(region)
+        Ok(clients.ec2(region))
+    }
+
+    /// SSM in `region` (with its partition's credentials), once a token of `class` is taken.
+    pub async fn ssm(&self, region: &str, class: Class) -> Result<aws_sdk_ssm::Client, PortError> {
+        let clients = self.partition(region)?;
+        self.limits.acquire(region, class).await;
+        Ok(clients.ssm(region))
     }
 
     /// The Catalog, once a token of `class` is taken.
@@ -150,12 +182,18 @@ pub struct AwsPorts<S: Store> {
 impl<S: Store> AwsPorts<S> {
     /// Ports acting as `seller` through `target`.
     pub async fn connect(target: &Target, seller: Seller, store: S) -> Self {
-        let base = target.sdk_config(&seller.home_region).await;
-        let shared = Arc::new(Shared {
-            clients: Regional::new(base),
-            limits: Limiter::new(target.speed.unwrap_or(1.0)),
-            seller,
-        });
+        Self::connect_partitions(target, seller, store, &[]).await
+    }
+
+    /// Ports acting as `seller` through `target`, and in each other partition of `others`
+    /// (name, home Region, target) with that partition's credentials.
+    pub async fn connect_partitions(
+        target: &Target,
+        seller: Seller,
+        store: S,
+        others: &[(String, String, Target)],
+    ) -> Self {
+        let shared = Arc::new(shared(target, seller, others).await);
         Self {
             images: images::Ec2Images::new(shared.clone()),
             grants: grants::IamGrants::new(shared.clone()),
@@ -163,6 +201,38 @@ impl<S: Store> AwsPorts<S> {
             parameters: parameters::SsmParameters::new(shared.clone()),
             store,
         }
+    }
+}
+
+/// The clients, limits and seller the adapters share.
+pub async fn shared(target: &Target, seller: Seller, others: &[(String, String, Target)]) -> Shared {
+    let base = target.sdk_config(&seller.home_region).await;
+    let mut parts = BTreeMap::new();
+    for (name, home, t) in others {
+        parts.insert(name.clone(), Regional::new(t.sdk_config(home).await));
+    }
+    Shared {
+        clients: Regional::new(base),
+        others: parts,
+        limits: Limiter::new(target.speed.unwrap_or(1.0)),
+        seller,
+    }
+}
+
+impl<S: Store> AwsPorts<S> {
+    /// The lifecycle operations on the same clients and limits.
+    pub fn fleet(&self) -> fleet::Fleet {
+        fleet::Fleet::new(self.catalog.shared())
+    }
+
+    /// The Catalog adapter (DescribeEntity and the rest, beyond the engine's port).
+    pub fn marketplace(&self) -> &catalog::MarketplaceCatalog {
+        &self.catalog
+    }
+
+    /// The SSM adapter.
+    pub fn ssm(&self) -> &parameters::SsmParameters {
+        &self.parameters
     }
 }
 

@@ -22,11 +22,11 @@ impl SsmParameters {
     }
 
     /// The value of `name` in `region`, if set.
-    pub async fn get(&self, region: &str, name: &str) -> PortResult<Option<String>> {
+    pub async fn value(&self, region: &str, name: &str) -> PortResult<Option<String>> {
         match self
             .shared
             .ssm(region, Class::SsmRead)
-            .await
+            .await?
             .get_parameter()
             .name(name)
             .send()
@@ -40,13 +40,17 @@ impl SsmParameters {
 }
 
 impl Parameters for SsmParameters {
+    async fn get(&self, region: &str, name: &str) -> PortResult<Option<String>> {
+        self.value(region, name).await
+    }
+
     async fn put(&self, region: &str, name: &str, ami: &str) -> PortResult<()> {
-        if self.get(region, name).await?.as_deref() == Some(ami) {
+        if self.value(region, name).await?.as_deref() == Some(ami) {
             return Ok(());
         }
         self.shared
             .ssm(region, Class::SsmWrite)
-            .await
+            .await?
             .put_parameter()
             .name(name)
             .value(ami)

@@ -1,21 +1,37 @@
 //! One module per subcommand (or family of subcommands).
 
+pub mod apply;
+pub mod approve;
 pub mod bench;
 pub mod bench_intake;
 pub mod demo;
 pub mod init;
 pub mod load_form;
 pub mod plan;
+pub mod plan_live;
+pub mod promote;
 pub mod publish;
 pub mod releases;
 pub mod sandbox;
 pub mod serve;
 pub mod validate;
+pub mod verify;
+pub mod visibility;
 
 /// Runs a command's future on a multi-threaded runtime.
 pub fn block_on<F: std::future::Future<Output = anyhow::Result<crate::Outcome>>>(
     f: F,
 ) -> anyhow::Result<crate::Outcome> {
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?
+        .block_on(f)
+}
+
+/// Runs a future that yields a value on a multi-threaded runtime.
+pub fn block_on_value<T, F: std::future::Future<Output = anyhow::Result<T>>>(
+    f: F,
+) -> anyhow::Result<T> {
     tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()?

@@ -1,5 +1,6 @@
 //! `amipub plan --product SPEC [--ami AMI --version V]`: the exact Catalog API change sets that
-//! creating the product, or adding a version to it, would submit. Text for people; `--format
+//! creating the product, or adding a version to it, would submit; for an existing product, the
+//! live listing's differences from the spec and the change sets that fix them (`plan_live`). Text for people; `--format
 //! json` prints StartChangeSet request bodies the AWS CLI accepts with `--cli-input-json`.
 
 use std::collections::BTreeMap;
@@ -96,10 +97,21 @@ pub fn run(args: Args) -> anyhow::Result<Outcome> {
         }
     };
 
-    let plan = match (&spec.product.id, &version) {
-        (Some(_), Some(v)) => plan_add_version(&spec, v, &[])?,
-        (None, v) => plan_create(&spec, v.as_ref())?,
-        (Some(id), None) => Plan {
+    let mut spec = spec;
+    let live = match (&version, args.format) {
+        // An existing listing: its differences from the spec, and the changes that fix them.
+        (None, Format::Text) => super::block_on_value(super::plan_live::plan(
+            &mut spec,
+            &args.product.display().to_string(),
+            args.config.as_deref(),
+        ))?,
+        _ => None,
+    };
+    let plan = match (live, &spec.product.id, &version) {
+        (Some(p), _, _) => p,
+        (None, Some(_), Some(v)) => plan_add_version(&spec, v, &[])?,
+        (None, None, v) => plan_create(&spec, v.as_ref())?,
+        (None, Some(id), None) => Plan {
             change_sets: Vec::new(),
             notes: vec![format!(
                 "{id} exists already, so there is nothing to create. Pass --ami and --version to plan a version."

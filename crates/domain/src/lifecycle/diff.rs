@@ -113,7 +113,6 @@ pub fn desired(spec: &ProductSpec) -> BTreeMap<&'static str, Value> {
         "instance_types.available",
         set(spec.instance_types.available.clone()),
     );
-    f.insert("dimensions", set(dimension_keys(spec)));
     f.insert(
         "allowlist.buyer_accounts",
         set(spec.allowlist.buyer_accounts.clone()),
@@ -222,16 +221,27 @@ pub fn sync_changes(
                 .push(product::restrict_instance_types(&removed, p));
         }
     }
-    if let Some(d) = has("dimensions") {
-        let (added, removed) = added_removed(d);
-        s.changes
-            .extend(product::add_some_dimensions(spec, &added, p));
-        if !removed.is_empty() {
-            s.notes.push(format!(
-                "dimensions {} stay on the listing: Marketplace keeps dimensions of a released product (their rates can be dropped from the offer)",
-                removed.join(", ")
-            ));
-        }
+    // Dimensions follow from instance types and pricing, so they are not a field of their own:
+    // the ones the spec implies and the listing lacks are added.
+    let live_dims = live.fields.get("dimensions").map(members).unwrap_or_default();
+    let wanted = dimension_keys(spec);
+    let missing: Vec<String> = wanted
+        .iter()
+        .filter(|k| !live_dims.contains(k))
+        .cloned()
+        .collect();
+    s.changes
+        .extend(product::add_some_dimensions(spec, &missing, p));
+    let extra: Vec<String> = live_dims
+        .iter()
+        .filter(|k| !wanted.contains(k))
+        .cloned()
+        .collect();
+    if !extra.is_empty() {
+        s.notes.push(format!(
+            "dimensions {} stay on the listing: Marketplace keeps the dimensions of a released product (the offer's rates no longer name them)",
+            extra.join(", ")
+        ));
     }
     if has("allowlist.buyer_accounts").is_some() {
         s.changes.push(product::update_targeting(

@@ -19,6 +19,14 @@ use crate::spec::Retention;
 /// Seconds in a day, for `grace_days`.
 pub const DAY_SECS: i64 = 86_400;
 
+/// `YYYY-MM-DD` (UTC) of an epoch second, the form end-of-life dates take.
+pub fn date_of(epoch: i64) -> String {
+    chrono::DateTime::from_timestamp(epoch, 0)
+        .unwrap_or_default()
+        .format("%Y-%m-%d")
+        .to_string()
+}
+
 /// Whether `title` is a version of `release`.
 pub fn belongs_to(title: &str, release: &str) -> bool {
     match title.strip_prefix(release) {

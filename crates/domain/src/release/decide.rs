@@ -165,7 +165,8 @@ fn step(r: &mut Release, event: &Event, now: i64) -> Vec<Command> {
                 Vec::new()
             }
         }
-        (S::Located, E::ParametersWritten) => {
+        (S::Located, E::ParametersWritten { verified }) => {
+            r.verification = Some(verified.clone());
             enter(r, S::ParametersWritten, now);
             look(r, now)
         }

@@ -87,8 +87,11 @@ pub enum Event {
         /// What was found in this look.
         found: BTreeMap<String, String>,
     },
-    /// The SSM parameters are written.
-    ParametersWritten,
+    /// The SSM parameters are written, in the Regions where the AMI is launchable, and read back.
+    ParametersWritten {
+        /// The check of the release's AMIs and parameters, in words.
+        verified: String,
+    },
     /// The announcement is in the outbox.
     AnnouncementQueued,
     /// A call failed.
@@ -180,7 +183,7 @@ impl Event {
             Event::ChangeSetFailed { .. } => "change_set_failed",
             Event::ChangeSetCancelled => "change_set_cancelled",
             Event::RegionsFound { .. } => "regions_found",
-            Event::ParametersWritten => "parameters_written",
+            Event::ParametersWritten { .. } => "parameters_written",
             Event::AnnouncementQueued => "announcement_queued",
             Event::CallFailed { .. } => "call_failed",
             Event::CancelRequested => "cancel_requested",

@@ -200,6 +200,10 @@ pub struct Release {
     pub failure: Option<Failure>,
     /// Why it was rejected.
     pub rejection: Option<String>,
+    /// What the check at the end of the release found (its Marketplace AMIs launchable, its
+    /// SSM parameters holding them), once it ran.
+    #[serde(default)]
+    pub verification: Option<String>,
 }
 
 impl Release {
@@ -239,6 +243,7 @@ impl Release {
             entered_at: now,
             failure: None,
             rejection: None,
+            verification: None,
         }
     }
 }

@@ -32,6 +32,10 @@ pub struct Account {
     /// Opt-in Regions this account has enabled.
     #[serde(default)]
     pub enabled_regions: BTreeSet<String>,
+    /// The partition the account lives in (`aws`, `aws-us-gov`); credentials of one partition
+    /// are unknown in another. `None` until the account's first signed request, which decides.
+    #[serde(default)]
+    pub partition: Option<String>,
 }
 
 /// Who is calling: the account and, for assumed roles, the role session.
@@ -135,6 +139,7 @@ impl World {
                 id: id.to_owned(),
                 name: name.to_owned(),
                 enabled_regions: BTreeSet::new(),
+                partition: None,
             })
             .name = name.to_owned();
         for k in keys {
@@ -168,6 +173,22 @@ impl World {
                         .get(account)
                         .is_some_and(|a| a.enabled_regions.contains(&r.code))
             }
+        }
+    }
+
+    /// Whether the account's credentials are valid in `region`'s partition. An account whose
+    /// partition is not yet known takes that of its first Region.
+    pub fn partition_admits(&mut self, account: &str, region: &str) -> bool {
+        let wanted = partition_of(region);
+        match self.accounts.get_mut(account) {
+            Some(a) => match &a.partition {
+                Some(p) => p == wanted,
+                None => {
+                    a.partition = Some(wanted.to_owned());
+                    true
+                }
+            },
+            None => true,
         }
     }
 

@@ -83,7 +83,6 @@ fn edits_show_exactly_the_edited_fields_and_fix_them_with_few_changes() {
     assert_eq!(
         names,
         [
-            "dimensions",
             "instance_types.available",
             "listing.title",
             "pricing.rates",

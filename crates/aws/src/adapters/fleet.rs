@@ -1,0 +1,174 @@
+//! The seller-side fleet for the lifecycle commands: the mirrors amipub made for a product (found
+//! by the `amipub:product` tag, never anything untagged), retiring one (launch and create-volume
+//! permissions removed, tagged `amipub:retired-at`), deleting one (deregistered, then its
+//! snapshots), and a look at any AMI in any Region (for `verify`).
+
+use std::sync::Arc;
+
+use amipub_domain::lifecycle::retention::Mirror;
+use amipub_engine::ports::PortResult;
+use aws_sdk_ec2::types::{
+    CreateVolumePermissionModifications, Filter, LaunchPermissionModifications, Tag,
+};
+
+use super::images::PRODUCT_TAG;
+use super::{Shared, code, port_error};
+use crate::limits::Class;
+
+/// The tag marking a retired mirror, valued with the epoch second it was retired.
+pub const RETIRED_TAG: &str = "amipub:retired-at";
+
+/// What `verify` learns of an AMI in a Region.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ImageLook {
+    /// `available`, `pending`, `deregistered`, …
+    pub state: String,
+    /// Whether anyone may launch it.
+    pub public: bool,
+    /// Its name.
+    pub name: String,
+}
+
+/// Seller-side images.
+#[derive(Debug, Clone)]
+pub struct Fleet {
+    shared: Arc<Shared>,
+}
+
+impl Fleet {
+    /// On `shared`.
+    pub fn new(shared: Arc<Shared>) -> Self {
+        Self { shared }
+    }
+
+    /// The mirrors made for `product` (its slug) in the seller's home Region.
+    pub async fn mirrors(&self, product: &str) -> PortResult<Vec<Mirror>> {
+        let out = self
+            .shared
+            .ec2(self.shared.home(), Class::Ec2Describe)
+            .await?
+            .describe_images()
+            .owners("self")
+            .filters(
+                Filter::builder()
+                    .name(format!("tag:{PRODUCT_TAG}"))
+                    .values(product)
+                    .build(),
+            )
+            .send()
+            .await
+            .map_err(|e| port_error("DescribeImages", &e))?;
+        Ok(out
+            .images()
+            .iter()
+            .filter_map(|i| {
+                Some(Mirror {
+                    ami: i.image_id()?.to_owned(),
+                    snapshots: i
+                        .block_device_mappings()
+                        .iter()
+                        .filter_map(|m| m.ebs()?.snapshot_id().map(str::to_owned))
+                        .collect(),
+                    retired_at: i
+                        .tags()
+                        .iter()
+                        .find(|t| t.key() == Some(RETIRED_TAG))
+                        .and_then(|t| t.value()?.parse().ok()),
+                })
+            })
+            .collect())
+    }
+
+    /// The soft step: nobody else may launch the mirror or make volumes of its snapshots any
+    /// more, and it carries the time it was retired.
+    pub async fn retire(&self, m: &Mirror, now: i64) -> PortResult<()> {
+        let ec2 = self.shared.ec2(self.shared.home(), Class::Ec2Modify).await?;
+        let perms = ec2
+            .describe_image_attribute()
+            .image_id(&m.ami)
+            .attribute(aws_sdk_ec2::types::ImageAttributeName::LaunchPermission)
+            .send()
+            .await
+            .map_err(|e| port_error("DescribeImageAttribute", &e))?;
+        if !perms.launch_permissions().is_empty() {
+            ec2.modify_image_attribute()
+                .image_id(&m.ami)
+                .launch_permission(
+                    LaunchPermissionModifications::builder()
+                        .set_remove(Some(perms.launch_permissions().to_vec()))
+                        .build(),
+                )
+                .send()
+                .await
+                .map_err(|e| port_error("ModifyImageAttribute", &e))?;
+        }
+        for snap in &m.snapshots {
+            let perms = ec2
+                .describe_snapshot_attribute()
+                .snapshot_id(snap)
+                .attribute(aws_sdk_ec2::types::SnapshotAttributeName::CreateVolumePermission)
+                .send()
+                .await
+                .map_err(|e| port_error("DescribeSnapshotAttribute", &e))?;
+            if !perms.create_volume_permissions().is_empty() {
+                ec2.modify_snapshot_attribute()
+                    .snapshot_id(snap)
+                    .create_volume_permission(
+                        CreateVolumePermissionModifications::builder()
+                            .set_remove(Some(perms.create_volume_permissions().to_vec()))
+                            .build(),
+                    )
+                    .send()
+                    .await
+                    .map_err(|e| port_error("ModifySnapshotAttribute", &e))?;
+            }
+        }
+        ec2.create_tags()
+            .resources(&m.ami)
+            .tags(Tag::builder().key(RETIRED_TAG).value(now.to_string()).build())
+            .send()
+            .await
+            .map_err(|e| port_error("CreateTags", &e))?;
+        Ok(())
+    }
+
+    /// The hard step: deregister the mirror, then delete its snapshots. Safe to repeat: what is
+    /// already gone is skipped.
+    pub async fn delete(&self, m: &Mirror) -> PortResult<()> {
+        let ec2 = self.shared.ec2(self.shared.home(), Class::Ec2Modify).await?;
+        match ec2.deregister_image().image_id(&m.ami).send().await {
+            Ok(_) => {}
+            Err(e) if code(&e).is_some_and(|c| c.starts_with("InvalidAMIID")) => {}
+            Err(e) => return Err(port_error("DeregisterImage", &e)),
+        }
+        for snap in &m.snapshots {
+            match ec2.delete_snapshot().snapshot_id(snap).send().await {
+                Ok(_) => {}
+                Err(e) if code(&e).is_some_and(|c| c.starts_with("InvalidSnapshot")) => {}
+                Err(e) => return Err(port_error("DeleteSnapshot", &e)),
+            }
+        }
+        Ok(())
+    }
+
+    /// An AMI as the seller account sees it in `region`; `None` when EC2 does not show it.
+    pub async fn image(&self, region: &str, ami: &str) -> PortResult<Option<ImageLook>> {
+        let out = self
+            .shared
+            .ec2(region, Class::Ec2Describe)
+            .await?
+            .describe_images()
+            .image_ids(ami)
+            .send()
+            .await;
+        match out {
+            Ok(o) => Ok(o.images().first().map(|i| ImageLook {
+                state: i.state().map(|s| s.as_str().to_owned()).unwrap_or_default(),
+                public: i.public().unwrap_or(false),
+                name: i.name().unwrap_or_default().to_owned(),
+            })),
+            Err(e) if code(&e).is_some_and(|c| c.starts_with("InvalidAMIID")) => Ok(None),
+            Err(e) => Err(port_error("DescribeImages", &e)),
+        }
+    }
+}

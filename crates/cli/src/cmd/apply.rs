@@ -1,0 +1,214 @@
+//! `amipub apply --product SPEC`: makes the live listing what the spec says.
+//!
+//! Without a product id it creates the product and its public offer (with a first version when
+//! `--ami` names a seller-side AMI, released to Limited; else as a Draft that the next `apply`
+//! releases once a version is published), then records the new ids in the state database and
+//! in the spec file, and prints them. With an id it submits only the changes the field-by-field
+//! difference needs, retires versions the retention policy no longer keeps, and cleans up the
+//! seller-side images of retired versions after their grace period. Listing content is submitted
+//! only when the spec's approval covers its hash.
+
+use std::collections::BTreeSet;
+use std::path::PathBuf;
+
+use amipub_domain::changeset::plan::{change_set_name, plan_create, token};
+use amipub_domain::changeset::product::{VersionInput, restrict_delivery_options};
+use amipub_domain::changeset::{AMI_PRODUCT, ChangeSet, OFFER, split_changes};
+use amipub_domain::lifecycle::approval::record_ids;
+use amipub_domain::lifecycle::retention::{self, Cleanup};
+use amipub_domain::lifecycle::{check_approval, diff, sync_changes};
+use amipub_domain::spec::ProductSpec;
+use amipub_store::ProductIds;
+use anyhow::{Context, bail};
+
+use crate::Outcome;
+use crate::listing::Lifecycle;
+use crate::report::plural;
+use crate::runtime::read_spec;
+
+/// Arguments of `amipub apply`.
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// The product spec.
+    #[arg(long)]
+    product: PathBuf,
+    /// Creating: the first version's AMI (in us-east-1 of the seller account, already mirrored).
+    #[arg(long, requires = "version")]
+    ami: Option<String>,
+    /// Creating: the first version's title.
+    #[arg(long)]
+    version: Option<String>,
+    /// Creating: the first version's release notes.
+    #[arg(long, default_value = "First version.")]
+    notes: String,
+    /// Do not touch seller-side images (retention cleanup).
+    #[arg(long)]
+    no_cleanup: bool,
+    /// amipub.toml (default: ./amipub.toml, else the built-in sandbox configuration).
+    #[arg(long)]
+    config: Option<PathBuf>,
+}
+
+/// Runs the command.
+pub fn run(args: Args) -> anyhow::Result<Outcome> {
+    super::block_on(apply(args))
+}
+
+async fn apply(args: Args) -> anyhow::Result<Outcome> {
+    let (mut spec, text) = read_spec(&args.product)?;
+    let Some(lc) = Lifecycle::open(args.config.as_deref()).await? else {
+        return Ok(Outcome::Invalid);
+    };
+    lc.fill_ids(&mut spec).await?;
+    let path = args.product.display().to_string();
+    if spec.product.id.is_none() {
+        return create(&lc, &spec, &text, &args).await;
+    }
+    if args.ami.is_some() {
+        bail!("--ami is for creating a product; {} exists, so publish versions with amipub publish", spec.product.id.as_deref().unwrap_or_default());
+    }
+    let live = lc.live(&spec).await?;
+    let diffs = diff(&spec, &live);
+    if let Err(e) = check_approval(&spec, &diffs, false, &path) {
+        eprintln!("refused: {e}");
+        return Ok(Outcome::Invalid);
+    }
+    let pid = spec.product.id.clone().unwrap_or_default();
+    let sync = sync_changes(&spec, &live, &diffs, &pid, spec.product.offer_id.as_deref());
+    let mut changes = sync.changes;
+    let today = retention::date_of(lc.clock.now().await?.0);
+    let retire = retention::to_restrict(&spec.retention, &live.versions, None, &today);
+    changes.extend(restrict_delivery_options(&retire, &pid));
+    for n in &sync.notes {
+        eprintln!("note: {n}");
+    }
+    if changes.is_empty() {
+        println!("{}: the listing matches the spec", spec.product.slug);
+    } else {
+        println!(
+            "{}: {} to fix ({}), {}",
+            spec.product.slug,
+            plural(diffs.len(), "field"),
+            diffs.iter().map(|d| d.field).collect::<Vec<_>>().join(", "),
+            plural(retire.len(), "version to retire")
+        );
+        let groups = split_changes(changes).context("the changes do not fit in change sets")?;
+        let total = groups.len();
+        for (i, changes) in groups.into_iter().enumerate() {
+            let name = change_set_name(&format!("amipub sync {} {}/{total}", spec.product.slug, i + 1));
+            let cs = ChangeSet {
+                token: token(&name, &changes),
+                purpose: format!("bring {} in line with its spec", spec.product.slug),
+                name,
+                changes,
+            };
+            lc.submit(&cs, Some(&pid)).await?;
+        }
+        println!("{}: applied", spec.product.slug);
+    }
+    if !args.no_cleanup {
+        clean_up(&lc, &spec).await?;
+    }
+    Ok(Outcome::Ok)
+}
+
+/// Creates the product and its offer, then records and prints their ids.
+async fn create(
+    lc: &Lifecycle,
+    spec: &ProductSpec,
+    text: &str,
+    args: &Args,
+) -> anyhow::Result<Outcome> {
+    if let Err(e) = check_approval(spec, &[], true, &args.product.display().to_string()) {
+        eprintln!("refused: {e}");
+        return Ok(Outcome::Invalid);
+    }
+    let first = match (&args.ami, &args.version) {
+        (Some(ami), Some(v)) => Some(VersionInput {
+            title: v.clone(),
+            release_notes: args.notes.clone(),
+            ami_id: ami.parse::<amipub_domain::ids::AmiId>().map_err(|e| anyhow::anyhow!("--ami: {e}"))?.to_string(),
+            access_role_arn: crate::runtime::seller(&lc.settings)?.ingestion_role,
+        }),
+        _ => None,
+    };
+    let plan = plan_create(spec, first.as_ref())?;
+    println!("{}: creating the listing", spec.product.slug);
+    let mut created = None;
+    for cs in &plan.change_sets {
+        let id = lc.submit(cs, None).await?;
+        created = Some(id);
+    }
+    let id = created.context("the creation plan has no change set")?;
+    let entities = lc.catalog().change_set_entities(&id).await?;
+    let of = |t: &str| {
+        entities
+            .iter()
+            .find(|(ty, _)| ty.starts_with(t.split('@').next().unwrap_or(t)))
+            .map(|(_, id)| id.clone())
+    };
+    let product_id = of(AMI_PRODUCT).context("the creation change set names no product")?;
+    let offer_id = of(OFFER);
+    let doc = lc.catalog().describe(&product_id).await?;
+    let code = doc["Description"]["ProductCode"].as_str().map(str::to_owned);
+    let ids = ProductIds {
+        product_id: product_id.clone(),
+        product_code: code.clone(),
+        offer_id: offer_id.clone(),
+    };
+    lc.store.set_product_ids(&spec.product.slug, text, &ids).await?;
+    let updated = record_ids(text, &product_id, offer_id.as_deref(), code.as_deref())
+        .context("cannot update the spec file")?;
+    std::fs::write(&args.product, updated)
+        .with_context(|| format!("cannot write {}", args.product.display()))?;
+    println!("{}: created {product_id}; {} now holds:", spec.product.slug, args.product.display());
+    println!("  [product]");
+    println!("  id = \"{product_id}\"");
+    if let Some(o) = &offer_id {
+        println!("  offer_id = \"{o}\"");
+    }
+    if let Some(c) = &code {
+        println!("  product_code = \"{c}\"");
+    }
+    for n in &plan.notes {
+        println!("note: {n}");
+    }
+    Ok(Outcome::Ok)
+}
+
+/// Retires and then deletes the seller-side images of restricted versions.
+async fn clean_up(lc: &Lifecycle, spec: &ProductSpec) -> anyhow::Result<()> {
+    let fleet = lc.ports.fleet();
+    let Some(pid) = spec.product.id.as_deref() else {
+        return Ok(());
+    };
+    // Re-read: the sync above may have restricted versions.
+    let doc = lc.catalog().describe(pid).await?;
+    let versions = amipub_domain::lifecycle::LiveListing::read(&doc, None).versions;
+    let mirrors = fleet.mirrors(&spec.product.slug).await?;
+    let in_flight: BTreeSet<String> = lc
+        .store
+        .active()
+        .await?
+        .into_iter()
+        .filter(|r| r.product == spec.product.slug)
+        .filter_map(|r| r.mirror_ami)
+        .collect();
+    let (now, _) = lc.clock.now().await?;
+    for (m, step) in retention::cleanup(&mirrors, &versions, &in_flight, spec.retention.grace_days, now) {
+        match step {
+            Cleanup::Retire => {
+                fleet.retire(&m, now).await?;
+                println!("  retired {} (sharing removed; deleted after {} days)", m.ami, spec.retention.grace_days);
+            }
+            Cleanup::Delete => {
+                fleet.delete(&m).await?;
+                println!("  deleted {} and {}", m.ami, plural(m.snapshots.len(), "snapshot"));
+            }
+            Cleanup::Waiting(until) => {
+                println!("  {} is retired; deleted from {}", m.ami, crate::runtime::date_of(until));
+            }
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,300 @@
+//! `amipub verify [--product SPEC] [--format json]`: audits each product, per Region — the
+//! listing against the spec, a Marketplace AMI for every live version in every Region of the
+//! listing, the SSM parameters pointing at launchable AMIs of live versions, and seller-side
+//! leftovers — and prints one row per check: Correct, Incorrect, Missing, Unexpected or
+//! Unreachable. Exit code 0 only when every row is Correct, 1 otherwise.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::PathBuf;
+
+use amipub_domain::lifecycle::audit::{all_correct, parameter_status, summary};
+use amipub_domain::lifecycle::{Row, Status, diff};
+use amipub_domain::release::{Release, State, mirror_name};
+use amipub_domain::spec::ProductSpec;
+use amipub_domain::template;
+use amipub_engine::Product;
+use amipub_engine::execute::{parameter_names, variables};
+use amipub_engine::ports::{Catalog, Parameters};
+
+use crate::Outcome;
+use crate::listing::Lifecycle;
+use crate::runtime::read_spec;
+
+/// Arguments of `amipub verify`.
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// One product spec (default: every spec in products_dir that has a product id).
+    #[arg(long)]
+    product: Option<PathBuf>,
+    /// Output format.
+    #[arg(long, value_enum, default_value = "text")]
+    format: Format,
+    /// Print every row, Correct ones too (text format).
+    #[arg(long)]
+    all: bool,
+    /// amipub.toml (default: ./amipub.toml, else the built-in sandbox configuration).
+    #[arg(long)]
+    config: Option<PathBuf>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+enum Format {
+    Text,
+    Json,
+}
+
+/// Runs the command.
+pub fn run(args: Args) -> anyhow::Result<Outcome> {
+    super::block_on(verify(args))
+}
+
+async fn verify(args: Args) -> anyhow::Result<Outcome> {
+    let Some(lc) = Lifecycle::open(args.config.as_deref()).await? else {
+        return Ok(Outcome::Invalid);
+    };
+    let mut specs = Vec::new();
+    match &args.product {
+        Some(p) => specs.push(read_spec(p)?.0),
+        None => {
+            let dir = PathBuf::from(&lc.settings.products_dir);
+            let mut paths: Vec<PathBuf> = std::fs::read_dir(&dir)
+                .map(|d| d.flatten().map(|e| e.path()).collect())
+                .unwrap_or_default();
+            paths.sort();
+            for p in paths.iter().filter(|p| p.extension().is_some_and(|x| x == "toml")) {
+                match read_spec(p) {
+                    Ok((s, _)) => specs.push(s),
+                    Err(e) => eprintln!("skipped: {e:#}"),
+                }
+            }
+        }
+    }
+    let mut rows = Vec::new();
+    for mut spec in specs {
+        lc.fill_ids(&mut spec).await?;
+        if spec.product.id.is_none() {
+            if args.product.is_some() {
+                rows.push(Row::new(&spec.product.slug, "-", "listing", Status::Missing, "a Marketplace product", "no product id (amipub apply creates it)"));
+            }
+            continue;
+        }
+        rows.extend(audit(&lc, &spec).await);
+    }
+    match args.format {
+        Format::Json => println!("{}", serde_json::to_string_pretty(&rows)?),
+        Format::Text => print_table(&rows, args.all),
+    }
+    Ok(if all_correct(&rows) { Outcome::Ok } else { Outcome::Failed })
+}
+
+fn print_table(rows: &[Row], all: bool) {
+    let shown: Vec<&Row> = rows.iter().filter(|r| all || r.status != Status::Correct).collect();
+    if !shown.is_empty() {
+        println!("{:<11} {:<24} {:<16} {:<44} {:<24} actual", "status", "product", "region", "item", "expected");
+        for r in shown {
+            println!(
+                "{:<11} {:<24} {:<16} {:<44} {:<24} {}",
+                r.status.word(),
+                r.product,
+                r.region,
+                r.item,
+                r.expected,
+                r.actual
+            );
+        }
+    }
+    println!("verify: {}", summary(rows));
+}
+
+/// Every row of one product.
+async fn audit(lc: &Lifecycle, spec: &ProductSpec) -> Vec<Row> {
+    let slug = spec.product.slug.as_str();
+    let mut rows = Vec::new();
+    let live = match lc.live(spec).await {
+        Ok(l) => l,
+        Err(e) => {
+            rows.push(Row::new(slug, "-", "listing", Status::Unreachable, "", format!("{e:#}")));
+            return rows;
+        }
+    };
+    let diffs = diff(spec, &live);
+    if diffs.is_empty() {
+        rows.push(Row::new(slug, "-", "listing", Status::Correct, "as the spec", "as the spec"));
+    }
+    for d in &diffs {
+        let lines = d.lines();
+        let (minus, plus): (Vec<&String>, Vec<&String>) = lines.iter().partition(|l| l.starts_with("- "));
+        rows.push(Row::new(
+            slug,
+            "-",
+            d.field,
+            Status::Incorrect,
+            clip(&plus.iter().map(|s| s.as_str()).collect::<Vec<_>>().join("; ")),
+            clip(&minus.iter().map(|s| s.as_str()).collect::<Vec<_>>().join("; ")),
+        ));
+    }
+    let code = spec.product.product_code.clone().or(live.product_code.clone()).unwrap_or_default();
+    let regions = spec.region_codes();
+    let releases: BTreeMap<String, Release> = lc
+        .store
+        .list(100_000)
+        .await
+        .unwrap_or_default()
+        .into_iter()
+        .filter(|r| r.product == slug && r.state == State::Done)
+        .map(|r| (r.version.clone(), r))
+        .collect();
+    let product = Product { spec: spec.clone(), role_arn: String::new() };
+    let fleet = lc.ports.fleet();
+    let home = "us-east-1";
+    // Located Marketplace AMIs per live version, Region → AMI.
+    let mut located: Vec<(String, BTreeMap<String, String>)> = Vec::new();
+    for v in live.live_versions() {
+        let name = match releases.get(&v.title) {
+            Some(r) => Some(mirror_name(r)),
+            None => match &v.source_ami {
+                Some(ami) => fleet.image(home, ami).await.ok().flatten().map(|i| i.name),
+                None => None,
+            },
+        };
+        let item = format!("ami {}", v.title);
+        let Some(name) = name else {
+            rows.push(Row::new(slug, home, format!("seller {item}"), Status::Missing, v.source_ami.clone().unwrap_or_default(), "gone: cannot tell its Marketplace AMIs"));
+            continue;
+        };
+        match lc.catalog().locate(&code, &name, &regions).await {
+            Ok(found) => {
+                for region in &regions {
+                    match found.get(region) {
+                        Some(ami) => rows.push(Row::new(slug, region, &item, Status::Correct, "available", ami.as_str())),
+                        None => rows.push(Row::new(slug, region, &item, Status::Missing, "available", "none")),
+                    }
+                }
+                located.push((v.title.clone(), found));
+            }
+            Err(e) => rows.push(Row::new(slug, "*", &item, Status::Unreachable, "available", e.to_string())),
+        }
+    }
+    rows.extend(parameters(lc, &product, &releases, &located, &regions).await);
+    rows.extend(leftovers(lc, spec, &live.versions, &fleet).await);
+    rows
+}
+
+/// Versioned parameters hold their version's AMI; aliases hold a launchable AMI of a live version.
+async fn parameters(
+    lc: &Lifecycle,
+    product: &Product,
+    releases: &BTreeMap<String, Release>,
+    located: &[(String, BTreeMap<String, String>)],
+    regions: &[String],
+) -> Vec<Row> {
+    let slug = product.spec.product.slug.as_str();
+    let mut rows = Vec::new();
+    let Some(ssm) = &product.spec.ssm else {
+        return rows;
+    };
+    // alias name → Region → AMIs it may hold.
+    let mut aliases: BTreeMap<String, BTreeMap<String, Vec<String>>> = BTreeMap::new();
+    for (title, found) in located {
+        let Some(r) = releases.get(title) else { continue };
+        let vars = variables(product, r);
+        if let Ok(names) = parameter_names(product, r)
+            && let Some(versioned) = names.first()
+        {
+            for (region, ami) in found {
+                let held = lc.ports.ssm().get(region, versioned).await;
+                rows.push(match held {
+                    Ok(v) => Row::new(
+                        slug,
+                        region,
+                        format!("ssm {versioned}"),
+                        parameter_status(v.as_deref(), std::slice::from_ref(ami), true),
+                        ami.as_str(),
+                        v.unwrap_or_else(|| "none".into()),
+                    ),
+                    Err(e) => Row::new(slug, region, format!("ssm {versioned}"), Status::Unreachable, ami.as_str(), e.to_string()),
+                });
+            }
+        }
+        for tpl in ssm.aliases.values() {
+            if let Ok(name) = template::render(tpl, &vars) {
+                let per = aliases.entry(name).or_default();
+                for (region, ami) in found {
+                    per.entry(region.clone()).or_default().push(ami.clone());
+                }
+            }
+        }
+    }
+    let fleet = lc.ports.fleet();
+    for (name, per) in &aliases {
+        for region in regions {
+            let allowed = per.get(region).cloned().unwrap_or_default();
+            let item = format!("ssm {name}");
+            let held = match lc.ports.ssm().get(region, name).await {
+                Ok(v) => v,
+                Err(e) => {
+                    rows.push(Row::new(slug, region, item, Status::Unreachable, "", e.to_string()));
+                    continue;
+                }
+            };
+            if held.is_none() && allowed.is_empty() {
+                // Nothing was ever published here: nothing to point at.
+                continue;
+            }
+            let launchable = match &held {
+                Some(ami) => fleet.image(region, ami).await.ok().flatten().is_some_and(|i| i.state == "available"),
+                None => false,
+            };
+            let status = parameter_status(held.as_deref(), &allowed, launchable);
+            rows.push(Row::new(slug, region, item, status, allowed.join(" or "), held.unwrap_or_else(|| "none".into())));
+        }
+    }
+    rows
+}
+
+/// Seller-side mirrors no version uses, and retired ones past their grace period.
+async fn leftovers(
+    lc: &Lifecycle,
+    spec: &ProductSpec,
+    versions: &[amipub_domain::lifecycle::LiveVersion],
+    fleet: &amipub_aws::adapters::fleet::Fleet,
+) -> Vec<Row> {
+    let slug = spec.product.slug.as_str();
+    let mirrors = match fleet.mirrors(slug).await {
+        Ok(m) => m,
+        Err(e) => return vec![Row::new(slug, "us-east-1", "seller images", Status::Unreachable, "", e.to_string())],
+    };
+    let in_flight: BTreeSet<String> = lc
+        .store
+        .active()
+        .await
+        .unwrap_or_default()
+        .into_iter()
+        .filter_map(|r| r.mirror_ami)
+        .collect();
+    let now = lc.clock.now().await.map_or(0, |(n, _)| n);
+    let grace = spec.retention.grace_days.max(0) * amipub_domain::lifecycle::retention::DAY_SECS;
+    let mut rows = Vec::new();
+    for m in mirrors {
+        let of: Vec<&amipub_domain::lifecycle::LiveVersion> = versions.iter().filter(|v| v.source_ami.as_deref() == Some(m.ami.as_str())).collect();
+        let item = format!("seller image {}", m.ami);
+        if of.is_empty() && !in_flight.contains(&m.ami) {
+            rows.push(Row::new(slug, "us-east-1", item, Status::Unexpected, "none", "used by no version"));
+        } else if !of.is_empty()
+            && of.iter().all(|v| v.restricted)
+            && m.retired_at.is_some_and(|t| t + grace <= now)
+        {
+            rows.push(Row::new(slug, "us-east-1", item, Status::Unexpected, "deleted after the grace period", "still there (amipub apply deletes it)"));
+        }
+    }
+    rows
+}
+
+fn clip(s: &str) -> String {
+    const MAX: usize = 60;
+    if s.chars().count() > MAX {
+        format!("{}…", s.chars().take(MAX).collect::<String>())
+    } else {
+        s.to_owned()
+    }
+}

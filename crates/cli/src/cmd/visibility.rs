@@ -1,0 +1,76 @@
+//! `amipub visibility --product SPEC public`: asks Marketplace to move a Limited product to
+//! Public (an `UpdateVisibility` change set, reviewed by AWS) and follows the request to its end.
+//! Interrupted, the same command finds the same request again (deterministic token).
+
+use std::path::PathBuf;
+
+use amipub_domain::changeset::plan::{change_set_name, token};
+use amipub_domain::changeset::product::update_visibility;
+use amipub_domain::changeset::ChangeSet;
+
+use crate::Outcome;
+use crate::listing::Lifecycle;
+use crate::runtime::read_spec;
+
+/// Arguments of `amipub visibility`.
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// The product spec.
+    #[arg(long)]
+    product: PathBuf,
+    /// The visibility wanted.
+    #[arg(value_enum)]
+    target: Target,
+    /// amipub.toml (default: ./amipub.toml, else the built-in sandbox configuration).
+    #[arg(long)]
+    config: Option<PathBuf>,
+}
+
+#[derive(Debug, Clone, Copy, clap::ValueEnum)]
+enum Target {
+    Public,
+}
+
+/// Runs the command.
+pub fn run(args: Args) -> anyhow::Result<Outcome> {
+    super::block_on(async move {
+        let (mut spec, _) = read_spec(&args.product)?;
+        let Some(lc) = Lifecycle::open(args.config.as_deref()).await? else {
+            return Ok(Outcome::Invalid);
+        };
+        lc.fill_ids(&mut spec).await?;
+        let Some(pid) = spec.product.id.clone() else {
+            eprintln!("{} has no product id: create it with amipub apply first", args.product.display());
+            return Ok(Outcome::Invalid);
+        };
+        let Target::Public = args.target;
+        let live = lc.live(&spec).await?;
+        match live.visibility.as_str() {
+            "Public" => {
+                println!("{}: already Public", spec.product.slug);
+                return Ok(Outcome::Ok);
+            }
+            "Limited" => {}
+            other => {
+                eprintln!(
+                    "{} is {other}: only a Limited product can go Public (amipub apply releases a Draft with a version to Limited)",
+                    spec.product.slug
+                );
+                return Ok(Outcome::Invalid);
+            }
+        }
+        let changes = vec![update_visibility("Public", &pid)];
+        let name = change_set_name(&format!("amipub visibility {} public", spec.product.slug));
+        let cs = ChangeSet {
+            token: token(&name, &changes),
+            purpose: format!("make {} Public", spec.product.slug),
+            name,
+            changes,
+        };
+        println!("{}: requesting Limited → Public (reviewed by AWS Marketplace)", spec.product.slug);
+        lc.submit(&cs, Some(&pid)).await?;
+        let now = lc.live(&spec).await?.visibility;
+        println!("{}: visibility is now {now}", spec.product.slug);
+        Ok(Outcome::Ok)
+    })
+}
