@@ -145,7 +145,8 @@ async fn create(
         entities
             .iter()
             .find(|(ty, _)| ty.starts_with(t.split('@').next().unwrap_or(t)))
-            .map(|(_, id)| id.clone())
+            // DescribeChangeSet names entities with their revision (`prod-…@1`).
+            .map(|(_, id)| id.split('@').next().unwrap_or(id).to_owned())
     };
     let product_id = of(AMI_PRODUCT).context("the creation change set names no product")?;
     let offer_id = of(OFFER);

@@ -21,6 +21,10 @@ pub struct Args {
     /// Where the approval was given: a ticket URL or id.
     #[arg(long)]
     reference: String,
+    /// Accepted like every other command's; approving reads no configuration (the record lives
+    /// in the spec file).
+    #[arg(long)]
+    config: Option<PathBuf>,
 }
 
 /// Runs the command.

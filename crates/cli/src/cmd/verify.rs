@@ -201,19 +201,30 @@ async fn parameters(
         if let Ok(names) = parameter_names(product, r)
             && let Some(versioned) = names.first()
         {
-            for (region, ami) in found {
-                let held = lc.ports.ssm().get(region, versioned).await;
-                rows.push(match held {
-                    Ok(v) => Row::new(
-                        slug,
-                        region,
-                        format!("ssm {versioned}"),
-                        parameter_status(v.as_deref(), std::slice::from_ref(ami), true),
-                        ami.as_str(),
-                        v.unwrap_or_else(|| "none".into()),
-                    ),
-                    Err(e) => Row::new(slug, region, format!("ssm {versioned}"), Status::Unreachable, ami.as_str(), e.to_string()),
-                });
+            for region in regions {
+                let want = found.get(region);
+                let item = format!("ssm {versioned}");
+                let held = match lc.ports.ssm().get(region, versioned).await {
+                    Ok(v) => v,
+                    Err(e) => {
+                        rows.push(Row::new(slug, region, item, Status::Unreachable, "", e.to_string()));
+                        continue;
+                    }
+                };
+                // A Region without the version's AMI should have no versioned parameter either.
+                let status = match (want, &held) {
+                    (None, None) => continue,
+                    (None, Some(_)) => Status::Incorrect,
+                    (Some(ami), v) => parameter_status(v.as_deref(), std::slice::from_ref(ami), true),
+                };
+                rows.push(Row::new(
+                    slug,
+                    region,
+                    item,
+                    status,
+                    want.cloned().unwrap_or_else(|| "none".into()),
+                    held.unwrap_or_else(|| "none".into()),
+                ));
             }
         }
         for tpl in ssm.aliases.values() {

@@ -127,11 +127,9 @@ pub fn new_release(
         format!("the product's version templates cannot be rendered for this build: {e}; pass the missing value with --var NAME=VALUE or give --version")
     })?;
     let slug = &spec.product.slug;
-    let regions: Vec<String> = spec
-        .region_codes()
-        .into_iter()
-        .filter(|r| !r.starts_with("us-gov-"))
-        .collect();
+    // Every Region of the listing, GovCloud's included: they are located and parameterised with
+    // that partition's own credentials.
+    let regions: Vec<String> = spec.region_codes();
     let mut r = Release::new(
         &release_id(slug, &build.source_ami, &version),
         slug,
