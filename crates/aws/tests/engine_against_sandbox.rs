@@ -15,9 +15,8 @@ use amipub_engine::{Engine, Product};
 use amipub_sandbox::faults::{FaultKind, FaultRule};
 use amipub_sandbox::server::{Handle, lock};
 use amipub_sandbox::worlds::{
-    FEDORA_BUILD_ACCOUNT, FEDORA_PRODUCT_ID, GOVCLOUD_SELLER_ACCOUNT, GOVCLOUD_SELLER_KEY, SELLER_ACCOUNT, fedora_build,
-    fedora_spec,
-    ingestion_role_arn,
+    FEDORA_BUILD_ACCOUNT, FEDORA_PRODUCT_ID, GOVCLOUD_SELLER_ACCOUNT, GOVCLOUD_SELLER_KEY,
+    SELLER_ACCOUNT, fedora_build, fedora_spec, ingestion_role_arn,
 };
 use amipub_sandbox::{SandboxConfig, start};
 use amipub_store::SqliteStore;
@@ -213,7 +212,8 @@ async fn ten_releases_under_throttling_and_server_errors_all_complete_without_du
             assert_eq!(ps.len(), 36, "{name}");
             assert!(
                 ps.iter()
-                    .all(|p| (p.account == GOVCLOUD_SELLER_ACCOUNT) == p.region.starts_with("us-gov-")),
+                    .all(|p| (p.account == GOVCLOUD_SELLER_ACCOUNT)
+                        == p.region.starts_with("us-gov-")),
                 "{name}"
             );
             assert!(ps.iter().all(|p| p.versions.len() == 1), "{name} rewritten");

@@ -95,15 +95,13 @@ impl Lifecycle {
             .describe(id)
             .await
             .with_context(|| format!("cannot read {id} from the Marketplace Catalog"))?;
-        let offer = match &spec.product.offer_id {
-            Some(o) => Some(
-                self.catalog()
-                    .describe(o)
-                    .await
-                    .with_context(|| format!("cannot read offer {o} from the Marketplace Catalog"))?,
-            ),
-            None => None,
-        };
+        let offer =
+            match &spec.product.offer_id {
+                Some(o) => Some(self.catalog().describe(o).await.with_context(|| {
+                    format!("cannot read offer {o} from the Marketplace Catalog")
+                })?),
+                None => None,
+            };
         Ok(LiveListing::read(&product, offer.as_ref()))
     }
 
@@ -114,7 +112,10 @@ impl Lifecycle {
         let mut said_locked = None;
         let id = loop {
             if started.elapsed() > FOLLOW_LIMIT {
-                bail!("{} is still locked after {FOLLOW_LIMIT:?}; run the command again later", product.unwrap_or("the product"));
+                bail!(
+                    "{} is still locked after {FOLLOW_LIMIT:?}; run the command again later",
+                    product.unwrap_or("the product")
+                );
             }
             let holder = match product {
                 Some(p) => self.catalog().open_change_set(p).await?,
@@ -148,7 +149,10 @@ impl Lifecycle {
             match self.catalog().status(id).await? {
                 ChangeSetStatus::Succeeded => {
                     let (now, _) = self.clock.now().await?;
-                    eprintln!("  change set {id} succeeded after {}", duration(now - first));
+                    eprintln!(
+                        "  change set {id} succeeded after {}",
+                        duration(now - first)
+                    );
                     return Ok(());
                 }
                 ChangeSetStatus::Failed(errors) => {

@@ -129,10 +129,7 @@ fn partition_home(name: &str) -> &'static str {
 /// The SDK targets of the other partitions (GovCloud, …), each with its own credentials: in the
 /// sandbox the partition's account id is its access key; on AWS its `profile` (or the default
 /// chain). Sped up like the commercial one.
-pub fn partition_targets(
-    settings: &Settings,
-    speed: f64,
-) -> Vec<(String, String, Target)> {
+pub fn partition_targets(settings: &Settings, speed: f64) -> Vec<(String, String, Target)> {
     settings
         .partitions
         .iter()

@@ -136,7 +136,12 @@ fn events() -> Vec<(&'static str, Event)> {
                 found: all_regions(),
             },
         ),
-        ("par", Event::ParametersWritten { verified: "ok".into() }),
+        (
+            "par",
+            Event::ParametersWritten {
+                verified: "ok".into(),
+            },
+        ),
         ("ann", Event::AnnouncementQueued),
         (
             "cfR",

@@ -118,8 +118,7 @@ pub trait Images: Send + Sync {
     fn state(&self, ami: &str) -> impl Future<Output = PortResult<Option<String>>> + Send;
     /// Whether the seller account can launch `ami` in `region` now: EC2 shows it there (it is
     /// public, shared or owned) and it is `available`.
-    fn launchable(&self, region: &str, ami: &str)
-    -> impl Future<Output = PortResult<bool>> + Send;
+    fn launchable(&self, region: &str, ami: &str) -> impl Future<Output = PortResult<bool>> + Send;
 }
 
 /// The ingestion role.

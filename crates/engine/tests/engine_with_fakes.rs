@@ -191,7 +191,12 @@ impl Catalog for Fake {
             .changes
             .iter()
             .filter(|c| c.change_type == "RestrictDeliveryOptions")
-            .flat_map(|c| c.details_document["DeliveryOptionIds"].as_array().cloned().unwrap_or_default())
+            .flat_map(|c| {
+                c.details_document["DeliveryOptionIds"]
+                    .as_array()
+                    .cloned()
+                    .unwrap_or_default()
+            })
             .filter_map(|x| x.as_str().map(str::to_owned))
             .collect();
         w.restricted.extend(restricted);
@@ -509,7 +514,12 @@ async fn retention_restricts_the_oldest_in_the_same_change_set_as_the_new_versio
             cs.changes
                 .iter()
                 .filter(|c| c.change_type == "RestrictDeliveryOptions")
-                .flat_map(|c| c.details_document["DeliveryOptionIds"].as_array().cloned().unwrap_or_default())
+                .flat_map(|c| {
+                    c.details_document["DeliveryOptionIds"]
+                        .as_array()
+                        .cloned()
+                        .unwrap_or_default()
+                })
                 .filter_map(|x| x.as_str().map(str::to_owned))
                 .collect()
         })
@@ -517,7 +527,13 @@ async fn retention_restricts_the_oldest_in_the_same_change_set_as_the_new_versio
     // keep_latest = 3 in the example spec: the 4th and 5th versions retire the 1st and 2nd.
     assert_eq!(
         restricts,
-        [vec![], vec![], vec![], vec!["opt-41.1".to_owned()], vec!["opt-41.2".to_owned()]]
+        [
+            vec![],
+            vec![],
+            vec![],
+            vec!["opt-41.1".to_owned()],
+            vec!["opt-41.2".to_owned()]
+        ]
     );
     assert_eq!(w.started.len(), 5, "one change set per version");
 }
@@ -535,9 +551,16 @@ async fn parameters_skip_regions_where_the_ami_is_not_launchable() {
     assert_eq!(r.state, State::Done, "{:?}", r.failure);
     let w = e.ports().w();
     assert!(w.params.keys().all(|(region, _)| region != "eu-west-1"));
-    assert_eq!(w.params.len(), 4, "two parameters in each of the two other Regions");
+    assert_eq!(
+        w.params.len(),
+        4,
+        "two parameters in each of the two other Regions"
+    );
     let verified = r.verification.unwrap();
-    assert!(verified.starts_with("2 of 3 Regions verified"), "{verified}");
+    assert!(
+        verified.starts_with("2 of 3 Regions verified"),
+        "{verified}"
+    );
     assert!(verified.contains("eu-west-1"), "{verified}");
 }
 
@@ -557,9 +580,16 @@ async fn a_versioned_parameter_is_never_overwritten() {
     assert_eq!(r.state, State::Failed);
     let f = r.failure.unwrap();
     assert_eq!(f.kind, FailureKind::InvalidInput);
-    assert!(f.detail.contains("versioned parameters never change"), "{}", f.detail);
+    assert!(
+        f.detail.contains("versioned parameters never change"),
+        "{}",
+        f.detail
+    );
     assert_eq!(
-        e.ports().w().params.get(&("us-east-1".into(), "/fedora/cloud/41/x86_64/41.1".into())),
+        e.ports()
+            .w()
+            .params
+            .get(&("us-east-1".into(), "/fedora/cloud/41/x86_64/41.1".into())),
         Some(&"ami-0someoneelse00000".to_owned())
     );
 }

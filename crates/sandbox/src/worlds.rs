@@ -122,7 +122,11 @@ fn fedora(world: &mut World) {
     world.add_account(FEDORA_BUILD_ACCOUNT, "fedora-build", &[FEDORA_BUILD_KEY]);
     world.add_account(SELLER_ACCOUNT, "seller", &[SELLER_KEY]);
     world.add_account(BUYER_ACCOUNT, "buyer", &[BUYER_KEY]);
-    world.add_account(GOVCLOUD_SELLER_ACCOUNT, "seller-govcloud", &[GOVCLOUD_SELLER_KEY]);
+    world.add_account(
+        GOVCLOUD_SELLER_ACCOUNT,
+        "seller-govcloud",
+        &[GOVCLOUD_SELLER_KEY],
+    );
     for (acct, partition) in [
         (FEDORA_BUILD_ACCOUNT, "aws"),
         (SELLER_ACCOUNT, "aws"),

@@ -82,7 +82,10 @@ impl Fleet {
     /// The soft step: nobody else may launch the mirror or make volumes of its snapshots any
     /// more, and it carries the time it was retired.
     pub async fn retire(&self, m: &Mirror, now: i64) -> PortResult<()> {
-        let ec2 = self.shared.ec2(self.shared.home(), Class::Ec2Modify).await?;
+        let ec2 = self
+            .shared
+            .ec2(self.shared.home(), Class::Ec2Modify)
+            .await?;
         let perms = ec2
             .describe_image_attribute()
             .image_id(&m.ami)
@@ -125,7 +128,12 @@ impl Fleet {
         }
         ec2.create_tags()
             .resources(&m.ami)
-            .tags(Tag::builder().key(RETIRED_TAG).value(now.to_string()).build())
+            .tags(
+                Tag::builder()
+                    .key(RETIRED_TAG)
+                    .value(now.to_string())
+                    .build(),
+            )
             .send()
             .await
             .map_err(|e| port_error("CreateTags", &e))?;
@@ -135,7 +143,10 @@ impl Fleet {
     /// The hard step: deregister the mirror, then delete its snapshots. Safe to repeat: what is
     /// already gone is skipped.
     pub async fn delete(&self, m: &Mirror) -> PortResult<()> {
-        let ec2 = self.shared.ec2(self.shared.home(), Class::Ec2Modify).await?;
+        let ec2 = self
+            .shared
+            .ec2(self.shared.home(), Class::Ec2Modify)
+            .await?;
         match ec2.deregister_image().image_id(&m.ami).send().await {
             Ok(_) => {}
             Err(e) if code(&e).is_some_and(|c| c.starts_with("InvalidAMIID")) => {}

@@ -205,7 +205,11 @@ impl<S: Store> AwsPorts<S> {
 }
 
 /// The clients, limits and seller the adapters share.
-pub async fn shared(target: &Target, seller: Seller, others: &[(String, String, Target)]) -> Shared {
+pub async fn shared(
+    target: &Target,
+    seller: Seller,
+    others: &[(String, String, Target)],
+) -> Shared {
     let base = target.sdk_config(&seller.home_region).await;
     let mut parts = BTreeMap::new();
     for (name, home, t) in others {

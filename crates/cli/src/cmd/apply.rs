@@ -65,7 +65,10 @@ async fn apply(args: Args) -> anyhow::Result<Outcome> {
         return create(&lc, &spec, &text, &args).await;
     }
     if args.ami.is_some() {
-        bail!("--ami is for creating a product; {} exists, so publish versions with amipub publish", spec.product.id.as_deref().unwrap_or_default());
+        bail!(
+            "--ami is for creating a product; {} exists, so publish versions with amipub publish",
+            spec.product.id.as_deref().unwrap_or_default()
+        );
     }
     let live = lc.live(&spec).await?;
     let diffs = diff(&spec, &live);
@@ -95,7 +98,11 @@ async fn apply(args: Args) -> anyhow::Result<Outcome> {
         let groups = split_changes(changes).context("the changes do not fit in change sets")?;
         let total = groups.len();
         for (i, changes) in groups.into_iter().enumerate() {
-            let name = change_set_name(&format!("amipub sync {} {}/{total}", spec.product.slug, i + 1));
+            let name = change_set_name(&format!(
+                "amipub sync {} {}/{total}",
+                spec.product.slug,
+                i + 1
+            ));
             let cs = ChangeSet {
                 token: token(&name, &changes),
                 purpose: format!("bring {} in line with its spec", spec.product.slug),
@@ -127,7 +134,10 @@ async fn create(
         (Some(ami), Some(v)) => Some(VersionInput {
             title: v.clone(),
             release_notes: args.notes.clone(),
-            ami_id: ami.parse::<amipub_domain::ids::AmiId>().map_err(|e| anyhow::anyhow!("--ami: {e}"))?.to_string(),
+            ami_id: ami
+                .parse::<amipub_domain::ids::AmiId>()
+                .map_err(|e| anyhow::anyhow!("--ami: {e}"))?
+                .to_string(),
             access_role_arn: crate::runtime::seller(&lc.settings)?.ingestion_role,
         }),
         _ => None,
@@ -151,18 +161,26 @@ async fn create(
     let product_id = of(AMI_PRODUCT).context("the creation change set names no product")?;
     let offer_id = of(OFFER);
     let doc = lc.catalog().describe(&product_id).await?;
-    let code = doc["Description"]["ProductCode"].as_str().map(str::to_owned);
+    let code = doc["Description"]["ProductCode"]
+        .as_str()
+        .map(str::to_owned);
     let ids = ProductIds {
         product_id: product_id.clone(),
         product_code: code.clone(),
         offer_id: offer_id.clone(),
     };
-    lc.store.set_product_ids(&spec.product.slug, text, &ids).await?;
+    lc.store
+        .set_product_ids(&spec.product.slug, text, &ids)
+        .await?;
     let updated = record_ids(text, &product_id, offer_id.as_deref(), code.as_deref())
         .context("cannot update the spec file")?;
     std::fs::write(&args.product, updated)
         .with_context(|| format!("cannot write {}", args.product.display()))?;
-    println!("{}: created {product_id}; {} now holds:", spec.product.slug, args.product.display());
+    println!(
+        "{}: created {product_id}; {} now holds:",
+        spec.product.slug,
+        args.product.display()
+    );
     println!("  [product]");
     println!("  id = \"{product_id}\"");
     if let Some(o) = &offer_id {
@@ -196,18 +214,35 @@ async fn clean_up(lc: &Lifecycle, spec: &ProductSpec) -> anyhow::Result<()> {
         .filter_map(|r| r.mirror_ami)
         .collect();
     let (now, _) = lc.clock.now().await?;
-    for (m, step) in retention::cleanup(&mirrors, &versions, &in_flight, spec.retention.grace_days, now) {
+    for (m, step) in retention::cleanup(
+        &mirrors,
+        &versions,
+        &in_flight,
+        spec.retention.grace_days,
+        now,
+    ) {
         match step {
             Cleanup::Retire => {
                 fleet.retire(&m, now).await?;
-                println!("  retired {} (sharing removed; deleted after {} days)", m.ami, spec.retention.grace_days);
+                println!(
+                    "  retired {} (sharing removed; deleted after {} days)",
+                    m.ami, spec.retention.grace_days
+                );
             }
             Cleanup::Delete => {
                 fleet.delete(&m).await?;
-                println!("  deleted {} and {}", m.ami, plural(m.snapshots.len(), "snapshot"));
+                println!(
+                    "  deleted {} and {}",
+                    m.ami,
+                    plural(m.snapshots.len(), "snapshot")
+                );
             }
             Cleanup::Waiting(until) => {
-                println!("  {} is retired; deleted from {}", m.ami, crate::runtime::date_of(until));
+                println!(
+                    "  {} is retired; deleted from {}",
+                    m.ami,
+                    crate::runtime::date_of(until)
+                );
             }
         }
     }

@@ -40,7 +40,10 @@ pub fn run(args: Args) -> anyhow::Result<Outcome> {
         && a.reference == reference
         && a.content_hash.as_deref() == Some(hash.as_str())
     {
-        println!("{}: already approved ({reference}, {hash})", spec.product.slug);
+        println!(
+            "{}: already approved ({reference}, {hash})",
+            spec.product.slug
+        );
         return Ok(Outcome::Ok);
     }
     let updated = record_approval(&text, reference, &hash)

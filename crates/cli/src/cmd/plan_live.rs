@@ -32,7 +32,11 @@ pub async fn plan(
         println!("  no differences");
     }
     for d in &diffs {
-        println!("~ {}{}", d.field, if d.is_content() { "  (content)" } else { "" });
+        println!(
+            "~ {}{}",
+            d.field,
+            if d.is_content() { "  (content)" } else { "" }
+        );
         for line in d.lines() {
             println!("    {line}");
         }
@@ -63,7 +67,11 @@ pub async fn plan(
         .into_iter()
         .enumerate()
         .map(|(i, changes)| {
-            let name = change_set_name(&format!("amipub sync {} {}/{total}", spec.product.slug, i + 1));
+            let name = change_set_name(&format!(
+                "amipub sync {} {}/{total}",
+                spec.product.slug,
+                i + 1
+            ));
             ChangeSet {
                 token: token(&name, &changes),
                 purpose: format!("bring {} in line with its spec", spec.product.slug),

@@ -43,7 +43,12 @@ async fn promote(args: Args) -> anyhow::Result<Outcome> {
         return Ok(Outcome::Invalid);
     };
     lc.fill_ids(&mut spec).await?;
-    let Some(template) = spec.ssm.as_ref().and_then(|s| s.aliases.get(&args.alias)).cloned() else {
+    let Some(template) = spec
+        .ssm
+        .as_ref()
+        .and_then(|s| s.aliases.get(&args.alias))
+        .cloned()
+    else {
         let known: Vec<String> = spec
             .ssm
             .iter()
@@ -53,15 +58,18 @@ async fn promote(args: Args) -> anyhow::Result<Outcome> {
             "{} has no alias {:?} in [ssm.aliases] (it has: {})",
             args.product.display(),
             args.alias,
-            if known.is_empty() { "none".to_owned() } else { known.join(", ") }
+            if known.is_empty() {
+                "none".to_owned()
+            } else {
+                known.join(", ")
+            }
         );
         return Ok(Outcome::Invalid);
     };
     let releases = lc.store.list(100_000).await?;
-    let Some(r) = releases
-        .into_iter()
-        .find(|r| r.product == spec.product.slug && r.version == args.version && r.state == State::Done)
-    else {
+    let Some(r) = releases.into_iter().find(|r| {
+        r.product == spec.product.slug && r.version == args.version && r.state == State::Done
+    }) else {
         eprintln!(
             "no finished release of {} {} in the state database; `amipub status` lists the releases",
             spec.product.slug, args.version
@@ -80,7 +88,10 @@ async fn promote(args: Args) -> anyhow::Result<Outcome> {
     let mut kept: Vec<String> = Vec::new();
     for region in &regions {
         let Some(ami) = r.regions.get(region) else {
-            kept.push(format!("{region}: no Marketplace AMI of {} was found there", r.version));
+            kept.push(format!(
+                "{region}: no Marketplace AMI of {} was found there",
+                r.version
+            ));
             continue;
         };
         let look = fleet.image(region, ami).await;

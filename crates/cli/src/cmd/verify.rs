@@ -61,7 +61,10 @@ async fn verify(args: Args) -> anyhow::Result<Outcome> {
                 .map(|d| d.flatten().map(|e| e.path()).collect())
                 .unwrap_or_default();
             paths.sort();
-            for p in paths.iter().filter(|p| p.extension().is_some_and(|x| x == "toml")) {
+            for p in paths
+                .iter()
+                .filter(|p| p.extension().is_some_and(|x| x == "toml"))
+            {
                 match read_spec(p) {
                     Ok((s, _)) => specs.push(s),
                     Err(e) => eprintln!("skipped: {e:#}"),
@@ -74,7 +77,14 @@ async fn verify(args: Args) -> anyhow::Result<Outcome> {
         lc.fill_ids(&mut spec).await?;
         if spec.product.id.is_none() {
             if args.product.is_some() {
-                rows.push(Row::new(&spec.product.slug, "-", "listing", Status::Missing, "a Marketplace product", "no product id (amipub apply creates it)"));
+                rows.push(Row::new(
+                    &spec.product.slug,
+                    "-",
+                    "listing",
+                    Status::Missing,
+                    "a Marketplace product",
+                    "no product id (amipub apply creates it)",
+                ));
             }
             continue;
         }
@@ -84,13 +94,23 @@ async fn verify(args: Args) -> anyhow::Result<Outcome> {
         Format::Json => println!("{}", serde_json::to_string_pretty(&rows)?),
         Format::Text => print_table(&rows, args.all),
     }
-    Ok(if all_correct(&rows) { Outcome::Ok } else { Outcome::Failed })
+    Ok(if all_correct(&rows) {
+        Outcome::Ok
+    } else {
+        Outcome::Failed
+    })
 }
 
 fn print_table(rows: &[Row], all: bool) {
-    let shown: Vec<&Row> = rows.iter().filter(|r| all || r.status != Status::Correct).collect();
+    let shown: Vec<&Row> = rows
+        .iter()
+        .filter(|r| all || r.status != Status::Correct)
+        .collect();
     if !shown.is_empty() {
-        println!("{:<11} {:<24} {:<16} {:<44} {:<24} actual", "status", "product", "region", "item", "expected");
+        println!(
+            "{:<11} {:<24} {:<16} {:<44} {:<24} actual",
+            "status", "product", "region", "item", "expected"
+        );
         for r in shown {
             println!(
                 "{:<11} {:<24} {:<16} {:<44} {:<24} {}",
@@ -113,27 +133,59 @@ async fn audit(lc: &Lifecycle, spec: &ProductSpec) -> Vec<Row> {
     let live = match lc.live(spec).await {
         Ok(l) => l,
         Err(e) => {
-            rows.push(Row::new(slug, "-", "listing", Status::Unreachable, "", format!("{e:#}")));
+            rows.push(Row::new(
+                slug,
+                "-",
+                "listing",
+                Status::Unreachable,
+                "",
+                format!("{e:#}"),
+            ));
             return rows;
         }
     };
     let diffs = diff(spec, &live);
     if diffs.is_empty() {
-        rows.push(Row::new(slug, "-", "listing", Status::Correct, "as the spec", "as the spec"));
+        rows.push(Row::new(
+            slug,
+            "-",
+            "listing",
+            Status::Correct,
+            "as the spec",
+            "as the spec",
+        ));
     }
     for d in &diffs {
         let lines = d.lines();
-        let (minus, plus): (Vec<&String>, Vec<&String>) = lines.iter().partition(|l| l.starts_with("- "));
+        let (minus, plus): (Vec<&String>, Vec<&String>) =
+            lines.iter().partition(|l| l.starts_with("- "));
         rows.push(Row::new(
             slug,
             "-",
             d.field,
             Status::Incorrect,
-            clip(&plus.iter().map(|s| s.as_str()).collect::<Vec<_>>().join("; ")),
-            clip(&minus.iter().map(|s| s.as_str()).collect::<Vec<_>>().join("; ")),
+            clip(
+                &plus
+                    .iter()
+                    .map(|s| s.as_str())
+                    .collect::<Vec<_>>()
+                    .join("; "),
+            ),
+            clip(
+                &minus
+                    .iter()
+                    .map(|s| s.as_str())
+                    .collect::<Vec<_>>()
+                    .join("; "),
+            ),
         ));
     }
-    let code = spec.product.product_code.clone().or(live.product_code.clone()).unwrap_or_default();
+    let code = spec
+        .product
+        .product_code
+        .clone()
+        .or(live.product_code.clone())
+        .unwrap_or_default();
     let regions = spec.region_codes();
     let releases: BTreeMap<String, Release> = lc
         .store
@@ -144,7 +196,10 @@ async fn audit(lc: &Lifecycle, spec: &ProductSpec) -> Vec<Row> {
         .filter(|r| r.product == slug && r.state == State::Done)
         .map(|r| (r.version.clone(), r))
         .collect();
-    let product = Product { spec: spec.clone(), role_arn: String::new() };
+    let product = Product {
+        spec: spec.clone(),
+        role_arn: String::new(),
+    };
     let fleet = lc.ports.fleet();
     let home = "us-east-1";
     // Located Marketplace AMIs per live version, Region → AMI.
@@ -159,20 +214,48 @@ async fn audit(lc: &Lifecycle, spec: &ProductSpec) -> Vec<Row> {
         };
         let item = format!("ami {}", v.title);
         let Some(name) = name else {
-            rows.push(Row::new(slug, home, format!("seller {item}"), Status::Missing, v.source_ami.clone().unwrap_or_default(), "gone: cannot tell its Marketplace AMIs"));
+            rows.push(Row::new(
+                slug,
+                home,
+                format!("seller {item}"),
+                Status::Missing,
+                v.source_ami.clone().unwrap_or_default(),
+                "gone: cannot tell its Marketplace AMIs",
+            ));
             continue;
         };
         match lc.catalog().locate(&code, &name, &regions).await {
             Ok(found) => {
                 for region in &regions {
                     match found.get(region) {
-                        Some(ami) => rows.push(Row::new(slug, region, &item, Status::Correct, "available", ami.as_str())),
-                        None => rows.push(Row::new(slug, region, &item, Status::Missing, "available", "none")),
+                        Some(ami) => rows.push(Row::new(
+                            slug,
+                            region,
+                            &item,
+                            Status::Correct,
+                            "available",
+                            ami.as_str(),
+                        )),
+                        None => rows.push(Row::new(
+                            slug,
+                            region,
+                            &item,
+                            Status::Missing,
+                            "available",
+                            "none",
+                        )),
                     }
                 }
                 located.push((v.title.clone(), found));
             }
-            Err(e) => rows.push(Row::new(slug, "*", &item, Status::Unreachable, "available", e.to_string())),
+            Err(e) => rows.push(Row::new(
+                slug,
+                "*",
+                &item,
+                Status::Unreachable,
+                "available",
+                e.to_string(),
+            )),
         }
     }
     rows.extend(parameters(lc, &product, &releases, &located, &regions).await);
@@ -196,7 +279,9 @@ async fn parameters(
     // alias name → Region → AMIs it may hold.
     let mut aliases: BTreeMap<String, BTreeMap<String, Vec<String>>> = BTreeMap::new();
     for (title, found) in located {
-        let Some(r) = releases.get(title) else { continue };
+        let Some(r) = releases.get(title) else {
+            continue;
+        };
         let vars = variables(product, r);
         if let Ok(names) = parameter_names(product, r)
             && let Some(versioned) = names.first()
@@ -207,7 +292,14 @@ async fn parameters(
                 let held = match lc.ports.ssm().get(region, versioned).await {
                     Ok(v) => v,
                     Err(e) => {
-                        rows.push(Row::new(slug, region, item, Status::Unreachable, "", e.to_string()));
+                        rows.push(Row::new(
+                            slug,
+                            region,
+                            item,
+                            Status::Unreachable,
+                            "",
+                            e.to_string(),
+                        ));
                         continue;
                     }
                 };
@@ -215,7 +307,9 @@ async fn parameters(
                 let status = match (want, &held) {
                     (None, None) => continue,
                     (None, Some(_)) => Status::Incorrect,
-                    (Some(ami), v) => parameter_status(v.as_deref(), std::slice::from_ref(ami), true),
+                    (Some(ami), v) => {
+                        parameter_status(v.as_deref(), std::slice::from_ref(ami), true)
+                    }
                 };
                 rows.push(Row::new(
                     slug,
@@ -244,7 +338,14 @@ async fn parameters(
             let held = match lc.ports.ssm().get(region, name).await {
                 Ok(v) => v,
                 Err(e) => {
-                    rows.push(Row::new(slug, region, item, Status::Unreachable, "", e.to_string()));
+                    rows.push(Row::new(
+                        slug,
+                        region,
+                        item,
+                        Status::Unreachable,
+                        "",
+                        e.to_string(),
+                    ));
                     continue;
                 }
             };
@@ -253,11 +354,23 @@ async fn parameters(
                 continue;
             }
             let launchable = match &held {
-                Some(ami) => fleet.image(region, ami).await.ok().flatten().is_some_and(|i| i.state == "available"),
+                Some(ami) => fleet
+                    .image(region, ami)
+                    .await
+                    .ok()
+                    .flatten()
+                    .is_some_and(|i| i.state == "available"),
                 None => false,
             };
             let status = parameter_status(held.as_deref(), &allowed, launchable);
-            rows.push(Row::new(slug, region, item, status, allowed.join(" or "), held.unwrap_or_else(|| "none".into())));
+            rows.push(Row::new(
+                slug,
+                region,
+                item,
+                status,
+                allowed.join(" or "),
+                held.unwrap_or_else(|| "none".into()),
+            ));
         }
     }
     rows
@@ -273,7 +386,16 @@ async fn leftovers(
     let slug = spec.product.slug.as_str();
     let mirrors = match fleet.mirrors(slug).await {
         Ok(m) => m,
-        Err(e) => return vec![Row::new(slug, "us-east-1", "seller images", Status::Unreachable, "", e.to_string())],
+        Err(e) => {
+            return vec![Row::new(
+                slug,
+                "us-east-1",
+                "seller images",
+                Status::Unreachable,
+                "",
+                e.to_string(),
+            )];
+        }
     };
     let in_flight: BTreeSet<String> = lc
         .store
@@ -287,15 +409,32 @@ async fn leftovers(
     let grace = spec.retention.grace_days.max(0) * amipub_domain::lifecycle::retention::DAY_SECS;
     let mut rows = Vec::new();
     for m in mirrors {
-        let of: Vec<&amipub_domain::lifecycle::LiveVersion> = versions.iter().filter(|v| v.source_ami.as_deref() == Some(m.ami.as_str())).collect();
+        let of: Vec<&amipub_domain::lifecycle::LiveVersion> = versions
+            .iter()
+            .filter(|v| v.source_ami.as_deref() == Some(m.ami.as_str()))
+            .collect();
         let item = format!("seller image {}", m.ami);
         if of.is_empty() && !in_flight.contains(&m.ami) {
-            rows.push(Row::new(slug, "us-east-1", item, Status::Unexpected, "none", "used by no version"));
+            rows.push(Row::new(
+                slug,
+                "us-east-1",
+                item,
+                Status::Unexpected,
+                "none",
+                "used by no version",
+            ));
         } else if !of.is_empty()
             && of.iter().all(|v| v.restricted)
             && m.retired_at.is_some_and(|t| t + grace <= now)
         {
-            rows.push(Row::new(slug, "us-east-1", item, Status::Unexpected, "deleted after the grace period", "still there (amipub apply deletes it)"));
+            rows.push(Row::new(
+                slug,
+                "us-east-1",
+                item,
+                Status::Unexpected,
+                "deleted after the grace period",
+                "still there (amipub apply deletes it)",
+            ));
         }
     }
     rows

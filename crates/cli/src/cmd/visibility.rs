@@ -4,9 +4,9 @@
 
 use std::path::PathBuf;
 
+use amipub_domain::changeset::ChangeSet;
 use amipub_domain::changeset::plan::{change_set_name, token};
 use amipub_domain::changeset::product::update_visibility;
-use amipub_domain::changeset::ChangeSet;
 
 use crate::Outcome;
 use crate::listing::Lifecycle;
@@ -40,7 +40,10 @@ pub fn run(args: Args) -> anyhow::Result<Outcome> {
         };
         lc.fill_ids(&mut spec).await?;
         let Some(pid) = spec.product.id.clone() else {
-            eprintln!("{} has no product id: create it with amipub apply first", args.product.display());
+            eprintln!(
+                "{} has no product id: create it with amipub apply first",
+                args.product.display()
+            );
             return Ok(Outcome::Invalid);
         };
         let Target::Public = args.target;
@@ -67,7 +70,10 @@ pub fn run(args: Args) -> anyhow::Result<Outcome> {
             name,
             changes,
         };
-        println!("{}: requesting Limited → Public (reviewed by AWS Marketplace)", spec.product.slug);
+        println!(
+            "{}: requesting Limited → Public (reviewed by AWS Marketplace)",
+            spec.product.slug
+        );
         lc.submit(&cs, Some(&pid)).await?;
         let now = lc.live(&spec).await?.visibility;
         println!("{}: visibility is now {now}", spec.product.slug);

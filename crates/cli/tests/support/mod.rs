@@ -11,7 +11,8 @@ use std::time::{Duration, Instant};
 
 use amipub_sandbox::server::{Shared, lock};
 use amipub_sandbox::worlds::{
-    FEDORA_OFFER_ID, FEDORA_PRODUCT_CODE, FEDORA_PRODUCT_ID, SELLER_ACCOUNT,
+    FEDORA_OFFER_ID, FEDORA_PRODUCT_CODE, FEDORA_PRODUCT_ID, GOVCLOUD_SELLER_ACCOUNT,
+    SELLER_ACCOUNT,
 };
 use amipub_sandbox::{Background, SandboxConfig};
 
@@ -216,14 +217,18 @@ url = "{e}"
         lock(&self.world).catalog.change_sets.len()
     }
 
-    /// (parameters under `prefix` in the seller account, the most versions any of them has).
+    /// (parameters under `prefix` in the seller's accounts — the commercial one and, for GovCloud
+    /// Regions, the GovCloud one — the most versions any of them has).
     pub fn parameters(&self, prefix: &str) -> (usize, usize) {
         let w = lock(&self.world);
         let ps: Vec<_> = w
             .ssm
             .parameters
             .values()
-            .filter(|p| p.account == SELLER_ACCOUNT && p.name.starts_with(prefix))
+            .filter(|p| {
+                (p.account == SELLER_ACCOUNT || p.account == GOVCLOUD_SELLER_ACCOUNT)
+                    && p.name.starts_with(prefix)
+            })
             .collect();
         (
             ps.len(),

@@ -83,7 +83,10 @@ pub fn check_approval(
         Some(a) => Err(ApprovalError::Outdated {
             fields,
             reference: a.reference.clone(),
-            approved: a.content_hash.clone().unwrap_or_else(|| "no hash".to_owned()),
+            approved: a
+                .content_hash
+                .clone()
+                .unwrap_or_else(|| "no hash".to_owned()),
             current,
             spec_path: spec_path.to_owned(),
         }),

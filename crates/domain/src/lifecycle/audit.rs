@@ -111,9 +111,18 @@ mod tests {
     fn parameters_are_judged_by_value_and_launchability() {
         let allowed = vec!["ami-1".to_owned(), "ami-2".to_owned()];
         assert_eq!(parameter_status(None, &allowed, false), Status::Missing);
-        assert_eq!(parameter_status(Some("ami-2"), &allowed, true), Status::Correct);
-        assert_eq!(parameter_status(Some("ami-2"), &allowed, false), Status::Incorrect);
-        assert_eq!(parameter_status(Some("ami-9"), &allowed, true), Status::Incorrect);
+        assert_eq!(
+            parameter_status(Some("ami-2"), &allowed, true),
+            Status::Correct
+        );
+        assert_eq!(
+            parameter_status(Some("ami-2"), &allowed, false),
+            Status::Incorrect
+        );
+        assert_eq!(
+            parameter_status(Some("ami-9"), &allowed, true),
+            Status::Incorrect
+        );
     }
 
     #[test]

@@ -223,7 +223,11 @@ pub fn sync_changes(
     }
     // Dimensions follow from instance types and pricing, so they are not a field of their own:
     // the ones the spec implies and the listing lacks are added.
-    let live_dims = live.fields.get("dimensions").map(members).unwrap_or_default();
+    let live_dims = live
+        .fields
+        .get("dimensions")
+        .map(members)
+        .unwrap_or_default();
     let wanted = dimension_keys(spec);
     let missing: Vec<String> = wanted
         .iter()
@@ -244,10 +248,8 @@ pub fn sync_changes(
         ));
     }
     if has("allowlist.buyer_accounts").is_some() {
-        s.changes.push(product::update_targeting(
-            &spec.allowlist.buyer_accounts,
-            p,
-        ));
+        s.changes
+            .push(product::update_targeting(&spec.allowlist.buyer_accounts, p));
     }
     let has_version = !live.versions.is_empty();
     if live.visibility == "Draft" && has_version {

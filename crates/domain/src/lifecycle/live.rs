@@ -152,7 +152,11 @@ fn read_offer(o: &Value, f: &mut BTreeMap<&'static str, Value>) {
     let of_type = |t: &str| terms.iter().copied().find(|x| x["Type"] == t);
     let mut rates = serde_json::Map::new();
     if let Some(t) = of_type("UsageBasedPricingTerm") {
-        for r in t["RateCards"][0]["RateCard"].as_array().into_iter().flatten() {
+        for r in t["RateCards"][0]["RateCard"]
+            .as_array()
+            .into_iter()
+            .flatten()
+        {
             if let (Some(k), Some(p)) = (r["DimensionKey"].as_str(), r["Price"].as_str()) {
                 rates.insert(k.to_owned(), json!(price(p)));
             }

@@ -147,7 +147,10 @@ mod tests {
             v("2", "2026-02-01", false),
             v("3", "2026-03-01", false),
         ];
-        assert_eq!(to_restrict(&keep(3), &vs, Some("4"), "2026-04-01"), ["opt-1"]);
+        assert_eq!(
+            to_restrict(&keep(3), &vs, Some("4"), "2026-04-01"),
+            ["opt-1"]
+        );
         assert!(to_restrict(&keep(3), &vs, None, "2026-04-01").is_empty());
         assert_eq!(
             to_restrict(&keep(1), &vs, None, "2026-04-01"),
@@ -209,11 +212,10 @@ mod tests {
             [("ami-1".to_owned(), Cleanup::Delete)]
         );
         // An AMI a live version also uses stays; so does one an in-flight release made.
-        let shared = [v("1", "a", true), v("2", "b", false)]
-            .map(|mut x| {
-                x.source_ami = Some("ami-s".into());
-                x
-            });
+        let shared = [v("1", "a", true), v("2", "b", false)].map(|mut x| {
+            x.source_ami = Some("ami-s".into());
+            x
+        });
         assert!(cleanup(&[m("ami-s", Some(0))], &shared, &none, 0, 10).is_empty());
         let flying: BTreeSet<String> = ["ami-1".to_owned()].into();
         assert!(cleanup(&[m("ami-1", Some(0))], &vs, &flying, 0, 10).is_empty());

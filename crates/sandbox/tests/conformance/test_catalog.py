@@ -8,7 +8,7 @@ import json
 import pytest
 from botocore.exceptions import ClientError
 
-from conftest import FEDORA_41_X86_US_EAST_1, SELLER, error_code
+from conftest import FEDORA_41_X86_US_EAST_1, GOV_SELLER_KEY, SELLER, SELLER_KEY, error_code
 
 ROLE = f"arn:aws:iam::{SELLER}:role/AwsMarketplaceAmiIngestion"
 PRODUCT = "prod-fedoracbx8664"
@@ -97,10 +97,12 @@ def test_create_release_version_publish_restrict(sandbox):
 
     sandbox.advance(2000)
     for region in ("us-east-1", "eu-west-1", "us-gov-west-1"):
-        found = sandbox.client("ec2", region=region).describe_images(Owners=["aws-marketplace"], Filters=[{"Name": "product-code", "Values": [code]}])["Images"]
+        # GovCloud is another partition: the seller's GovCloud account looks there.
+        key = GOV_SELLER_KEY if region.startswith("us-gov-") else SELLER_KEY
+        found = sandbox.client("ec2", key=key, region=region).describe_images(Owners=["aws-marketplace"], Filters=[{"Name": "product-code", "Values": [code]}])["Images"]
         assert len(found) == 1 and found[0]["State"] == "available", region
         assert found[0]["ProductCodes"] == [{"ProductCodeId": code, "ProductCodeType": "marketplace"}]
-        alias = sandbox.client("ssm", region=region).get_parameter(Name=f"/aws/service/marketplace/{product}/latest")["Parameter"]["Value"]
+        alias = sandbox.client("ssm", key=key, region=region).get_parameter(Name=f"/aws/service/marketplace/{product}/latest")["Parameter"]["Value"]
         assert alias == found[0]["ImageId"]
 
     second = mirror(sandbox, "mirror-2")

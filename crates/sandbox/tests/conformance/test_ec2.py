@@ -3,7 +3,7 @@
 import pytest
 from botocore.exceptions import ClientError
 
-from conftest import BUILD, BUILD_KEY, BUYER, BUYER_KEY, FEDORA_41_X86_US_EAST_1, SELLER, error_code
+from conftest import BUILD, BUILD_KEY, BUYER, BUYER_KEY, FEDORA_41_X86_US_EAST_1, GOV_SELLER_KEY, SELLER, error_code
 
 
 def test_describe_images_by_owner_and_filters(sandbox):
@@ -73,7 +73,12 @@ def test_copy_image_across_regions_and_partitions(sandbox):
     ec2_west = sandbox.client("ec2", region="eu-west-1")
     copied = ec2_west.copy_image(SourceImageId=FEDORA_41_X86_US_EAST_1, SourceRegion="us-east-1", Name="to-eu")["ImageId"]
     assert ec2_west.describe_images(ImageIds=[copied])["Images"][0]["State"] == "pending"
-    gov = sandbox.client("ec2", region="us-gov-west-1")
+    # Commercial credentials are unknown in GovCloud, as on AWS.
+    with pytest.raises(ClientError) as e:
+        sandbox.client("ec2", region="us-gov-west-1").describe_images(Owners=["self"])
+    assert error_code(e.value) == "AuthFailure"
+    # With GovCloud credentials, a copy from a commercial Region is still refused.
+    gov = sandbox.client("ec2", key=GOV_SELLER_KEY, region="us-gov-west-1")
     with pytest.raises(ClientError) as e:
         gov.copy_image(SourceImageId=FEDORA_41_X86_US_EAST_1, SourceRegion="us-east-1", Name="to-gov")
     assert error_code(e.value) == "InvalidRequest"

@@ -94,7 +94,11 @@ fn edits_show_exactly_the_edited_fields_and_fix_them_with_few_changes() {
     let rates = d.iter().find(|x| x.field == "pricing.rates").unwrap();
     assert_eq!(rates.lines(), ["~ m6i.large: (none) → 0"]);
     let sync = sync_changes(&s, &live, &d, "prod-1", Some("offer-1"));
-    let types: Vec<&str> = sync.changes.iter().map(|c| c.change_type.as_str()).collect();
+    let types: Vec<&str> = sync
+        .changes
+        .iter()
+        .map(|c| c.change_type.as_str())
+        .collect();
     assert_eq!(
         types,
         [
@@ -121,7 +125,11 @@ fn a_draft_with_a_version_is_released_with_its_offer() {
     o["State"] = json!("Draft");
     let live = LiveListing::read(&p, Some(&o));
     let sync = sync_changes(&s, &live, &[], "prod-1", Some("offer-1"));
-    let types: Vec<&str> = sync.changes.iter().map(|c| c.change_type.as_str()).collect();
+    let types: Vec<&str> = sync
+        .changes
+        .iter()
+        .map(|c| c.change_type.as_str())
+        .collect();
     assert_eq!(types, ["ReleaseProduct", "ReleaseOffer"]);
 }
 
@@ -141,7 +149,10 @@ fn approval_covers_one_content_hash_and_names_what_changed() {
     s.legal.refund_policy = "Ask us.".into();
     let err = check_approval(&s, &diff(&s, &live), false, "x.toml").unwrap_err();
     let msg = err.to_string();
-    assert!(msg.contains("changed: legal.refund_policy, listing.title"), "{msg}");
+    assert!(
+        msg.contains("changed: legal.refund_policy, listing.title"),
+        "{msg}"
+    );
     assert!(msg.contains("amipub approve --product x.toml"), "{msg}");
     // Recording the approval makes it pass, and leaves the rest of the file alone.
     let text = record_approval(SPEC, "https://example.org/t/1", &content_hash(&s)).unwrap();
