@@ -48,6 +48,18 @@ pub fn region(code: &str) -> Option<&'static RegionInfo> {
     regions().iter().find(|r| r.code == code)
 }
 
+/// The partition of a Region code (`aws`, `aws-us-gov`, `aws-cn`), by its prefix, so that it
+/// answers for Regions newer than the data file too.
+pub fn partition_of(region: &str) -> &'static str {
+    if region.starts_with("us-gov-") {
+        "aws-us-gov"
+    } else if region.starts_with("cn-") {
+        "aws-cn"
+    } else {
+        "aws"
+    }
+}
+
 /// The commercial (`aws` partition) Marketplace Regions.
 pub fn commercial_regions() -> impl Iterator<Item = &'static RegionInfo> {
     regions().iter().filter(|r| r.partition == "aws")

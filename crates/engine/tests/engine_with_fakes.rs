@@ -187,18 +187,7 @@ impl Catalog for Fake {
         if !w.versions.contains(&title) {
             w.versions.push(title);
         }
-        let restricted: Vec<String> = w.started[i]
-            .changes
-            .iter()
-            .filter(|c| c.change_type == "RestrictDeliveryOptions")
-            .flat_map(|c| {
-                c.details_document["DeliveryOptionIds"]
-                    .as_array()
-                    .cloned()
-                    .unwrap_or_default()
-            })
-            .filter_map(|x| x.as_str().map(str::to_owned))
-            .collect();
+        let restricted = restricted_by(&w.started[i]);
         w.restricted.extend(restricted);
         Ok(ChangeSetStatus::Succeeded)
     }
@@ -223,6 +212,21 @@ impl Catalog for Fake {
             .map(|r| (r.clone(), format!("ami-mp-{version}-{r}")))
             .collect())
     }
+}
+
+/// The delivery options a change set restricts.
+fn restricted_by(cs: &ChangeSet) -> Vec<String> {
+    cs.changes
+        .iter()
+        .filter(|c| c.change_type == "RestrictDeliveryOptions")
+        .flat_map(|c| {
+            c.details_document["DeliveryOptionIds"]
+                .as_array()
+                .cloned()
+                .unwrap_or_default()
+        })
+        .filter_map(|x| x.as_str().map(str::to_owned))
+        .collect()
 }
 
 impl Parameters for Fake {
@@ -507,23 +511,7 @@ async fn retention_restricts_the_oldest_in_the_same_change_set_as_the_new_versio
         now = settle(&e, now).await + 60;
     }
     let w = e.ports().w();
-    let restricts: Vec<Vec<String>> = w
-        .started
-        .iter()
-        .map(|cs| {
-            cs.changes
-                .iter()
-                .filter(|c| c.change_type == "RestrictDeliveryOptions")
-                .flat_map(|c| {
-                    c.details_document["DeliveryOptionIds"]
-                        .as_array()
-                        .cloned()
-                        .unwrap_or_default()
-                })
-                .filter_map(|x| x.as_str().map(str::to_owned))
-                .collect()
-        })
-        .collect();
+    let restricts: Vec<Vec<String>> = w.started.iter().map(restricted_by).collect();
     // keep_latest = 3 in the example spec: the 4th and 5th versions retire the 1st and 2nd.
     assert_eq!(
         restricts,

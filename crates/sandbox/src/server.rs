@@ -432,6 +432,22 @@ fn route(
     }
 }
 
+/// The answer to an access key the Region's partition does not know.
+fn unknown_key(family: Family) -> AwsError {
+    match family {
+        Family::Ec2 => AwsError::new(
+            401,
+            "AuthFailure",
+            "AWS was not able to validate the provided access credentials",
+        ),
+        _ => AwsError::new(
+            403,
+            "InvalidClientTokenId",
+            "The security token included in the request is invalid.",
+        ),
+    }
+}
+
 fn serve_signed(
     world: &mut World,
     scope: &sigv4::Scope,
@@ -440,36 +456,12 @@ fn serve_signed(
     request_id: &str,
 ) -> (String, Result<String, AwsError>) {
     let Some(principal) = world.principal(&scope.access_key) else {
-        let e = match family {
-            Family::Ec2 => AwsError::new(
-                401,
-                "AuthFailure",
-                "AWS was not able to validate the provided access credentials",
-            ),
-            _ => AwsError::new(
-                403,
-                "InvalidClientTokenId",
-                "The security token included in the request is invalid.",
-            ),
-        };
-        return ("?".to_owned(), Err(e));
+        return ("?".to_owned(), Err(unknown_key(family)));
     };
     if !world.partition_admits(&principal.account, &scope.region) {
         // Real AWS: each partition has its own identities, so a commercial key is unknown in
         // GovCloud (and the other way round).
-        let e = match family {
-            Family::Ec2 => AwsError::new(
-                401,
-                "AuthFailure",
-                "AWS was not able to validate the provided access credentials",
-            ),
-            _ => AwsError::new(
-                403,
-                "UnrecognizedClientException",
-                "The security token included in the request is invalid.",
-            ),
-        };
-        return (principal.account, Err(e));
+        return (principal.account, Err(unknown_key(family)));
     }
     crate::catalog::lifecycle::tick(world);
     let ctx = Ctx {

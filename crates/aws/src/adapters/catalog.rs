@@ -53,10 +53,14 @@ impl MarketplaceCatalog {
         Ok(out.details_document().map(to_json).unwrap_or_default())
     }
 
-    /// The entities a change set touched, (type, id) — for a creation, the new product and offer.
-    pub async fn change_set_entities(&self, id: &str) -> PortResult<Vec<(String, String)>> {
-        let out = self
-            .shared
+    /// DescribeChangeSet.
+    async fn describe_change_set(
+        &self,
+        id: &str,
+    ) -> PortResult<
+        aws_sdk_marketplacecatalog::operation::describe_change_set::DescribeChangeSetOutput,
+    > {
+        self.shared
             .catalog(Class::CatalogDescribeChangeSet)
             .await
             .describe_change_set()
@@ -64,7 +68,12 @@ impl MarketplaceCatalog {
             .change_set_id(id)
             .send()
             .await
-            .map_err(|e| port_error("DescribeChangeSet", &e))?;
+            .map_err(|e| port_error("DescribeChangeSet", &e))
+    }
+
+    /// The entities a change set touched, (type, id) — for a creation, the new product and offer.
+    pub async fn change_set_entities(&self, id: &str) -> PortResult<Vec<(String, String)>> {
+        let out = self.describe_change_set(id).await?;
         Ok(out
             .change_set()
             .iter()
@@ -216,16 +225,7 @@ impl Catalog for MarketplaceCatalog {
     }
 
     async fn status(&self, id: &str) -> PortResult<ChangeSetStatus> {
-        let out = self
-            .shared
-            .catalog(Class::CatalogDescribeChangeSet)
-            .await
-            .describe_change_set()
-            .catalog(CATALOG)
-            .change_set_id(id)
-            .send()
-            .await
-            .map_err(|e| port_error("DescribeChangeSet", &e))?;
+        let out = self.describe_change_set(id).await?;
         Ok(match out.status() {
             Some(ChangeStatus::Succeeded) => ChangeSetStatus::Succeeded,
             Some(ChangeStatus::Cancelled) => ChangeSetStatus::Cancelled,

@@ -164,22 +164,11 @@ impl Fleet {
 
     /// An AMI as the seller account sees it in `region`; `None` when EC2 does not show it.
     pub async fn image(&self, region: &str, ami: &str) -> PortResult<Option<ImageLook>> {
-        let out = self
-            .shared
-            .ec2(region, Class::Ec2Describe)
-            .await?
-            .describe_images()
-            .image_ids(ami)
-            .send()
-            .await;
-        match out {
-            Ok(o) => Ok(o.images().first().map(|i| ImageLook {
-                state: i.state().map(|s| s.as_str().to_owned()).unwrap_or_default(),
-                public: i.public().unwrap_or(false),
-                name: i.name().unwrap_or_default().to_owned(),
-            })),
-            Err(e) if code(&e).is_some_and(|c| c.starts_with("InvalidAMIID")) => Ok(None),
-            Err(e) => Err(port_error("DescribeImages", &e)),
-        }
+        let images = super::images::Ec2Images::new(self.shared.clone());
+        Ok(images.describe(region, ami).await?.map(|i| ImageLook {
+            state: i.state().map(|s| s.as_str().to_owned()).unwrap_or_default(),
+            public: i.public().unwrap_or(false),
+            name: i.name().unwrap_or_default().to_owned(),
+        }))
     }
 }

@@ -12,6 +12,7 @@ pub mod parameters;
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};
 
+use amipub_domain::catalog_data::partition_of;
 use amipub_domain::release::FailureKind;
 use amipub_engine::ports::{PortError, Ports, Store};
 use aws_config::{Region, SdkConfig};
@@ -94,17 +95,6 @@ impl Regional {
     /// The Marketplace Catalog (home Region).
     pub fn catalog(&self) -> &aws_sdk_marketplacecatalog::Client {
         &self.catalog
-    }
-}
-
-/// The partition of a Region code (`aws`, `aws-us-gov`, `aws-cn`).
-pub fn partition_of(region: &str) -> &'static str {
-    if region.starts_with("us-gov-") {
-        "aws-us-gov"
-    } else if region.starts_with("cn-") {
-        "aws-cn"
-    } else {
-        "aws"
     }
 }
 

@@ -289,19 +289,8 @@ async fn parameters(
             for region in regions {
                 let want = found.get(region);
                 let item = format!("ssm {versioned}");
-                let held = match lc.ports.ssm().get(region, versioned).await {
-                    Ok(v) => v,
-                    Err(e) => {
-                        rows.push(Row::new(
-                            slug,
-                            region,
-                            item,
-                            Status::Unreachable,
-                            "",
-                            e.to_string(),
-                        ));
-                        continue;
-                    }
+                let Some(held) = held(lc, slug, region, versioned, &mut rows).await else {
+                    continue;
                 };
                 // A Region without the version's AMI should have no versioned parameter either.
                 let status = match (want, &held) {
@@ -335,19 +324,8 @@ async fn parameters(
         for region in regions {
             let allowed = per.get(region).cloned().unwrap_or_default();
             let item = format!("ssm {name}");
-            let held = match lc.ports.ssm().get(region, name).await {
-                Ok(v) => v,
-                Err(e) => {
-                    rows.push(Row::new(
-                        slug,
-                        region,
-                        item,
-                        Status::Unreachable,
-                        "",
-                        e.to_string(),
-                    ));
-                    continue;
-                }
+            let Some(held) = held(lc, slug, region, name, &mut rows).await else {
+                continue;
             };
             if held.is_none() && allowed.is_empty() {
                 // Nothing was ever published here: nothing to point at.
@@ -438,6 +416,31 @@ async fn leftovers(
         }
     }
     rows
+}
+
+/// The value of parameter `name` in `region`; `None` (with an Unreachable row) when it cannot be
+/// read.
+async fn held(
+    lc: &Lifecycle,
+    slug: &str,
+    region: &str,
+    name: &str,
+    rows: &mut Vec<Row>,
+) -> Option<Option<String>> {
+    match lc.ports.ssm().get(region, name).await {
+        Ok(v) => Some(v),
+        Err(e) => {
+            rows.push(Row::new(
+                slug,
+                region,
+                format!("ssm {name}"),
+                Status::Unreachable,
+                "",
+                e.to_string(),
+            ));
+            None
+        }
+    }
 }
 
 fn clip(s: &str) -> String {

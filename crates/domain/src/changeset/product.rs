@@ -222,11 +222,16 @@ pub fn update_information(spec: &ProductSpec, product: &str) -> Change {
 
 /// `AddRegions`, one change per 100 Regions (the per-change limit).
 pub fn add_regions(regions: &[String], product: &str) -> Vec<Change> {
+    regions_changes("AddRegions", regions, product)
+}
+
+/// `AddRegions` or `RestrictRegions`, one change per 100 Regions.
+fn regions_changes(kind: &str, regions: &[String], product: &str) -> Vec<Change> {
     regions
         .chunks(crate::limits::REGIONS_PER_CHANGE_MAX)
         .map(|chunk| {
             Change::new(
-                "AddRegions",
+                kind,
                 AMI_PRODUCT,
                 Some(product),
                 json!({ "Regions": chunk }),
@@ -387,17 +392,7 @@ pub fn update_visibility(target: &str, product: &str) -> Change {
 
 /// `RestrictRegions`: stop offering the product in these Regions (existing buyers keep access).
 pub fn restrict_regions(regions: &[String], product: &str) -> Vec<Change> {
-    regions
-        .chunks(crate::limits::REGIONS_PER_CHANGE_MAX)
-        .map(|chunk| {
-            Change::new(
-                "RestrictRegions",
-                AMI_PRODUCT,
-                Some(product),
-                json!({ "Regions": chunk }),
-            )
-        })
-        .collect()
+    regions_changes("RestrictRegions", regions, product)
 }
 
 /// `RestrictInstanceTypes`.

@@ -212,15 +212,7 @@ impl World {
 }
 
 /// The partition of a Region code.
-pub fn partition_of(region: &str) -> &'static str {
-    if region.starts_with("us-gov-") {
-        "aws-us-gov"
-    } else if region.starts_with("cn-") {
-        "aws-cn"
-    } else {
-        "aws"
-    }
-}
+pub use amipub_domain::catalog_data::partition_of;
 
 fn root(account: &str) -> Principal {
     Principal {
