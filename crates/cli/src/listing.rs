@@ -105,6 +105,26 @@ impl Lifecycle {
         Ok(LiveListing::read(&product, offer.as_ref()))
     }
 
+    /// Waits (with a line saying so) until no change set holds `product`, so that what is read
+    /// next is not about to change under a running change set.
+    pub async fn wait_unlocked(&self, product: &str) -> anyhow::Result<()> {
+        let started = Instant::now();
+        let mut said = None;
+        while let Some(holder) = self.catalog().open_change_set(product).await? {
+            if started.elapsed() > FOLLOW_LIMIT {
+                bail!(
+                    "{product} is still held by change set {holder}; run the command again later"
+                );
+            }
+            if said.as_ref() != Some(&holder) {
+                eprintln!("  waiting: the product is held by change set {holder}");
+                said = Some(holder);
+            }
+            self.pause(CHANGE_SET_POLL_SECS).await?;
+        }
+        Ok(())
+    }
+
     /// Submits `cs` and follows it to its end; returns its id. Waits first while another change
     /// set holds `product` (when known).
     pub async fn submit(&self, cs: &ChangeSet, product: Option<&str>) -> anyhow::Result<String> {

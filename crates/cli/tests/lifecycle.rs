@@ -251,6 +251,39 @@ fn spec_edits_are_planned_field_by_field_applied_behind_the_approval_and_then_go
     );
     let out = ok(&env, &["plan", "--product", p]);
     assert!(out.contains("no differences"), "{out}");
+    // Someone edits the title in the console: the same spec fixes it again with a new change set
+    // (not the old, finished one handed back for the same token).
+    let before = env.change_sets();
+    lock(&env.world).catalog.entities.get_mut(&id).unwrap().doc["Description"]["ProductTitle"] =
+        Value::from("Edited in the console");
+    ok(&env, &["apply", "--product", p]);
+    assert_eq!(env.change_sets(), before + 1);
+    assert_eq!(
+        product_doc(&env, &id)["Description"]["ProductTitle"],
+        "Acme API Gateway 2"
+    );
+}
+
+#[test]
+fn govcloud_without_its_credentials_fails_the_release_saying_what_to_add() {
+    let env = Env::new(3000.0);
+    let config = std::fs::read_to_string(env.path("amipub.toml")).unwrap();
+    let without = config.replace(
+        "[partitions.aws-us-gov]\naccount_id = \"222233334444\"\n",
+        "",
+    );
+    assert_ne!(without, config);
+    std::fs::write(env.path("amipub.toml"), without).unwrap();
+    let (code, out, err) = env.run(&env.publish_args(SOURCE_AMI), LIMIT);
+    assert_eq!(code, 1, "{out}\n{err}");
+    assert!(out.contains("[partitions.aws-us-gov]"), "{out}");
+    assert!(
+        !lock(&env.world)
+            .requests
+            .iter()
+            .any(|r| r.region.starts_with("us-gov-")),
+        "no GovCloud call with commercial keys"
+    );
 }
 
 /// The spec text with one more instance type (and, for hourly pricing, its price).
@@ -603,7 +636,7 @@ fn verify_is_correct_after_a_release_and_names_each_planted_drift() {
     assert!(shown.contains("Regions verified"), "{shown}");
 
     // Plant drift: a deleted parameter, a wrong value, a deregistered Marketplace AMI, an edited title.
-    let (versioned, wrong_region, gone_region) = ("/nginx/1.0.0", "us-east-2", "eu-west-1");
+    let (wrong_region, gone_region) = ("us-east-2", "eu-west-1");
     {
         let mut w = lock(&env.world);
         let key = w
@@ -651,7 +684,6 @@ fn verify_is_correct_after_a_release_and_names_each_planted_drift() {
         let e = w.catalog.entities.get_mut(&id).unwrap();
         e.doc["Description"]["ProductTitle"] = Value::from("Edited by hand");
     }
-    let _ = versioned;
     let (code, out, err) = run(&env, &["verify", "--product", p, "--format", "json"]);
     assert_eq!(code, 1, "{out}\n{err}");
     let rows: Vec<Value> = serde_json::from_str(&out).unwrap();

@@ -292,12 +292,24 @@ async fn write_parameters<P: Ports>(
     }
     let mut words = format!(
         "{checked} of {} Regions verified: Marketplace AMI launchable, {} parameter(s) each read back",
-        r.regions.len(),
+        r.expected_regions.len(),
         names.len()
     );
+    let absent: Vec<&str> = r
+        .expected_regions
+        .iter()
+        .filter(|x| !r.regions.contains_key(*x))
+        .map(String::as_str)
+        .collect();
+    if !absent.is_empty() {
+        words.push_str(&format!(
+            "; no Marketplace AMI found in {}",
+            absent.join(", ")
+        ));
+    }
     if !skipped.is_empty() {
         words.push_str(&format!(
-            "; not launchable yet, left unparameterised: {}",
+            "; not launchable, left unparameterised: {} (amipub verify reports them; amipub promote writes aliases once they are)",
             skipped.join(", ")
         ));
     }

@@ -291,6 +291,9 @@ impl Catalog for MarketplaceCatalog {
                     found.insert(region, ami);
                 }
                 Ok(None) => answered += 1,
+                // Missing credentials (a partition without its table in amipub.toml) do not go
+                // away by waiting: the release fails with the message saying what to add.
+                Err(e) if e.kind == FailureKind::AccessDenied => return Err(e),
                 // One Region's trouble does not hold the others back: it is looked at again.
                 Err(e) => last_error = Some(e),
             }

@@ -70,14 +70,23 @@ async fn apply(args: Args) -> anyhow::Result<Outcome> {
             spec.product.id.as_deref().unwrap_or_default()
         );
     }
+    let pid = spec.product.id.clone().unwrap_or_default();
+    // Read the listing only once no change set is running on it: what a running one changes
+    // would otherwise be planned again.
+    lc.wait_unlocked(&pid).await?;
     let live = lc.live(&spec).await?;
     let diffs = diff(&spec, &live);
-    if let Err(e) = check_approval(&spec, &diffs, false, &path) {
+    let sync = sync_changes(&spec, &live, &diffs, &pid, spec.product.offer_id.as_deref());
+    // Releasing a Draft shows its content to buyers for the first time: that needs the approval
+    // even when nothing differs.
+    let releasing = sync
+        .changes
+        .iter()
+        .any(|c| c.change_type == "ReleaseProduct");
+    if let Err(e) = check_approval(&spec, &diffs, releasing, &path) {
         eprintln!("refused: {e}");
         return Ok(Outcome::Invalid);
     }
-    let pid = spec.product.id.clone().unwrap_or_default();
-    let sync = sync_changes(&spec, &live, &diffs, &pid, spec.product.offer_id.as_deref());
     let mut changes = sync.changes;
     let today = retention::date_of(lc.clock.now().await?.0);
     let retire = retention::to_restrict(&spec.retention, &live.versions, None, &today);
@@ -85,7 +94,24 @@ async fn apply(args: Args) -> anyhow::Result<Outcome> {
     for n in &sync.notes {
         eprintln!("note: {n}");
     }
-    if changes.is_empty() {
+    // The tokens also cover what the listing holds now: after a change in the console, the same
+    // spec makes a new change set instead of getting the old, finished one back.
+    let salt = amipub_domain::ids::digest_hex(
+        &[
+            serde_json::to_string(&diffs.iter().map(|d| (&d.live, d.field)).collect::<Vec<_>>())
+                .unwrap_or_default()
+                .as_bytes(),
+        ],
+        8,
+    );
+    if changes.is_empty() && !diffs.is_empty() {
+        eprintln!(
+            "{}: no change set can fix {} (see the notes above); fix them in the Marketplace console or in the spec",
+            spec.product.slug,
+            diffs.iter().map(|d| d.field).collect::<Vec<_>>().join(", ")
+        );
+        return Ok(Outcome::Failed);
+    } else if changes.is_empty() {
         println!("{}: the listing matches the spec", spec.product.slug);
     } else {
         println!(
@@ -104,7 +130,7 @@ async fn apply(args: Args) -> anyhow::Result<Outcome> {
                 i + 1
             ));
             let cs = ChangeSet {
-                token: token(&name, &changes),
+                token: token(&format!("{name} {salt}"), &changes),
                 purpose: format!("bring {} in line with its spec", spec.product.slug),
                 name,
                 changes,
@@ -113,8 +139,8 @@ async fn apply(args: Args) -> anyhow::Result<Outcome> {
         }
         println!("{}: applied", spec.product.slug);
     }
-    if !args.no_cleanup {
-        clean_up(&lc, &spec).await?;
+    if !args.no_cleanup && !clean_up(&lc, &spec).await? {
+        return Ok(Outcome::Failed);
     }
     Ok(Outcome::Ok)
 }
@@ -160,27 +186,24 @@ async fn create(
     };
     let product_id = of(AMI_PRODUCT).context("the creation change set names no product")?;
     let offer_id = of(OFFER);
-    let doc = lc.catalog().describe(&product_id).await?;
-    let code = doc["Description"]["ProductCode"]
-        .as_str()
-        .map(str::to_owned);
-    let ids = ProductIds {
+    // Recorded at once, before anything else can fail, so a re-run never creates it again.
+    let mut ids = ProductIds {
         product_id: product_id.clone(),
-        product_code: code.clone(),
+        product_code: None,
         offer_id: offer_id.clone(),
     };
     lc.store
         .set_product_ids(&spec.product.slug, text, &ids)
         .await?;
-    let updated = record_ids(text, &product_id, offer_id.as_deref(), code.as_deref())
-        .context("cannot update the spec file")?;
-    std::fs::write(&args.product, updated)
-        .with_context(|| format!("cannot write {}", args.product.display()))?;
-    println!(
-        "{}: created {product_id}; {} now holds:",
-        spec.product.slug,
-        args.product.display()
-    );
+    let doc = lc.catalog().describe(&product_id).await?;
+    let code = doc["Description"]["ProductCode"]
+        .as_str()
+        .map(str::to_owned);
+    ids.product_code = code.clone();
+    lc.store
+        .set_product_ids(&spec.product.slug, text, &ids)
+        .await?;
+    println!("{}: created {product_id}:", spec.product.slug);
     println!("  [product]");
     println!("  id = \"{product_id}\"");
     if let Some(o) = &offer_id {
@@ -189,17 +212,24 @@ async fn create(
     if let Some(c) = &code {
         println!("  product_code = \"{c}\"");
     }
+    let updated =
+        record_ids(text, &product_id, offer_id.as_deref(), code.as_deref()).map_err(|e| {
+            anyhow::anyhow!("cannot write the ids into the spec: {e}; add the lines above by hand")
+        })?;
+    write_spec(&args.product, &updated)?;
+    println!("  (written into {})", args.product.display());
     for n in &plan.notes {
         println!("note: {n}");
     }
     Ok(Outcome::Ok)
 }
 
-/// Retires and then deletes the seller-side images of restricted versions.
-async fn clean_up(lc: &Lifecycle, spec: &ProductSpec) -> anyhow::Result<()> {
+/// Retires and then deletes the seller-side images of restricted versions; every mirror is
+/// tried, and `false` comes back when any step failed (each one said why).
+async fn clean_up(lc: &Lifecycle, spec: &ProductSpec) -> anyhow::Result<bool> {
     let fleet = lc.ports.fleet();
     let Some(pid) = spec.product.id.as_deref() else {
-        return Ok(());
+        return Ok(true);
     };
     // Re-read: the sync above may have restricted versions.
     let doc = lc.catalog().describe(pid).await?;
@@ -214,6 +244,7 @@ async fn clean_up(lc: &Lifecycle, spec: &ProductSpec) -> anyhow::Result<()> {
         .filter_map(|r| r.mirror_ami)
         .collect();
     let (now, _) = lc.clock.now().await?;
+    let mut ok = true;
     for (m, step) in retention::cleanup(
         &mirrors,
         &versions,
@@ -221,30 +252,41 @@ async fn clean_up(lc: &Lifecycle, spec: &ProductSpec) -> anyhow::Result<()> {
         spec.retention.grace_days,
         now,
     ) {
-        match step {
-            Cleanup::Retire => {
-                fleet.retire(&m, now).await?;
-                println!(
-                    "  retired {} (sharing removed; deleted after {} days)",
+        let done = match step {
+            Cleanup::Retire => fleet.retire(&m, now).await.map(|()| {
+                format!(
+                    "retired {} (sharing removed; deleted after {} days)",
                     m.ami, spec.retention.grace_days
-                );
-            }
-            Cleanup::Delete => {
-                fleet.delete(&m).await?;
-                println!(
-                    "  deleted {} and {}",
+                )
+            }),
+            Cleanup::Delete => fleet.delete(&m).await.map(|()| {
+                format!(
+                    "deleted {} and {}",
                     m.ami,
                     plural(m.snapshots.len(), "snapshot")
-                );
-            }
-            Cleanup::Waiting(until) => {
-                println!(
-                    "  {} is retired; deleted from {}",
-                    m.ami,
-                    crate::runtime::date_of(until)
-                );
+                )
+            }),
+            Cleanup::Waiting(until) => Ok(format!(
+                "{} is retired; deleted from {}",
+                m.ami,
+                crate::runtime::date_of(until)
+            )),
+        };
+        match done {
+            Ok(line) => println!("  {line}"),
+            Err(e) => {
+                ok = false;
+                eprintln!("  cleanup of {} failed (tried again next time): {e}", m.ami);
             }
         }
     }
-    Ok(())
+    Ok(ok)
+}
+
+/// Replaces a spec file through a temporary file and a rename, so an interruption never leaves
+/// half a spec.
+pub fn write_spec(path: &std::path::Path, text: &str) -> anyhow::Result<()> {
+    let tmp = path.with_extension("toml.amipub-tmp");
+    std::fs::write(&tmp, text).with_context(|| format!("cannot write {}", tmp.display()))?;
+    std::fs::rename(&tmp, path).with_context(|| format!("cannot replace {}", path.display()))
 }

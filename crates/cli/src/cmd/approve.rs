@@ -7,7 +7,6 @@ use std::path::PathBuf;
 
 use amipub_domain::lifecycle::approval::record_approval;
 use amipub_domain::lifecycle::content_hash;
-use anyhow::Context;
 
 use crate::Outcome;
 use crate::runtime::read_spec;
@@ -47,9 +46,8 @@ pub fn run(args: Args) -> anyhow::Result<Outcome> {
         return Ok(Outcome::Ok);
     }
     let updated = record_approval(&text, reference, &hash)
-        .with_context(|| format!("cannot update {}", args.product.display()))?;
-    std::fs::write(&args.product, updated)
-        .with_context(|| format!("cannot write {}", args.product.display()))?;
+        .map_err(|e| anyhow::anyhow!("cannot update {}: {e}", args.product.display()))?;
+    super::apply::write_spec(&args.product, &updated)?;
     println!(
         "{}: approval recorded in {}: {reference} covers {hash}",
         spec.product.slug,

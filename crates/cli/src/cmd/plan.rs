@@ -109,7 +109,14 @@ pub fn run(args: Args) -> anyhow::Result<Outcome> {
     };
     let plan = match (live, &spec.product.id, &version) {
         (Some(p), _, _) => p,
-        (None, Some(_), Some(v)) => plan_add_version(&spec, v, &[])?,
+        (None, Some(_), Some(v)) => {
+            let mut p = plan_add_version(&spec, v, &[])?;
+            p.notes.push(
+                "When the release submits it, this change set also restricts the versions the retention policy then retires (read from the live listing at that moment)."
+                    .to_owned(),
+            );
+            p
+        }
         (None, None, v) => plan_create(&spec, v.as_ref())?,
         (None, Some(id), None) => Plan {
             change_sets: Vec::new(),

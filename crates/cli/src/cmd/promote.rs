@@ -1,7 +1,8 @@
 //! `amipub promote --product SPEC --version V --alias latest`: points an alias parameter at
 //! version V's Marketplace AMI in every Region where that AMI is launchable now — the way to roll
 //! `latest` back to an older version, or forward again. Regions where it is not (missing,
-//! deregistered, private, still pending) keep their value and are listed; the exit code is 1 then.
+//! deregistered, not shown to the seller, still pending) keep their value and are listed; the exit
+//! code is 1 then. A restricted version is refused.
 
 use std::path::PathBuf;
 
@@ -76,6 +77,20 @@ async fn promote(args: Args) -> anyhow::Result<Outcome> {
         );
         return Ok(Outcome::Invalid);
     };
+    // A restricted version is no longer offered to new buyers: no alias should lead there.
+    if let Some(pid) = &spec.product.id {
+        let versions = amipub_engine::ports::Catalog::versions(lc.catalog(), pid).await?;
+        if versions
+            .iter()
+            .any(|v| v.title == args.version && v.restricted)
+        {
+            eprintln!(
+                "{} {} is restricted (retired) on the listing: promote a live version",
+                spec.product.slug, args.version
+            );
+            return Ok(Outcome::Invalid);
+        }
+    }
     let product = Product {
         role_arn: String::new(),
         spec: spec.clone(),
@@ -96,7 +111,8 @@ async fn promote(args: Args) -> anyhow::Result<Outcome> {
         };
         let look = fleet.image(region, ami).await;
         match look {
-            Ok(Some(i)) if i.state == "available" && i.public => {
+            // The engine's rule: EC2 shows it to the seller there and it is available.
+            Ok(Some(i)) if i.state == "available" => {
                 lc.ports
                     .ssm()
                     .put(region, &name, ami)
@@ -105,11 +121,7 @@ async fn promote(args: Args) -> anyhow::Result<Outcome> {
                 promoted += 1;
                 println!("  {region:<16} {name} → {ami}");
             }
-            Ok(Some(i)) => kept.push(format!(
-                "{region}: {ami} is {}{}",
-                i.state,
-                if i.public { "" } else { " and not public" }
-            )),
+            Ok(Some(i)) => kept.push(format!("{region}: {ami} is {}", i.state)),
             Ok(None) => kept.push(format!("{region}: {ami} does not exist there any more")),
             Err(e) => kept.push(format!("{region}: cannot look at {ami}: {e}")),
         }

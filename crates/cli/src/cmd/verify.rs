@@ -187,11 +187,32 @@ async fn audit(lc: &Lifecycle, spec: &ProductSpec) -> Vec<Row> {
         .or(live.product_code.clone())
         .unwrap_or_default();
     let regions = spec.region_codes();
-    let releases: BTreeMap<String, Release> = lc
-        .store
-        .list(100_000)
-        .await
-        .unwrap_or_default()
+    let stored = match lc.store.list(100_000).await {
+        Ok(r) => r,
+        Err(e) => {
+            rows.push(Row::new(
+                slug,
+                "-",
+                "releases",
+                Status::Unreachable,
+                "the state database",
+                e.to_string(),
+            ));
+            return rows;
+        }
+    };
+    if code.is_empty() {
+        rows.push(Row::new(
+            slug,
+            "-",
+            "product code",
+            Status::Missing,
+            "a product code",
+            "none on the spec or the listing",
+        ));
+        return rows;
+    }
+    let releases: BTreeMap<String, Release> = stored
         .into_iter()
         .filter(|r| r.product == slug && r.state == State::Done)
         .map(|r| (r.version.clone(), r))
@@ -375,14 +396,20 @@ async fn leftovers(
             )];
         }
     };
-    let in_flight: BTreeSet<String> = lc
-        .store
-        .active()
-        .await
-        .unwrap_or_default()
-        .into_iter()
-        .filter_map(|r| r.mirror_ami)
-        .collect();
+    let active = match lc.store.active().await {
+        Ok(a) => a,
+        Err(e) => {
+            return vec![Row::new(
+                slug,
+                "-",
+                "releases",
+                Status::Unreachable,
+                "the state database",
+                e.to_string(),
+            )];
+        }
+    };
+    let in_flight: BTreeSet<String> = active.into_iter().filter_map(|r| r.mirror_ami).collect();
     let now = lc.clock.now().await.map_or(0, |(n, _)| n);
     let grace = spec.retention.grace_days.max(0) * amipub_domain::lifecycle::retention::DAY_SECS;
     let mut rows = Vec::new();

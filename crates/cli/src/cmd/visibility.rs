@@ -47,7 +47,28 @@ pub fn run(args: Args) -> anyhow::Result<Outcome> {
             return Ok(Outcome::Invalid);
         };
         let Target::Public = args.target;
+        // Going Public shows the content to every buyer: the approval must cover it as it is.
+        if let Err(e) = amipub_domain::lifecycle::check_approval(
+            &spec,
+            &[],
+            true,
+            &args.product.display().to_string(),
+        ) {
+            eprintln!("refused: {e}");
+            return Ok(Outcome::Invalid);
+        }
+        lc.wait_unlocked(&pid).await?;
         let live = lc.live(&spec).await?;
+        if let Some(d) = amipub_domain::lifecycle::diff(&spec, &live)
+            .iter()
+            .find(|d| d.is_content())
+        {
+            eprintln!(
+                "refused: the listing's {} differs from the spec; run amipub apply first, so what goes Public is what was approved",
+                d.field
+            );
+            return Ok(Outcome::Invalid);
+        }
         match live.visibility.as_str() {
             "Public" => {
                 println!("{}: already Public", spec.product.slug);
@@ -64,8 +85,11 @@ pub fn run(args: Args) -> anyhow::Result<Outcome> {
         }
         let changes = vec![update_visibility("Public", &pid)];
         let name = change_set_name(&format!("amipub visibility {} public", spec.product.slug));
+        // The token covers the listing as it is, so a request asked again after a refusal (and
+        // an edit) is a new request, while a re-run of the same one finds it.
+        let salt = amipub_domain::lifecycle::content_hash(&spec);
         let cs = ChangeSet {
-            token: token(&name, &changes),
+            token: token(&format!("{name} {salt}"), &changes),
             purpose: format!("make {} Public", spec.product.slug),
             name,
             changes,

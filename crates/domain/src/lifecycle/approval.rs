@@ -69,7 +69,7 @@ pub fn check_approval(
         return Ok(());
     }
     let fields = if creating {
-        "the whole listing of a new product".to_owned()
+        "the whole listing, which this step shows to buyers".to_owned()
     } else {
         content.join(", ")
     };
@@ -94,39 +94,50 @@ pub fn check_approval(
 }
 
 /// The spec text with its `[approval]` table set to `reference` and the content's hash, the rest
-/// of the file (comments, order, formatting) untouched.
-pub fn record_approval(
-    text: &str,
-    reference: &str,
-    hash: &str,
-) -> Result<String, toml_edit::TomlError> {
-    let mut doc: toml_edit::DocumentMut = text.parse()?;
+/// of the file (comments, order, formatting) untouched. Checked by reading the result back.
+pub fn record_approval(text: &str, reference: &str, hash: &str) -> Result<String, String> {
+    let mut doc: toml_edit::DocumentMut = text.parse().map_err(|e| format!("{e}"))?;
     let table = doc
         .entry("approval")
         .or_insert_with(|| toml_edit::Item::Table(toml_edit::Table::new()));
-    if let Some(t) = table.as_table_mut() {
-        t["reference"] = toml_edit::value(reference);
-        t["content_hash"] = toml_edit::value(hash);
+    let t = table
+        .as_table_like_mut()
+        .ok_or("`approval` is not a table; make it `[approval]`")?;
+    t.insert("reference", toml_edit::value(reference));
+    t.insert("content_hash", toml_edit::value(hash));
+    let out = doc.to_string();
+    let back = crate::spec::parse_spec(&out).map_err(|p| p.message.clone())?;
+    match back.approval {
+        Some(a) if a.reference == reference && a.content_hash.as_deref() == Some(hash) => Ok(out),
+        _ => Err("the approval did not read back from the updated spec".to_owned()),
     }
-    Ok(doc.to_string())
 }
 
-/// The spec text with `[product]` ids set (after `apply` created the listing), the rest untouched.
+/// The spec text with `[product]` ids set (after `apply` created the listing), the rest
+/// untouched. Checked by reading the result back.
 pub fn record_ids(
     text: &str,
     id: &str,
     offer_id: Option<&str>,
     product_code: Option<&str>,
-) -> Result<String, toml_edit::TomlError> {
-    let mut doc: toml_edit::DocumentMut = text.parse()?;
-    if let Some(t) = doc.get_mut("product").and_then(|p| p.as_table_mut()) {
-        t["id"] = toml_edit::value(id);
-        if let Some(o) = offer_id {
-            t["offer_id"] = toml_edit::value(o);
-        }
-        if let Some(c) = product_code {
-            t["product_code"] = toml_edit::value(c);
-        }
+) -> Result<String, String> {
+    let mut doc: toml_edit::DocumentMut = text.parse().map_err(|e| format!("{e}"))?;
+    let t = doc
+        .get_mut("product")
+        .and_then(|p| p.as_table_like_mut())
+        .ok_or("the spec has no [product] table")?;
+    t.insert("id", toml_edit::value(id));
+    if let Some(o) = offer_id {
+        t.insert("offer_id", toml_edit::value(o));
     }
-    Ok(doc.to_string())
+    if let Some(c) = product_code {
+        t.insert("product_code", toml_edit::value(c));
+    }
+    let out = doc.to_string();
+    let back = crate::spec::parse_spec(&out).map_err(|p| p.message.clone())?;
+    if back.product.id.as_deref() == Some(id) {
+        Ok(out)
+    } else {
+        Err("the id did not read back from the updated spec".to_owned())
+    }
 }

@@ -51,19 +51,27 @@ pub fn to_restrict(
     live.sort_by(|a, b| b.created.cmp(&a.created).then(b.title.cmp(&a.title)));
     let keep = usize::try_from(policy.keep_latest.max(1)).unwrap_or(1);
     let keep_old = keep.saturating_sub(usize::from(adding.is_some()));
-    let mut out: Vec<String> = Vec::new();
-    for (i, v) in live.iter().enumerate() {
-        let expired = policy
+    let expired = |v: &LiveVersion| {
+        policy
             .end_of_life
             .iter()
-            .any(|e| e.date.as_str() <= today && belongs_to(&v.title, &e.release));
-        if (i >= keep_old || expired)
-            && let Some(id) = &v.option_id
-        {
-            out.push(id.clone());
-        }
+            .any(|e| e.date.as_str() <= today && belongs_to(&v.title, &e.release))
+    };
+    // Versions past their release's end of life go first; keep-N counts only the others, so an
+    // expired version never takes the place of one the policy keeps.
+    let newest = live.first().map(|v| v.id.clone());
+    let (gone, current): (Vec<&LiveVersion>, Vec<&LiveVersion>) =
+        live.into_iter().partition(|v| expired(v));
+    let mut out: Vec<&LiveVersion> = gone;
+    out.extend(current.iter().skip(keep_old));
+    // Without a version being added, the newest live one always stays: a listing is never left
+    // with nothing to buy.
+    if adding.is_none() && out.len() == versions.iter().filter(|v| !v.restricted).count() {
+        out.retain(|v| Some(&v.id) != newest.as_ref());
     }
-    out
+    out.into_iter()
+        .filter_map(|v| v.option_id.clone())
+        .collect()
 }
 
 /// A seller-side AMI amipub made for the product.
@@ -183,6 +191,31 @@ mod tests {
         assert!(to_restrict(&p, &vs, None, "2025-05-12").is_empty());
         assert_eq!(to_restrict(&p, &vs, None, "2025-05-13"), ["opt-40.1"]);
         assert!(belongs_to("41", "41") && !belongs_to("410", "41") && !belongs_to("4", "41"));
+    }
+
+    #[test]
+    fn expired_versions_do_not_take_the_places_keep_n_holds() {
+        let mut p = keep(3);
+        p.end_of_life.push(EndOfLife {
+            release: "40".into(),
+            date: "2025-05-13".into(),
+        });
+        let vs = [
+            v("41.1", "2025-01-01", false),
+            v("41.2", "2025-01-02", false),
+            v("40.9", "2025-01-03", false),
+        ];
+        // Adding 41.3: 40.9 expires; 41.3, 41.2 and 41.1 are the three kept.
+        assert_eq!(
+            to_restrict(&p, &vs, Some("41.3"), "2025-06-01"),
+            ["opt-40.9"]
+        );
+        // Every live version expired and none added: the newest stays.
+        let old = [
+            v("40.1", "2025-01-01", false),
+            v("40.2", "2025-01-02", false),
+        ];
+        assert_eq!(to_restrict(&p, &old, None, "2025-06-01"), ["opt-40.1"]);
     }
 
     #[test]
