@@ -18,8 +18,12 @@ pub const SETUP_TIMEOUT: Duration = Duration::from_secs(30);
 
 /// The wait before reconnection attempt `n` (0-based).
 pub fn backoff(n: u32) -> Duration {
-    let secs = BACKOFF_FIRST.as_secs().saturating_mul(1u64 << n.min(16));
-    Duration::from_secs(secs.min(BACKOFF_CAP.as_secs()))
+    let secs = amipub_domain::release::timing::backoff(
+        BACKOFF_FIRST.as_secs() as i64,
+        BACKOFF_CAP.as_secs() as i64,
+        n,
+    );
+    Duration::from_secs(secs.max(0) as u64)
 }
 
 /// How long a connection must have worked before the backoff starts again from its first step.

@@ -9,11 +9,13 @@ use std::path::Path;
 use std::time::{Duration, Instant};
 
 use amipub_aws::adapters::catalog::MarketplaceCatalog;
+use amipub_aws::adapters::parameters::SsmParameters;
 use amipub_aws::{AwsPorts, Target};
 use amipub_domain::changeset::ChangeSet;
 use amipub_domain::lifecycle::LiveListing;
 use amipub_domain::settings::Settings;
 use amipub_domain::spec::ProductSpec;
+use amipub_engine::Ports;
 use amipub_engine::ports::{Catalog, ChangeSetStatus, StartOutcome};
 use amipub_store::SqliteStore;
 use anyhow::{Context, bail};
@@ -48,6 +50,11 @@ impl Lifecycle {
         let Some((settings, _)) = crate::config::load(config)? else {
             return Ok(None);
         };
+        Self::with(settings).await.map(Some)
+    }
+
+    /// Everything for settings already loaded.
+    pub async fn with(settings: Settings) -> anyhow::Result<Self> {
         let store = open_store(&settings).await?;
         let (clock, speed) = Clock::detect(settings.endpoints.url.as_deref()).await;
         let t = Target {
@@ -57,17 +64,22 @@ impl Lifecycle {
         let others = partition_targets(&settings, speed);
         let ports =
             AwsPorts::connect_partitions(&t, seller(&settings)?, store.clone(), &others).await;
-        Ok(Some(Self {
+        Ok(Self {
             settings,
             store,
             ports,
             clock,
-        }))
+        })
     }
 
     /// The Catalog adapter.
     pub fn catalog(&self) -> &MarketplaceCatalog {
-        self.ports.marketplace()
+        Ports::catalog(&self.ports)
+    }
+
+    /// The SSM adapter.
+    pub fn parameters(&self) -> &SsmParameters {
+        Ports::parameters(&self.ports)
     }
 
     /// Fills the spec's missing ids from what `apply` recorded.
@@ -126,32 +138,20 @@ impl Lifecycle {
     }
 
     /// Submits `cs` and follows it to its end; returns its id. Waits first while another change
-    /// set holds `product` (when known).
+    /// set holds `product` (when known), and again whenever StartChangeSet says it is locked.
     pub async fn submit(&self, cs: &ChangeSet, product: Option<&str>) -> anyhow::Result<String> {
         let started = Instant::now();
-        let mut said_locked = None;
         let id = loop {
-            if started.elapsed() > FOLLOW_LIMIT {
-                bail!(
-                    "{} is still locked after {FOLLOW_LIMIT:?}; run the command again later",
-                    product.unwrap_or("the product")
-                );
+            if let Some(p) = product {
+                self.wait_unlocked(p).await?;
             }
-            let holder = match product {
-                Some(p) => self.catalog().open_change_set(p).await?,
-                None => None,
-            };
-            let outcome = match holder {
-                Some(h) => StartOutcome::Locked(h),
-                None => self.catalog().start(cs).await?,
-            };
-            match outcome {
+            match self.catalog().start(cs).await? {
                 StartOutcome::Started(id) => break id,
                 StartOutcome::Locked(holder) => {
-                    if said_locked.as_ref() != Some(&holder) {
-                        eprintln!("  waiting: the product is held by change set {holder}");
-                        said_locked = Some(holder);
+                    if started.elapsed() > FOLLOW_LIMIT {
+                        bail!("still held by change set {holder}; run the command again later");
                     }
+                    eprintln!("  waiting: the product is held by change set {holder}");
                     self.pause(CHANGE_SET_POLL_SECS).await?;
                 }
             }

@@ -115,11 +115,7 @@ fn merge_feed(path: &Path, body: &Value) -> anyhow::Result<()> {
         Err(e) => return Err(e).with_context(|| format!("cannot read {}", path.display())),
     };
     let new = merged(old, body);
-    let tmp = path.with_extension("json.tmp");
-    std::fs::write(&tmp, serde_json::to_string_pretty(&new)?)
-        .with_context(|| format!("cannot write {}", tmp.display()))?;
-    std::fs::rename(&tmp, path).with_context(|| format!("cannot replace {}", path.display()))?;
-    Ok(())
+    crate::runtime::write_atomic(path, &serde_json::to_string_pretty(&new)?, "json.tmp")
 }
 
 #[cfg(test)]

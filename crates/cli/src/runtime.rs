@@ -77,12 +77,15 @@ pub struct Runtime {
     pub clock: Clock,
 }
 
-/// `YYYY-MM-DD` of an epoch second (the `{date}` template variable).
-pub fn date_of(epoch: i64) -> String {
-    chrono::DateTime::from_timestamp(epoch, 0)
-        .unwrap_or_default()
-        .format("%Y-%m-%d")
-        .to_string()
+/// `YYYY-MM-DD` of an epoch second (the `{date}` template variable, end-of-life dates).
+pub use amipub_domain::lifecycle::retention::date_of;
+
+/// Replaces a file through a temporary file (`<path>.<tmp_ext>`) and a rename, so an
+/// interruption never leaves half of it.
+pub fn write_atomic(path: &Path, text: &str, tmp_ext: &str) -> anyhow::Result<()> {
+    let tmp = path.with_extension(tmp_ext);
+    std::fs::write(&tmp, text).with_context(|| format!("cannot write {}", tmp.display()))?;
+    std::fs::rename(&tmp, path).with_context(|| format!("cannot replace {}", path.display()))
 }
 
 /// The commercial partition's settings.

@@ -13,14 +13,10 @@ use amipub_sandbox::server::lock;
 use amipub_sandbox::world::MARKETPLACE_ACCOUNT;
 use amipub_sandbox::worlds::{GOVCLOUD_SELLER_ACCOUNT, SELLER_ACCOUNT};
 use serde_json::Value;
-use support::{Env, SOURCE_AMI};
+use support::{Env, SOURCE_AMI, root};
 
 const LIMIT: Duration = Duration::from_secs(180);
 const REFERENCE: &str = "https://tickets.example.org/marketing/42";
-
-fn root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..")
-}
 
 /// An example spec without its ids (a product that does not exist yet), written into the home.
 fn fresh_spec(env: &Env, example: &str, edit: impl Fn(String) -> String) -> PathBuf {

@@ -16,7 +16,7 @@ use amipub_store::SqliteStore;
 use bus_support::*;
 use support::{Env, SOURCE_AMI, VERSION};
 
-const INBOUND: &str = "fedora_image_uploader.published.v1.aws";
+use amipub_domain::messages::INBOUND_SCHEMA as INBOUND;
 
 async fn store(env: &Env) -> SqliteStore {
     SqliteStore::open(&format!("sqlite://{}", env.path("amipub.db").display()))

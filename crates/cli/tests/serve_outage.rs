@@ -15,7 +15,7 @@ use amipub_store::SqliteStore;
 use bus_support::*;
 use support::Env;
 
-const INBOUND: &str = "fedora_image_uploader.published.v1.aws";
+use amipub_domain::messages::INBOUND_SCHEMA as INBOUND;
 
 /// Stops the broker's application; starts it again when dropped, whatever happens.
 struct Outage;

@@ -16,7 +16,7 @@ use amipub_store::SqliteStore;
 use bus_support::*;
 use support::Env;
 
-const INBOUND: &str = "fedora_image_uploader.published.v1.aws";
+use amipub_domain::messages::INBOUND_SCHEMA as INBOUND;
 
 /// The TLS node; stopped when dropped.
 struct TlsBroker {

@@ -270,7 +270,8 @@ async fn write_parameters<P: Ports>(
         for (i, name) in names.iter().enumerate() {
             let held = ports.parameters().get(region, name).await?;
             match held.as_deref() {
-                Some(v) if v == ami => {}
+                // Already right: the read was the check.
+                Some(v) if v == ami => continue,
                 Some(other) if i == 0 => {
                     return Err(PortError::new(
                         FailureKind::InvalidInput,
@@ -279,8 +280,9 @@ async fn write_parameters<P: Ports>(
                         ),
                     ));
                 }
-                _ => ports.parameters().put(region, name, ami).await?,
+                _ => ports.parameters().set(region, name, ami).await?,
             }
+            // Written: read it back.
             if ports.parameters().get(region, name).await?.as_deref() != Some(ami) {
                 return Err(PortError::new(
                     FailureKind::ServerFault,

@@ -129,12 +129,6 @@ pub trait Grants: Send + Sync {
 
 /// The Marketplace Catalog.
 pub trait Catalog: Send + Sync {
-    /// Whether the product lists this version title.
-    fn has_version(
-        &self,
-        product_id: &str,
-        title: &str,
-    ) -> impl Future<Output = PortResult<bool>> + Send;
     /// Every version of the product, restricted ones included (DescribeEntity).
     fn versions(
         &self,
@@ -173,8 +167,9 @@ pub trait Parameters: Send + Sync {
         region: &str,
         name: &str,
     ) -> impl Future<Output = PortResult<Option<String>>> + Send;
-    /// Writes `name` = `ami` in `region` unless it already has that value.
-    fn put(
+    /// Writes `name` = `ami` in `region` (callers look first: a write is a new parameter
+    /// version).
+    fn set(
         &self,
         region: &str,
         name: &str,

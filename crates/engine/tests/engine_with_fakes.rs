@@ -139,9 +139,6 @@ impl Catalog for Fake {
             })
             .collect())
     }
-    async fn has_version(&self, _product: &str, title: &str) -> PortResult<bool> {
-        Ok(self.w().versions.iter().any(|v| v == title))
-    }
     async fn open_change_set(&self, _product: &str) -> PortResult<Option<String>> {
         let mut w = self.w();
         if w.foreign_lock_polls > 0 {
@@ -237,7 +234,7 @@ impl Parameters for Fake {
             .get(&(region.to_owned(), name.to_owned()))
             .cloned())
     }
-    async fn put(&self, region: &str, name: &str, ami: &str) -> PortResult<()> {
+    async fn set(&self, region: &str, name: &str, ami: &str) -> PortResult<()> {
         self.w()
             .params
             .insert((region.to_owned(), name.to_owned()), ami.to_owned());

@@ -461,7 +461,7 @@ fn serve_signed(
     if !world.partition_admits(&principal.account, &scope.region) {
         // Real AWS: each partition has its own identities, so a commercial key is unknown in
         // GovCloud (and the other way round).
-        return (principal.account, Err(unknown_key(family)));
+        return ("?".to_owned(), Err(unknown_key(family)));
     }
     crate::catalog::lifecycle::tick(world);
     let ctx = Ctx {

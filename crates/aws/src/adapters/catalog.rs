@@ -8,7 +8,8 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use amipub_domain::changeset::{CATALOG, ChangeSet};
-use amipub_domain::lifecycle::{LiveListing, LiveVersion};
+use amipub_domain::lifecycle::LiveVersion;
+use amipub_domain::lifecycle::live::versions;
 use amipub_domain::release::FailureKind;
 use amipub_engine::ports::{Catalog, ChangeSetStatus, PortError, PortResult, StartOutcome};
 use aws_sdk_marketplacecatalog::types::{Change, ChangeStatus, Entity, Filter};
@@ -31,11 +32,6 @@ impl MarketplaceCatalog {
     /// On `shared`.
     pub fn new(shared: Arc<Shared>) -> Self {
         Self { shared }
-    }
-
-    /// The shared clients.
-    pub fn shared(&self) -> Arc<Shared> {
-        self.shared.clone()
     }
 
     /// The entity's DetailsDocument as JSON.
@@ -143,17 +139,7 @@ fn sdk_change(c: &amipub_domain::changeset::Change) -> PortResult<Change> {
 
 impl Catalog for MarketplaceCatalog {
     async fn versions(&self, product_id: &str) -> PortResult<Vec<LiveVersion>> {
-        let doc = self.describe(product_id).await?;
-        Ok(LiveListing::read(&doc, None).versions)
-    }
-
-    async fn has_version(&self, product_id: &str, title: &str) -> PortResult<bool> {
-        let doc = self.describe(product_id).await?;
-        Ok(doc["Versions"]
-            .as_array()
-            .into_iter()
-            .flatten()
-            .any(|v| v["VersionTitle"].as_str() == Some(title)))
+        Ok(versions(&self.describe(product_id).await?))
     }
 
     async fn open_change_set(&self, product_id: &str) -> PortResult<Option<String>> {
@@ -273,6 +259,11 @@ impl Catalog for MarketplaceCatalog {
         name_prefix: &str,
         regions: &[String],
     ) -> PortResult<BTreeMap<String, String>> {
+        // A partition without credentials in amipub.toml does not get better by waiting: the
+        // release fails with the message saying what to add.
+        for region in regions {
+            self.shared.partition(region)?;
+        }
         let looks = futures_util::stream::iter(regions.iter().cloned())
             .map(|region| async move {
                 let r = self.locate_one(&region, product_code, name_prefix).await;
@@ -291,9 +282,6 @@ impl Catalog for MarketplaceCatalog {
                     found.insert(region, ami);
                 }
                 Ok(None) => answered += 1,
-                // Missing credentials (a partition without its table in amipub.toml) do not go
-                // away by waiting: the release fails with the message saying what to add.
-                Err(e) if e.kind == FailureKind::AccessDenied => return Err(e),
                 // One Region's trouble does not hold the others back: it is looked at again.
                 Err(e) => last_error = Some(e),
             }

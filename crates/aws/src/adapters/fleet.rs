@@ -1,30 +1,30 @@
 //! The seller-side fleet for the lifecycle commands: the mirrors amipub made for a product (found
 //! by the `amipub:product` tag, never anything untagged), retiring one (launch and create-volume
 //! permissions removed, tagged `amipub:retired-at`), deleting one (deregistered, then its
-//! snapshots), and a look at any AMI in any Region (for `verify`).
+//! snapshots), and a look at any AMI in any Region (for `verify` and `promote`). Every call takes
+//! its own rate-limit token.
 
 use std::sync::Arc;
 
 use amipub_domain::lifecycle::retention::Mirror;
 use amipub_engine::ports::PortResult;
 use aws_sdk_ec2::types::{
-    CreateVolumePermissionModifications, Filter, LaunchPermissionModifications, Tag,
+    CreateVolumePermissionModifications, ImageAttributeName, LaunchPermissionModifications,
+    SnapshotAttributeName, Tag,
 };
 
-use super::images::PRODUCT_TAG;
+use super::images::{Ec2Images, PRODUCT_TAG, state_of};
 use super::{Shared, code, port_error};
 use crate::limits::Class;
 
 /// The tag marking a retired mirror, valued with the epoch second it was retired.
 pub const RETIRED_TAG: &str = "amipub:retired-at";
 
-/// What `verify` learns of an AMI in a Region.
+/// What `verify` and `promote` learn of an AMI in a Region.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ImageLook {
     /// `available`, `pending`, `deregistered`, …
     pub state: String,
-    /// Whether anyone may launch it.
-    pub public: bool,
     /// Its name.
     pub name: String,
 }
@@ -33,33 +33,27 @@ pub struct ImageLook {
 #[derive(Debug, Clone)]
 pub struct Fleet {
     shared: Arc<Shared>,
+    images: Ec2Images,
 }
 
 impl Fleet {
     /// On `shared`.
     pub fn new(shared: Arc<Shared>) -> Self {
-        Self { shared }
+        Self {
+            images: Ec2Images::new(shared.clone()),
+            shared,
+        }
+    }
+
+    /// EC2 in the seller's home Region, once a token of `class` is taken.
+    async fn ec2(&self, class: Class) -> PortResult<aws_sdk_ec2::Client> {
+        self.shared.ec2(self.shared.home(), class).await
     }
 
     /// The mirrors made for `product` (its slug) in the seller's home Region.
     pub async fn mirrors(&self, product: &str) -> PortResult<Vec<Mirror>> {
-        let out = self
-            .shared
-            .ec2(self.shared.home(), Class::Ec2Describe)
-            .await?
-            .describe_images()
-            .owners("self")
-            .filters(
-                Filter::builder()
-                    .name(format!("tag:{PRODUCT_TAG}"))
-                    .values(product)
-                    .build(),
-            )
-            .send()
-            .await
-            .map_err(|e| port_error("DescribeImages", &e))?;
-        Ok(out
-            .images()
+        let images = self.images.own_tagged(PRODUCT_TAG, product).await?;
+        Ok(images
             .iter()
             .filter_map(|i| {
                 Some(Mirror {
@@ -82,19 +76,19 @@ impl Fleet {
     /// The soft step: nobody else may launch the mirror or make volumes of its snapshots any
     /// more, and it carries the time it was retired.
     pub async fn retire(&self, m: &Mirror, now: i64) -> PortResult<()> {
-        let ec2 = self
-            .shared
-            .ec2(self.shared.home(), Class::Ec2Modify)
-            .await?;
-        let perms = ec2
+        let perms = self
+            .ec2(Class::Ec2Describe)
+            .await?
             .describe_image_attribute()
             .image_id(&m.ami)
-            .attribute(aws_sdk_ec2::types::ImageAttributeName::LaunchPermission)
+            .attribute(ImageAttributeName::LaunchPermission)
             .send()
             .await
             .map_err(|e| port_error("DescribeImageAttribute", &e))?;
         if !perms.launch_permissions().is_empty() {
-            ec2.modify_image_attribute()
+            self.ec2(Class::Ec2Modify)
+                .await?
+                .modify_image_attribute()
                 .image_id(&m.ami)
                 .launch_permission(
                     LaunchPermissionModifications::builder()
@@ -106,15 +100,19 @@ impl Fleet {
                 .map_err(|e| port_error("ModifyImageAttribute", &e))?;
         }
         for snap in &m.snapshots {
-            let perms = ec2
+            let perms = self
+                .ec2(Class::Ec2Describe)
+                .await?
                 .describe_snapshot_attribute()
                 .snapshot_id(snap)
-                .attribute(aws_sdk_ec2::types::SnapshotAttributeName::CreateVolumePermission)
+                .attribute(SnapshotAttributeName::CreateVolumePermission)
                 .send()
                 .await
                 .map_err(|e| port_error("DescribeSnapshotAttribute", &e))?;
             if !perms.create_volume_permissions().is_empty() {
-                ec2.modify_snapshot_attribute()
+                self.ec2(Class::Ec2Modify)
+                    .await?
+                    .modify_snapshot_attribute()
                     .snapshot_id(snap)
                     .create_volume_permission(
                         CreateVolumePermissionModifications::builder()
@@ -126,7 +124,9 @@ impl Fleet {
                     .map_err(|e| port_error("ModifySnapshotAttribute", &e))?;
             }
         }
-        ec2.create_tags()
+        self.ec2(Class::Ec2Modify)
+            .await?
+            .create_tags()
             .resources(&m.ami)
             .tags(
                 Tag::builder()
@@ -143,17 +143,27 @@ impl Fleet {
     /// The hard step: deregister the mirror, then delete its snapshots. Safe to repeat: what is
     /// already gone is skipped.
     pub async fn delete(&self, m: &Mirror) -> PortResult<()> {
-        let ec2 = self
-            .shared
-            .ec2(self.shared.home(), Class::Ec2Modify)
-            .await?;
-        match ec2.deregister_image().image_id(&m.ami).send().await {
+        let out = self
+            .ec2(Class::Ec2Modify)
+            .await?
+            .deregister_image()
+            .image_id(&m.ami)
+            .send()
+            .await;
+        match out {
             Ok(_) => {}
             Err(e) if code(&e).is_some_and(|c| c.starts_with("InvalidAMIID")) => {}
             Err(e) => return Err(port_error("DeregisterImage", &e)),
         }
         for snap in &m.snapshots {
-            match ec2.delete_snapshot().snapshot_id(snap).send().await {
+            let out = self
+                .ec2(Class::Ec2Modify)
+                .await?
+                .delete_snapshot()
+                .snapshot_id(snap)
+                .send()
+                .await;
+            match out {
                 Ok(_) => {}
                 Err(e) if code(&e).is_some_and(|c| c.starts_with("InvalidSnapshot")) => {}
                 Err(e) => return Err(port_error("DeleteSnapshot", &e)),
@@ -164,10 +174,8 @@ impl Fleet {
 
     /// An AMI as the seller account sees it in `region`; `None` when EC2 does not show it.
     pub async fn image(&self, region: &str, ami: &str) -> PortResult<Option<ImageLook>> {
-        let images = super::images::Ec2Images::new(self.shared.clone());
-        Ok(images.describe(region, ami).await?.map(|i| ImageLook {
-            state: i.state().map(|s| s.as_str().to_owned()).unwrap_or_default(),
-            public: i.public().unwrap_or(false),
+        Ok(self.images.describe(region, ami).await?.map(|i| ImageLook {
+            state: state_of(&i),
             name: i.name().unwrap_or_default().to_owned(),
         }))
     }

@@ -47,7 +47,30 @@ impl Ec2Images {
     }
 }
 
-fn state_of(i: &Image) -> String {
+impl Ec2Images {
+    /// The seller's own images in its home Region whose tag `key` is `value`.
+    pub async fn own_tagged(&self, key: &str, value: &str) -> PortResult<Vec<Image>> {
+        let out = self
+            .shared
+            .ec2(self.shared.home(), Class::Ec2Describe)
+            .await?
+            .describe_images()
+            .owners("self")
+            .filters(
+                Filter::builder()
+                    .name(format!("tag:{key}"))
+                    .values(value)
+                    .build(),
+            )
+            .send()
+            .await
+            .map_err(|e| port_error("DescribeImages", &e))?;
+        Ok(out.images().to_vec())
+    }
+}
+
+/// An image's state (`available`, `pending`, …).
+pub fn state_of(i: &Image) -> String {
     i.state().map(|s| s.as_str().to_owned()).unwrap_or_default()
 }
 
@@ -95,24 +118,10 @@ impl Images for Ec2Images {
     }
 
     async fn find_mirror(&self, release: &str) -> PortResult<Option<(String, String)>> {
-        let out = self
-            .shared
-            .ec2(self.shared.home(), Class::Ec2Describe)
-            .await?
-            .describe_images()
-            .owners("self")
-            .filters(
-                Filter::builder()
-                    .name(format!("tag:{RELEASE_TAG}"))
-                    .values(release)
-                    .build(),
-            )
-            .send()
-            .await
-            .map_err(|e| port_error("DescribeImages", &e))?;
         // A failed copy is left behind for inspection; a live one wins.
-        let mut found: Vec<(String, String)> = out
-            .images()
+        let mut found: Vec<(String, String)> = self
+            .own_tagged(RELEASE_TAG, release)
+            .await?
             .iter()
             .filter_map(|i| Some((i.image_id()?.to_owned(), state_of(i))))
             .collect();

@@ -119,7 +119,7 @@ impl Shared {
     }
 
     /// The clients for `region`'s partition.
-    fn partition(&self, region: &str) -> Result<&Regional, PortError> {
+    pub(super) fn partition(&self, region: &str) -> Result<&Regional, PortError> {
         match partition_of(region) {
             "aws" => Ok(&self.clients),
             other => self.others.get(other).ok_or_else(|| {
@@ -166,6 +166,7 @@ pub struct AwsPorts<S: Store> {
     grants: grants::IamGrants,
     catalog: catalog::MarketplaceCatalog,
     parameters: parameters::SsmParameters,
+    fleet: fleet::Fleet,
     store: S,
 }
 
@@ -189,17 +190,14 @@ impl<S: Store> AwsPorts<S> {
             grants: grants::IamGrants::new(shared.clone()),
             catalog: catalog::MarketplaceCatalog::new(shared.clone()),
             parameters: parameters::SsmParameters::new(shared.clone()),
+            fleet: fleet::Fleet::new(shared.clone()),
             store,
         }
     }
 }
 
 /// The clients, limits and seller the adapters share.
-pub async fn shared(
-    target: &Target,
-    seller: Seller,
-    others: &[(String, String, Target)],
-) -> Shared {
+async fn shared(target: &Target, seller: Seller, others: &[(String, String, Target)]) -> Shared {
     let base = target.sdk_config(&seller.home_region).await;
     let mut parts = BTreeMap::new();
     for (name, home, t) in others {
@@ -215,18 +213,8 @@ pub async fn shared(
 
 impl<S: Store> AwsPorts<S> {
     /// The lifecycle operations on the same clients and limits.
-    pub fn fleet(&self) -> fleet::Fleet {
-        fleet::Fleet::new(self.catalog.shared())
-    }
-
-    /// The Catalog adapter (DescribeEntity and the rest, beyond the engine's port).
-    pub fn marketplace(&self) -> &catalog::MarketplaceCatalog {
-        &self.catalog
-    }
-
-    /// The SSM adapter.
-    pub fn ssm(&self) -> &parameters::SsmParameters {
-        &self.parameters
+    pub fn fleet(&self) -> &fleet::Fleet {
+        &self.fleet
     }
 }
 

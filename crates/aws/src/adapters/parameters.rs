@@ -1,5 +1,5 @@
-//! SSM parameters: a name is written only when it does not already hold the AMI (so a restart or
-//! a second run makes no new parameter versions), as `aws:ec2:image` so SSM checks the value.
+//! SSM parameters: read, written as `aws:ec2:image` (so SSM checks the value), and written only
+//! when changed (`put_if_changed`), so a restart or a second run makes no new parameter versions.
 
 use std::sync::Arc;
 
@@ -39,15 +39,23 @@ impl SsmParameters {
     }
 }
 
+impl SsmParameters {
+    /// Writes `name` = `ami` in `region` unless it already has that value (so a re-run makes no
+    /// new parameter version).
+    pub async fn put_if_changed(&self, region: &str, name: &str, ami: &str) -> PortResult<()> {
+        if self.value(region, name).await?.as_deref() == Some(ami) {
+            return Ok(());
+        }
+        self.set(region, name, ami).await
+    }
+}
+
 impl Parameters for SsmParameters {
     async fn get(&self, region: &str, name: &str) -> PortResult<Option<String>> {
         self.value(region, name).await
     }
 
-    async fn put(&self, region: &str, name: &str, ami: &str) -> PortResult<()> {
-        if self.value(region, name).await?.as_deref() == Some(ami) {
-            return Ok(());
-        }
+    async fn set(&self, region: &str, name: &str, ami: &str) -> PortResult<()> {
         self.shared
             .ssm(region, Class::SsmWrite)
             .await?

@@ -11,13 +11,14 @@
 use std::collections::BTreeSet;
 use std::path::PathBuf;
 
-use amipub_domain::changeset::plan::{change_set_name, plan_create, token};
-use amipub_domain::changeset::product::{VersionInput, restrict_delivery_options};
-use amipub_domain::changeset::{AMI_PRODUCT, ChangeSet, OFFER, split_changes};
+use amipub_domain::changeset::plan::plan_create;
+use amipub_domain::changeset::product::VersionInput;
+use amipub_domain::changeset::{AMI_PRODUCT, OFFER};
 use amipub_domain::lifecycle::approval::record_ids;
 use amipub_domain::lifecycle::retention::{self, Cleanup};
-use amipub_domain::lifecycle::{check_approval, diff, sync_changes};
+use amipub_domain::lifecycle::{LiveVersion, check_approval, plan_sync};
 use amipub_domain::spec::ProductSpec;
+use amipub_engine::ports::Catalog;
 use amipub_store::ProductIds;
 use anyhow::{Context, bail};
 
@@ -75,71 +76,44 @@ async fn apply(args: Args) -> anyhow::Result<Outcome> {
     // would otherwise be planned again.
     lc.wait_unlocked(&pid).await?;
     let live = lc.live(&spec).await?;
-    let diffs = diff(&spec, &live);
-    let sync = sync_changes(&spec, &live, &diffs, &pid, spec.product.offer_id.as_deref());
-    // Releasing a Draft shows its content to buyers for the first time: that needs the approval
-    // even when nothing differs.
-    let releasing = sync
-        .changes
-        .iter()
-        .any(|c| c.change_type == "ReleaseProduct");
-    if let Err(e) = check_approval(&spec, &diffs, releasing, &path) {
+    let today = retention::date_of(lc.clock.now().await?.0);
+    let plan = plan_sync(&spec, &live, &pid, &today)?;
+    let diffs = &plan.diffs;
+    if let Err(e) = check_approval(&spec, diffs, plan.releasing, &path) {
         eprintln!("refused: {e}");
         return Ok(Outcome::Invalid);
     }
-    let mut changes = sync.changes;
-    let today = retention::date_of(lc.clock.now().await?.0);
-    let retire = retention::to_restrict(&spec.retention, &live.versions, None, &today);
-    changes.extend(restrict_delivery_options(&retire, &pid));
-    for n in &sync.notes {
+    for n in &plan.notes {
         eprintln!("note: {n}");
     }
-    // The tokens also cover what the listing holds now: after a change in the console, the same
-    // spec makes a new change set instead of getting the old, finished one back.
-    let salt = amipub_domain::ids::digest_hex(
-        &[
-            serde_json::to_string(&diffs.iter().map(|d| (&d.live, d.field)).collect::<Vec<_>>())
-                .unwrap_or_default()
-                .as_bytes(),
-        ],
-        8,
-    );
-    if changes.is_empty() && !diffs.is_empty() {
+    let fields = diffs.iter().map(|d| d.field).collect::<Vec<_>>().join(", ");
+    if plan.change_sets.is_empty() && !diffs.is_empty() {
         eprintln!(
-            "{}: no change set can fix {} (see the notes above); fix them in the Marketplace console or in the spec",
-            spec.product.slug,
-            diffs.iter().map(|d| d.field).collect::<Vec<_>>().join(", ")
+            "{}: no change set can fix {fields} (see the notes above); fix them in the Marketplace console or in the spec",
+            spec.product.slug
         );
         return Ok(Outcome::Failed);
-    } else if changes.is_empty() {
+    } else if plan.change_sets.is_empty() {
         println!("{}: the listing matches the spec", spec.product.slug);
     } else {
         println!(
-            "{}: {} to fix ({}), {}",
+            "{}: {} to fix ({fields}), {}",
             spec.product.slug,
             plural(diffs.len(), "field"),
-            diffs.iter().map(|d| d.field).collect::<Vec<_>>().join(", "),
-            plural(retire.len(), "version to retire")
+            plural(plan.retire.len(), "version to retire")
         );
-        let groups = split_changes(changes).context("the changes do not fit in change sets")?;
-        let total = groups.len();
-        for (i, changes) in groups.into_iter().enumerate() {
-            let name = change_set_name(&format!(
-                "amipub sync {} {}/{total}",
-                spec.product.slug,
-                i + 1
-            ));
-            let cs = ChangeSet {
-                token: token(&format!("{name} {salt}"), &changes),
-                purpose: format!("bring {} in line with its spec", spec.product.slug),
-                name,
-                changes,
-            };
-            lc.submit(&cs, Some(&pid)).await?;
+        for cs in &plan.change_sets {
+            lc.submit(cs, Some(&pid)).await?;
         }
         println!("{}: applied", spec.product.slug);
     }
-    if !args.no_cleanup && !clean_up(&lc, &spec).await? {
+    // Without a change set the versions just read are still current.
+    let versions = if plan.change_sets.is_empty() {
+        live.versions
+    } else {
+        lc.catalog().versions(&pid).await?
+    };
+    if !args.no_cleanup && !clean_up(&lc, &spec, &versions).await? {
         return Ok(Outcome::Failed);
     }
     Ok(Outcome::Ok)
@@ -216,7 +190,7 @@ async fn create(
         record_ids(text, &product_id, offer_id.as_deref(), code.as_deref()).map_err(|e| {
             anyhow::anyhow!("cannot write the ids into the spec: {e}; add the lines above by hand")
         })?;
-    write_spec(&args.product, &updated)?;
+    crate::runtime::write_atomic(&args.product, &updated, "toml.amipub-tmp")?;
     println!("  (written into {})", args.product.display());
     for n in &plan.notes {
         println!("note: {n}");
@@ -226,14 +200,12 @@ async fn create(
 
 /// Retires and then deletes the seller-side images of restricted versions; every mirror is
 /// tried, and `false` comes back when any step failed (each one said why).
-async fn clean_up(lc: &Lifecycle, spec: &ProductSpec) -> anyhow::Result<bool> {
+async fn clean_up(
+    lc: &Lifecycle,
+    spec: &ProductSpec,
+    versions: &[LiveVersion],
+) -> anyhow::Result<bool> {
     let fleet = lc.ports.fleet();
-    let Some(pid) = spec.product.id.as_deref() else {
-        return Ok(true);
-    };
-    // Re-read: the sync above may have restricted versions.
-    let doc = lc.catalog().describe(pid).await?;
-    let versions = amipub_domain::lifecycle::LiveListing::read(&doc, None).versions;
     let mirrors = fleet.mirrors(&spec.product.slug).await?;
     let in_flight: BTreeSet<String> = lc
         .store
@@ -247,7 +219,7 @@ async fn clean_up(lc: &Lifecycle, spec: &ProductSpec) -> anyhow::Result<bool> {
     let mut ok = true;
     for (m, step) in retention::cleanup(
         &mirrors,
-        &versions,
+        versions,
         &in_flight,
         spec.retention.grace_days,
         now,
@@ -269,7 +241,7 @@ async fn clean_up(lc: &Lifecycle, spec: &ProductSpec) -> anyhow::Result<bool> {
             Cleanup::Waiting(until) => Ok(format!(
                 "{} is retired; deleted from {}",
                 m.ami,
-                crate::runtime::date_of(until)
+                retention::date_of(until)
             )),
         };
         match done {
@@ -281,12 +253,4 @@ async fn clean_up(lc: &Lifecycle, spec: &ProductSpec) -> anyhow::Result<bool> {
         }
     }
     Ok(ok)
-}
-
-/// Replaces a spec file through a temporary file and a rename, so an interruption never leaves
-/// half a spec.
-pub fn write_spec(path: &std::path::Path, text: &str) -> anyhow::Result<()> {
-    let tmp = path.with_extension("toml.amipub-tmp");
-    std::fs::write(&tmp, text).with_context(|| format!("cannot write {}", tmp.display()))?;
-    std::fs::rename(&tmp, path).with_context(|| format!("cannot replace {}", path.display()))
 }

@@ -18,20 +18,8 @@ pub mod validate;
 pub mod verify;
 pub mod visibility;
 
-/// Runs a command's future on a multi-threaded runtime.
-pub fn block_on<F: std::future::Future<Output = anyhow::Result<crate::Outcome>>>(
-    f: F,
-) -> anyhow::Result<crate::Outcome> {
-    tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()?
-        .block_on(f)
-}
-
-/// Runs a future that yields a value on a multi-threaded runtime.
-pub fn block_on_value<T, F: std::future::Future<Output = anyhow::Result<T>>>(
-    f: F,
-) -> anyhow::Result<T> {
+/// Runs a command's future (or part of one) on a multi-threaded runtime.
+pub fn block_on<T, F: std::future::Future<Output = anyhow::Result<T>>>(f: F) -> anyhow::Result<T> {
     tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()?

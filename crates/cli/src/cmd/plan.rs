@@ -100,10 +100,10 @@ pub fn run(args: Args) -> anyhow::Result<Outcome> {
     let mut spec = spec;
     let live = match (&version, args.format) {
         // An existing listing: its differences from the spec, and the changes that fix them.
-        (None, Format::Text) => super::block_on_value(super::plan_live::plan(
+        (None, Format::Text) => super::block_on(super::plan_live::plan(
             &mut spec,
             &args.product.display().to_string(),
-            args.config.as_deref(),
+            settings.clone(),
         ))?,
         _ => None,
     };

@@ -1,13 +1,12 @@
 //! `amipub plan --product SPEC` for a product that exists: the live listing (DescribeEntity of
 //! the product and its offer) against the spec, field by field, as a diff; whether the content
-//! changes are covered by the approval; and the change sets `amipub apply` would submit.
+//! changes are covered by the approval; and the change sets `amipub apply` would submit (the same
+//! `plan_sync`, so the tokens shown are the ones `apply` sends).
 
-use amipub_domain::changeset::plan::{Plan, change_set_name, token};
-use amipub_domain::changeset::product::restrict_delivery_options;
-use amipub_domain::changeset::{ChangeSet, split_changes};
-use amipub_domain::lifecycle::{check_approval, diff, retention, sync_changes};
+use amipub_domain::changeset::plan::Plan;
+use amipub_domain::lifecycle::{check_approval, plan_sync, retention};
+use amipub_domain::settings::Settings;
 use amipub_domain::spec::ProductSpec;
-use anyhow::Context;
 
 use crate::listing::Lifecycle;
 
@@ -16,22 +15,21 @@ use crate::listing::Lifecycle;
 pub async fn plan(
     spec: &mut ProductSpec,
     path: &str,
-    config: Option<&std::path::Path>,
+    settings: Settings,
 ) -> anyhow::Result<Option<Plan>> {
-    let Some(lc) = Lifecycle::open(config).await? else {
-        return Ok(None);
-    };
+    let lc = Lifecycle::with(settings).await?;
     lc.fill_ids(spec).await?;
     let Some(pid) = spec.product.id.clone() else {
         return Ok(None);
     };
     let live = lc.live(spec).await?;
-    let diffs = diff(spec, &live);
+    let today = retention::date_of(lc.clock.now().await?.0);
+    let sync = plan_sync(spec, &live, &pid, &today)?;
     println!("Listing {pid} ({}) against {path}:", live.visibility);
-    if diffs.is_empty() {
+    if sync.diffs.is_empty() {
         println!("  no differences");
     }
-    for d in &diffs {
+    for d in &sync.diffs {
         println!(
             "~ {}{}",
             d.field,
@@ -42,43 +40,22 @@ pub async fn plan(
         }
     }
     let mut notes = Vec::new();
-    match check_approval(spec, &diffs, false, path) {
-        Ok(()) if diffs.iter().any(|d| d.is_content()) => {
+    match check_approval(spec, &sync.diffs, sync.releasing, path) {
+        Ok(()) if sync.diffs.iter().any(|d| d.is_content()) => {
             notes.push("the content changes are covered by the spec's approval".to_owned())
         }
         Ok(()) => {}
         Err(e) => notes.push(format!("apply will refuse: {e}")),
     }
-    let sync = sync_changes(spec, &live, &diffs, &pid, spec.product.offer_id.as_deref());
     notes.extend(sync.notes);
-    let today = retention::date_of(lc.clock.now().await?.0);
-    let retire = retention::to_restrict(&spec.retention, &live.versions, None, &today);
-    if !retire.is_empty() {
+    if !sync.retire.is_empty() {
         notes.push(format!(
             "retention retires {} version(s) the policy no longer keeps",
-            retire.len()
+            sync.retire.len()
         ));
     }
-    let mut changes = sync.changes;
-    changes.extend(restrict_delivery_options(&retire, &pid));
-    let groups = split_changes(changes).context("the changes do not fit in change sets")?;
-    let total = groups.len();
-    let change_sets = groups
-        .into_iter()
-        .enumerate()
-        .map(|(i, changes)| {
-            let name = change_set_name(&format!(
-                "amipub sync {} {}/{total}",
-                spec.product.slug,
-                i + 1
-            ));
-            ChangeSet {
-                token: token(&name, &changes),
-                purpose: format!("bring {} in line with its spec", spec.product.slug),
-                name,
-                changes,
-            }
-        })
-        .collect();
-    Ok(Some(Plan { change_sets, notes }))
+    Ok(Some(Plan {
+        change_sets: sync.change_sets,
+        notes,
+    }))
 }

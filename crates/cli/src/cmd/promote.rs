@@ -9,7 +9,7 @@ use std::path::PathBuf;
 use amipub_domain::release::State;
 use amipub_engine::Product;
 use amipub_engine::execute::variables;
-use amipub_engine::ports::Parameters;
+use amipub_engine::ports::Catalog;
 use anyhow::Context;
 
 use crate::Outcome;
@@ -79,7 +79,7 @@ async fn promote(args: Args) -> anyhow::Result<Outcome> {
     };
     // A restricted version is no longer offered to new buyers: no alias should lead there.
     if let Some(pid) = &spec.product.id {
-        let versions = amipub_engine::ports::Catalog::versions(lc.catalog(), pid).await?;
+        let versions = lc.catalog().versions(pid).await?;
         if versions
             .iter()
             .any(|v| v.title == args.version && v.restricted)
@@ -113,9 +113,8 @@ async fn promote(args: Args) -> anyhow::Result<Outcome> {
         match look {
             // The engine's rule: EC2 shows it to the seller there and it is available.
             Ok(Some(i)) if i.state == "available" => {
-                lc.ports
-                    .ssm()
-                    .put(region, &name, ami)
+                lc.parameters()
+                    .put_if_changed(region, &name, ami)
                     .await
                     .with_context(|| format!("cannot write {name} in {region}"))?;
                 promoted += 1;

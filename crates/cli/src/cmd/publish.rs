@@ -225,7 +225,8 @@ async fn validate_only(rt: &Runtime, release: &Release, now: i64) -> anyhow::Res
         .product(&release.product)
         .context("the product is not loaded")?;
     let pid = product.spec.product.id.clone().unwrap_or_default();
-    match ports.catalog().has_version(&pid, &release.version).await {
+    let listed = ports.catalog().versions(&pid).await;
+    match listed.map(|vs| vs.iter().any(|v| v.title == release.version)) {
         Ok(true) => println!(
             "• version {} is listed already: publishing would only locate and announce it",
             release.version

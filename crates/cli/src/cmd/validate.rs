@@ -165,7 +165,7 @@ pub fn default_specs(config: Option<&Path>) -> anyhow::Result<Vec<PathBuf>> {
 }
 
 /// Every `*.toml` in a products directory, sorted.
-fn specs_in(products_dir: &str) -> anyhow::Result<Vec<PathBuf>> {
+pub(crate) fn specs_in(products_dir: &str) -> anyhow::Result<Vec<PathBuf>> {
     let dir = PathBuf::from(products_dir);
     let mut out: Vec<PathBuf> = std::fs::read_dir(&dir)
         .with_context(|| {

@@ -7,8 +7,10 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::PathBuf;
 
+use amipub_aws::adapters::fleet::Fleet;
 use amipub_domain::lifecycle::audit::{all_correct, parameter_status, summary};
-use amipub_domain::lifecycle::{Row, Status, diff};
+use amipub_domain::lifecycle::retention::grace_end;
+use amipub_domain::lifecycle::{LiveVersion, Row, Status, diff};
 use amipub_domain::release::{Release, State, mirror_name};
 use amipub_domain::spec::ProductSpec;
 use amipub_domain::template;
@@ -56,15 +58,8 @@ async fn verify(args: Args) -> anyhow::Result<Outcome> {
     match &args.product {
         Some(p) => specs.push(read_spec(p)?.0),
         None => {
-            let dir = PathBuf::from(&lc.settings.products_dir);
-            let mut paths: Vec<PathBuf> = std::fs::read_dir(&dir)
-                .map(|d| d.flatten().map(|e| e.path()).collect())
-                .unwrap_or_default();
-            paths.sort();
-            for p in paths
-                .iter()
-                .filter(|p| p.extension().is_some_and(|x| x == "toml"))
-            {
+            let paths = super::validate::specs_in(&lc.settings.products_dir).unwrap_or_default();
+            for p in &paths {
                 match read_spec(p) {
                     Ok((s, _)) => specs.push(s),
                     Err(e) => eprintln!("skipped: {e:#}"),
@@ -72,6 +67,12 @@ async fn verify(args: Args) -> anyhow::Result<Outcome> {
             }
         }
     }
+    // Read once for every product: the releases (their versions, and the mirrors still in flight)
+    // and the time.
+    let known = Known {
+        releases: lc.store.list(100_000).await.map_err(|e| e.to_string()),
+        now: lc.clock.now().await.map_or(0, |(n, _)| n),
+    };
     let mut rows = Vec::new();
     for mut spec in specs {
         lc.fill_ids(&mut spec).await?;
@@ -88,7 +89,7 @@ async fn verify(args: Args) -> anyhow::Result<Outcome> {
             }
             continue;
         }
-        rows.extend(audit(&lc, &spec).await);
+        rows.extend(audit(&lc, &spec, &known).await);
     }
     match args.format {
         Format::Json => println!("{}", serde_json::to_string_pretty(&rows)?),
@@ -126,8 +127,16 @@ fn print_table(rows: &[Row], all: bool) {
     println!("verify: {}", summary(rows));
 }
 
+/// What every product's audit reads from the store and the clock.
+struct Known {
+    /// Every release, or why they could not be read.
+    releases: Result<Vec<Release>, String>,
+    /// Epoch seconds.
+    now: i64,
+}
+
 /// Every row of one product.
-async fn audit(lc: &Lifecycle, spec: &ProductSpec) -> Vec<Row> {
+async fn audit(lc: &Lifecycle, spec: &ProductSpec, known: &Known) -> Vec<Row> {
     let slug = spec.product.slug.as_str();
     let mut rows = Vec::new();
     let live = match lc.live(spec).await {
@@ -187,7 +196,7 @@ async fn audit(lc: &Lifecycle, spec: &ProductSpec) -> Vec<Row> {
         .or(live.product_code.clone())
         .unwrap_or_default();
     let regions = spec.region_codes();
-    let stored = match lc.store.list(100_000).await {
+    let stored = match &known.releases {
         Ok(r) => r,
         Err(e) => {
             rows.push(Row::new(
@@ -196,7 +205,7 @@ async fn audit(lc: &Lifecycle, spec: &ProductSpec) -> Vec<Row> {
                 "releases",
                 Status::Unreachable,
                 "the state database",
-                e.to_string(),
+                e.as_str(),
             ));
             return rows;
         }
@@ -212,10 +221,16 @@ async fn audit(lc: &Lifecycle, spec: &ProductSpec) -> Vec<Row> {
         ));
         return rows;
     }
-    let releases: BTreeMap<String, Release> = stored
-        .into_iter()
+    let releases: BTreeMap<String, &Release> = stored
+        .iter()
         .filter(|r| r.product == slug && r.state == State::Done)
         .map(|r| (r.version.clone(), r))
+        .collect();
+    // Mirrors of releases still on their way are not leftovers.
+    let in_flight: BTreeSet<String> = stored
+        .iter()
+        .filter(|r| !r.state.is_terminal())
+        .filter_map(|r| r.mirror_ami.clone())
         .collect();
     let product = Product {
         spec: spec.clone(),
@@ -280,7 +295,7 @@ async fn audit(lc: &Lifecycle, spec: &ProductSpec) -> Vec<Row> {
         }
     }
     rows.extend(parameters(lc, &product, &releases, &located, &regions).await);
-    rows.extend(leftovers(lc, spec, &live.versions, &fleet).await);
+    rows.extend(leftovers(spec, &live.versions, fleet, &in_flight, known.now).await);
     rows
 }
 
@@ -288,7 +303,7 @@ async fn audit(lc: &Lifecycle, spec: &ProductSpec) -> Vec<Row> {
 async fn parameters(
     lc: &Lifecycle,
     product: &Product,
-    releases: &BTreeMap<String, Release>,
+    releases: &BTreeMap<String, &Release>,
     located: &[(String, BTreeMap<String, String>)],
     regions: &[String],
 ) -> Vec<Row> {
@@ -340,7 +355,6 @@ async fn parameters(
             }
         }
     }
-    let fleet = lc.ports.fleet();
     for (name, per) in &aliases {
         for region in regions {
             let allowed = per.get(region).cloned().unwrap_or_default();
@@ -352,16 +366,9 @@ async fn parameters(
                 // Nothing was ever published here: nothing to point at.
                 continue;
             }
-            let launchable = match &held {
-                Some(ami) => fleet
-                    .image(region, ami)
-                    .await
-                    .ok()
-                    .flatten()
-                    .is_some_and(|i| i.state == "available"),
-                None => false,
-            };
-            let status = parameter_status(held.as_deref(), &allowed, launchable);
+            // `allowed` holds only AMIs `locate` found available moments ago, so a held value
+            // among them is launchable; any other value is Incorrect whatever its state.
+            let status = parameter_status(held.as_deref(), &allowed, true);
             rows.push(Row::new(
                 slug,
                 region,
@@ -377,10 +384,11 @@ async fn parameters(
 
 /// Seller-side mirrors no version uses, and retired ones past their grace period.
 async fn leftovers(
-    lc: &Lifecycle,
     spec: &ProductSpec,
-    versions: &[amipub_domain::lifecycle::LiveVersion],
-    fleet: &amipub_aws::adapters::fleet::Fleet,
+    versions: &[LiveVersion],
+    fleet: &Fleet,
+    in_flight: &BTreeSet<String>,
+    now: i64,
 ) -> Vec<Row> {
     let slug = spec.product.slug.as_str();
     let mirrors = match fleet.mirrors(slug).await {
@@ -396,25 +404,9 @@ async fn leftovers(
             )];
         }
     };
-    let active = match lc.store.active().await {
-        Ok(a) => a,
-        Err(e) => {
-            return vec![Row::new(
-                slug,
-                "-",
-                "releases",
-                Status::Unreachable,
-                "the state database",
-                e.to_string(),
-            )];
-        }
-    };
-    let in_flight: BTreeSet<String> = active.into_iter().filter_map(|r| r.mirror_ami).collect();
-    let now = lc.clock.now().await.map_or(0, |(n, _)| n);
-    let grace = spec.retention.grace_days.max(0) * amipub_domain::lifecycle::retention::DAY_SECS;
     let mut rows = Vec::new();
     for m in mirrors {
-        let of: Vec<&amipub_domain::lifecycle::LiveVersion> = versions
+        let of: Vec<&LiveVersion> = versions
             .iter()
             .filter(|v| v.source_ami.as_deref() == Some(m.ami.as_str()))
             .collect();
@@ -430,7 +422,8 @@ async fn leftovers(
             ));
         } else if !of.is_empty()
             && of.iter().all(|v| v.restricted)
-            && m.retired_at.is_some_and(|t| t + grace <= now)
+            && m.retired_at
+                .is_some_and(|t| grace_end(t, spec.retention.grace_days) <= now)
         {
             rows.push(Row::new(
                 slug,
@@ -454,7 +447,7 @@ async fn held(
     name: &str,
     rows: &mut Vec<Row>,
 ) -> Option<Option<String>> {
-    match lc.ports.ssm().get(region, name).await {
+    match lc.parameters().get(region, name).await {
         Ok(v) => Some(v),
         Err(e) => {
             rows.push(Row::new(

@@ -34,7 +34,8 @@ pub struct Env {
     _sandbox: Background,
 }
 
-fn root() -> PathBuf {
+/// The repository's root.
+pub fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..")
 }
 

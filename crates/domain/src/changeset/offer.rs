@@ -66,9 +66,14 @@ pub fn rate_card(spec: &ProductSpec) -> Vec<Value> {
     rates
 }
 
+/// The offer's `PricingModel`: `Usage` for paid products, `Free` otherwise.
+pub fn pricing_model(spec: &ProductSpec) -> &'static str {
+    if spec.is_paid() { "Usage" } else { "Free" }
+}
+
 /// `UpdatePricingTerms`: `Free` with zero rates, or `Usage` with the spec's prices.
 pub fn update_pricing_terms(spec: &ProductSpec, offer: &str) -> Change {
-    let model = if spec.is_paid() { "Usage" } else { "Free" };
+    let model = pricing_model(spec);
     Change::new(
         "UpdatePricingTerms",
         OFFER,

@@ -354,7 +354,11 @@ pub fn dimension_docs(spec: &ProductSpec) -> Vec<Value> {
 
 /// `AddDimensions` (its document is an array).
 pub fn add_dimensions(spec: &ProductSpec, product: &str) -> Option<Change> {
-    let dims = dimension_docs(spec);
+    dimensions_change(dimension_docs(spec), product)
+}
+
+/// `AddDimensions` of these dimension documents; `None` for none.
+pub fn dimensions_change(dims: Vec<Value>, product: &str) -> Option<Change> {
     (!dims.is_empty()).then(|| {
         Change::new(
             "AddDimensions",
@@ -403,24 +407,4 @@ pub fn restrict_instance_types(types: &[String], product: &str) -> Change {
         Some(product),
         json!({ "InstanceTypes": types }),
     )
-}
-
-/// `AddDimensions` for only the dimensions whose keys are in `keys`.
-pub fn add_some_dimensions(spec: &ProductSpec, keys: &[String], product: &str) -> Option<Change> {
-    let dims: Vec<Value> = dimension_docs(spec)
-        .into_iter()
-        .filter(|d| {
-            d["Key"]
-                .as_str()
-                .is_some_and(|k| keys.iter().any(|x| x == k))
-        })
-        .collect();
-    (!dims.is_empty()).then(|| {
-        Change::new(
-            "AddDimensions",
-            AMI_PRODUCT,
-            Some(product),
-            Value::Array(dims),
-        )
-    })
 }

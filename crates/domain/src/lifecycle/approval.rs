@@ -96,21 +96,25 @@ pub fn check_approval(
 /// The spec text with its `[approval]` table set to `reference` and the content's hash, the rest
 /// of the file (comments, order, formatting) untouched. Checked by reading the result back.
 pub fn record_approval(text: &str, reference: &str, hash: &str) -> Result<String, String> {
-    let mut doc: toml_edit::DocumentMut = text.parse().map_err(|e| format!("{e}"))?;
-    let table = doc
-        .entry("approval")
-        .or_insert_with(|| toml_edit::Item::Table(toml_edit::Table::new()));
-    let t = table
-        .as_table_like_mut()
-        .ok_or("`approval` is not a table; make it `[approval]`")?;
-    t.insert("reference", toml_edit::value(reference));
-    t.insert("content_hash", toml_edit::value(hash));
-    let out = doc.to_string();
-    let back = crate::spec::parse_spec(&out).map_err(|p| p.message.clone())?;
-    match back.approval {
-        Some(a) if a.reference == reference && a.content_hash.as_deref() == Some(hash) => Ok(out),
-        _ => Err("the approval did not read back from the updated spec".to_owned()),
-    }
+    edit_spec(
+        text,
+        |doc| {
+            let t = doc
+                .entry("approval")
+                .or_insert_with(|| toml_edit::Item::Table(toml_edit::Table::new()))
+                .as_table_like_mut()
+                .ok_or("`approval` is not a table; make it `[approval]`")?;
+            t.insert("reference", toml_edit::value(reference));
+            t.insert("content_hash", toml_edit::value(hash));
+            Ok(())
+        },
+        |spec| {
+            spec.approval.as_ref().is_some_and(|a| {
+                a.reference == reference && a.content_hash.as_deref() == Some(hash)
+            })
+        },
+        "the approval",
+    )
 }
 
 /// The spec text with `[product]` ids set (after `apply` created the listing), the rest
@@ -121,23 +125,42 @@ pub fn record_ids(
     offer_id: Option<&str>,
     product_code: Option<&str>,
 ) -> Result<String, String> {
+    edit_spec(
+        text,
+        |doc| {
+            let t = doc
+                .get_mut("product")
+                .and_then(|p| p.as_table_like_mut())
+                .ok_or("the spec has no [product] table")?;
+            t.insert("id", toml_edit::value(id));
+            if let Some(o) = offer_id {
+                t.insert("offer_id", toml_edit::value(o));
+            }
+            if let Some(c) = product_code {
+                t.insert("product_code", toml_edit::value(c));
+            }
+            Ok(())
+        },
+        |spec| spec.product.id.as_deref() == Some(id),
+        "the id",
+    )
+}
+
+/// Edits a spec's TOML keeping everything else as it was, then reads the result back as a spec
+/// and checks that the edit is there.
+fn edit_spec(
+    text: &str,
+    edit: impl FnOnce(&mut toml_edit::DocumentMut) -> Result<(), &'static str>,
+    check: impl FnOnce(&ProductSpec) -> bool,
+    what: &str,
+) -> Result<String, String> {
     let mut doc: toml_edit::DocumentMut = text.parse().map_err(|e| format!("{e}"))?;
-    let t = doc
-        .get_mut("product")
-        .and_then(|p| p.as_table_like_mut())
-        .ok_or("the spec has no [product] table")?;
-    t.insert("id", toml_edit::value(id));
-    if let Some(o) = offer_id {
-        t.insert("offer_id", toml_edit::value(o));
-    }
-    if let Some(c) = product_code {
-        t.insert("product_code", toml_edit::value(c));
-    }
+    edit(&mut doc)?;
     let out = doc.to_string();
     let back = crate::spec::parse_spec(&out).map_err(|p| p.message.clone())?;
-    if back.product.id.as_deref() == Some(id) {
+    if check(&back) {
         Ok(out)
     } else {
-        Err("the id did not read back from the updated spec".to_owned())
+        Err(format!("{what} did not read back from the updated spec"))
     }
 }

@@ -8,7 +8,7 @@ use std::collections::BTreeMap;
 
 use serde_json::{Value, json};
 
-use super::live::{LiveListing, countries, price, set};
+use super::live::{LiveListing, countries, rates, resource, set, strings};
 use crate::changeset::{Change, offer, product};
 use crate::spec::ProductSpec;
 
@@ -103,7 +103,7 @@ pub fn desired(spec: &ProductSpec) -> BTreeMap<&'static str, Value> {
     let resources: Vec<String> = l
         .additional_resources
         .iter()
-        .map(|r| format!("{} <{}>", r.text, r.url))
+        .map(|r| resource(&r.text, &r.url))
         .collect();
     f.insert("listing.additional_resources", json!(resources));
     f.insert("listing.support_description", json!(l.support_description));
@@ -117,16 +117,10 @@ pub fn desired(spec: &ProductSpec) -> BTreeMap<&'static str, Value> {
         "allowlist.buyer_accounts",
         set(spec.allowlist.buyer_accounts.clone()),
     );
-    let mut rates = serde_json::Map::new();
-    for r in offer::rate_card(spec) {
-        if let (Some(k), Some(p)) = (r["DimensionKey"].as_str(), r["Price"].as_str()) {
-            rates.insert(k.to_owned(), json!(price(p)));
-        }
-    }
-    f.insert("pricing.rates", Value::Object(rates));
+    f.insert("pricing.rates", rates(&offer::rate_card(spec)));
     f.insert(
         "pricing.model",
-        json!(if spec.is_paid() { "usage" } else { "free" }),
+        json!(offer::pricing_model(spec).to_lowercase()),
     );
     f.insert("legal.eula", json!(spec.legal.eula));
     f.insert("legal.refund_policy", json!(spec.legal.refund_policy));
@@ -135,13 +129,6 @@ pub fn desired(spec: &ProductSpec) -> BTreeMap<&'static str, Value> {
         countries(&spec.availability.include, &spec.availability.exclude),
     );
     f
-}
-
-fn dimension_keys(spec: &ProductSpec) -> Vec<String> {
-    product::dimension_docs(spec)
-        .iter()
-        .filter_map(|d| d["Key"].as_str().map(str::to_owned))
-        .collect()
 }
 
 /// Every field where the listing differs from the spec, in field-name order. Offer fields are
@@ -169,14 +156,6 @@ pub struct Sync {
     pub notes: Vec<String>,
 }
 
-fn members(v: &Value) -> Vec<String> {
-    v.as_array()
-        .into_iter()
-        .flatten()
-        .filter_map(|x| x.as_str().map(str::to_owned))
-        .collect()
-}
-
 /// The changes that fix `diffs` on `product_id` (and `offer_id`, when known); releases a Draft
 /// product that already has a version.
 pub fn sync_changes(
@@ -190,7 +169,7 @@ pub fn sync_changes(
     let p = product_id;
     let has = |name: &str| diffs.iter().find(|d| d.field == name);
     let added_removed = |d: &FieldDiff| {
-        let (l, w) = (members(&d.live), members(&d.spec));
+        let (l, w) = (strings(&d.live), strings(&d.spec));
         let added: Vec<String> = w.iter().filter(|x| !l.contains(x)).cloned().collect();
         let removed: Vec<String> = l.iter().filter(|x| !w.contains(x)).cloned().collect();
         (added, removed)
@@ -226,19 +205,18 @@ pub fn sync_changes(
     let live_dims = live
         .fields
         .get("dimensions")
-        .map(members)
+        .map(strings)
         .unwrap_or_default();
-    let wanted = dimension_keys(spec);
-    let missing: Vec<String> = wanted
-        .iter()
-        .filter(|k| !live_dims.contains(k))
-        .cloned()
-        .collect();
-    s.changes
-        .extend(product::add_some_dimensions(spec, &missing, p));
+    let (have, missing): (Vec<Value>, Vec<Value>) =
+        product::dimension_docs(spec).into_iter().partition(|d| {
+            d["Key"]
+                .as_str()
+                .is_some_and(|k| live_dims.iter().any(|x| x == k))
+        });
+    s.changes.extend(product::dimensions_change(missing, p));
     let extra: Vec<String> = live_dims
         .iter()
-        .filter(|k| !wanted.contains(k))
+        .filter(|k| !have.iter().any(|d| d["Key"] == k.as_str()))
         .cloned()
         .collect();
     if !extra.is_empty() {

@@ -48,12 +48,29 @@ fn text(v: &Value) -> Value {
     }
 }
 
-fn strings(v: &Value) -> Vec<String> {
+/// The strings of a JSON array (nothing for anything else).
+pub fn strings(v: &Value) -> Vec<String> {
     v.as_array()
         .into_iter()
         .flatten()
         .filter_map(|x| x.as_str().map(str::to_owned))
         .collect()
+}
+
+/// A rate card (`DimensionKey`/`Price` objects) as the canonical map of dimension → price.
+pub fn rates<'a>(card: impl IntoIterator<Item = &'a Value>) -> Value {
+    let mut out = serde_json::Map::new();
+    for r in card {
+        if let (Some(k), Some(p)) = (r["DimensionKey"].as_str(), r["Price"].as_str()) {
+            out.insert(k.to_owned(), json!(price(p)));
+        }
+    }
+    Value::Object(out)
+}
+
+/// An additional resource as one text.
+pub fn resource(text: &str, url: &str) -> String {
+    format!("{text} <{url}>")
 }
 
 /// A set as a sorted list.
@@ -97,10 +114,9 @@ impl LiveListing {
             .into_iter()
             .flatten()
             .map(|r| {
-                format!(
-                    "{} <{}>",
+                resource(
                     r["Text"].as_str().unwrap_or(""),
-                    r["Url"].as_str().unwrap_or("")
+                    r["Url"].as_str().unwrap_or(""),
                 )
             })
             .collect();
@@ -150,19 +166,11 @@ impl LiveListing {
 fn read_offer(o: &Value, f: &mut BTreeMap<&'static str, Value>) {
     let terms: Vec<&Value> = o["Terms"].as_array().into_iter().flatten().collect();
     let of_type = |t: &str| terms.iter().copied().find(|x| x["Type"] == t);
-    let mut rates = serde_json::Map::new();
-    if let Some(t) = of_type("UsageBasedPricingTerm") {
-        for r in t["RateCards"][0]["RateCard"]
-            .as_array()
-            .into_iter()
-            .flatten()
-        {
-            if let (Some(k), Some(p)) = (r["DimensionKey"].as_str(), r["Price"].as_str()) {
-                rates.insert(k.to_owned(), json!(price(p)));
-            }
-        }
-    }
-    f.insert("pricing.rates", Value::Object(rates));
+    let card = of_type("UsageBasedPricingTerm")
+        .and_then(|t| t["RateCards"][0]["RateCard"].as_array())
+        .into_iter()
+        .flatten();
+    f.insert("pricing.rates", rates(card));
     f.insert(
         "pricing.model",
         json!(o["PricingModel"].as_str().unwrap_or("").to_lowercase()),
@@ -212,7 +220,8 @@ pub fn countries(only: &[String], except: &[String]) -> Value {
     }
 }
 
-fn versions(product: &Value) -> Vec<LiveVersion> {
+/// The versions of a product's DetailsDocument.
+pub fn versions(product: &Value) -> Vec<LiveVersion> {
     product["Versions"]
         .as_array()
         .into_iter()

@@ -27,6 +27,11 @@ pub fn date_of(epoch: i64) -> String {
         .to_string()
 }
 
+/// When a mirror retired at `retired_at` may be deleted.
+pub fn grace_end(retired_at: i64, grace_days: i64) -> i64 {
+    retired_at + grace_days.max(0) * DAY_SECS
+}
+
 /// Whether `title` is a version of `release`.
 pub fn belongs_to(title: &str, release: &str) -> bool {
     match title.strip_prefix(release) {
@@ -60,13 +65,14 @@ pub fn to_restrict(
     // Versions past their release's end of life go first; keep-N counts only the others, so an
     // expired version never takes the place of one the policy keeps.
     let newest = live.first().map(|v| v.id.clone());
+    let live_count = live.len();
     let (gone, current): (Vec<&LiveVersion>, Vec<&LiveVersion>) =
         live.into_iter().partition(|v| expired(v));
     let mut out: Vec<&LiveVersion> = gone;
     out.extend(current.iter().skip(keep_old));
     // Without a version being added, the newest live one always stays: a listing is never left
     // with nothing to buy.
-    if adding.is_none() && out.len() == versions.iter().filter(|v| !v.restricted).count() {
+    if adding.is_none() && out.len() == live_count {
         out.retain(|v| Some(&v.id) != newest.as_ref());
     }
     out.into_iter()
@@ -116,8 +122,8 @@ pub fn cleanup(
         .map(|m| {
             let step = match m.retired_at {
                 None => Cleanup::Retire,
-                Some(t) if t + grace_days.max(0) * DAY_SECS <= now => Cleanup::Delete,
-                Some(t) => Cleanup::Waiting(t + grace_days.max(0) * DAY_SECS),
+                Some(t) if grace_end(t, grace_days) <= now => Cleanup::Delete,
+                Some(t) => Cleanup::Waiting(grace_end(t, grace_days)),
             };
             (m.clone(), step)
         })

@@ -1,0 +1,84 @@
+//! What `apply` submits for a listing that exists, and what `plan` shows of it: the changes the
+//! field differences need, the versions retention retires, grouped into change sets whose tokens
+//! cover both the changes and what the listing held (so the same edit made again after a console
+//! change is a new request, while a re-run after an interruption finds the same one).
+
+use super::diff::{FieldDiff, diff, sync_changes};
+use super::live::LiveListing;
+use super::retention;
+use crate::changeset::plan::{PlanError, change_set_name, token};
+use crate::changeset::product::restrict_delivery_options;
+use crate::changeset::{ChangeSet, split_changes};
+use crate::ids::digest_hex;
+use crate::spec::ProductSpec;
+
+/// Bringing one listing in line with its spec.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SyncPlan {
+    /// The fields that differ.
+    pub diffs: Vec<FieldDiff>,
+    /// In submission order.
+    pub change_sets: Vec<ChangeSet>,
+    /// Delivery options retention restricts.
+    pub retire: Vec<String>,
+    /// What the change sets cannot do.
+    pub notes: Vec<String>,
+    /// Whether a Draft is released to Limited (which needs the approval even without a content
+    /// difference: buyers see the content for the first time).
+    pub releasing: bool,
+}
+
+/// The sync plan of `product_id` on `today` (`YYYY-MM-DD`).
+pub fn plan_sync(
+    spec: &ProductSpec,
+    live: &LiveListing,
+    product_id: &str,
+    today: &str,
+) -> Result<SyncPlan, PlanError> {
+    let diffs = diff(spec, live);
+    let sync = sync_changes(
+        spec,
+        live,
+        &diffs,
+        product_id,
+        spec.product.offer_id.as_deref(),
+    );
+    let releasing = sync
+        .changes
+        .iter()
+        .any(|c| c.change_type == "ReleaseProduct");
+    let retire = retention::to_restrict(&spec.retention, &live.versions, None, today);
+    let mut changes = sync.changes;
+    changes.extend(restrict_delivery_options(&retire, product_id));
+    let held: Vec<(&serde_json::Value, &str)> = diffs.iter().map(|d| (&d.live, d.field)).collect();
+    let salt = digest_hex(
+        &[serde_json::to_string(&held).unwrap_or_default().as_bytes()],
+        8,
+    );
+    let groups = split_changes(changes).ok_or(PlanError::TooManyChanges)?;
+    let total = groups.len();
+    let change_sets = groups
+        .into_iter()
+        .enumerate()
+        .map(|(i, changes)| {
+            let name = change_set_name(&format!(
+                "amipub sync {} {}/{total}",
+                spec.product.slug,
+                i + 1
+            ));
+            ChangeSet {
+                token: token(&format!("{name} {salt}"), &changes),
+                purpose: format!("bring {} in line with its spec", spec.product.slug),
+                name,
+                changes,
+            }
+        })
+        .collect();
+    Ok(SyncPlan {
+        diffs,
+        change_sets,
+        retire,
+        notes: sync.notes,
+        releasing,
+    })
+}
