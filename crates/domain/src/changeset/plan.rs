@@ -142,29 +142,44 @@ pub fn plan_add_version(
     )];
     changes.extend(product::restrict_delivery_options(restrict, id));
     let groups = split_changes(changes).ok_or(PlanError::TooManyChanges)?;
+    Ok(Plan {
+        change_sets: numbered(
+            groups,
+            &format!("amipub {} version {}", spec.product.slug, v.title),
+            &format!("add version {} of {}", v.title, spec.product.slug),
+            "",
+        ),
+        notes: Vec::new(),
+    })
+}
+
+/// Change sets from groups of changes: named `base` (`base part N` when there are several), each
+/// with a token derived from its name, `salt` (what else the request depends on; may be empty)
+/// and its changes.
+pub fn numbered(groups: Vec<Vec<Change>>, base: &str, purpose: &str, salt: &str) -> Vec<ChangeSet> {
     let total = groups.len();
-    let change_sets = groups
+    groups
         .into_iter()
         .enumerate()
         .map(|(i, changes)| {
-            let base = format!("amipub {} version {}", spec.product.slug, v.title);
             let name = change_set_name(&if total > 1 {
                 format!("{base} part {}", i + 1)
             } else {
-                base
+                base.to_owned()
             });
+            let seed = if salt.is_empty() {
+                name.clone()
+            } else {
+                format!("{name} {salt}")
+            };
             ChangeSet {
-                token: token(&name, &changes),
-                purpose: format!("add version {} of {}", v.title, spec.product.slug),
+                token: token(&seed, &changes),
+                purpose: purpose.to_owned(),
                 name,
                 changes,
             }
         })
-        .collect();
-    Ok(Plan {
-        change_sets,
-        notes: Vec::new(),
-    })
+        .collect()
 }
 
 /// Renders a version's title (unless one is given) and release notes from the spec's templates.

@@ -6,7 +6,7 @@
 use super::diff::{FieldDiff, diff, sync_changes};
 use super::live::LiveListing;
 use super::retention;
-use crate::changeset::plan::{PlanError, change_set_name, token};
+use crate::changeset::plan::{PlanError, numbered};
 use crate::changeset::product::restrict_delivery_options;
 use crate::changeset::{ChangeSet, split_changes};
 use crate::ids::digest_hex;
@@ -56,24 +56,12 @@ pub fn plan_sync(
         8,
     );
     let groups = split_changes(changes).ok_or(PlanError::TooManyChanges)?;
-    let total = groups.len();
-    let change_sets = groups
-        .into_iter()
-        .enumerate()
-        .map(|(i, changes)| {
-            let name = change_set_name(&format!(
-                "amipub sync {} {}/{total}",
-                spec.product.slug,
-                i + 1
-            ));
-            ChangeSet {
-                token: token(&format!("{name} {salt}"), &changes),
-                purpose: format!("bring {} in line with its spec", spec.product.slug),
-                name,
-                changes,
-            }
-        })
-        .collect();
+    let change_sets = numbered(
+        groups,
+        &format!("amipub sync {}", spec.product.slug),
+        &format!("bring {} in line with its spec", spec.product.slug),
+        &salt,
+    );
     Ok(SyncPlan {
         diffs,
         change_sets,
