@@ -18,6 +18,9 @@ pub enum FaultKind {
     Reset,
     /// The request is answered normally after a delay.
     Latency,
+    /// The caller lacks a permission: the service's own access-denied answer (what a missing
+    /// IAM permission looks like).
+    Deny,
 }
 
 /// One rule. Empty selectors match everything.
@@ -51,9 +54,30 @@ impl FaultRule {
     }
 }
 
-/// The error a throttle or server-error fault answers with, in the service's own words.
+/// The error a throttle, server-error or deny fault answers with, in the service's own words.
 pub fn error(kind: FaultKind, service: &str) -> AwsError {
     match (kind, service) {
+        // https://docs.aws.amazon.com/AWSEC2/latest/APIReference/errors-overview.html
+        (FaultKind::Deny, "ec2") => AwsError::new(
+            403,
+            "UnauthorizedOperation",
+            "You are not authorized to perform this operation.",
+        ),
+        (FaultKind::Deny, "iam" | "sts") => AwsError::new(
+            403,
+            "AccessDenied",
+            "User is not authorized to perform this operation because no identity-based policy allows it.",
+        ),
+        (FaultKind::Deny, "aws-marketplace") => AwsError::new(
+            403,
+            "AccessDeniedException",
+            "User is not authorized to perform this operation because no identity-based policy allows it.",
+        ),
+        (FaultKind::Deny, _) => AwsError::new(
+            400,
+            "AccessDeniedException",
+            "User is not authorized to perform this operation because no identity-based policy allows it.",
+        ),
         (FaultKind::Throttle, "ec2") => {
             AwsError::new(503, "RequestLimitExceeded", "Request limit exceeded.")
         }

@@ -189,7 +189,12 @@ async fn dispatch(State(shared): State<Shared>, request: Request<Body>) -> Respo
     }
     let forced = fault
         .as_ref()
-        .filter(|f| matches!(f.kind, FaultKind::Throttle | FaultKind::ServerError))
+        .filter(|f| {
+            matches!(
+                f.kind,
+                FaultKind::Throttle | FaultKind::ServerError | FaultKind::Deny
+            )
+        })
         .map(|f| f.kind);
     let result = catch_unwind(AssertUnwindSafe(|| {
         route(&shared, &method, &uri, &headers, &body, forced)
