@@ -9,8 +9,11 @@ use aws_sdk_ec2::error::ProvideErrorMetadata;
 pub enum Kind {
     /// Rate limits: retry later.
     Throttled,
-    /// Missing permission or credentials: an operator must act.
+    /// A missing permission: an operator must grant it.
     AccessDenied,
+    /// The credentials themselves were refused (unknown key, bad signature, expired token):
+    /// an operator must fix or renew them; no permission helps.
+    InvalidCredentials,
     /// The request is wrong: retrying the same request will not help.
     InvalidInput,
     /// The thing asked for does not exist.
@@ -33,6 +36,17 @@ impl Kind {
     }
 }
 
+/// The kind of an error returned by AWS, from its code and message. EC2 answers `AuthFailure`
+/// both for credentials it cannot validate and for an image the caller may not use; only the
+/// first is about credentials
+/// (<https://docs.aws.amazon.com/AWSEC2/latest/APIReference/errors-overview.html>).
+pub fn kind_of_error(code: &str, message: &str) -> Kind {
+    if code == "AuthFailure" && message.contains("credentials") {
+        return Kind::InvalidCredentials;
+    }
+    kind_of_code(code)
+}
+
 /// The kind of an error code returned by AWS.
 pub fn kind_of_code(code: &str) -> Kind {
     match code {
@@ -45,10 +59,16 @@ pub fn kind_of_code(code: &str) -> Kind {
         | "AccessDeniedException"
         | "AuthFailure"
         | "UnauthorizedOperation"
-        | "InvalidClientTokenId"
+        | "OptInRequired" => Kind::AccessDenied,
+        // https://docs.aws.amazon.com/STS/latest/APIReference/CommonErrors.html
+        "InvalidClientTokenId"
+        | "UnrecognizedClientException"
+        | "SignatureDoesNotMatch"
+        | "IncompleteSignature"
+        | "MissingAuthenticationToken"
+        | "InvalidAccessKeyId"
         | "ExpiredToken"
-        | "OptInRequired"
-        | "UnrecognizedClientException" => Kind::AccessDenied,
+        | "ExpiredTokenException" => Kind::InvalidCredentials,
         "ResourceInUseException"
         | "IdempotentParameterMismatch"
         | "ConcurrentModificationException"
@@ -95,7 +115,9 @@ pub fn kind_of<E: ProvideErrorMetadata, R>(err: &aws_sdk_ec2::error::SdkError<E,
     // Every service crate re-exports the same smithy `SdkError`.
     use aws_sdk_ec2::error::SdkError;
     match err {
-        SdkError::ServiceError(e) => e.err().code().map_or(Kind::ServerFault, kind_of_code),
+        SdkError::ServiceError(e) => e.err().code().map_or(Kind::ServerFault, |c| {
+            kind_of_error(c, e.err().message().unwrap_or_default())
+        }),
         SdkError::TimeoutError(_) | SdkError::DispatchFailure(_) | SdkError::ResponseError(_) => {
             Kind::Timeout
         }
@@ -113,6 +135,26 @@ mod tests {
         assert_eq!(kind_of_code("InvalidAMIID.NotFound"), Kind::NotFound);
         assert_eq!(kind_of_code("ResourceInUseException"), Kind::Conflict);
         assert_eq!(kind_of_code("AuthFailure"), Kind::AccessDenied);
+        assert_eq!(
+            kind_of_code("InvalidClientTokenId"),
+            Kind::InvalidCredentials
+        );
+        assert_eq!(kind_of_code("ExpiredToken"), Kind::InvalidCredentials);
+        assert_eq!(
+            kind_of_code("SignatureDoesNotMatch"),
+            Kind::InvalidCredentials
+        );
+        assert_eq!(
+            kind_of_error(
+                "AuthFailure",
+                "AWS was not able to validate the provided access credentials"
+            ),
+            Kind::InvalidCredentials
+        );
+        assert_eq!(
+            kind_of_error("AuthFailure", "Not authorized for image:ami-1"),
+            Kind::AccessDenied
+        );
         assert_eq!(kind_of_code("ValidationException"), Kind::InvalidInput);
         assert!(Kind::Throttled.retryable() && !Kind::InvalidInput.retryable());
     }

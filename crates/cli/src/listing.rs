@@ -57,6 +57,7 @@ impl Lifecycle {
     pub async fn with(settings: Settings) -> anyhow::Result<Self> {
         let store = open_store(&settings).await?;
         let (clock, speed) = Clock::detect(settings.endpoints.url.as_deref()).await;
+        crate::runtime::say_targets(&settings);
         let t = Target {
             speed: Some(speed),
             ..target(&settings)?

@@ -62,6 +62,8 @@ enum Command {
     Init(cmd::init::InitArgs),
     /// Print the least-privilege IAM policy for the calls amipub makes.
     IamPolicy(cmd::init::PolicyArgs),
+    /// Check credentials, account, ingestion role, SSM paths, Catalog, store and bus.
+    Doctor(cmd::doctor::Args),
     /// Publish the example Fedora product end to end against the in-process sandbox.
     Demo(cmd::demo::Args),
     /// Run the worker: bus intake, release engine, announcement sender, /healthz and /metrics.
@@ -101,6 +103,7 @@ fn main() -> ExitCode {
         Command::Cancel(a) => cmd::releases::cancel(a),
         Command::Init(a) => cmd::init::init(a),
         Command::IamPolicy(a) => cmd::init::iam_policy(a),
+        Command::Doctor(a) => cmd::doctor::run(a),
         Command::Demo(a) => cmd::demo::run(a),
         Command::Bench(a) => cmd::bench::run(a),
         Command::Serve(a) => cmd::serve::run(a),

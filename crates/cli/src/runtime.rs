@@ -7,9 +7,10 @@ use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
+use amipub_aws::config::CredentialSource;
 use amipub_aws::{AwsPorts, Seller, Target};
 use amipub_domain::release::Release;
-use amipub_domain::settings::Settings;
+use amipub_domain::settings::{Partition, Settings};
 use amipub_domain::spec::ProductSpec;
 use amipub_domain::validate::{has_errors, validate_text};
 use amipub_engine::engine::Hook;
@@ -96,32 +97,35 @@ fn commercial(settings: &Settings) -> anyhow::Result<&amipub_domain::settings::P
         .context("amipub.toml has no [partitions.aws]")
 }
 
+/// The SDK target of one partition. With `[endpoints] url` (the sandbox) the partition
+/// account's sandbox keys, never the process's own AWS environment, unless the partition names
+/// a `profile`; on AWS its `profile`, else the SDK's default chain. Its `assume_role` either way.
+pub fn partition_target(settings: &Settings, part: &Partition) -> Target {
+    let endpoint = settings.endpoints.url.clone();
+    let credentials = match (&part.profile, &endpoint) {
+        (Some(p), _) => CredentialSource::Profile(p.clone()),
+        (None, Some(_)) => CredentialSource::sandbox(&part.account_id),
+        (None, None) => CredentialSource::DefaultChain,
+    };
+    let initial_backoff = endpoint
+        .as_ref()
+        .map(|_| Duration::from_millis(amipub_aws::config::SANDBOX_BACKOFF_MS));
+    Target {
+        endpoint,
+        credentials,
+        assume_role: part.assume_role.clone(),
+        initial_backoff,
+        speed: None,
+    }
+}
+
 /// The SDK target of the commercial partition.
 pub fn target(settings: &Settings) -> anyhow::Result<Target> {
-    let part = commercial(settings)?;
-    Ok(match &settings.endpoints.url {
-        Some(url) => {
-            // The sandbox knows accounts by access key; an account id works as one.
-            let keys = match (
-                std::env::var("AWS_ACCESS_KEY_ID"),
-                std::env::var("AWS_SECRET_ACCESS_KEY"),
-            ) {
-                (Ok(k), Ok(s)) if !k.is_empty() => (k, s),
-                _ => (part.account_id.clone(), "sandbox".to_owned()),
-            };
-            let mut t = Target::sandbox(url, &keys.0);
-            t.static_keys = Some(keys);
-            t
-        }
-        None => Target {
-            profile: part.profile.clone(),
-            ..Target::default()
-        },
-    })
+    Ok(partition_target(settings, commercial(settings)?))
 }
 
 /// The home Region of a partition: where its clients are configured first.
-fn partition_home(name: &str) -> &'static str {
+pub fn partition_home(name: &str) -> &'static str {
     match name {
         "aws-us-gov" => "us-gov-west-1",
         "aws-cn" => "cn-north-1",
@@ -129,26 +133,36 @@ fn partition_home(name: &str) -> &'static str {
     }
 }
 
-/// The SDK targets of the other partitions (GovCloud, …), each with its own credentials: in the
-/// sandbox the partition's account id is its access key; on AWS its `profile` (or the default
-/// chain). Sped up like the commercial one.
+/// The SDK targets of the other partitions (GovCloud, …), each with its own credentials, sped
+/// up like the commercial one.
 pub fn partition_targets(settings: &Settings, speed: f64) -> Vec<(String, String, Target)> {
     settings
         .partitions
         .iter()
         .filter(|(name, _)| name.as_str() != "aws")
         .map(|(name, part)| {
-            let mut t = match &settings.endpoints.url {
-                Some(url) => Target::sandbox(url, &part.account_id),
-                None => Target {
-                    profile: part.profile.clone(),
-                    ..Target::default()
-                },
+            let t = Target {
+                speed: Some(speed),
+                ..partition_target(settings, part)
             };
-            t.speed = Some(speed);
             (name.clone(), partition_home(name).to_owned(), t)
         })
         .collect()
+}
+
+/// Says on stderr, once at start, where amipub calls AWS and with which credentials per
+/// partition (never a secret).
+pub fn say_targets(settings: &Settings) {
+    let place = match &settings.endpoints.url {
+        Some(url) => format!("the sandbox at {url}"),
+        None => "AWS".to_owned(),
+    };
+    let who: Vec<String> = settings
+        .partitions
+        .iter()
+        .map(|(name, part)| format!("{name}: {}", partition_target(settings, part).describe()))
+        .collect();
+    eprintln!("Calling {place} · {}", who.join(" · "));
 }
 
 /// The seller of the commercial partition.
@@ -260,6 +274,7 @@ impl Runtime {
         let seller = seller(&settings)?;
         let role = seller.ingestion_role.clone();
         let (clock, speed) = Clock::detect(settings.endpoints.url.as_deref()).await;
+        say_targets(&settings);
         let target = Target {
             speed: Some(speed),
             ..target(&settings)?

@@ -15,7 +15,7 @@ use amipub_engine::ports::{Catalog, ChangeSetStatus, PortError, PortResult, Star
 use aws_sdk_marketplacecatalog::types::{Change, ChangeStatus, Entity, Filter};
 use futures_util::StreamExt;
 
-use super::{FAN_OUT, Shared, code, port_error};
+use super::{FAN_OUT, Shared, code};
 use crate::document::{to_document, to_json};
 use crate::limits::Class;
 
@@ -45,7 +45,7 @@ impl MarketplaceCatalog {
             .entity_id(entity_id)
             .send()
             .await
-            .map_err(|e| port_error("DescribeEntity", &e))?;
+            .map_err(|e| self.shared.home_error("DescribeEntity", &e))?;
         Ok(out.details_document().map(to_json).unwrap_or_default())
     }
 
@@ -64,7 +64,7 @@ impl MarketplaceCatalog {
             .change_set_id(id)
             .send()
             .await
-            .map_err(|e| port_error("DescribeChangeSet", &e))
+            .map_err(|e| self.shared.home_error("DescribeChangeSet", &e))
     }
 
     /// The entities a change set touched, (type, id) — for a creation, the new product and offer.
@@ -106,7 +106,7 @@ impl MarketplaceCatalog {
             )
             .send()
             .await
-            .map_err(|e| port_error("DescribeImages", &e))?;
+            .map_err(|e| self.shared.error(region, "DescribeImages", &e))?;
         // Only launchable images count; the newest wins if Marketplace made more than one.
         Ok(out
             .images()
@@ -164,7 +164,7 @@ impl Catalog for MarketplaceCatalog {
             )
             .send()
             .await
-            .map_err(|e| port_error("ListChangeSets", &e))?;
+            .map_err(|e| self.shared.home_error("ListChangeSets", &e))?;
         Ok(out
             .change_set_summary_list()
             .iter()
@@ -203,10 +203,10 @@ impl Catalog for MarketplaceCatalog {
                     )
                 }),
             Err(e) if code(&e) == Some("ResourceInUseException") => {
-                let msg = port_error("StartChangeSet", &e).detail;
+                let msg = self.shared.home_error("StartChangeSet", &e).detail;
                 Ok(StartOutcome::Locked(msg))
             }
-            Err(e) => Err(port_error("StartChangeSet", &e)),
+            Err(e) => Err(self.shared.home_error("StartChangeSet", &e)),
         }
     }
 
@@ -249,7 +249,7 @@ impl Catalog for MarketplaceCatalog {
             .change_set_id(id)
             .send()
             .await
-            .map_err(|e| port_error("CancelChangeSet", &e))?;
+            .map_err(|e| self.shared.home_error("CancelChangeSet", &e))?;
         Ok(())
     }
 

@@ -14,7 +14,7 @@ use aws_sdk_ec2::types::{
 };
 
 use super::images::{Ec2Images, PRODUCT_TAG, state_of};
-use super::{Shared, code, port_error};
+use super::{Shared, code};
 use crate::limits::Class;
 
 /// The tag marking a retired mirror, valued with the epoch second it was retired.
@@ -84,7 +84,7 @@ impl Fleet {
             .attribute(ImageAttributeName::LaunchPermission)
             .send()
             .await
-            .map_err(|e| port_error("DescribeImageAttribute", &e))?;
+            .map_err(|e| self.shared.home_error("DescribeImageAttribute", &e))?;
         if !perms.launch_permissions().is_empty() {
             self.ec2(Class::Ec2Modify)
                 .await?
@@ -97,7 +97,7 @@ impl Fleet {
                 )
                 .send()
                 .await
-                .map_err(|e| port_error("ModifyImageAttribute", &e))?;
+                .map_err(|e| self.shared.home_error("ModifyImageAttribute", &e))?;
         }
         for snap in &m.snapshots {
             let perms = self
@@ -108,7 +108,7 @@ impl Fleet {
                 .attribute(SnapshotAttributeName::CreateVolumePermission)
                 .send()
                 .await
-                .map_err(|e| port_error("DescribeSnapshotAttribute", &e))?;
+                .map_err(|e| self.shared.home_error("DescribeSnapshotAttribute", &e))?;
             if !perms.create_volume_permissions().is_empty() {
                 self.ec2(Class::Ec2Modify)
                     .await?
@@ -121,7 +121,7 @@ impl Fleet {
                     )
                     .send()
                     .await
-                    .map_err(|e| port_error("ModifySnapshotAttribute", &e))?;
+                    .map_err(|e| self.shared.home_error("ModifySnapshotAttribute", &e))?;
             }
         }
         self.ec2(Class::Ec2Modify)
@@ -136,7 +136,7 @@ impl Fleet {
             )
             .send()
             .await
-            .map_err(|e| port_error("CreateTags", &e))?;
+            .map_err(|e| self.shared.home_error("CreateTags", &e))?;
         Ok(())
     }
 
@@ -153,7 +153,7 @@ impl Fleet {
         match out {
             Ok(_) => {}
             Err(e) if code(&e).is_some_and(|c| c.starts_with("InvalidAMIID")) => {}
-            Err(e) => return Err(port_error("DeregisterImage", &e)),
+            Err(e) => return Err(self.shared.home_error("DeregisterImage", &e)),
         }
         for snap in &m.snapshots {
             let out = self
@@ -166,7 +166,7 @@ impl Fleet {
             match out {
                 Ok(_) => {}
                 Err(e) if code(&e).is_some_and(|c| c.starts_with("InvalidSnapshot")) => {}
-                Err(e) => return Err(port_error("DeleteSnapshot", &e)),
+                Err(e) => return Err(self.shared.home_error("DeleteSnapshot", &e)),
             }
         }
         Ok(())

@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use amipub_engine::ports::{Grants, PortResult};
 
-use super::{Shared, code, port_error};
+use super::{Shared, code};
 
 /// The service principal that must be trusted.
 pub const MARKETPLACE_PRINCIPAL: &str = "assets.marketplace.amazonaws.com";
@@ -117,7 +117,7 @@ impl IamGrants {
         {
             Ok(r) => r,
             Err(e) if code(&e) == Some("NoSuchEntity") => return Ok((false, false, false)),
-            Err(e) => return Err(port_error("GetRole", &e)),
+            Err(e) => return Err(self.shared.home_error("GetRole", &e)),
         };
         let trust = role
             .role()
@@ -133,7 +133,7 @@ impl IamGrants {
             .role_name(name)
             .send()
             .await
-            .map_err(|e| port_error("ListAttachedRolePolicies", &e))?;
+            .map_err(|e| self.shared.home_error("ListAttachedRolePolicies", &e))?;
         let wanted = Self::policy_arn(partition);
         let has_policy = attached
             .attached_policies()
@@ -162,7 +162,7 @@ impl IamGrants {
                 Ok(_) => done.created_role = true,
                 // Created meanwhile by someone else: fine.
                 Err(e) if code(&e) == Some("EntityAlreadyExists") => {}
-                Err(e) => return Err(port_error("CreateRole", &e)),
+                Err(e) => return Err(self.shared.home_error("CreateRole", &e)),
             }
         } else if !trusts {
             self.shared
@@ -173,7 +173,7 @@ impl IamGrants {
                 .policy_document(trust_policy())
                 .send()
                 .await
-                .map_err(|e| port_error("UpdateAssumeRolePolicy", &e))?;
+                .map_err(|e| self.shared.home_error("UpdateAssumeRolePolicy", &e))?;
         }
         if !has_policy {
             self.shared
@@ -184,7 +184,7 @@ impl IamGrants {
                 .policy_arn(Self::policy_arn(&partition))
                 .send()
                 .await
-                .map_err(|e| port_error("AttachRolePolicy", &e))?;
+                .map_err(|e| self.shared.home_error("AttachRolePolicy", &e))?;
             done.attached_policy = true;
         }
         Ok(done)

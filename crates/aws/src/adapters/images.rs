@@ -8,7 +8,7 @@ use amipub_domain::release::ImageFacts;
 use amipub_engine::ports::{CopyRequest, Images, PortResult};
 use aws_sdk_ec2::types::{Filter, Image, ResourceType, Tag, TagSpecification};
 
-use super::{Shared, code, port_error};
+use super::{Shared, code};
 use crate::limits::Class;
 
 /// The tag carrying the release (and generation) on mirrors.
@@ -42,7 +42,7 @@ impl Ec2Images {
         match out {
             Ok(o) => Ok(o.images().first().cloned()),
             Err(e) if code(&e).is_some_and(|c| c.starts_with("InvalidAMIID")) => Ok(None),
-            Err(e) => Err(port_error("DescribeImages", &e)),
+            Err(e) => Err(self.shared.error(region, "DescribeImages", &e)),
         }
     }
 }
@@ -64,7 +64,7 @@ impl Ec2Images {
             )
             .send()
             .await
-            .map_err(|e| port_error("DescribeImages", &e))?;
+            .map_err(|e| self.shared.home_error("DescribeImages", &e))?;
         Ok(out.images().to_vec())
     }
 }
@@ -147,7 +147,7 @@ impl Images for Ec2Images {
             .tag_specifications(tags(req, ResourceType::Snapshot))
             .send()
             .await
-            .map_err(|e| port_error("CopyImage", &e))?;
+            .map_err(|e| self.shared.home_error("CopyImage", &e))?;
         out.image_id().map(str::to_owned).ok_or_else(|| {
             amipub_engine::PortError::new(
                 amipub_domain::release::FailureKind::ServerFault,

@@ -6,6 +6,7 @@
 pub mod catalog;
 pub mod fleet;
 pub mod grants;
+pub mod identity;
 pub mod images;
 pub mod parameters;
 
@@ -41,6 +42,8 @@ pub struct Seller {
 #[derive(Debug)]
 pub struct Regional {
     base: SdkConfig,
+    /// Where the credentials come from, in words (for errors about them).
+    credentials: String,
     ec2: Mutex<BTreeMap<String, aws_sdk_ec2::Client>>,
     ssm: Mutex<BTreeMap<String, aws_sdk_ssm::Client>>,
     iam: aws_sdk_iam::Client,
@@ -48,9 +51,10 @@ pub struct Regional {
 }
 
 impl Regional {
-    /// Clients sharing `base`'s credentials, retries and endpoint.
-    pub fn new(base: SdkConfig) -> Self {
+    /// Clients sharing `base`'s credentials (described by `credentials`), retries and endpoint.
+    pub fn new(base: SdkConfig, credentials: String) -> Self {
         Self {
+            credentials,
             iam: aws_sdk_iam::Client::new(&base),
             catalog: aws_sdk_marketplacecatalog::Client::new(&base),
             base,
@@ -87,6 +91,25 @@ impl Regional {
             .clone()
     }
 
+    /// Where the credentials come from, in words.
+    pub fn credentials(&self) -> &str {
+        &self.credentials
+    }
+
+    /// The Region the clients were configured for first.
+    pub fn home(&self) -> &str {
+        self.base.region().map_or("us-east-1", |r| r.as_ref())
+    }
+
+    /// STS in `region`.
+    pub fn sts(&self, region: &str) -> aws_sdk_sts::Client {
+        aws_sdk_sts::Client::from_conf(
+            aws_sdk_sts::config::Builder::from(&self.base)
+                .region(Region::new(region.to_owned()))
+                .build(),
+        )
+    }
+
     /// IAM (global).
     pub fn iam(&self) -> &aws_sdk_iam::Client {
         &self.iam
@@ -119,18 +142,50 @@ impl Shared {
     }
 
     /// The clients for `region`'s partition.
-    pub(super) fn partition(&self, region: &str) -> Result<&Regional, PortError> {
+    pub fn partition(&self, region: &str) -> Result<&Regional, PortError> {
         match partition_of(region) {
             "aws" => Ok(&self.clients),
             other => self.others.get(other).ok_or_else(|| {
                 PortError::new(
-                    FailureKind::AccessDenied,
+                    FailureKind::InvalidCredentials,
                     format!(
                         "no credentials for the {other} partition, which {region} belongs to: add [partitions.{other}] to amipub.toml (or drop the Region from the product)"
                     ),
                 )
             }),
         }
+    }
+
+    /// An SDK error of `call` in `region` as a port error; refused credentials are named by
+    /// where they came from, so the operator knows which to fix.
+    pub fn error<E: ProvideErrorMetadata, R>(
+        &self,
+        region: &str,
+        call: &str,
+        err: &SdkError<E, R>,
+    ) -> PortError {
+        let mut e = port_error(call, err);
+        if e.kind == FailureKind::InvalidCredentials {
+            let partition = partition_of(region);
+            let source = match self.partition(region) {
+                Ok(c) => c.credentials(),
+                Err(_) => "no credentials",
+            };
+            e.detail = format!(
+                "{} — the credentials are not valid in the {partition} partition at this endpoint (they came from {source})",
+                e.detail
+            );
+        }
+        e
+    }
+
+    /// `error` for a call in the home Region (the Catalog, IAM, mirrors).
+    pub fn home_error<E: ProvideErrorMetadata, R>(
+        &self,
+        call: &str,
+        err: &SdkError<E, R>,
+    ) -> PortError {
+        self.error(self.home(), call, err)
     }
 
     /// EC2 in `region` (with its partition's credentials), once a token of `class` is taken.
@@ -167,6 +222,7 @@ pub struct AwsPorts<S: Store> {
     catalog: catalog::MarketplaceCatalog,
     parameters: parameters::SsmParameters,
     fleet: fleet::Fleet,
+    identity: identity::Identity,
     store: S,
 }
 
@@ -191,6 +247,7 @@ impl<S: Store> AwsPorts<S> {
             catalog: catalog::MarketplaceCatalog::new(shared.clone()),
             parameters: parameters::SsmParameters::new(shared.clone()),
             fleet: fleet::Fleet::new(shared.clone()),
+            identity: identity::Identity::new(shared.clone()),
             store,
         }
     }
@@ -201,10 +258,13 @@ async fn shared(target: &Target, seller: Seller, others: &[(String, String, Targ
     let base = target.sdk_config(&seller.home_region).await;
     let mut parts = BTreeMap::new();
     for (name, home, t) in others {
-        parts.insert(name.clone(), Regional::new(t.sdk_config(home).await));
+        parts.insert(
+            name.clone(),
+            Regional::new(t.sdk_config(home).await, t.describe()),
+        );
     }
     Shared {
-        clients: Regional::new(base),
+        clients: Regional::new(base, target.describe()),
         others: parts,
         limits: Limiter::new(target.speed.unwrap_or(1.0)),
         seller,
@@ -215,6 +275,11 @@ impl<S: Store> AwsPorts<S> {
     /// The lifecycle operations on the same clients and limits.
     pub fn fleet(&self) -> &fleet::Fleet {
         &self.fleet
+    }
+
+    /// Who amipub is in each partition.
+    pub fn identity(&self) -> &identity::Identity {
+        &self.identity
     }
 }
 
@@ -246,6 +311,7 @@ pub fn failure_kind(kind: Kind) -> FailureKind {
     match kind {
         Kind::Throttled => FailureKind::Throttled,
         Kind::AccessDenied => FailureKind::AccessDenied,
+        Kind::InvalidCredentials => FailureKind::InvalidCredentials,
         Kind::InvalidInput | Kind::NotFound => FailureKind::InvalidInput,
         // A busy resource clears like a server-side hiccup: look again later.
         Kind::Conflict | Kind::ServerFault => FailureKind::ServerFault,

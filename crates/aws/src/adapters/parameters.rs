@@ -6,7 +6,7 @@ use std::sync::Arc;
 use amipub_engine::ports::{Parameters, PortResult};
 use aws_sdk_ssm::types::ParameterType;
 
-use super::{Shared, code, port_error};
+use super::{Shared, code};
 use crate::limits::Class;
 
 /// SSM Parameter Store.
@@ -34,7 +34,7 @@ impl SsmParameters {
         {
             Ok(o) => Ok(o.parameter().and_then(|p| p.value()).map(str::to_owned)),
             Err(e) if code(&e) == Some("ParameterNotFound") => Ok(None),
-            Err(e) => Err(port_error("GetParameter", &e)),
+            Err(e) => Err(self.shared.error(region, "GetParameter", &e)),
         }
     }
 }
@@ -68,7 +68,7 @@ impl Parameters for SsmParameters {
             .description("Written by amipub")
             .send()
             .await
-            .map_err(|e| port_error("PutParameter", &e))?;
+            .map_err(|e| self.shared.error(region, "PutParameter", &e))?;
         Ok(())
     }
 }

@@ -72,7 +72,7 @@ pub fn init(args: InitArgs) -> anyhow::Result<Outcome> {
 
 /// The SSM parameter name prefixes of every product spec (the literal text before the first
 /// placeholder), for the policy's resources.
-fn ssm_prefixes(settings: &Settings) -> BTreeSet<String> {
+pub(crate) fn ssm_prefixes(settings: &Settings) -> BTreeSet<String> {
     let mut out = BTreeSet::new();
     if let Ok(entries) = std::fs::read_dir(&settings.products_dir) {
         for e in entries.flatten() {

@@ -5,6 +5,7 @@ pub mod approve;
 pub mod bench;
 pub mod bench_intake;
 pub mod demo;
+pub mod doctor;
 pub mod init;
 pub mod load_form;
 pub mod plan;

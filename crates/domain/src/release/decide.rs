@@ -391,6 +391,7 @@ fn remedy_for(kind: FailureKind, state: State) -> String {
     match kind {
         FailureKind::Throttled => "AWS kept throttling; wait a few minutes and run amipub retry (or lower the concurrency).".into(),
         FailureKind::AccessDenied => format!("Give the seller role the permissions of `amipub iam-policy` ({} needs them), then amipub retry.", step_words(state)),
+        FailureKind::InvalidCredentials => "These credentials are not valid at this endpoint (the error says where they came from); this is not a missing permission. Renew them if they expired, fix the key or the profile (`profile`, `assume_role` in amipub.toml's [partitions]), check with amipub doctor, then amipub retry.".into(),
         FailureKind::ServerFault | FailureKind::Timeout => "AWS did not answer properly; run amipub retry later.".into(),
         FailureKind::InvalidInput | FailureKind::ScanFailed => "Fix the product spec or the image, then amipub retry.".into(),
     }

@@ -101,8 +101,11 @@ impl State {
 pub enum FailureKind {
     /// Rate limits that did not clear within the retry budget.
     Throttled,
-    /// Missing permissions or credentials.
+    /// A missing permission (or a missing grant such as the ingestion role).
     AccessDenied,
+    /// The credentials were refused as such (unknown key, bad signature, expired token): no
+    /// permission helps, they must be fixed or renewed.
+    InvalidCredentials,
     /// The request or the data is wrong.
     InvalidInput,
     /// The security scan (or Marketplace validation) refused the version.
@@ -119,6 +122,7 @@ impl FailureKind {
         match self {
             FailureKind::Throttled => "throttled",
             FailureKind::AccessDenied => "access_denied",
+            FailureKind::InvalidCredentials => "invalid_credentials",
             FailureKind::InvalidInput => "invalid_input",
             FailureKind::ScanFailed => "scan_failed",
             FailureKind::ServerFault => "server_fault",
