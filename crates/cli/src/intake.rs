@@ -69,6 +69,7 @@ impl StoreIntake<'_> {
         let mut entry = InboxEntry::new(&id, now, &m.routing_key, &m.body);
         let builds = match verdict {
             Verdict::Irrelevant => return Disposition::Ack("irrelevant"),
+            Verdict::Own => return Disposition::Ack("own"),
             Verdict::Dead(reason, detail) => return self.dead(entry, reason, detail).await,
             Verdict::Builds(b) => b,
         };
@@ -170,8 +171,10 @@ impl Handler for StoreIntake<'_> {
             },
             &self.specs,
         );
-        if verdict == Verdict::Irrelevant {
-            return Disposition::Ack("irrelevant");
+        match verdict {
+            Verdict::Irrelevant => return Disposition::Ack("irrelevant"),
+            Verdict::Own => return Disposition::Ack("own"),
+            _ => {}
         }
         let id = m.message_id.clone().unwrap_or_else(|| digest_id(m));
         match self.rt.store.inbox_outcome(&id).await {

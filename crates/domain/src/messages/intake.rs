@@ -104,6 +104,9 @@ pub struct Matched {
 pub enum Verdict {
     /// Not for amipub (another topic, no claim to be a build announcement): ack and forget.
     Irrelevant,
+    /// One of amipub's own announcements, heard back through a wide binding: ack and forget,
+    /// whatever the bindings (it is never a build).
+    Own,
     /// Unusable: ack off the queue into the dead-letter queue.
     Dead(Reason, String),
     /// A valid announcement; the builds of the products that want it (maybe none).
@@ -164,8 +167,22 @@ fn inbound_schema() -> &'static Value {
     SCHEMA.get_or_init(|| serde_json::from_str(INBOUND_SCHEMA_TEXT).unwrap_or(Value::Null))
 }
 
+/// Whether a delivery is one of amipub's own announcements: it names one of their schemas, or
+/// its routing key carries their topic (`amipub.release.…`, after any prefix words).
+pub fn is_own(d: &Delivery<'_>) -> bool {
+    let own_schema = d.schema.is_some_and(|s| s.starts_with(OWN_SCHEMA_PREFIX));
+    let words: Vec<&str> = d.routing_key.split('.').collect();
+    own_schema || words.windows(2).any(|w| w == ["amipub", "release"])
+}
+
+/// The prefix of amipub's outbound schemas (`amipub.release.published.v1`, …).
+const OWN_SCHEMA_PREFIX: &str = "amipub.release.";
+
 /// Decides what to do with a delivery, for `products` (those without `[intake]` never match).
 pub fn classify(d: &Delivery<'_>, products: &[ProductSpec]) -> Verdict {
+    if is_own(d) {
+        return Verdict::Own;
+    }
     let wanted = products.iter().any(|p| {
         p.intake
             .as_ref()

@@ -65,6 +65,28 @@ fn other_topics_are_irrelevant_and_builds_nobody_wants_are_valid_but_empty() {
 }
 
 #[test]
+fn amipubs_own_announcements_are_recognised_whatever_the_binding() {
+    let published = delivery("org.fedoraproject.prod.amipub.release.submitted.v1", b"{}");
+    let by_topic = Delivery {
+        schema: None,
+        ..published
+    };
+    assert_eq!(classify(&by_topic, &products()), Verdict::Own);
+    // A product template may give the announcement another topic; the schema header tells.
+    let by_schema = Delivery {
+        routing_key: "org.fedoraproject.prod.cloud.images.published",
+        schema: Some("amipub.release.published.v1"),
+        ..published
+    };
+    assert_eq!(classify(&by_schema, &products()), Verdict::Own);
+    let (key, body) = sample();
+    assert!(matches!(
+        classify(&delivery(&key, &body), &products()),
+        Verdict::Builds(_)
+    ));
+}
+
+#[test]
 fn each_kind_of_bad_delivery_is_dead_lettered_with_its_reason() {
     let (key, body) = sample();
     let reason = |d: Delivery<'_>| match classify(&d, &products()) {
