@@ -138,3 +138,81 @@ fn init_creates_the_role_once_and_iam_policy_names_every_call() {
     }
     assert!(policy.contains("parameter/fedora/cloud/*"), "{policy}");
 }
+
+/// `publish` stopped for good at `point` (its lease held, in the middle of a step); the child
+/// and the release id, once it says it halted.
+fn halted_publish(env: &Env, point: &str) -> (std::process::Child, String) {
+    use std::io::{BufRead, BufReader};
+    let a = env.publish_args(SOURCE_AMI);
+    let a: Vec<&str> = a.iter().map(String::as_str).collect();
+    let mut child = env
+        .command(&a)
+        .env("AMIPUB_TEST_HALT_AT", point)
+        .spawn()
+        .unwrap();
+    let stderr = child.stderr.take().unwrap();
+    let mut id = None;
+    for line in BufReader::new(stderr).lines() {
+        let line = line.unwrap_or_default();
+        id = id.or_else(|| support::release_id(&line));
+        if line.contains("halted at") {
+            break;
+        }
+    }
+    // The child's stdout is never read here: it writes little, and is killed soon.
+    let Some(id) = id else {
+        let _ = child.kill();
+        panic!("publish did not name its release before halting at {point}");
+    };
+    (child, id)
+}
+
+/// The state of `id` as `amipub show` prints it.
+fn shown_state(env: &Env, id: &str) -> String {
+    let (code, out, err) = env.run(&args(&["show", id]), LIMIT);
+    assert_eq!(code, 0, "{out}\n{err}");
+    let state = out.lines().find(|l| l.starts_with("state "));
+    state.unwrap_or_default().to_owned()
+}
+
+#[test]
+fn cancel_and_retry_against_a_worker_mid_step_win_or_are_refused_never_lost() {
+    for point in [
+        "after:inspect_source",
+        "saved:admitted",
+        "after:ensure_mirror",
+        "saved:mirroring",
+        "after:verify_grant",
+        "saved:granted",
+        "after:submit_version",
+        "saved:scanning",
+    ] {
+        let env = Env::new(3000.0);
+        let (mut worker, id) = halted_publish(&env, point);
+        let before = shown_state(&env, &id);
+
+        // The worker holds the release: both requests are refused or change nothing.
+        let (code, out, err) = env.run(&args(&["cancel", &id]), LIMIT);
+        assert_eq!(code, 1, "{point}: {out}\n{err}");
+        assert!(
+            err.contains("being moved by another worker"),
+            "{point}: {err}"
+        );
+        let (code, out, err) = env.run(&args(&["retry", &id, "--no-wait"]), LIMIT);
+        assert_eq!(code, 0, "{point}: {out}\n{err}");
+        assert!(err.contains("still running"), "{point}: {err}");
+        assert_eq!(shown_state(&env, &id), before, "{point}: nothing changed");
+
+        // The worker dies; the cancel now wins, and a new worker does not undo it.
+        let _ = worker.kill();
+        let _ = worker.wait();
+        let (code, out, err) = env.run(&args(&["cancel", &id]), LIMIT);
+        assert_eq!(code, 0, "{point}: {out}\n{err}");
+        assert!(out.contains("is cancelled"), "{point}: {out}");
+        let (_, out, err) = env.run(&env.publish_args(SOURCE_AMI), LIMIT);
+        assert!(
+            shown_state(&env, &id).contains("cancelled"),
+            "{point}: {out}\n{err}"
+        );
+    }
+}

@@ -7,11 +7,11 @@ use std::sync::Arc;
 
 use futures_util::StreamExt;
 
-use amipub_domain::release::{Command, Event, Release, decide};
+use amipub_domain::release::{Command, Event, FailureKind, Release, decide};
 use amipub_domain::spec::ProductSpec;
 
 use crate::execute::{execute, transition_announcement};
-use crate::ports::{Announcement, PortResult, Ports, Store, TimelineEntry};
+use crate::ports::{Announcement, PortError, PortResult, Ports, Store, TimelineEntry};
 
 /// How long a claimed release stays leased to a worker: longer than any single step's calls.
 pub const LEASE_SECS: i64 = 900;
@@ -154,10 +154,45 @@ impl<P: Ports> Engine<P> {
         result.map(Some)
     }
 
-    /// An operator's request (retry or cancel) on a stored release.
+    /// An operator's request (retry or cancel) on a stored release. A finished release (no
+    /// worker claims those) is changed only while nobody holds it, then moved on as a claimed
+    /// one; a release in flight is claimed first, so a request made while a worker is in the
+    /// middle of a step is refused with a message instead of being overwritten by that worker.
     pub async fn request(&self, release: Release, event: Event, now: i64) -> PortResult<Release> {
-        let (next, cmds) = decide(&release, &event, now);
-        self.persist(&release, &next, &event, None, now).await?;
+        if release.state.is_terminal() {
+            let (next, _) = decide(&release, &event, now);
+            self.persist(None, &release, &next, &event, None, now)
+                .await?;
+            return Ok(self.step_one(&release.id, now).await?.unwrap_or(next));
+        }
+        let Some(current) = self
+            .ports
+            .store()
+            .claim(&release.id, now, &self.worker, LEASE_SECS)
+            .await?
+        else {
+            return Err(PortError::new(
+                FailureKind::ServerFault,
+                format!(
+                    "release {} is being moved by another worker right now (or has just finished); nothing was changed: look at it with amipub show and ask again",
+                    release.id
+                ),
+            ));
+        };
+        let result = self.answer(current, &event, now).await;
+        let released = self
+            .ports
+            .store()
+            .release_lease(&release.id, &self.worker)
+            .await;
+        released.and(result)
+    }
+
+    /// Applies an operator's request to a claimed release and runs what it asks for.
+    async fn answer(&self, current: Release, event: &Event, now: i64) -> PortResult<Release> {
+        let (next, cmds) = decide(&current, event, now);
+        let me = Some(self.worker.as_str());
+        self.persist(me, &current, &next, event, None, now).await?;
         self.run(next, cmds, now).await
     }
 
@@ -165,7 +200,8 @@ impl<P: Ports> Engine<P> {
     async fn advance(&self, release: Release, now: i64) -> PortResult<Release> {
         let (next, cmds) = decide(&release, &Event::Tick, now);
         if next != release {
-            self.persist(&release, &next, &Event::Tick, None, now)
+            let me = Some(self.worker.as_str());
+            self.persist(me, &release, &next, &Event::Tick, None, now)
                 .await?;
         }
         self.run(next, cmds, now).await
@@ -186,7 +222,8 @@ impl<P: Ports> Engine<P> {
             self.point("after", cmd.name());
             let Some(event) = event else { continue };
             let (next, more) = decide(&r, &event, now);
-            self.persist(&r, &next, &event, announcement.as_ref(), now)
+            let me = Some(self.worker.as_str());
+            self.persist(me, &r, &next, &event, announcement.as_ref(), now)
                 .await?;
             r = next;
             queue.extend(more);
@@ -194,8 +231,10 @@ impl<P: Ports> Engine<P> {
         Ok(r)
     }
 
+    /// Stores a transition: as `holder` (fenced by its lease), or as nobody.
     async fn persist(
         &self,
+        holder: Option<&str>,
         before: &Release,
         after: &Release,
         event: &Event,
@@ -216,10 +255,12 @@ impl<P: Ports> Engine<P> {
                 .get(&after.product)
                 .and_then(|p| transition_announcement(p, before, after)),
         };
-        self.ports
-            .store()
-            .save(after, &[entry], announcement.or(made.as_ref()))
-            .await?;
+        let store = self.ports.store();
+        let announcement = announcement.or(made.as_ref());
+        match holder {
+            Some(w) => store.save_as(w, after, &[entry], announcement).await?,
+            None => store.save(after, &[entry], announcement).await?,
+        }
         if after.state != before.state {
             self.point("saved", after.state.name());
         }

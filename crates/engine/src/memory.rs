@@ -4,9 +4,9 @@
 use std::collections::BTreeMap;
 use std::sync::Mutex;
 
-use amipub_domain::release::{Release, State};
+use amipub_domain::release::{FailureKind, Release, State};
 
-use crate::ports::{Announcement, PortResult, Store, TimelineEntry, lease_free};
+use crate::ports::{Announcement, PortError, PortResult, Store, TimelineEntry, lease_free};
 
 #[derive(Debug, Default)]
 struct Inner {
@@ -45,6 +45,39 @@ impl MemoryStore {
     /// The outbox.
     pub fn outbox(&self) -> Vec<Announcement> {
         self.lock().outbox.clone()
+    }
+
+    /// Writes when `holder` holds the release's lease (`None`: when nobody does, or it is new).
+    fn write(
+        &self,
+        holder: Option<&str>,
+        release: &Release,
+        timeline: &[TimelineEntry],
+        announcement: Option<&Announcement>,
+    ) -> PortResult<()> {
+        let mut g = self.lock();
+        let held = g.leases.get(&release.id).map(|(w, _)| w.clone());
+        if g.releases.contains_key(&release.id) && held.as_deref() != holder {
+            return Err(PortError::new(
+                FailureKind::ServerFault,
+                format!(
+                    "release {} is held by {}: nothing was written",
+                    release.id,
+                    held.as_deref().unwrap_or("nobody")
+                ),
+            ));
+        }
+        g.releases.insert(release.id.clone(), release.clone());
+        g.timeline
+            .entry(release.id.clone())
+            .or_default()
+            .extend(timeline.iter().cloned());
+        if let Some(a) = announcement
+            && !g.outbox.iter().any(|x| x.id == a.id)
+        {
+            g.outbox.push(a.clone());
+        }
+        Ok(())
     }
 }
 
@@ -106,20 +139,19 @@ impl Store for MemoryStore {
         timeline: &[TimelineEntry],
         announcement: Option<&Announcement>,
     ) -> PortResult<()> {
-        let mut g = self.lock();
-        g.releases.insert(release.id.clone(), release.clone());
-        g.timeline
-            .entry(release.id.clone())
-            .or_default()
-            .extend(timeline.iter().cloned());
-        if let Some(a) = announcement
-            && !g.outbox.iter().any(|x| x.id == a.id)
-        {
-            g.outbox.push(a.clone());
-        }
-        Ok(())
+        // No clock here: any lease counts as held until it is given back.
+        self.write(None, release, timeline, announcement)
     }
 
+    async fn save_as(
+        &self,
+        worker: &str,
+        release: &Release,
+        timeline: &[TimelineEntry],
+        announcement: Option<&Announcement>,
+    ) -> PortResult<()> {
+        self.write(Some(worker), release, timeline, announcement)
+    }
     async fn release_lease(&self, id: &str, worker: &str) -> PortResult<()> {
         let mut g = self.lock();
         if g.leases.get(id).is_some_and(|(w, _)| w == worker) {

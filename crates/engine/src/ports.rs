@@ -205,9 +205,20 @@ pub trait Store: Send + Sync {
         lease_secs: i64,
     ) -> impl Future<Output = PortResult<Option<Release>>> + Send;
     /// Saves a release with its new timeline entries and, when given, an announcement — all or
-    /// nothing.
+    /// nothing — when nobody holds it: a new release, or an operator's change to a finished one.
+    /// A release a live worker holds is refused with an error naming the holder.
     fn save(
         &self,
+        release: &Release,
+        timeline: &[TimelineEntry],
+        announcement: Option<&Announcement>,
+    ) -> impl Future<Output = PortResult<()>> + Send;
+    /// Saves like `save`, but only while `worker` holds the release's lease (the fence of every
+    /// transition a worker makes): a worker whose lease ran out or was taken writes nothing and
+    /// gets an error naming the holder.
+    fn save_as(
+        &self,
+        worker: &str,
         release: &Release,
         timeline: &[TimelineEntry],
         announcement: Option<&Announcement>,

@@ -8,7 +8,7 @@ use amipub_domain::release::Release;
 use amipub_engine::ports::TimelineEntry;
 use sqlx::Row;
 
-use crate::sqlite::{SqliteStore, StoreError, write};
+use crate::sqlite::{SqliteStore, StoreError, Write, write};
 
 /// The most bytes of a body kept in the inbox (the dead-letter queue keeps all of it).
 const KEPT_BODY: usize = 64 * 1024;
@@ -97,12 +97,18 @@ impl SqliteStore {
                 .await?
                 .is_some();
             if !exists {
-                write(&mut tx, release, std::slice::from_ref(first), None, false)
-                    .await
-                    .map_err(|e| StoreError::Corrupt {
-                        id: release.id.clone(),
-                        detail: e.detail,
-                    })?;
+                write(
+                    &mut tx,
+                    release,
+                    std::slice::from_ref(first),
+                    None,
+                    Write::Insert,
+                )
+                .await
+                .map_err(|e| StoreError::Corrupt {
+                    id: release.id.clone(),
+                    detail: e.detail,
+                })?;
             }
             sqlx::query(
                 "INSERT INTO intake_keys (dedupe_key, release_id, message_id, received_at) \

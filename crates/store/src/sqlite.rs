@@ -243,6 +243,28 @@ impl SqliteStore {
             .collect()
     }
 
+    /// Frees the lease of a release whose holder is a process of this host that is gone, so an
+    /// operator's request need not wait for the lease to run out.
+    async fn free_gone_holder(&self, id: &str) -> Result<(), StoreError> {
+        let owner: Option<String> = sqlx::query("SELECT lease_owner FROM releases WHERE id = $1")
+            .bind(id)
+            .fetch_optional(&self.pool)
+            .await?
+            .map(|r| r.try_get("lease_owner"))
+            .transpose()?
+            .flatten();
+        if let Some(o) = owner.filter(|o| holder_gone(o)) {
+            sqlx::query(
+                "UPDATE releases SET lease_owner = NULL, lease_until = NULL WHERE id = $1 AND lease_owner = $2",
+            )
+            .bind(id)
+            .bind(o)
+            .execute(&self.pool)
+            .await?;
+        }
+        Ok(())
+    }
+
     async fn claim_one(
         &self,
         id: &str,
@@ -482,8 +504,29 @@ impl Store for SqliteStore {
         timeline: &[TimelineEntry],
         announcement: Option<&Announcement>,
     ) -> PortResult<()> {
+        self.free_gone_holder(&release.id).await?;
         let mut tx = self.pool.begin().await.map_err(StoreError::from)?;
-        write(&mut tx, release, timeline, announcement, true).await?;
+        write(&mut tx, release, timeline, announcement, Write::Free).await?;
+        tx.commit().await.map_err(StoreError::from)?;
+        Ok(())
+    }
+
+    async fn save_as(
+        &self,
+        worker: &str,
+        release: &Release,
+        timeline: &[TimelineEntry],
+        announcement: Option<&Announcement>,
+    ) -> PortResult<()> {
+        let mut tx = self.pool.begin().await.map_err(StoreError::from)?;
+        write(
+            &mut tx,
+            release,
+            timeline,
+            announcement,
+            Write::Holder(worker),
+        )
+        .await?;
         tx.commit().await.map_err(StoreError::from)?;
         Ok(())
     }
@@ -524,23 +567,38 @@ impl Store for SqliteStore {
 
 /// Writes a release (inserted, or updated when `overwrite`), its timeline entries and its
 /// announcement inside `tx`.
+/// How a write treats a release that is already stored.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Write<'a> {
+    /// Only a new release is written; a stored one is left as it is.
+    Insert,
+    /// A stored release is replaced unless a worker holds a live lease on it.
+    Free,
+    /// A stored release is replaced only while this worker holds a live lease on it.
+    Holder(&'a str),
+}
+
+/// Writes a release with its timeline entries and announcement. A replacement that `mode`
+/// refuses writes nothing and is an error naming the lease's holder.
 pub(crate) async fn write(
     tx: &mut sqlx::Transaction<'_, sqlx::Sqlite>,
     release: &Release,
     timeline: &[TimelineEntry],
     announcement: Option<&Announcement>,
-    overwrite: bool,
+    mode: Write<'_>,
 ) -> Result<(), PortError> {
     let body = serde_json::to_string(release)
         .map_err(|e| PortError::new(FailureKind::InvalidInput, e.to_string()))?;
     let now = wall_now();
-    sqlx::query(
+    let written = sqlx::query(
         "INSERT INTO releases (id, product, version, source_region, source_ami, state, terminal, \
              next_check_at, created_at, updated_at, body) \
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9, $10) \
          ON CONFLICT (id) DO UPDATE SET state = excluded.state, terminal = excluded.terminal, \
              next_check_at = excluded.next_check_at, updated_at = excluded.updated_at, \
-             version = excluded.version, body = excluded.body WHERE $11",
+             version = excluded.version, body = excluded.body \
+         WHERE $11 AND (($12 IS NULL AND (releases.lease_owner IS NULL OR releases.lease_until <= $9)) \
+             OR (releases.lease_owner = $12 AND releases.lease_until > $9))",
     )
     .bind(&release.id)
     .bind(&release.product)
@@ -552,10 +610,17 @@ pub(crate) async fn write(
     .bind(release.next_check_at)
     .bind(now)
     .bind(body)
-    .bind(overwrite)
+    .bind(mode != Write::Insert)
+    .bind(match mode {
+        Write::Holder(w) => Some(w),
+        _ => None,
+    })
     .execute(&mut **tx)
     .await
     .map_err(StoreError::from)?;
+    if written.rows_affected() == 0 && mode != Write::Insert {
+        return Err(refused(tx, &release.id, mode).await);
+    }
     for e in timeline {
         sqlx::query(
             "INSERT INTO timeline (release_id, at, event, from_state, to_state, detail) \
@@ -587,4 +652,31 @@ pub(crate) async fn write(
         .map_err(StoreError::from)?;
     }
     Ok(())
+}
+
+/// The error of a refused replacement: who holds the release instead.
+async fn refused(
+    tx: &mut sqlx::Transaction<'_, sqlx::Sqlite>,
+    id: &str,
+    mode: Write<'_>,
+) -> PortError {
+    let holder: Option<String> = sqlx::query("SELECT lease_owner FROM releases WHERE id = $1")
+        .bind(id)
+        .fetch_optional(&mut **tx)
+        .await
+        .ok()
+        .flatten()
+        .and_then(|r| r.try_get("lease_owner").ok())
+        .flatten();
+    let holder = holder.unwrap_or_else(|| "nobody".to_owned());
+    let writer = match mode {
+        Write::Holder(w) => format!("worker {w}, whose lease ran out or was taken,"),
+        _ => "a write without a lease".to_owned(),
+    };
+    PortError::new(
+        FailureKind::ServerFault,
+        format!(
+            "release {id} is held by {holder}: {writer} may not change it (nothing was written; run the command again once that work is done)"
+        ),
+    )
 }

@@ -161,6 +161,66 @@ async fn the_product_lock_queue_lets_the_scanning_and_then_the_oldest_go_first()
 }
 
 #[tokio::test]
+async fn writes_are_fenced_by_the_lease_and_a_refused_one_changes_nothing() {
+    let (_d, s) = open().await;
+    s.save(
+        &release("r1", "p", State::Mirroring),
+        &[entry("received")],
+        None,
+    )
+    .await
+    .unwrap();
+    let me = worker_id("a");
+    let other = format!("{}:{}:b", host(), std::process::id());
+    // Without the lease, a worker may not write.
+    let e = s
+        .save_as(
+            &me,
+            &release("r1", "p", State::Mirrored),
+            &[entry("x")],
+            None,
+        )
+        .await
+        .unwrap_err();
+    assert!(e.detail.contains("held by nobody"), "{e}");
+    assert!(s.claim("r1", 0, &me, 900).await.unwrap().is_some());
+    s.save_as(
+        &me,
+        &release("r1", "p", State::Mirrored),
+        &[entry("mirrored")],
+        None,
+    )
+    .await
+    .unwrap();
+    // Another worker, and a write as nobody (an operator's), are refused while it holds it.
+    let cancelled = release("r1", "p", State::Cancelled);
+    let e = s
+        .save_as(&other, &cancelled, &[entry("c")], None)
+        .await
+        .unwrap_err();
+    assert!(
+        e.detail.contains(&me) && e.detail.contains("nothing was written"),
+        "{e}"
+    );
+    let e = s.save(&cancelled, &[entry("c")], None).await.unwrap_err();
+    assert!(e.detail.contains(&me), "{e}");
+    assert_eq!(s.get("r1").await.unwrap().unwrap().state, State::Mirrored);
+    assert_eq!(
+        s.timeline("r1").await.unwrap().len(),
+        2,
+        "no entry of a refused write"
+    );
+    // Once it is given back, the operator's write goes through; the old holder's does not.
+    s.release_lease("r1", &me).await.unwrap();
+    s.save(&cancelled, &[entry("cancelled")], None)
+        .await
+        .unwrap();
+    let late = release("r1", "p", State::Granted);
+    assert!(s.save_as(&me, &late, &[], None).await.is_err());
+    assert_eq!(s.get("r1").await.unwrap().unwrap().state, State::Cancelled);
+}
+
+#[tokio::test]
 async fn migrations_run_once_and_a_newer_schema_is_refused() {
     let dir = tempfile::tempdir().unwrap();
     let url = format!("sqlite://{}", dir.path().join("s.db").display());
