@@ -84,6 +84,16 @@ class Sandbox:
         return self.admin("POST", "/_sandbox/time", {"advance": seconds})
 
 
+def stop(proc):
+    """Ends a child process for good, even when it ignores SIGTERM: no process outlives a test."""
+    proc.terminate()
+    try:
+        proc.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
+
+
 @pytest.fixture
 def sandbox(tmp_path):
     binary = amipub_binary()
@@ -98,8 +108,7 @@ def sandbox(tmp_path):
         assert line.startswith("AWS_ENDPOINT_URL="), line
         yield Sandbox(proc, line.split("=", 1)[1])
     finally:
-        proc.terminate()
-        proc.wait(timeout=10)
+        stop(proc)
 
 
 def error_code(exc):
