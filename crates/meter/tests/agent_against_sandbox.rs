@@ -69,6 +69,7 @@ fn settle(rig: &Rig, until: i64) {
 
 #[test]
 fn two_days_of_three_dimensions_give_one_right_record_per_dimension_per_hour() {
+    let _serial = support::one_at_a_time();
     let mut rig = Rig::new(3_600.0, 600, true);
     let start = rig.now();
     let agent = rig.spawn();
@@ -139,6 +140,7 @@ fn outage(hours: i64) -> (Rig, i64, i64) {
 
 #[test]
 fn a_five_hour_outage_delays_every_hour_but_loses_none() {
+    let _serial = support::one_at_a_time();
     let (rig, cut, healed) = outage(5);
     let by = rig.by_dimension();
     let last = hour_of(healed) + HOUR;
@@ -166,6 +168,7 @@ fn a_five_hour_outage_delays_every_hour_but_loses_none() {
 
 #[test]
 fn a_seven_hour_outage_keeps_and_reports_what_aged_out_and_delivers_the_rest() {
+    let _serial = support::one_at_a_time();
     let (rig, cut, healed) = outage(7);
     let status = rig.status();
     let expired: Vec<(String, i64, i64)> = status["records"]
@@ -224,6 +227,7 @@ fn a_seven_hour_outage_keeps_and_reports_what_aged_out_and_delivers_the_rest() {
 
 #[test]
 fn fifty_sigkills_lose_no_hour_and_double_none() {
+    let _serial = support::one_at_a_time();
     let mut rig = Rig::new(3_600.0, 300, true);
     let mut seed: u64 = 0x2545_F491_4F6C_DD1D;
     let mut next = move || {
@@ -275,6 +279,7 @@ fn fifty_sigkills_lose_no_hour_and_double_none() {
 
 #[test]
 fn faults_are_retried_and_a_lapsed_subscription_is_explained_without_a_retry_storm() {
+    let _serial = support::one_at_a_time();
     let rig = Rig::new(3_600.0, 300, true);
     rig.set_faults(vec![
         rule(FaultKind::Throttle, 0.3),
@@ -321,6 +326,7 @@ fn faults_are_retried_and_a_lapsed_subscription_is_explained_without_a_retry_sto
 
 #[test]
 fn check_explains_what_would_stop_reporting() {
+    let _serial = support::one_at_a_time();
     let rig = Rig::new(60.0, 300, true);
     let out = rig.command(&["check"]).output().unwrap();
     let text = String::from_utf8_lossy(&out.stdout);
@@ -389,6 +395,7 @@ fn check_explains_what_would_stop_reporting() {
 
 #[test]
 fn status_shows_the_journal_while_the_agent_runs() {
+    let _serial = support::one_at_a_time();
     let rig = Rig::new(3_600.0, 300, true);
     let start = rig.now();
     let agent = rig.spawn();

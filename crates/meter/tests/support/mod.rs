@@ -15,6 +15,14 @@ use amipub_sandbox::server::{Shared, lock};
 use amipub_sandbox::worlds::{BUYER_ACCOUNT, METERED_PRODUCT_CODE};
 use amipub_sandbox::{Background, SandboxConfig};
 
+/// One rig at a time in a test binary: each runs hours of virtual time per real second, so a
+/// rig starved of CPU by its neighbours on a small machine misses whole hours of samples (and
+/// reports them as zero, as it should), which would make exact-gauge assertions flaky.
+pub fn one_at_a_time() -> std::sync::MutexGuard<'static, ()> {
+    static SERIAL: std::sync::Mutex<()> = std::sync::Mutex::new(());
+    SERIAL.lock().unwrap_or_else(|e| e.into_inner())
+}
+
 /// Virtual seconds in an hour.
 pub const HOUR: i64 = 3600;
 /// The gauge `active_consumers` reads this.
