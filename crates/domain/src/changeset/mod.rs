@@ -8,7 +8,7 @@ pub mod offer;
 pub mod plan;
 pub mod product;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use crate::limits::CHANGES_PER_CHANGE_SET_MAX;
@@ -21,7 +21,7 @@ pub const AMI_PRODUCT: &str = "AmiProduct@1.0";
 pub const OFFER: &str = "Offer@1.0";
 
 /// The entity a change applies to.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase")]
 pub struct Entity {
     /// `AmiProduct@1.0` or `Offer@1.0`.
@@ -33,7 +33,7 @@ pub struct Entity {
 }
 
 /// One change of a change set.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase")]
 pub struct Change {
     /// The change type, e.g. `AddDeliveryOptions`.
@@ -69,7 +69,7 @@ impl Change {
 }
 
 /// A change set ready to submit.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ChangeSet {
     /// `ChangeSetName`.
     pub name: String,
