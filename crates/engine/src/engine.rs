@@ -65,8 +65,13 @@ impl<P: Ports> Engine<P> {
         self
     }
 
+    /// The worker this engine claims work as.
+    pub fn worker(&self) -> &str {
+        &self.worker
+    }
+
     /// Calls the hook with `kind:name` (formatted only when there is a hook).
-    fn point(&self, kind: &str, name: &str) {
+    pub(crate) fn point(&self, kind: &str, name: &str) {
         if let Some(h) = &self.hook {
             h(&format!("{kind}:{name}"));
         }

@@ -171,7 +171,7 @@ async fn submit<P: Ports>(
     match ports.store().product_busy(&r.product, &r.id).await {
         Ok(Some(other)) => {
             return Event::ProductLocked {
-                change_set: format!("amipub release {other}"),
+                change_set: crate::ports::lock_holder(&other),
             };
         }
         Ok(None) => {}

@@ -9,6 +9,8 @@
 
 pub mod engine;
 pub mod execute;
+pub mod job_execute;
+pub mod jobs;
 pub mod memory;
 pub mod ports;
 

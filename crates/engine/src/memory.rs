@@ -1,12 +1,15 @@
-//! In-memory ports: a store that keeps releases, timelines and the outbox in maps, for tests and
-//! for running the engine without a database.
+//! In-memory ports: a store that keeps releases, timelines, the outbox and lifecycle jobs in maps,
+//! for tests and for running the engine without a database.
 
 use std::collections::BTreeMap;
 use std::sync::Mutex;
 
+use amipub_domain::job::{Job, JobState};
 use amipub_domain::release::{FailureKind, Release, State};
 
-use crate::ports::{Announcement, PortError, PortResult, Store, TimelineEntry, lease_free};
+use crate::ports::{
+    Announcement, Created, Jobs, PortError, PortResult, Store, TimelineEntry, lease_free,
+};
 
 #[derive(Debug, Default)]
 struct Inner {
@@ -20,6 +23,7 @@ struct Inner {
 #[derive(Debug, Default)]
 pub struct MemoryStore {
     inner: Mutex<Inner>,
+    jobs: Mutex<JobsInner>,
 }
 
 impl MemoryStore {
@@ -161,10 +165,178 @@ impl Store for MemoryStore {
     }
 
     async fn product_busy(&self, product: &str, except: &str) -> PortResult<Option<String>> {
-        let g = self.lock();
-        Ok(g.releases
+        let release = self
+            .lock()
+            .releases
             .values()
             .find(|r| r.product == product && r.id != except && r.state == State::Scanning)
-            .map(|r| r.id.clone()))
+            .map(|r| r.id.clone());
+        Ok(release.or_else(|| {
+            self.jobs_lock()
+                .jobs
+                .values()
+                .find(|j| {
+                    j.request.product == product
+                        && j.id != except
+                        && matches!(j.state, JobState::Submitting | JobState::Following)
+                })
+                .map(|j| j.id.clone())
+        }))
+    }
+}
+
+/// Jobs in memory, leased like releases (by the engine's `now`).
+#[derive(Debug, Default)]
+struct JobsInner {
+    jobs: BTreeMap<String, Job>,
+    leases: BTreeMap<String, (String, i64)>,
+    timeline: BTreeMap<String, Vec<TimelineEntry>>,
+    ids: BTreeMap<String, (Created, Option<String>)>,
+}
+
+impl MemoryStore {
+    fn jobs_lock(&self) -> std::sync::MutexGuard<'_, JobsInner> {
+        self.jobs.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// A stored job.
+    pub fn job(&self, id: &str) -> Option<Job> {
+        self.jobs_lock().jobs.get(id).cloned()
+    }
+
+    /// A job's timeline.
+    pub fn job_timeline(&self, id: &str) -> Vec<TimelineEntry> {
+        self.jobs_lock()
+            .timeline
+            .get(id)
+            .cloned()
+            .unwrap_or_default()
+    }
+
+    /// The ids recorded for a product: (what was created, its product code).
+    pub fn ids(&self, product: &str) -> Option<(Created, Option<String>)> {
+        self.jobs_lock().ids.get(product).cloned()
+    }
+
+    fn write_job(
+        &self,
+        holder: Option<&str>,
+        job: &Job,
+        timeline: &[TimelineEntry],
+    ) -> PortResult<()> {
+        let mut g = self.jobs_lock();
+        let held = g.leases.get(&job.id).map(|(w, _)| w.clone());
+        if g.jobs.contains_key(&job.id) && held.as_deref() != holder {
+            return Err(PortError::new(
+                FailureKind::ServerFault,
+                format!(
+                    "job {} is held by {}: nothing was written",
+                    job.id,
+                    held.as_deref().unwrap_or("nobody")
+                ),
+            ));
+        }
+        g.jobs.insert(job.id.clone(), job.clone());
+        g.timeline
+            .entry(job.id.clone())
+            .or_default()
+            .extend(timeline.iter().cloned());
+        Ok(())
+    }
+
+    fn take_job(&self, id: &str, now: i64, worker: &str, lease_secs: i64) -> Option<Job> {
+        let mut g = self.jobs_lock();
+        let j = g.jobs.get(id).filter(|j| !j.state.is_terminal()).cloned()?;
+        let lease = g.leases.get(id);
+        if !lease_free(lease.map(|l| l.0.as_str()), lease.map(|l| l.1), worker, now) {
+            return None;
+        }
+        g.leases
+            .insert(id.to_owned(), (worker.to_owned(), now + lease_secs));
+        Some(j)
+    }
+}
+
+impl Jobs for MemoryStore {
+    async fn record_job(&self, job: &Job, entry: &TimelineEntry) -> PortResult<()> {
+        if self.jobs_lock().jobs.contains_key(&job.id) {
+            return Ok(());
+        }
+        self.write_job(None, job, std::slice::from_ref(entry))
+    }
+
+    async fn claim_due_jobs(
+        &self,
+        now: i64,
+        worker: &str,
+        lease_secs: i64,
+        limit: usize,
+    ) -> PortResult<Vec<Job>> {
+        let ids: Vec<String> = self
+            .jobs_lock()
+            .jobs
+            .values()
+            .filter(|j| !j.state.is_terminal() && j.due(now))
+            .map(|j| j.id.clone())
+            .collect();
+        Ok(ids
+            .iter()
+            .filter_map(|id| self.take_job(id, now, worker, lease_secs))
+            .take(limit)
+            .collect())
+    }
+
+    async fn claim_job(
+        &self,
+        id: &str,
+        now: i64,
+        worker: &str,
+        lease_secs: i64,
+    ) -> PortResult<Option<Job>> {
+        Ok(self.take_job(id, now, worker, lease_secs))
+    }
+
+    async fn save_job(&self, job: &Job, timeline: &[TimelineEntry]) -> PortResult<()> {
+        self.write_job(None, job, timeline)
+    }
+
+    async fn save_job_as(
+        &self,
+        worker: &str,
+        job: &Job,
+        timeline: &[TimelineEntry],
+    ) -> PortResult<()> {
+        self.write_job(Some(worker), job, timeline)
+    }
+
+    async fn release_job_lease(&self, id: &str, worker: &str) -> PortResult<()> {
+        let mut g = self.jobs_lock();
+        if g.leases.get(id).is_some_and(|(w, _)| w == worker) {
+            g.leases.remove(id);
+        }
+        Ok(())
+    }
+
+    async fn in_flight_mirrors(&self, product: &str) -> PortResult<Vec<String>> {
+        Ok(self
+            .all()
+            .into_iter()
+            .filter(|r| r.product == product && !r.state.is_terminal())
+            .filter_map(|r| r.mirror_ami)
+            .collect())
+    }
+
+    async fn record_ids(
+        &self,
+        product: &str,
+        _spec: &str,
+        created: &Created,
+        product_code: Option<&str>,
+    ) -> PortResult<()> {
+        self.jobs_lock().ids.insert(
+            product.to_owned(),
+            (created.clone(), product_code.map(str::to_owned)),
+        );
+        Ok(())
     }
 }

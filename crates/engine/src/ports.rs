@@ -6,7 +6,9 @@ use std::collections::BTreeMap;
 use std::future::Future;
 
 use amipub_domain::changeset::ChangeSet;
-use amipub_domain::lifecycle::LiveVersion;
+use amipub_domain::job::Job;
+use amipub_domain::lifecycle::retention::Mirror;
+use amipub_domain::lifecycle::{LiveListing, LiveVersion};
 use amipub_domain::release::{FailureKind, ImageFacts, Release};
 
 /// A failed port call: its kind decides retries.
@@ -184,6 +186,16 @@ pub fn lease_free(owner: Option<&str>, until: Option<i64>, worker: &str, now: i6
     owner.is_none_or(|o| o == worker || until.is_none_or(|u| u <= now))
 }
 
+/// How a holder of the local product lock is named in waits: `amipub release r-…` or
+/// `amipub job j-…`.
+pub fn lock_holder(id: &str) -> String {
+    if id.starts_with("j-") {
+        format!("amipub job {id}")
+    } else {
+        format!("amipub release {id}")
+    }
+}
+
 /// Durable state.
 pub trait Store: Send + Sync {
     /// Releases that are due at `now` and not leased by another worker, leased to `worker` for
@@ -225,7 +237,8 @@ pub trait Store: Send + Sync {
     ) -> impl Future<Output = PortResult<()>> + Send;
     /// Gives the lease back.
     fn release_lease(&self, id: &str, worker: &str) -> impl Future<Output = PortResult<()>> + Send;
-    /// Another release of the product that is submitting or scanning (the local lock queue).
+    /// Another release of the product that is submitting or scanning, or a lifecycle job
+    /// submitting or following a change set of it (the local lock queue).
     fn product_busy(
         &self,
         product: &str,
@@ -255,4 +268,110 @@ pub trait Ports: Send + Sync {
     fn parameters(&self) -> &Self::Parameters;
     /// Store.
     fn store(&self) -> &Self::Store;
+}
+
+/// What a creation change set made.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Created {
+    /// The new product's id.
+    pub product_id: String,
+    /// The new offer's id, if the change set made one.
+    pub offer_id: Option<String>,
+}
+
+/// The Marketplace listing as lifecycle jobs read it.
+pub trait Listings: Send + Sync {
+    /// The live listing of a product and, when given, its offer.
+    fn listing(
+        &self,
+        product_id: &str,
+        offer_id: Option<&str>,
+    ) -> impl Future<Output = PortResult<LiveListing>> + Send;
+    /// The entities a succeeded change set created.
+    fn created(&self, change_set: &str) -> impl Future<Output = PortResult<Created>> + Send;
+}
+
+/// The seller-side mirrors of a product (retention cleanup).
+pub trait Mirrors: Send + Sync {
+    /// The product's mirrors (found by their `amipub:product` tag).
+    fn mirrors(&self, product: &str) -> impl Future<Output = PortResult<Vec<Mirror>>> + Send;
+    /// Removes a mirror's sharing and tags it retired at `now` (the grace period starts).
+    fn retire(&self, mirror: &Mirror, now: i64) -> impl Future<Output = PortResult<()>> + Send;
+    /// Deregisters a mirror and deletes its snapshots.
+    fn delete(&self, mirror: &Mirror) -> impl Future<Output = PortResult<()>> + Send;
+}
+
+/// Durable lifecycle jobs, with the same lease rules as releases.
+pub trait Jobs: Send + Sync {
+    /// Records a new job with its first timeline entry.
+    fn record_job(
+        &self,
+        job: &Job,
+        entry: &TimelineEntry,
+    ) -> impl Future<Output = PortResult<()>> + Send;
+    /// Jobs due at `now` that no other live worker holds, leased to `worker`.
+    fn claim_due_jobs(
+        &self,
+        now: i64,
+        worker: &str,
+        lease_secs: i64,
+        limit: usize,
+    ) -> impl Future<Output = PortResult<Vec<Job>>> + Send;
+    /// One unfinished job, leased to `worker`, unless another live worker holds it.
+    fn claim_job(
+        &self,
+        id: &str,
+        now: i64,
+        worker: &str,
+        lease_secs: i64,
+    ) -> impl Future<Output = PortResult<Option<Job>>> + Send;
+    /// Saves a job nobody holds (an operator's request on a finished one); refused, writing
+    /// nothing, while a live worker holds it.
+    fn save_job(
+        &self,
+        job: &Job,
+        timeline: &[TimelineEntry],
+    ) -> impl Future<Output = PortResult<()>> + Send;
+    /// Saves a job only while `worker` holds its lease; refused, writing nothing, otherwise.
+    fn save_job_as(
+        &self,
+        worker: &str,
+        job: &Job,
+        timeline: &[TimelineEntry],
+    ) -> impl Future<Output = PortResult<()>> + Send;
+    /// Gives the lease back.
+    fn release_job_lease(
+        &self,
+        id: &str,
+        worker: &str,
+    ) -> impl Future<Output = PortResult<()>> + Send;
+    /// The mirrors of the product's releases still in flight (never cleaned up).
+    fn in_flight_mirrors(
+        &self,
+        product: &str,
+    ) -> impl Future<Output = PortResult<Vec<String>>> + Send;
+    /// Records a created product's ids (and the spec they belong to).
+    fn record_ids(
+        &self,
+        product: &str,
+        spec: &str,
+        created: &Created,
+        product_code: Option<&str>,
+    ) -> impl Future<Output = PortResult<()>> + Send;
+}
+
+/// The ports lifecycle jobs use besides those of releases.
+pub trait LifecyclePorts: Ports {
+    /// Listings port.
+    type Listings: Listings;
+    /// Mirrors port.
+    type Mirrors: Mirrors;
+    /// Jobs port.
+    type Jobs: Jobs;
+    /// Listings.
+    fn listings(&self) -> &Self::Listings;
+    /// Mirrors.
+    fn mirrors(&self) -> &Self::Mirrors;
+    /// Jobs.
+    fn jobs(&self) -> &Self::Jobs;
 }

@@ -7,6 +7,7 @@ use sqlx::{Row, SqlitePool};
 const MIGRATIONS: &[(i64, &str)] = &[
     (1, include_str!("../migrations/sqlite/0001_releases.sql")),
     (2, include_str!("../migrations/sqlite/0002_bus.sql")),
+    (3, include_str!("../migrations/sqlite/0003_jobs.sql")),
 ];
 
 /// The newest schema version this binary knows.

@@ -560,7 +560,8 @@ impl Store for SqliteStore {
         .map_err(StoreError::from)?;
         match row {
             Some(r) => Ok(Some(r.try_get("id").map_err(StoreError::from)?)),
-            None => Ok(None),
+            // A lifecycle job with a change set on the product holds it too.
+            None => Ok(self.job_holding(product, except).await?),
         }
     }
 }

@@ -7,11 +7,13 @@
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
-use amipub_domain::changeset::{CATALOG, ChangeSet};
-use amipub_domain::lifecycle::LiveVersion;
+use amipub_domain::changeset::{AMI_PRODUCT, CATALOG, ChangeSet, OFFER};
 use amipub_domain::lifecycle::live::versions;
+use amipub_domain::lifecycle::{LiveListing, LiveVersion};
 use amipub_domain::release::FailureKind;
-use amipub_engine::ports::{Catalog, ChangeSetStatus, PortError, PortResult, StartOutcome};
+use amipub_engine::ports::{
+    Catalog, ChangeSetStatus, Created, Listings, PortError, PortResult, StartOutcome,
+};
 use aws_sdk_marketplacecatalog::types::{Change, ChangeStatus, Entity, Filter};
 use futures_util::StreamExt;
 
@@ -290,5 +292,38 @@ impl Catalog for MarketplaceCatalog {
             Some(e) if answered == 0 => Err(e),
             _ => Ok(found),
         }
+    }
+}
+
+impl Listings for MarketplaceCatalog {
+    async fn listing(&self, product_id: &str, offer_id: Option<&str>) -> PortResult<LiveListing> {
+        let product = self.describe(product_id).await?;
+        let offer = match offer_id {
+            Some(o) => Some(self.describe(o).await?),
+            None => None,
+        };
+        Ok(LiveListing::read(&product, offer.as_ref()))
+    }
+
+    async fn created(&self, change_set: &str) -> PortResult<Created> {
+        let entities = self.change_set_entities(change_set).await?;
+        // DescribeChangeSet names entities with their revision (`prod-…@1`).
+        let of = |t: &str| {
+            let kind = t.split('@').next().unwrap_or(t);
+            entities
+                .iter()
+                .find(|(ty, _)| ty.starts_with(kind))
+                .map(|(_, id)| id.split('@').next().unwrap_or(id).to_owned())
+        };
+        let product_id = of(AMI_PRODUCT).ok_or_else(|| {
+            PortError::new(
+                FailureKind::InvalidInput,
+                format!("change set {change_set} names no product"),
+            )
+        })?;
+        Ok(Created {
+            product_id,
+            offer_id: of(OFFER),
+        })
     }
 }

@@ -7,7 +7,7 @@
 use std::sync::Arc;
 
 use amipub_domain::lifecycle::retention::Mirror;
-use amipub_engine::ports::PortResult;
+use amipub_engine::ports::{Mirrors, PortResult};
 use aws_sdk_ec2::types::{
     CreateVolumePermissionModifications, ImageAttributeName, LaunchPermissionModifications,
     SnapshotAttributeName, Tag,
@@ -178,5 +178,19 @@ impl Fleet {
             state: state_of(&i),
             name: i.name().unwrap_or_default().to_owned(),
         }))
+    }
+}
+
+impl Mirrors for Fleet {
+    async fn mirrors(&self, product: &str) -> PortResult<Vec<Mirror>> {
+        Fleet::mirrors(self, product).await
+    }
+
+    async fn retire(&self, mirror: &Mirror, now: i64) -> PortResult<()> {
+        Fleet::retire(self, mirror, now).await
+    }
+
+    async fn delete(&self, mirror: &Mirror) -> PortResult<()> {
+        Fleet::delete(self, mirror).await
     }
 }

@@ -15,7 +15,7 @@ use std::sync::{Arc, Mutex};
 
 use amipub_domain::catalog_data::partition_of;
 use amipub_domain::release::FailureKind;
-use amipub_engine::ports::{PortError, Ports, Store};
+use amipub_engine::ports::{Jobs, LifecyclePorts, PortError, Ports, Store};
 use aws_config::{Region, SdkConfig};
 use aws_sdk_ec2::error::{ProvideErrorMetadata, SdkError};
 
@@ -302,6 +302,21 @@ impl<S: Store> Ports for AwsPorts<S> {
         &self.parameters
     }
     fn store(&self) -> &Self::Store {
+        &self.store
+    }
+}
+
+impl<S: Store + Jobs> LifecyclePorts for AwsPorts<S> {
+    type Listings = catalog::MarketplaceCatalog;
+    type Mirrors = fleet::Fleet;
+    type Jobs = S;
+    fn listings(&self) -> &Self::Listings {
+        &self.catalog
+    }
+    fn mirrors(&self) -> &Self::Mirrors {
+        &self.fleet
+    }
+    fn jobs(&self) -> &Self::Jobs {
         &self.store
     }
 }

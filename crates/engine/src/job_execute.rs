@@ -1,0 +1,292 @@
+//! Runs one job command against the ports and says what happened as a `JobEvent`: the plan
+//! (reading the listing once the product is free), StartChangeSet with the job's token (looked
+//! up again by Marketplace, so a repeat after a crash hands back the same change set),
+//! DescribeChangeSet, and each kind's closing work, which looks before it acts (a mirror
+//! already retired is not retired again, a parameter already right is not written).
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use amipub_domain::job::plan::{needs_listing, plan, spec_of};
+use amipub_domain::job::{Job, JobCommand, JobEvent, JobKind};
+use amipub_domain::lifecycle::retention::{self, Cleanup};
+use amipub_domain::spec::ProductSpec;
+
+use crate::ports::{
+    Catalog, ChangeSetStatus, Images, Jobs, LifecyclePorts, Listings, Mirrors, Parameters,
+    PortError, StartOutcome, Store,
+};
+
+fn failed(e: PortError) -> JobEvent {
+    JobEvent::CallFailed {
+        kind: e.kind,
+        detail: e.detail,
+    }
+}
+
+/// Runs `cmd` for `job` at `now`; `None` when there is nothing to report.
+pub async fn execute_job<P: LifecyclePorts>(
+    ports: &P,
+    job: &Job,
+    cmd: &JobCommand,
+    now: i64,
+) -> Option<JobEvent> {
+    let result = match cmd {
+        JobCommand::Plan => plan_job(ports, job, now).await,
+        JobCommand::Start { index, token } => start(ports, job, *index, token).await,
+        JobCommand::Check { id } => check(ports, id).await,
+        JobCommand::Finish => finish(ports, job, now).await,
+        JobCommand::CancelChangeSet { id } => {
+            // Best effort: the job is cancelled whether or not Marketplace still can.
+            let _ = ports.catalog().cancel(id).await;
+            return None;
+        }
+    };
+    Some(result.unwrap_or_else(failed))
+}
+
+/// Another change set holding the product (Marketplace's own lock, or a release of amipub's
+/// between submitting and the end of its scan).
+async fn holder<P: LifecyclePorts>(
+    ports: &P,
+    job: &Job,
+    spec: &ProductSpec,
+) -> Result<Option<String>, PortError> {
+    if let Some(pid) = &spec.product.id
+        && let Some(h) = ports.catalog().open_change_set(pid).await?
+    {
+        return Ok(Some(h));
+    }
+    let busy = ports
+        .store()
+        .product_busy(&job.request.product, &job.id)
+        .await?;
+    Ok(busy.as_deref().map(crate::ports::lock_holder))
+}
+
+async fn plan_job<P: LifecyclePorts>(
+    ports: &P,
+    job: &Job,
+    now: i64,
+) -> Result<JobEvent, PortError> {
+    let spec = match spec_of(job) {
+        Ok(s) => s,
+        Err(refused) => return Ok(refused),
+    };
+    if job.kind().changes_listing()
+        && let Some(h) = holder(ports, job, &spec).await?
+    {
+        return Ok(JobEvent::Locked { holder: h });
+    }
+    let live = match (needs_listing(job, &spec), &spec.product.id) {
+        (true, Some(pid)) => Some(
+            ports
+                .listings()
+                .listing(pid, spec.product.offer_id.as_deref())
+                .await?,
+        ),
+        _ => None,
+    };
+    Ok(plan(job, &spec, live.as_ref(), &retention::date_of(now)))
+}
+
+async fn start<P: LifecyclePorts>(
+    ports: &P,
+    job: &Job,
+    index: usize,
+    token: &str,
+) -> Result<JobEvent, PortError> {
+    let Some(planned) = job.plan.get(index) else {
+        return Ok(JobEvent::Refused {
+            detail: format!("the plan has no change set {index}"),
+            remedy: "Run amipub retry: the plan is made again.".into(),
+        });
+    };
+    if let Ok(spec) = spec_of(job)
+        && spec.product.id.is_some()
+        && let Some(h) = holder(ports, job, &spec).await?
+    {
+        return Ok(JobEvent::Locked { holder: h });
+    }
+    let cs = amipub_domain::changeset::ChangeSet {
+        token: token.to_owned(),
+        ..planned.clone()
+    };
+    Ok(match ports.catalog().start(&cs).await? {
+        StartOutcome::Started(id) => JobEvent::Started { id },
+        StartOutcome::Locked(holder) => JobEvent::Locked { holder },
+    })
+}
+
+async fn check<P: LifecyclePorts>(ports: &P, id: &str) -> Result<JobEvent, PortError> {
+    Ok(match ports.catalog().status(id).await? {
+        ChangeSetStatus::Running => JobEvent::StillRunning,
+        ChangeSetStatus::Succeeded => JobEvent::Succeeded,
+        ChangeSetStatus::Failed(errors) => JobEvent::ChangeSetFailed { errors },
+        ChangeSetStatus::Cancelled => JobEvent::ChangeSetCancelled,
+    })
+}
+
+async fn finish<P: LifecyclePorts>(ports: &P, job: &Job, now: i64) -> Result<JobEvent, PortError> {
+    let spec = match spec_of(job) {
+        Ok(s) => s,
+        Err(refused) => return Ok(refused),
+    };
+    let slug = &spec.product.slug;
+    let lines = match job.kind() {
+        JobKind::Create => record_created(ports, job, &spec).await?,
+        JobKind::Sync => {
+            let mut lines = Vec::new();
+            if !job.plan.is_empty() {
+                lines.push(format!("{slug}: applied"));
+            }
+            if job.arg("cleanup") != Some("false") {
+                lines.extend(clean_up(ports, &spec, now).await?);
+            }
+            lines
+        }
+        JobKind::Visibility if job.plan.is_empty() => Vec::new(),
+        JobKind::Visibility => {
+            let pid = spec.product.id.clone().unwrap_or_default();
+            let live = ports.listings().listing(&pid, None).await?;
+            vec![format!("{slug}: visibility is now {}", live.visibility)]
+        }
+        JobKind::Promote => promote(ports, job, &spec).await?,
+        JobKind::Cleanup => clean_up(ports, &spec, now).await?,
+    };
+    Ok(JobEvent::Finished { lines })
+}
+
+/// Records what a creation made (in the store at once, so nothing creates it again) and says
+/// it in the lines a spec takes.
+async fn record_created<P: LifecyclePorts>(
+    ports: &P,
+    job: &Job,
+    spec: &ProductSpec,
+) -> Result<Vec<String>, PortError> {
+    let Some(last) = job.done_change_sets.last() else {
+        return Err(PortError::new(
+            amipub_domain::release::FailureKind::InvalidInput,
+            "the creation change set is not recorded on the job",
+        ));
+    };
+    let created = ports.listings().created(last).await?;
+    ports
+        .jobs()
+        .record_ids(&spec.product.slug, &job.request.spec, &created, None)
+        .await?;
+    let code = ports
+        .listings()
+        .listing(&created.product_id, None)
+        .await?
+        .product_code;
+    ports
+        .jobs()
+        .record_ids(
+            &spec.product.slug,
+            &job.request.spec,
+            &created,
+            code.as_deref(),
+        )
+        .await?;
+    let mut lines = vec![
+        format!("{}: created {}:", spec.product.slug, created.product_id),
+        "  [product]".to_owned(),
+        format!("  id = \"{}\"", created.product_id),
+    ];
+    if let Some(o) = &created.offer_id {
+        lines.push(format!("  offer_id = \"{o}\""));
+    }
+    if let Some(c) = &code {
+        lines.push(format!("  product_code = \"{c}\""));
+    }
+    Ok(lines)
+}
+
+/// Retires, then deletes, the seller-side mirrors retention no longer keeps, deciding afresh
+/// from what EC2 shows now, so a repeat after a crash does nothing twice.
+async fn clean_up<P: LifecyclePorts>(
+    ports: &P,
+    spec: &ProductSpec,
+    now: i64,
+) -> Result<Vec<String>, PortError> {
+    let Some(pid) = &spec.product.id else {
+        return Ok(Vec::new());
+    };
+    let versions = ports.catalog().versions(pid).await?;
+    let mirrors = ports.mirrors().mirrors(&spec.product.slug).await?;
+    let in_flight: BTreeSet<String> = ports
+        .jobs()
+        .in_flight_mirrors(&spec.product.slug)
+        .await?
+        .into_iter()
+        .collect();
+    let grace = spec.retention.grace_days;
+    let mut lines = Vec::new();
+    for (m, step) in retention::cleanup(&mirrors, &versions, &in_flight, grace, now) {
+        lines.push(match step {
+            Cleanup::Retire => {
+                ports.mirrors().retire(&m, now).await?;
+                format!(
+                    "  retired {} (sharing removed; deleted after {grace} days)",
+                    m.ami
+                )
+            }
+            Cleanup::Delete => {
+                ports.mirrors().delete(&m).await?;
+                let n = m.snapshots.len();
+                let s = if n == 1 { "" } else { "s" };
+                format!("  deleted {} and {n} snapshot{s}", m.ami)
+            }
+            Cleanup::Waiting(until) => format!(
+                "  {} is retired; deleted from {}",
+                m.ami,
+                retention::date_of(until)
+            ),
+        });
+    }
+    Ok(lines)
+}
+
+/// Points the alias parameter at the version's Marketplace AMI in each Region where it is
+/// launchable now; the others keep their value and are listed as `kept:` lines.
+async fn promote<P: LifecyclePorts>(
+    ports: &P,
+    job: &Job,
+    spec: &ProductSpec,
+) -> Result<Vec<String>, PortError> {
+    let name = job.arg("parameter").unwrap_or_default();
+    let version = job.arg("version").unwrap_or_default();
+    let amis: BTreeMap<String, String> = job
+        .arg("amis")
+        .and_then(|a| serde_json::from_str(a).ok())
+        .unwrap_or_default();
+    let regions = spec.region_codes();
+    let (mut lines, mut kept, mut promoted) = (Vec::new(), Vec::new(), 0usize);
+    for region in &regions {
+        let Some(ami) = amis.get(region) else {
+            kept.push(format!(
+                "kept: {region}: no Marketplace AMI of {version} was found there"
+            ));
+            continue;
+        };
+        if !ports.images().launchable(region, ami).await? {
+            kept.push(format!(
+                "kept: {region}: {ami} is not launchable there (missing, not shown to the seller, or not available)"
+            ));
+            continue;
+        }
+        if ports.parameters().get(region, name).await?.as_deref() != Some(ami.as_str()) {
+            ports.parameters().set(region, name, ami).await?;
+        }
+        promoted += 1;
+        lines.push(format!("  {region:<16} {name} → {ami}"));
+    }
+    lines.push(format!(
+        "{}: {} → {version} in {promoted} of {} Regions",
+        spec.product.slug,
+        job.arg("alias").unwrap_or("latest"),
+        regions.len()
+    ));
+    lines.extend(kept);
+    Ok(lines)
+}

@@ -1,0 +1,350 @@
+//! Lifecycle jobs in SQLite: the engine's `Jobs` port (claims and leases as for releases, every
+//! worker's write fenced by its lease) and the queries `status` and `show` read with.
+
+use amipub_domain::job::{Job, JobState};
+use amipub_domain::release::FailureKind;
+use amipub_engine::ports::{Created, Jobs, PortError, PortResult, TimelineEntry, lease_free};
+use sqlx::Row;
+
+use crate::lease::holder_gone;
+use crate::sqlite::{ProductIds, SqliteStore, StoreError, wall_now};
+
+fn decode(id: &str, body: &str) -> Result<Job, StoreError> {
+    serde_json::from_str(body).map_err(|e| StoreError::Corrupt {
+        id: id.to_owned(),
+        detail: e.to_string(),
+    })
+}
+
+/// How a job write treats the stored row.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Mode<'a> {
+    Insert,
+    Free,
+    Holder(&'a str),
+}
+
+impl SqliteStore {
+    /// One job by id or unique id prefix (ids start with `j-`).
+    pub async fn find_jobs(&self, prefix: &str) -> Result<Vec<Job>, StoreError> {
+        let rows = sqlx::query("SELECT id, body FROM jobs WHERE id LIKE $1 || '%' LIMIT 10")
+            .bind(prefix)
+            .fetch_all(&self.pool)
+            .await?;
+        rows.iter()
+            .map(|r| {
+                decode(
+                    &r.try_get::<String, _>("id")?,
+                    &r.try_get::<String, _>("body")?,
+                )
+            })
+            .collect()
+    }
+
+    /// The newest jobs first.
+    pub async fn list_jobs(&self, limit: i64) -> Result<Vec<Job>, StoreError> {
+        let rows =
+            sqlx::query("SELECT id, body FROM jobs ORDER BY created_at DESC, rowid DESC LIMIT $1")
+                .bind(limit)
+                .fetch_all(&self.pool)
+                .await?;
+        rows.iter()
+            .map(|r| {
+                decode(
+                    &r.try_get::<String, _>("id")?,
+                    &r.try_get::<String, _>("body")?,
+                )
+            })
+            .collect()
+    }
+
+    /// An unfinished job of `kind` for `product`, if one is in flight (a second request for
+    /// the same work follows it instead of starting another).
+    pub async fn active_job(&self, kind: &str, product: &str) -> Result<Option<Job>, StoreError> {
+        let row = sqlx::query(
+            "SELECT id, body FROM jobs WHERE kind = $1 AND product = $2 AND terminal = 0 ORDER BY rowid LIMIT 1",
+        )
+        .bind(kind)
+        .bind(product)
+        .fetch_optional(&self.pool)
+        .await?;
+        row.map(|r| {
+            decode(
+                &r.try_get::<String, _>("id")?,
+                &r.try_get::<String, _>("body")?,
+            )
+        })
+        .transpose()
+    }
+
+    /// A job's timeline, oldest first.
+    pub async fn job_timeline(&self, id: &str) -> Result<Vec<TimelineEntry>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT at, event, from_state, to_state, detail FROM job_timeline WHERE job_id = $1 ORDER BY seq",
+        )
+        .bind(id)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.into_iter()
+            .map(|r| {
+                Ok(TimelineEntry {
+                    at: r.try_get("at")?,
+                    event: r.try_get("event")?,
+                    from: r.try_get("from_state")?,
+                    to: r.try_get("to_state")?,
+                    detail: r.try_get("detail")?,
+                })
+            })
+            .collect()
+    }
+
+    async fn write_job(
+        &self,
+        job: &Job,
+        timeline: &[TimelineEntry],
+        mode: Mode<'_>,
+    ) -> PortResult<()> {
+        let body = serde_json::to_string(job)
+            .map_err(|e| PortError::new(FailureKind::InvalidInput, e.to_string()))?;
+        let now = wall_now();
+        let mut tx = self.pool.begin().await.map_err(StoreError::from)?;
+        let written = sqlx::query(
+            "INSERT INTO jobs (id, kind, product, state, terminal, next_check_at, created_at, updated_at, body) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $7, $8) \
+             ON CONFLICT (id) DO UPDATE SET state = excluded.state, terminal = excluded.terminal, \
+                 next_check_at = excluded.next_check_at, updated_at = excluded.updated_at, body = excluded.body \
+             WHERE $9 AND (($10 IS NULL AND (jobs.lease_owner IS NULL OR jobs.lease_until <= $7)) \
+                 OR (jobs.lease_owner = $10 AND jobs.lease_until > $7))",
+        )
+        .bind(&job.id)
+        .bind(job.kind().label())
+        .bind(&job.request.product)
+        .bind(job.state.name())
+        .bind(job.state.is_terminal())
+        .bind(job.next_check_at)
+        .bind(now)
+        .bind(body)
+        .bind(mode != Mode::Insert)
+        .bind(match mode {
+            Mode::Holder(w) => Some(w),
+            _ => None,
+        })
+        .execute(&mut *tx)
+        .await
+        .map_err(StoreError::from)?;
+        if written.rows_affected() == 0 {
+            let holder: Option<String> = sqlx::query("SELECT lease_owner FROM jobs WHERE id = $1")
+                .bind(&job.id)
+                .fetch_optional(&mut *tx)
+                .await
+                .map_err(StoreError::from)?
+                .and_then(|r| r.try_get("lease_owner").ok())
+                .flatten();
+            return Err(PortError::new(
+                FailureKind::ServerFault,
+                format!(
+                    "job {} is held by {}: nothing was written (run the command again once that work is done)",
+                    job.id,
+                    holder.as_deref().unwrap_or("nobody")
+                ),
+            ));
+        }
+        for e in timeline {
+            sqlx::query(
+                "INSERT INTO job_timeline (job_id, at, event, from_state, to_state, detail) VALUES ($1, $2, $3, $4, $5, $6)",
+            )
+            .bind(&job.id)
+            .bind(e.at)
+            .bind(&e.event)
+            .bind(&e.from)
+            .bind(&e.to)
+            .bind(&e.detail)
+            .execute(&mut *tx)
+            .await
+            .map_err(StoreError::from)?;
+        }
+        tx.commit().await.map_err(StoreError::from)?;
+        Ok(())
+    }
+
+    /// Leases job `id` to `worker` when its holder (seen as `owner`, `until`) lets it.
+    async fn take_job(
+        &self,
+        id: &str,
+        owner: Option<String>,
+        until: Option<i64>,
+        worker: &str,
+        lease_secs: i64,
+    ) -> Result<Option<Job>, StoreError> {
+        let now = wall_now();
+        let free = lease_free(owner.as_deref(), until, worker, now)
+            || owner.as_deref().is_some_and(holder_gone);
+        if !free {
+            return Ok(None);
+        }
+        // Conditional on the holder seen above: two workers racing for the row, one wins.
+        let row = sqlx::query(
+            "UPDATE jobs SET lease_owner = $1, lease_until = $2 \
+             WHERE id = $3 AND terminal = 0 AND lease_owner IS $4 RETURNING id, body",
+        )
+        .bind(worker)
+        .bind(now + lease_secs)
+        .bind(id)
+        .bind(owner)
+        .fetch_optional(&self.pool)
+        .await?;
+        row.map(|r| {
+            decode(
+                &r.try_get::<String, _>("id")?,
+                &r.try_get::<String, _>("body")?,
+            )
+        })
+        .transpose()
+    }
+
+    /// Frees the lease of a job whose holder is a process of this host that is gone.
+    async fn free_gone_job_holder(&self, id: &str) -> Result<(), StoreError> {
+        let owner: Option<String> = sqlx::query("SELECT lease_owner FROM jobs WHERE id = $1")
+            .bind(id)
+            .fetch_optional(&self.pool)
+            .await?
+            .map(|r| r.try_get("lease_owner"))
+            .transpose()?
+            .flatten();
+        if let Some(o) = owner.filter(|o| holder_gone(o)) {
+            sqlx::query("UPDATE jobs SET lease_owner = NULL, lease_until = NULL WHERE id = $1 AND lease_owner = $2")
+                .bind(id)
+                .bind(o)
+                .execute(&self.pool)
+                .await?;
+        }
+        Ok(())
+    }
+
+    /// A job of the product submitting or following a change set, other than `except`.
+    pub(crate) async fn job_holding(
+        &self,
+        product: &str,
+        except: &str,
+    ) -> Result<Option<String>, StoreError> {
+        let row = sqlx::query(
+            "SELECT id FROM jobs WHERE product = $1 AND id <> $2 AND state IN ($3, $4) ORDER BY rowid LIMIT 1",
+        )
+        .bind(product)
+        .bind(except)
+        .bind(JobState::Submitting.name())
+        .bind(JobState::Following.name())
+        .fetch_optional(&self.pool)
+        .await?;
+        row.map(|r| r.try_get("id"))
+            .transpose()
+            .map_err(StoreError::from)
+    }
+}
+
+impl Jobs for SqliteStore {
+    async fn record_job(&self, job: &Job, entry: &TimelineEntry) -> PortResult<()> {
+        self.write_job(job, std::slice::from_ref(entry), Mode::Insert)
+            .await
+    }
+
+    async fn claim_due_jobs(
+        &self,
+        now: i64,
+        worker: &str,
+        lease_secs: i64,
+        limit: usize,
+    ) -> PortResult<Vec<Job>> {
+        let rows = sqlx::query(
+            "SELECT id, lease_owner, lease_until FROM jobs \
+             WHERE terminal = 0 AND (next_check_at IS NULL OR next_check_at <= $1) \
+             ORDER BY COALESCE(next_check_at, 0), rowid LIMIT $2",
+        )
+        .bind(now)
+        .bind(i64::try_from(limit.saturating_mul(4)).unwrap_or(i64::MAX))
+        .fetch_all(&self.pool)
+        .await
+        .map_err(StoreError::from)?;
+        let mut out = Vec::new();
+        for row in rows {
+            if out.len() >= limit {
+                break;
+            }
+            let id: String = row.try_get("id").map_err(StoreError::from)?;
+            let owner: Option<String> = row.try_get("lease_owner").map_err(StoreError::from)?;
+            let until: Option<i64> = row.try_get("lease_until").map_err(StoreError::from)?;
+            if let Some(j) = self.take_job(&id, owner, until, worker, lease_secs).await? {
+                out.push(j);
+            }
+        }
+        Ok(out)
+    }
+
+    async fn claim_job(
+        &self,
+        id: &str,
+        _now: i64,
+        worker: &str,
+        lease_secs: i64,
+    ) -> PortResult<Option<Job>> {
+        let row =
+            sqlx::query("SELECT lease_owner, lease_until FROM jobs WHERE id = $1 AND terminal = 0")
+                .bind(id)
+                .fetch_optional(&self.pool)
+                .await
+                .map_err(StoreError::from)?;
+        let Some(row) = row else { return Ok(None) };
+        let owner: Option<String> = row.try_get("lease_owner").map_err(StoreError::from)?;
+        let until: Option<i64> = row.try_get("lease_until").map_err(StoreError::from)?;
+        Ok(self.take_job(id, owner, until, worker, lease_secs).await?)
+    }
+
+    async fn save_job(&self, job: &Job, timeline: &[TimelineEntry]) -> PortResult<()> {
+        self.free_gone_job_holder(&job.id).await?;
+        self.write_job(job, timeline, Mode::Free).await
+    }
+
+    async fn save_job_as(
+        &self,
+        worker: &str,
+        job: &Job,
+        timeline: &[TimelineEntry],
+    ) -> PortResult<()> {
+        self.write_job(job, timeline, Mode::Holder(worker)).await
+    }
+
+    async fn release_job_lease(&self, id: &str, worker: &str) -> PortResult<()> {
+        sqlx::query("UPDATE jobs SET lease_owner = NULL, lease_until = NULL WHERE id = $1 AND lease_owner = $2")
+            .bind(id)
+            .bind(worker)
+            .execute(&self.pool)
+            .await
+            .map_err(StoreError::from)?;
+        Ok(())
+    }
+
+    async fn in_flight_mirrors(&self, product: &str) -> PortResult<Vec<String>> {
+        Ok(self
+            .active()
+            .await?
+            .into_iter()
+            .filter(|r| r.product == product)
+            .filter_map(|r| r.mirror_ami)
+            .collect())
+    }
+
+    async fn record_ids(
+        &self,
+        product: &str,
+        spec: &str,
+        created: &Created,
+        product_code: Option<&str>,
+    ) -> PortResult<()> {
+        let ids = ProductIds {
+            product_id: created.product_id.clone(),
+            product_code: product_code.map(str::to_owned),
+            offer_id: created.offer_id.clone(),
+        };
+        Ok(self.set_product_ids(product, spec, &ids).await?)
+    }
+}
