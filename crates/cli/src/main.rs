@@ -10,6 +10,7 @@ mod cmd;
 mod config;
 mod http;
 mod intake;
+mod jobs;
 mod listing;
 mod outbox;
 mod progress;

@@ -722,3 +722,64 @@ fn a_limited_product_goes_public() {
     let out = ok(&env, &["visibility", "--product", p, "public"]);
     assert!(out.contains("already Public"), "{out}");
 }
+
+/// Step boundaries inside a lifecycle job: after the plan, around StartChangeSet, while and
+/// after following the change set, around the closing work, and after each stored transition.
+const JOB_KILL_POINTS: &[&str] = &[
+    "after:job_plan",
+    "saved:job_submitting",
+    "before:job_start",
+    "after:job_start",
+    "saved:job_following",
+    "after:job_check",
+    "saved:job_finishing",
+    "before:job_finish",
+    "after:job_finish",
+    "saved:job_done",
+];
+
+#[test]
+fn create_and_sync_jobs_killed_at_every_step_converge_with_one_change_set_each() {
+    for point in JOB_KILL_POINTS {
+        let env = Env::new(3000.0);
+        let path = fresh_spec(&env, "nginx-free.toml", |t| t);
+        let p = path.to_str().unwrap();
+        ok(&env, &["approve", "--product", p, "--reference", REFERENCE]);
+        let apply: Vec<String> = ["apply", "--product", p].map(String::from).to_vec();
+
+        // Creation, killed at the point, then the same command again.
+        let before = env.change_sets();
+        let (halted, _) = env.run_and_kill_at(&apply, point, LIMIT);
+        assert!(halted, "{point}: the create job never got there");
+        let (code, out, err) = run(&env, &["apply", "--product", p]);
+        assert_eq!(code, 0, "{point}:\n{out}\n{err}");
+        let id = spec_id(&path);
+        assert_eq!(env.change_sets(), before + 1, "{point}: one creation");
+        let products = lock(&env.world)
+            .catalog
+            .entities
+            .values()
+            .filter(|e| e.doc["Description"]["ProductTitle"] == "NGINX Web Server on Amazon Linux")
+            .count();
+        assert_eq!(products, 1, "{point}: one product");
+
+        // A console edit, fixed by a sync job killed at the point, then run again.
+        lock(&env.world).catalog.entities.get_mut(&id).unwrap().doc["Description"]["ProductTitle"] =
+            Value::from("Edited in the console");
+        let before = env.change_sets();
+        let (halted, _) = env.run_and_kill_at(&apply, point, LIMIT);
+        assert!(halted, "{point}: the sync job never got there");
+        let (code, out, err) = run(&env, &["apply", "--product", p]);
+        assert_eq!(code, 0, "{point}:\n{out}\n{err}");
+        assert_eq!(
+            env.change_sets(),
+            before + 1,
+            "{point}: one sync change set"
+        );
+        assert_ne!(
+            product_doc(&env, &id)["Description"]["ProductTitle"],
+            "Edited in the console",
+            "{point}"
+        );
+    }
+}

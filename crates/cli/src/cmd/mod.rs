@@ -7,6 +7,7 @@ pub mod bench_intake;
 pub mod demo;
 pub mod doctor;
 pub mod init;
+pub mod jobs;
 pub mod load_form;
 pub mod plan;
 pub mod plan_live;

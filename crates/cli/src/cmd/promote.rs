@@ -2,17 +2,19 @@
 //! version V's Marketplace AMI in every Region where that AMI is launchable now — the way to roll
 //! `latest` back to an older version, or forward again. Regions where it is not (missing,
 //! deregistered, not shown to the seller, still pending) keep their value and are listed; the exit
-//! code is 1 then. A restricted version is refused.
+//! code is 1 then. A restricted version is refused. The writes run as a durable `promote` job.
 
+use std::collections::BTreeMap;
 use std::path::PathBuf;
 
+use amipub_domain::job::{JobKind, JobRequest};
+use amipub_domain::lifecycle::approval::record_ids;
 use amipub_domain::release::State;
 use amipub_engine::Product;
 use amipub_engine::execute::variables;
-use amipub_engine::ports::Catalog;
-use anyhow::Context;
 
 use crate::Outcome;
+use crate::jobs;
 use crate::listing::Lifecycle;
 use crate::runtime::read_spec;
 
@@ -39,7 +41,7 @@ pub fn run(args: Args) -> anyhow::Result<Outcome> {
 }
 
 async fn promote(args: Args) -> anyhow::Result<Outcome> {
-    let (mut spec, _) = read_spec(&args.product)?;
+    let (mut spec, text) = read_spec(&args.product)?;
     let Some(lc) = Lifecycle::open(args.config.as_deref()).await? else {
         return Ok(Outcome::Invalid);
     };
@@ -77,67 +79,32 @@ async fn promote(args: Args) -> anyhow::Result<Outcome> {
         );
         return Ok(Outcome::Invalid);
     };
-    // A restricted version is no longer offered to new buyers: no alias should lead there.
-    if let Some(pid) = &spec.product.id {
-        let versions = lc.catalog().versions(pid).await?;
-        if versions
-            .iter()
-            .any(|v| v.title == args.version && v.restricted)
-        {
-            eprintln!(
-                "{} {} is restricted (retired) on the listing: promote a live version",
-                spec.product.slug, args.version
-            );
-            return Ok(Outcome::Invalid);
-        }
-    }
     let product = Product {
         role_arn: String::new(),
         spec: spec.clone(),
     };
     let name = amipub_domain::template::render(&template, &variables(&product, &r))
         .map_err(|e| anyhow::anyhow!("[ssm.aliases] {}: {e}", args.alias))?;
-    let fleet = lc.ports.fleet();
-    let regions = spec.region_codes();
-    let mut promoted = 0usize;
-    let mut kept: Vec<String> = Vec::new();
-    for region in &regions {
-        let Some(ami) = r.regions.get(region) else {
-            kept.push(format!(
-                "{region}: no Marketplace AMI of {} was found there",
-                r.version
-            ));
-            continue;
-        };
-        let look = fleet.image(region, ami).await;
-        match look {
-            // The engine's rule: EC2 shows it to the seller there and it is available.
-            Ok(Some(i)) if i.state == "available" => {
-                lc.parameters()
-                    .put_if_changed(region, &name, ami)
-                    .await
-                    .with_context(|| format!("cannot write {name} in {region}"))?;
-                promoted += 1;
-                println!("  {region:<16} {name} → {ami}");
-            }
-            Ok(Some(i)) => kept.push(format!("{region}: {ami} is {}", i.state)),
-            Ok(None) => kept.push(format!("{region}: {ami} does not exist there any more")),
-            Err(e) => kept.push(format!("{region}: cannot look at {ami}: {e}")),
+    let spec_text = match &spec.product.id {
+        Some(pid) => {
+            let p = &spec.product;
+            record_ids(&text, pid, p.offer_id.as_deref(), p.product_code.as_deref())
+                .map_err(|e| anyhow::anyhow!("cannot carry the ids in the job's spec: {e}"))?
         }
-    }
-    println!(
-        "{}: {} → {} in {promoted} of {} Regions",
-        spec.product.slug,
-        args.alias,
-        r.version,
-        regions.len()
-    );
-    if kept.is_empty() {
-        return Ok(Outcome::Ok);
-    }
-    eprintln!("left unchanged (never pointed at an image buyers cannot launch):");
-    for k in &kept {
-        eprintln!("  {k}");
-    }
-    Ok(Outcome::Failed)
+        None => text,
+    };
+    let request = JobRequest {
+        kind: JobKind::Promote,
+        product: spec.product.slug.clone(),
+        spec: spec_text,
+        args: BTreeMap::from([
+            ("version".to_owned(), args.version.clone()),
+            ("alias".to_owned(), args.alias.clone()),
+            ("parameter".to_owned(), name),
+            ("amis".to_owned(), serde_json::to_string(&r.regions)?),
+        ]),
+    };
+    let ended = jobs::ask(&lc, request, false).await?;
+    ended.print();
+    Ok(ended.outcome())
 }

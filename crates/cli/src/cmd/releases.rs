@@ -31,17 +31,17 @@ pub struct StatusArgs {
 /// Arguments of `show`, `retry` and `cancel`.
 #[derive(Debug, clap::Args)]
 pub struct ReleaseArgs {
-    /// The release id (or a unique prefix of it).
-    release: String,
+    /// The release id (or a unique prefix of it), or a lifecycle job's (`j-…`).
+    pub release: String,
     /// `show`: print JSON.
     #[arg(long)]
-    json: bool,
+    pub json: bool,
     /// `retry`: return at once instead of waiting.
     #[arg(long)]
-    no_wait: bool,
+    pub no_wait: bool,
     /// amipub.toml.
     #[arg(long)]
-    config: Option<PathBuf>,
+    pub config: Option<PathBuf>,
 }
 
 async fn open(config_path: Option<&std::path::Path>) -> anyhow::Result<Option<Runtime>> {
@@ -70,8 +70,10 @@ pub fn status(args: StatusArgs) -> anyhow::Result<Outcome> {
             println!("{}", serde_json::to_string_pretty(&releases)?);
             return Ok(Outcome::Ok);
         }
+        let jobs = store.list_jobs(args.limit).await?;
         if releases.is_empty() {
             println!("No releases yet. `amipub publish` or `amipub demo` makes one.");
+            super::jobs::print_table(&jobs);
             return Ok(Outcome::Ok);
         }
         println!(
@@ -96,6 +98,7 @@ pub fn status(args: StatusArgs) -> anyhow::Result<Outcome> {
                 detail.chars().take(80).collect::<String>()
             );
         }
+        super::jobs::print_table(&jobs);
         Ok(Outcome::Ok)
     })
 }
@@ -106,6 +109,9 @@ pub fn show(args: ReleaseArgs) -> anyhow::Result<Outcome> {
         let Some(store) = open_store(args.config.as_deref()).await? else {
             return Ok(Outcome::Invalid);
         };
+        if args.release.starts_with("j-") {
+            return super::jobs::show(&store, &args.release, args.json).await;
+        }
         let r = runtime::find(&store, &args.release).await?;
         let timeline = store.timeline(&r.id).await?;
         if args.json {
@@ -143,35 +149,43 @@ pub fn show(args: ReleaseArgs) -> anyhow::Result<Outcome> {
             println!("rejected  {why}");
         }
         println!();
-        println!(
-            "{:>9} {:>9}  {:<24} {:<34} DETAIL",
-            "AT", "TOOK", "EVENT", "STATE"
-        );
-        let start = timeline.first().map_or(0, |e| e.at);
-        for (i, e) in timeline.iter().enumerate() {
-            let took = timeline
-                .get(i + 1)
-                .map_or(String::new(), |n| duration(n.at - e.at));
-            let states = if e.from == e.to {
-                e.to.clone()
-            } else {
-                format!("{} → {}", e.from, e.to)
-            };
-            println!(
-                "{:>9} {:>9}  {:<24} {:<34} {}",
-                duration(e.at - start),
-                took,
-                e.event,
-                states,
-                e.detail
-            );
-        }
+        print_timeline(&timeline);
         Ok(Outcome::Ok)
     })
 }
 
+/// A timeline as a table: since the start, how long each step took, event, states, detail.
+pub fn print_timeline(timeline: &[amipub_engine::ports::TimelineEntry]) {
+    println!(
+        "{:>9} {:>9}  {:<24} {:<34} DETAIL",
+        "AT", "TOOK", "EVENT", "STATE"
+    );
+    let start = timeline.first().map_or(0, |e| e.at);
+    for (i, e) in timeline.iter().enumerate() {
+        let took = timeline
+            .get(i + 1)
+            .map_or(String::new(), |n| duration(n.at - e.at));
+        let states = if e.from == e.to {
+            e.to.clone()
+        } else {
+            format!("{} → {}", e.from, e.to)
+        };
+        println!(
+            "{:>9} {:>9}  {:<24} {:<34} {}",
+            duration(e.at - start),
+            took,
+            e.event,
+            states,
+            e.detail
+        );
+    }
+}
+
 /// `amipub retry RELEASE`.
 pub fn retry(args: ReleaseArgs) -> anyhow::Result<Outcome> {
+    if args.release.starts_with("j-") {
+        return super::jobs::retry(args);
+    }
     block_on(async move {
         let Some(rt) = open(args.config.as_deref()).await? else {
             return Ok(Outcome::Invalid);
@@ -212,6 +226,9 @@ pub fn retry(args: ReleaseArgs) -> anyhow::Result<Outcome> {
 
 /// `amipub cancel RELEASE`.
 pub fn cancel(args: ReleaseArgs) -> anyhow::Result<Outcome> {
+    if args.release.starts_with("j-") {
+        return super::jobs::cancel(args);
+    }
     block_on(async move {
         let Some(rt) = open(args.config.as_deref()).await? else {
             return Ok(Outcome::Invalid);

@@ -192,7 +192,7 @@ async fn engine_loop(
     let mut said = String::new();
     while !*stop.borrow() {
         match rt.clock.now().await {
-            Ok((now, _)) => match rt.engine.step(now).await {
+            Ok((now, _)) => match step_all(rt, now).await {
                 Ok(moved) => {
                     said.clear();
                     // A step that moved releases may have queued announcements.
@@ -216,4 +216,11 @@ async fn engine_loop(
             _ = stop.changed() => {}
         }
     }
+}
+
+/// One turn of the engine: the due releases, then the due lifecycle jobs; how many moved.
+async fn step_all(rt: &Runtime, now: i64) -> amipub_engine::PortResult<usize> {
+    let releases = rt.engine.step(now).await?;
+    let jobs = rt.engine.step_jobs(now).await?;
+    Ok(releases + jobs)
 }

@@ -236,7 +236,7 @@ async fn audit(lc: &Lifecycle, spec: &ProductSpec, known: &Known) -> Vec<Row> {
         spec: spec.clone(),
         role_arn: String::new(),
     };
-    let fleet = lc.ports.fleet();
+    let fleet = lc.ports().fleet();
     let home = "us-east-1";
     // Located Marketplace AMIs per live version, Region → AMI.
     let mut located: Vec<(String, BTreeMap<String, String>)> = Vec::new();
