@@ -6,7 +6,6 @@
 use std::path::Path;
 
 use amipub_aws::adapters::catalog::MarketplaceCatalog;
-use amipub_aws::adapters::parameters::SsmParameters;
 use amipub_aws::{AwsPorts, Target};
 use amipub_domain::lifecycle::LiveListing;
 use amipub_domain::settings::Settings;
@@ -73,11 +72,6 @@ impl Lifecycle {
     /// The Catalog adapter.
     pub fn catalog(&self) -> &MarketplaceCatalog {
         Ports::catalog(self.ports())
-    }
-
-    /// The SSM adapter.
-    pub fn parameters(&self) -> &SsmParameters {
-        Ports::parameters(self.ports())
     }
 
     /// Fills the spec's missing ids from what `apply` recorded.

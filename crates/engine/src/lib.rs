@@ -7,6 +7,7 @@
 //! store, clock) in amipub's own types; `execute` turns commands into port calls and events;
 //! `engine` is the loop; `memory` holds in-memory implementations for tests and the demo.
 
+pub mod audit;
 pub mod engine;
 pub mod execute;
 pub mod job_execute;

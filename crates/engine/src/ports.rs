@@ -299,6 +299,12 @@ pub trait Mirrors: Send + Sync {
     fn retire(&self, mirror: &Mirror, now: i64) -> impl Future<Output = PortResult<()>> + Send;
     /// Deregisters a mirror and deletes its snapshots.
     fn delete(&self, mirror: &Mirror) -> impl Future<Output = PortResult<()>> + Send;
+    /// The name of an AMI the seller account sees in `region`, if EC2 shows it.
+    fn image_name(
+        &self,
+        region: &str,
+        ami: &str,
+    ) -> impl Future<Output = PortResult<Option<String>>> + Send;
 }
 
 /// Durable lifecycle jobs, with the same lease rules as releases.

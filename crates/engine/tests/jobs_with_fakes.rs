@@ -156,6 +156,9 @@ impl Mirrors for Fake {
         self.w().deleted.push(m.ami.clone());
         Ok(())
     }
+    async fn image_name(&self, _: &str, ami: &str) -> PortResult<Option<String>> {
+        Ok(Some(format!("name-of-{ami}")))
+    }
 }
 
 impl Ports for Fake {

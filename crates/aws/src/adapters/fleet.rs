@@ -193,4 +193,8 @@ impl Mirrors for Fleet {
     async fn delete(&self, mirror: &Mirror) -> PortResult<()> {
         Fleet::delete(self, mirror).await
     }
+
+    async fn image_name(&self, region: &str, ami: &str) -> PortResult<Option<String>> {
+        Ok(self.image(region, ami).await?.map(|i| i.name))
+    }
 }

@@ -130,6 +130,33 @@ pub fn cleanup(
         .collect()
 }
 
+/// Whether a mirror is a leftover the audit reports, as (expected, actual): used by no version
+/// (and no release in flight), or retired for every version that uses it and past its grace
+/// period (the next cleanup deletes it).
+pub fn leftover(
+    mirror: &Mirror,
+    versions: &[LiveVersion],
+    in_flight: &BTreeSet<String>,
+    grace_days: i64,
+    now: i64,
+) -> Option<(&'static str, &'static str)> {
+    let of: Vec<&LiveVersion> = versions
+        .iter()
+        .filter(|v| v.source_ami.as_deref() == Some(mirror.ami.as_str()))
+        .collect();
+    if of.is_empty() {
+        return (!in_flight.contains(&mirror.ami)).then_some(("none", "used by no version"));
+    }
+    let overdue = of.iter().all(|v| v.restricted)
+        && mirror
+            .retired_at
+            .is_some_and(|t| grace_end(t, grace_days) <= now);
+    overdue.then_some((
+        "deleted after the grace period",
+        "still there (amipub apply deletes it)",
+    ))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -258,5 +285,24 @@ mod tests {
         assert!(cleanup(&[m("ami-s", Some(0))], &shared, &none, 0, 10).is_empty());
         let flying: BTreeSet<String> = ["ami-1".to_owned()].into();
         assert!(cleanup(&[m("ami-1", Some(0))], &vs, &flying, 0, 10).is_empty());
+    }
+
+    #[test]
+    fn leftovers_are_unused_mirrors_and_retired_ones_past_their_grace() {
+        let vs = [v("1", "a", true), v("2", "b", false)];
+        let m = |ami: &str, at| Mirror {
+            ami: ami.into(),
+            snapshots: vec![],
+            retired_at: at,
+        };
+        let none = BTreeSet::new();
+        let unused = leftover(&m("ami-x", None), &vs, &none, 1, 0);
+        assert_eq!(unused.map(|l| l.1), Some("used by no version"));
+        let flying: BTreeSet<String> = ["ami-x".to_owned()].into();
+        assert!(leftover(&m("ami-x", None), &vs, &flying, 1, 0).is_none());
+        assert!(leftover(&m("ami-2", Some(0)), &vs, &none, 1, 10 * DAY_SECS).is_none());
+        assert!(leftover(&m("ami-1", Some(0)), &vs, &none, 1, DAY_SECS - 1).is_none());
+        let overdue = leftover(&m("ami-1", Some(0)), &vs, &none, 1, DAY_SECS);
+        assert_eq!(overdue.map(|l| l.0), Some("deleted after the grace period"));
     }
 }

@@ -1,0 +1,368 @@
+//! The audit of one product, per Region, on the ports: the listing against the spec, a
+//! Marketplace AMI for every live version in every Region of the listing, the SSM parameters
+//! pointing at launchable AMIs of live versions, and seller-side leftovers — one row per check
+//! (Correct, Incorrect, Missing, Unexpected, Unreachable). `amipub verify` prints the rows.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use amipub_domain::lifecycle::audit::parameter_status;
+use amipub_domain::lifecycle::retention::leftover;
+use amipub_domain::lifecycle::{LiveListing, LiveVersion, Row, Status, diff};
+use amipub_domain::release::{Release, State, mirror_name};
+use amipub_domain::spec::ProductSpec;
+use amipub_domain::template;
+
+use crate::engine::Product;
+use crate::execute::{parameter_names, variables};
+use crate::ports::{Catalog, LifecyclePorts, Listings, Mirrors, Parameters};
+
+/// Where the seller's mirrors live.
+const HOME: &str = "us-east-1";
+
+/// Every row of one product, given the stored releases (or why they could not be read) and the
+/// time.
+pub async fn audit<P: LifecyclePorts>(
+    ports: &P,
+    spec: &ProductSpec,
+    stored: Result<&[Release], &str>,
+    now: i64,
+) -> Vec<Row> {
+    let slug = spec.product.slug.as_str();
+    let Some(pid) = &spec.product.id else {
+        let why = "no product id (amipub apply creates it)";
+        return vec![Row::new(
+            slug,
+            "-",
+            "listing",
+            Status::Missing,
+            "a Marketplace product",
+            why,
+        )];
+    };
+    let live = match ports
+        .listings()
+        .listing(pid, spec.product.offer_id.as_deref())
+        .await
+    {
+        Ok(l) => l,
+        Err(e) => {
+            return vec![Row::new(
+                slug,
+                "-",
+                "listing",
+                Status::Unreachable,
+                "",
+                e.to_string(),
+            )];
+        }
+    };
+    let mut rows = listing_rows(spec, &live);
+    let stored = match stored {
+        Ok(r) => r,
+        Err(e) => {
+            rows.push(Row::new(
+                slug,
+                "-",
+                "releases",
+                Status::Unreachable,
+                "the state database",
+                e,
+            ));
+            return rows;
+        }
+    };
+    let code = spec
+        .product
+        .product_code
+        .clone()
+        .or(live.product_code.clone())
+        .unwrap_or_default();
+    if code.is_empty() {
+        let why = "none on the spec or the listing";
+        rows.push(Row::new(
+            slug,
+            "-",
+            "product code",
+            Status::Missing,
+            "a product code",
+            why,
+        ));
+        return rows;
+    }
+    let releases: BTreeMap<String, &Release> = stored
+        .iter()
+        .filter(|r| r.product == slug && r.state == State::Done)
+        .map(|r| (r.version.clone(), r))
+        .collect();
+    // Mirrors of releases still on their way are not leftovers.
+    let in_flight: BTreeSet<String> = stored
+        .iter()
+        .filter(|r| !r.state.is_terminal())
+        .filter_map(|r| r.mirror_ami.clone())
+        .collect();
+    let regions = spec.region_codes();
+    let (ami_rows, located) =
+        marketplace_amis(ports, spec, &live, &releases, &code, &regions).await;
+    rows.extend(ami_rows);
+    let product = Product {
+        spec: spec.clone(),
+        role_arn: String::new(),
+    };
+    rows.extend(parameters(ports, &product, &releases, &located, &regions).await);
+    rows.extend(leftovers(ports, spec, &live.versions, &in_flight, now).await);
+    rows
+}
+
+/// The listing's fields against the spec.
+fn listing_rows(spec: &ProductSpec, live: &LiveListing) -> Vec<Row> {
+    let slug = spec.product.slug.as_str();
+    let diffs = diff(spec, live);
+    if diffs.is_empty() {
+        return vec![Row::new(
+            slug,
+            "-",
+            "listing",
+            Status::Correct,
+            "as the spec",
+            "as the spec",
+        )];
+    }
+    diffs
+        .iter()
+        .map(|d| {
+            let lines = d.lines();
+            let (minus, plus): (Vec<&String>, Vec<&String>) =
+                lines.iter().partition(|l| l.starts_with("- "));
+            let join =
+                |v: &[&String]| clip(&v.iter().map(|s| s.as_str()).collect::<Vec<_>>().join("; "));
+            Row::new(
+                slug,
+                "-",
+                d.field,
+                Status::Incorrect,
+                join(&plus),
+                join(&minus),
+            )
+        })
+        .collect()
+}
+
+/// The Marketplace AMI of every live version in every Region: rows, and per version the
+/// Regions' AMIs found.
+async fn marketplace_amis<P: LifecyclePorts>(
+    ports: &P,
+    spec: &ProductSpec,
+    live: &LiveListing,
+    releases: &BTreeMap<String, &Release>,
+    code: &str,
+    regions: &[String],
+) -> (Vec<Row>, Vec<(String, BTreeMap<String, String>)>) {
+    let slug = spec.product.slug.as_str();
+    let (mut rows, mut located) = (Vec::new(), Vec::new());
+    for v in live.live_versions() {
+        let name = match (releases.get(&v.title), &v.source_ami) {
+            (Some(r), _) => Some(mirror_name(r)),
+            (None, Some(ami)) => ports.mirrors().image_name(HOME, ami).await.ok().flatten(),
+            (None, None) => None,
+        };
+        let item = format!("ami {}", v.title);
+        let Some(name) = name else {
+            let source = v.source_ami.clone().unwrap_or_default();
+            let why = "gone: cannot tell its Marketplace AMIs";
+            rows.push(Row::new(
+                slug,
+                HOME,
+                format!("seller {item}"),
+                Status::Missing,
+                source,
+                why,
+            ));
+            continue;
+        };
+        match ports.catalog().locate(code, &name, regions).await {
+            Ok(found) => {
+                for region in regions {
+                    rows.push(match found.get(region) {
+                        Some(ami) => Row::new(
+                            slug,
+                            region,
+                            &item,
+                            Status::Correct,
+                            "available",
+                            ami.as_str(),
+                        ),
+                        None => Row::new(slug, region, &item, Status::Missing, "available", "none"),
+                    });
+                }
+                located.push((v.title.clone(), found));
+            }
+            Err(e) => rows.push(Row::new(
+                slug,
+                "*",
+                &item,
+                Status::Unreachable,
+                "available",
+                e.to_string(),
+            )),
+        }
+    }
+    (rows, located)
+}
+
+/// Versioned parameters hold their version's AMI; aliases hold a launchable AMI of a live version.
+async fn parameters<P: LifecyclePorts>(
+    ports: &P,
+    product: &Product,
+    releases: &BTreeMap<String, &Release>,
+    located: &[(String, BTreeMap<String, String>)],
+    regions: &[String],
+) -> Vec<Row> {
+    let slug = product.spec.product.slug.as_str();
+    let mut rows = Vec::new();
+    let Some(ssm) = &product.spec.ssm else {
+        return rows;
+    };
+    // alias name → Region → AMIs it may hold.
+    let mut aliases: BTreeMap<String, BTreeMap<String, Vec<String>>> = BTreeMap::new();
+    for (title, found) in located {
+        let Some(r) = releases.get(title) else {
+            continue;
+        };
+        let vars = variables(product, r);
+        if let Ok(names) = parameter_names(product, r)
+            && let Some(versioned) = names.first()
+        {
+            for region in regions {
+                let want = found.get(region);
+                let Some(held) = held(ports, slug, region, versioned, &mut rows).await else {
+                    continue;
+                };
+                // A Region without the version's AMI should have no versioned parameter either.
+                let status = match (want, &held) {
+                    (None, None) => continue,
+                    (None, Some(_)) => Status::Incorrect,
+                    (Some(ami), v) => {
+                        parameter_status(v.as_deref(), std::slice::from_ref(ami), true)
+                    }
+                };
+                let want = want.cloned().unwrap_or_else(|| "none".into());
+                let held = held.unwrap_or_else(|| "none".into());
+                rows.push(Row::new(
+                    slug,
+                    region,
+                    format!("ssm {versioned}"),
+                    status,
+                    want,
+                    held,
+                ));
+            }
+        }
+        for tpl in ssm.aliases.values() {
+            if let Ok(name) = template::render(tpl, &vars) {
+                let per = aliases.entry(name).or_default();
+                for (region, ami) in found {
+                    per.entry(region.clone()).or_default().push(ami.clone());
+                }
+            }
+        }
+    }
+    for (name, per) in &aliases {
+        for region in regions {
+            let allowed = per.get(region).cloned().unwrap_or_default();
+            let Some(held) = held(ports, slug, region, name, &mut rows).await else {
+                continue;
+            };
+            if held.is_none() && allowed.is_empty() {
+                // Nothing was ever published here: nothing to point at.
+                continue;
+            }
+            // `allowed` holds only AMIs `locate` found available moments ago, so a held value
+            // among them is launchable; any other value is Incorrect whatever its state.
+            let status = parameter_status(held.as_deref(), &allowed, true);
+            let held = held.unwrap_or_else(|| "none".into());
+            rows.push(Row::new(
+                slug,
+                region,
+                format!("ssm {name}"),
+                status,
+                allowed.join(" or "),
+                held,
+            ));
+        }
+    }
+    rows
+}
+
+/// Seller-side mirrors no version uses, and retired ones past their grace period.
+async fn leftovers<P: LifecyclePorts>(
+    ports: &P,
+    spec: &ProductSpec,
+    versions: &[LiveVersion],
+    in_flight: &BTreeSet<String>,
+    now: i64,
+) -> Vec<Row> {
+    let slug = spec.product.slug.as_str();
+    let mirrors = match ports.mirrors().mirrors(slug).await {
+        Ok(m) => m,
+        Err(e) => {
+            return vec![Row::new(
+                slug,
+                HOME,
+                "seller images",
+                Status::Unreachable,
+                "",
+                e.to_string(),
+            )];
+        }
+    };
+    mirrors
+        .iter()
+        .filter_map(|m| {
+            let (expected, actual) =
+                leftover(m, versions, in_flight, spec.retention.grace_days, now)?;
+            let item = format!("seller image {}", m.ami);
+            Some(Row::new(
+                slug,
+                HOME,
+                item,
+                Status::Unexpected,
+                expected,
+                actual,
+            ))
+        })
+        .collect()
+}
+
+/// The value of parameter `name` in `region`; `None` (with an Unreachable row) when it cannot be
+/// read.
+async fn held<P: LifecyclePorts>(
+    ports: &P,
+    slug: &str,
+    region: &str,
+    name: &str,
+    rows: &mut Vec<Row>,
+) -> Option<Option<String>> {
+    match ports.parameters().get(region, name).await {
+        Ok(v) => Some(v),
+        Err(e) => {
+            rows.push(Row::new(
+                slug,
+                region,
+                format!("ssm {name}"),
+                Status::Unreachable,
+                "",
+                e.to_string(),
+            ));
+            None
+        }
+    }
+}
+
+fn clip(s: &str) -> String {
+    const MAX: usize = 60;
+    if s.chars().count() > MAX {
+        format!("{}…", s.chars().take(MAX).collect::<String>())
+    } else {
+        s.to_owned()
+    }
+}
