@@ -783,3 +783,37 @@ fn create_and_sync_jobs_killed_at_every_step_converge_with_one_change_set_each()
         );
     }
 }
+
+#[test]
+fn a_promote_job_killed_at_every_step_converges_and_writes_each_parameter_once() {
+    for point in [
+        "after:job_plan",
+        "saved:job_finishing",
+        "before:job_finish",
+        "after:job_finish",
+        "saved:job_done",
+    ] {
+        let env = Env::new(3000.0);
+        let p = env.path("products/fedora.toml");
+        let p = p.to_str().unwrap();
+        publish(&env, p, "41.1");
+        publish(&env, p, "41.2");
+        let promote: Vec<String> = ["promote", "--product", p, "--version", "41.1"]
+            .map(String::from)
+            .to_vec();
+        let (halted, _) = env.run_and_kill_at(&promote, point, LIMIT);
+        assert!(halted, "{point}: the promote job never got there");
+        let (code, out, err) = env.run(&promote, LIMIT);
+        assert_eq!(code, 0, "{point}:\n{out}\n{err}");
+        let regions = lock(&env.world)
+            .ssm
+            .parameters
+            .values()
+            .filter(|x| x.name == "/fedora/cloud/41/x86_64/latest")
+            .count();
+        assert!(regions > 0, "{point}");
+        // Written by each publish, then once by the promotion: never twice.
+        let (n, most) = env.parameters("/fedora/cloud/41/x86_64/latest");
+        assert_eq!((n, most), (regions, 3), "{point}:\n{out}");
+    }
+}

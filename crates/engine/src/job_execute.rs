@@ -4,12 +4,17 @@
 //! DescribeChangeSet, and each kind's closing work, which looks before it acts (a mirror
 //! already retired is not retired again, a parameter already right is not written).
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeSet;
 
-use amipub_domain::job::plan::{needs_listing, plan, spec_of};
+use amipub_domain::job::plan::{needs_listing, plan, promote_refusal, spec_of};
 use amipub_domain::job::{Job, JobCommand, JobEvent, JobKind};
 use amipub_domain::lifecycle::retention::{self, Cleanup};
+use amipub_domain::release::{FailureKind, Release};
 use amipub_domain::spec::ProductSpec;
+use amipub_domain::template;
+
+use crate::engine::Product;
+use crate::execute::variables;
 
 use crate::ports::{
     Catalog, ChangeSetStatus, Images, Jobs, LifecyclePorts, Listings, Mirrors, Parameters,
@@ -86,6 +91,12 @@ async fn plan_job<P: LifecyclePorts>(
         ),
         _ => None,
     };
+    if job.kind() == JobKind::Promote {
+        let found = promoted_release(ports, job).await?.is_some();
+        if let Some(refused) = promote_refusal(job, &spec, found) {
+            return Ok(refused);
+        }
+    }
     Ok(plan(job, &spec, live.as_ref(), &retention::date_of(now)))
 }
 
@@ -165,7 +176,7 @@ async fn record_created<P: LifecyclePorts>(
 ) -> Result<Vec<String>, PortError> {
     let Some(last) = job.done_change_sets.last() else {
         return Err(PortError::new(
-            amipub_domain::release::FailureKind::InvalidInput,
+            FailureKind::InvalidInput,
             "the creation change set is not recorded on the job",
         ));
     };
@@ -247,6 +258,18 @@ async fn clean_up<P: LifecyclePorts>(
     Ok(lines)
 }
 
+/// The finished release a promotion points the alias at.
+async fn promoted_release<P: LifecyclePorts>(
+    ports: &P,
+    job: &Job,
+) -> Result<Option<Release>, PortError> {
+    let version = job.arg("version").unwrap_or_default();
+    ports
+        .jobs()
+        .done_release(&job.request.product, version)
+        .await
+}
+
 /// Points the alias parameter at the version's Marketplace AMI in each Region where it is
 /// launchable now; the others keep their value and are listed as `kept:` lines.
 async fn promote<P: LifecyclePorts>(
@@ -254,16 +277,34 @@ async fn promote<P: LifecyclePorts>(
     job: &Job,
     spec: &ProductSpec,
 ) -> Result<Vec<String>, PortError> {
-    let name = job.arg("parameter").unwrap_or_default();
+    let alias = job.arg("alias").unwrap_or("latest");
     let version = job.arg("version").unwrap_or_default();
-    let amis: BTreeMap<String, String> = job
-        .arg("amis")
-        .and_then(|a| serde_json::from_str(a).ok())
+    let Some(r) = promoted_release(ports, job).await? else {
+        return Err(PortError::new(
+            FailureKind::InvalidInput,
+            format!("no finished release of {} {version}", spec.product.slug),
+        ));
+    };
+    let template = spec
+        .ssm
+        .as_ref()
+        .and_then(|s| s.aliases.get(alias))
+        .cloned()
         .unwrap_or_default();
+    let product = Product {
+        spec: spec.clone(),
+        role_arn: String::new(),
+    };
+    let name = template::render(&template, &variables(&product, &r)).map_err(|e| {
+        PortError::new(
+            FailureKind::InvalidInput,
+            format!("[ssm.aliases] {alias}: {e}"),
+        )
+    })?;
     let regions = spec.region_codes();
     let (mut lines, mut kept, mut promoted) = (Vec::new(), Vec::new(), 0usize);
     for region in &regions {
-        let Some(ami) = amis.get(region) else {
+        let Some(ami) = r.regions.get(region) else {
             kept.push(format!(
                 "kept: {region}: no Marketplace AMI of {version} was found there"
             ));
@@ -275,16 +316,15 @@ async fn promote<P: LifecyclePorts>(
             ));
             continue;
         }
-        if ports.parameters().get(region, name).await?.as_deref() != Some(ami.as_str()) {
-            ports.parameters().set(region, name, ami).await?;
+        if ports.parameters().get(region, &name).await?.as_deref() != Some(ami.as_str()) {
+            ports.parameters().set(region, &name, ami).await?;
         }
         promoted += 1;
         lines.push(format!("  {region:<16} {name} → {ami}"));
     }
     lines.push(format!(
-        "{}: {} → {version} in {promoted} of {} Regions",
+        "{}: {alias} → {version} in {promoted} of {} Regions",
         spec.product.slug,
-        job.arg("alias").unwrap_or("latest"),
         regions.len()
     ));
     lines.extend(kept);

@@ -326,6 +326,13 @@ impl Jobs for MemoryStore {
             .collect())
     }
 
+    async fn done_release(&self, product: &str, version: &str) -> PortResult<Option<Release>> {
+        Ok(self
+            .all()
+            .into_iter()
+            .find(|r| r.product == product && r.version == version && r.state == State::Done))
+    }
+
     async fn record_ids(
         &self,
         product: &str,

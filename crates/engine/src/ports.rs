@@ -356,6 +356,12 @@ pub trait Jobs: Send + Sync {
         &self,
         product: &str,
     ) -> impl Future<Output = PortResult<Vec<String>>> + Send;
+    /// The finished release of `product` with version title `version`, if there is one.
+    fn done_release(
+        &self,
+        product: &str,
+        version: &str,
+    ) -> impl Future<Output = PortResult<Option<Release>>> + Send;
     /// Records a created product's ids (and the spec they belong to).
     fn record_ids(
         &self,

@@ -2,7 +2,7 @@
 //! worker's write fenced by its lease) and the queries `status` and `show` read with.
 
 use amipub_domain::job::{Job, JobState};
-use amipub_domain::release::FailureKind;
+use amipub_domain::release::{FailureKind, Release, State};
 use amipub_engine::ports::{Created, Jobs, PortError, PortResult, TimelineEntry, lease_free};
 use sqlx::Row;
 
@@ -331,6 +331,27 @@ impl Jobs for SqliteStore {
             .filter(|r| r.product == product)
             .filter_map(|r| r.mirror_ami)
             .collect())
+    }
+
+    async fn done_release(&self, product: &str, version: &str) -> PortResult<Option<Release>> {
+        let row = sqlx::query(
+            "SELECT body FROM releases WHERE product = $1 AND version = $2 AND state = $3 \
+             ORDER BY rowid DESC LIMIT 1",
+        )
+        .bind(product)
+        .bind(version)
+        .bind(State::Done.name())
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(StoreError::from)?;
+        let Some(row) = row else { return Ok(None) };
+        let body: String = row.try_get("body").map_err(StoreError::from)?;
+        serde_json::from_str(&body).map(Some).map_err(|e| {
+            PortError::new(
+                FailureKind::ServerFault,
+                format!("the stored release of {product} {version} does not read: {e}"),
+            )
+        })
     }
 
     async fn record_ids(

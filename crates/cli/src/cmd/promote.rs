@@ -2,16 +2,14 @@
 //! version V's Marketplace AMI in every Region where that AMI is launchable now — the way to roll
 //! `latest` back to an older version, or forward again. Regions where it is not (missing,
 //! deregistered, not shown to the seller, still pending) keep their value and are listed; the exit
-//! code is 1 then. A restricted version is refused. The writes run as a durable `promote` job.
+//! code is 1 then. A restricted version, an alias the spec does not name or a version with no
+//! finished release is refused. The checks and writes are the engine's `promote` job.
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 
 use amipub_domain::job::{JobKind, JobRequest};
 use amipub_domain::lifecycle::approval::record_ids;
-use amipub_domain::release::State;
-use amipub_engine::Product;
-use amipub_engine::execute::variables;
 
 use crate::Outcome;
 use crate::jobs;
@@ -46,45 +44,6 @@ async fn promote(args: Args) -> anyhow::Result<Outcome> {
         return Ok(Outcome::Invalid);
     };
     lc.fill_ids(&mut spec).await?;
-    let Some(template) = spec
-        .ssm
-        .as_ref()
-        .and_then(|s| s.aliases.get(&args.alias))
-        .cloned()
-    else {
-        let known: Vec<String> = spec
-            .ssm
-            .iter()
-            .flat_map(|s| s.aliases.keys().cloned())
-            .collect();
-        eprintln!(
-            "{} has no alias {:?} in [ssm.aliases] (it has: {})",
-            args.product.display(),
-            args.alias,
-            if known.is_empty() {
-                "none".to_owned()
-            } else {
-                known.join(", ")
-            }
-        );
-        return Ok(Outcome::Invalid);
-    };
-    let releases = lc.store.list(100_000).await?;
-    let Some(r) = releases.into_iter().find(|r| {
-        r.product == spec.product.slug && r.version == args.version && r.state == State::Done
-    }) else {
-        eprintln!(
-            "no finished release of {} {} in the state database; `amipub status` lists the releases",
-            spec.product.slug, args.version
-        );
-        return Ok(Outcome::Invalid);
-    };
-    let product = Product {
-        role_arn: String::new(),
-        spec: spec.clone(),
-    };
-    let name = amipub_domain::template::render(&template, &variables(&product, &r))
-        .map_err(|e| anyhow::anyhow!("[ssm.aliases] {}: {e}", args.alias))?;
     let spec_text = match &spec.product.id {
         Some(pid) => {
             let p = &spec.product;
@@ -100,8 +59,6 @@ async fn promote(args: Args) -> anyhow::Result<Outcome> {
         args: BTreeMap::from([
             ("version".to_owned(), args.version.clone()),
             ("alias".to_owned(), args.alias.clone()),
-            ("parameter".to_owned(), name),
-            ("amis".to_owned(), serde_json::to_string(&r.regions)?),
         ]),
     };
     let ended = jobs::ask(&lc, request, false).await?;

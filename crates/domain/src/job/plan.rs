@@ -191,6 +191,41 @@ fn visibility(spec: &ProductSpec, live: &LiveListing, path: &str) -> Result<JobE
     }
 }
 
+/// Why a promotion cannot be done as asked, if it cannot: the alias is not in the spec, or no
+/// release of the version finished.
+pub fn promote_refusal(job: &Job, spec: &ProductSpec, release_found: bool) -> Option<JobEvent> {
+    let alias = job.arg("alias").unwrap_or("latest");
+    let version = job.arg("version").unwrap_or_default();
+    let known: Vec<&str> = spec
+        .ssm
+        .iter()
+        .flat_map(|s| s.aliases.keys().map(String::as_str))
+        .collect();
+    if !known.contains(&alias) {
+        let has = if known.is_empty() {
+            "none".to_owned()
+        } else {
+            known.join(", ")
+        };
+        return Some(refused(
+            format!(
+                "{} has no alias {alias:?} in [ssm.aliases] (it has: {has})",
+                spec.product.slug
+            ),
+            "Name an alias of the spec's [ssm.aliases].",
+        ));
+    }
+    (!release_found).then(|| {
+        refused(
+            format!(
+                "no finished release of {} {version} in the state database",
+                spec.product.slug
+            ),
+            "`amipub status` lists the releases; publish the version first.",
+        )
+    })
+}
+
 fn promote(
     job: &Job,
     spec: &ProductSpec,
