@@ -3,10 +3,10 @@
 
 use amipub_domain::job::{Job, JobState};
 use amipub_domain::release::{FailureKind, Release, State};
-use amipub_engine::ports::{Created, Jobs, PortError, PortResult, TimelineEntry, lease_free};
+use amipub_engine::ports::{Created, Jobs, PortError, PortResult, TimelineEntry};
 use sqlx::Row;
 
-use crate::lease::holder_gone;
+use crate::leased::{self, Table};
 use crate::sqlite::{ProductIds, SqliteStore, StoreError, wall_now};
 
 fn decode(id: &str, body: &str) -> Result<Job, StoreError> {
@@ -167,60 +167,6 @@ impl SqliteStore {
         Ok(())
     }
 
-    /// Leases job `id` to `worker` when its holder (seen as `owner`, `until`) lets it.
-    async fn take_job(
-        &self,
-        id: &str,
-        owner: Option<String>,
-        until: Option<i64>,
-        worker: &str,
-        lease_secs: i64,
-    ) -> Result<Option<Job>, StoreError> {
-        let now = wall_now();
-        let free = lease_free(owner.as_deref(), until, worker, now)
-            || owner.as_deref().is_some_and(holder_gone);
-        if !free {
-            return Ok(None);
-        }
-        // Conditional on the holder seen above: two workers racing for the row, one wins.
-        let row = sqlx::query(
-            "UPDATE jobs SET lease_owner = $1, lease_until = $2 \
-             WHERE id = $3 AND terminal = 0 AND lease_owner IS $4 RETURNING id, body",
-        )
-        .bind(worker)
-        .bind(now + lease_secs)
-        .bind(id)
-        .bind(owner)
-        .fetch_optional(&self.pool)
-        .await?;
-        row.map(|r| {
-            decode(
-                &r.try_get::<String, _>("id")?,
-                &r.try_get::<String, _>("body")?,
-            )
-        })
-        .transpose()
-    }
-
-    /// Frees the lease of a job whose holder is a process of this host that is gone.
-    async fn free_gone_job_holder(&self, id: &str) -> Result<(), StoreError> {
-        let owner: Option<String> = sqlx::query("SELECT lease_owner FROM jobs WHERE id = $1")
-            .bind(id)
-            .fetch_optional(&self.pool)
-            .await?
-            .map(|r| r.try_get("lease_owner"))
-            .transpose()?
-            .flatten();
-        if let Some(o) = owner.filter(|o| holder_gone(o)) {
-            sqlx::query("UPDATE jobs SET lease_owner = NULL, lease_until = NULL WHERE id = $1 AND lease_owner = $2")
-                .bind(id)
-                .bind(o)
-                .execute(&self.pool)
-                .await?;
-        }
-        Ok(())
-    }
-
     /// A job of the product submitting or following a change set, other than `except`.
     pub(crate) async fn job_holding(
         &self,
@@ -255,29 +201,12 @@ impl Jobs for SqliteStore {
         lease_secs: i64,
         limit: usize,
     ) -> PortResult<Vec<Job>> {
-        let rows = sqlx::query(
-            "SELECT id, lease_owner, lease_until FROM jobs \
-             WHERE terminal = 0 AND (next_check_at IS NULL OR next_check_at <= $1) \
-             ORDER BY COALESCE(next_check_at, 0), rowid LIMIT $2",
-        )
-        .bind(now)
-        .bind(i64::try_from(limit.saturating_mul(4)).unwrap_or(i64::MAX))
-        .fetch_all(&self.pool)
-        .await
-        .map_err(StoreError::from)?;
-        let mut out = Vec::new();
-        for row in rows {
-            if out.len() >= limit {
-                break;
-            }
-            let id: String = row.try_get("id").map_err(StoreError::from)?;
-            let owner: Option<String> = row.try_get("lease_owner").map_err(StoreError::from)?;
-            let until: Option<i64> = row.try_get("lease_until").map_err(StoreError::from)?;
-            if let Some(j) = self.take_job(&id, owner, until, worker, lease_secs).await? {
-                out.push(j);
-            }
-        }
-        Ok(out)
+        let rows =
+            leased::claim_due(&self.pool, Table::Jobs, now, worker, lease_secs, limit).await?;
+        Ok(rows
+            .iter()
+            .map(|(id, body)| decode(id, body))
+            .collect::<Result<_, _>>()?)
     }
 
     async fn claim_job(
@@ -287,20 +216,12 @@ impl Jobs for SqliteStore {
         worker: &str,
         lease_secs: i64,
     ) -> PortResult<Option<Job>> {
-        let row =
-            sqlx::query("SELECT lease_owner, lease_until FROM jobs WHERE id = $1 AND terminal = 0")
-                .bind(id)
-                .fetch_optional(&self.pool)
-                .await
-                .map_err(StoreError::from)?;
-        let Some(row) = row else { return Ok(None) };
-        let owner: Option<String> = row.try_get("lease_owner").map_err(StoreError::from)?;
-        let until: Option<i64> = row.try_get("lease_until").map_err(StoreError::from)?;
-        Ok(self.take_job(id, owner, until, worker, lease_secs).await?)
+        let row = leased::claim_one(&self.pool, Table::Jobs, id, worker, lease_secs).await?;
+        Ok(row.map(|(id, body)| decode(&id, &body)).transpose()?)
     }
 
     async fn save_job(&self, job: &Job, timeline: &[TimelineEntry]) -> PortResult<()> {
-        self.free_gone_job_holder(&job.id).await?;
+        leased::free_gone_holder(&self.pool, Table::Jobs, &job.id).await?;
         self.write_job(job, timeline, Mode::Free).await
     }
 
@@ -314,13 +235,7 @@ impl Jobs for SqliteStore {
     }
 
     async fn release_job_lease(&self, id: &str, worker: &str) -> PortResult<()> {
-        sqlx::query("UPDATE jobs SET lease_owner = NULL, lease_until = NULL WHERE id = $1 AND lease_owner = $2")
-            .bind(id)
-            .bind(worker)
-            .execute(&self.pool)
-            .await
-            .map_err(StoreError::from)?;
-        Ok(())
+        Ok(leased::give_back(&self.pool, Table::Jobs, id, worker).await?)
     }
 
     async fn in_flight_mirrors(&self, product: &str) -> PortResult<Vec<String>> {

@@ -9,6 +9,7 @@
 pub mod inbox;
 pub mod jobs;
 pub mod lease;
+mod leased;
 pub mod migrate;
 pub mod sqlite;
 

@@ -7,11 +7,11 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use amipub_domain::release::FailureKind;
 use amipub_domain::release::{Release, State};
-use amipub_engine::ports::{Announcement, PortError, PortResult, Store, TimelineEntry, lease_free};
+use amipub_engine::ports::{Announcement, PortError, PortResult, Store, TimelineEntry};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 use sqlx::{Row, SqlitePool};
 
-use crate::lease::holder_gone;
+use crate::leased::{self, Table};
 
 /// Connections in the pool: one writer at a time anyway; a few for readers.
 const POOL_SIZE: u32 = 4;
@@ -91,6 +91,11 @@ fn decode(id: &str, body: &str) -> Result<Release, StoreError> {
         id: id.to_owned(),
         detail: e.to_string(),
     })
+}
+
+/// Releases from their (id, body) rows.
+fn decode_all(rows: Vec<leased::Body>) -> Result<Vec<Release>, StoreError> {
+    rows.iter().map(|(id, body)| decode(id, body)).collect()
 }
 
 fn rows_to_releases(rows: Vec<sqlx::sqlite::SqliteRow>) -> Result<Vec<Release>, StoreError> {
@@ -243,74 +248,6 @@ impl SqliteStore {
             .collect()
     }
 
-    /// Frees the lease of a release whose holder is a process of this host that is gone, so an
-    /// operator's request need not wait for the lease to run out.
-    async fn free_gone_holder(&self, id: &str) -> Result<(), StoreError> {
-        let owner: Option<String> = sqlx::query("SELECT lease_owner FROM releases WHERE id = $1")
-            .bind(id)
-            .fetch_optional(&self.pool)
-            .await?
-            .map(|r| r.try_get("lease_owner"))
-            .transpose()?
-            .flatten();
-        if let Some(o) = owner.filter(|o| holder_gone(o)) {
-            sqlx::query(
-                "UPDATE releases SET lease_owner = NULL, lease_until = NULL WHERE id = $1 AND lease_owner = $2",
-            )
-            .bind(id)
-            .bind(o)
-            .execute(&self.pool)
-            .await?;
-        }
-        Ok(())
-    }
-
-    async fn claim_one(
-        &self,
-        id: &str,
-        worker: &str,
-        lease_secs: i64,
-    ) -> Result<Option<Release>, StoreError> {
-        let row = sqlx::query(
-            "SELECT lease_owner, lease_until FROM releases WHERE id = $1 AND terminal = 0",
-        )
-        .bind(id)
-        .fetch_optional(&self.pool)
-        .await?;
-        let Some(row) = row else { return Ok(None) };
-        let owner: Option<String> = row.try_get("lease_owner")?;
-        let until: Option<i64> = row.try_get("lease_until")?;
-        self.take_lease(id, owner, until, worker, lease_secs).await
-    }
-
-    async fn take_lease(
-        &self,
-        id: &str,
-        owner: Option<String>,
-        until: Option<i64>,
-        worker: &str,
-        lease_secs: i64,
-    ) -> Result<Option<Release>, StoreError> {
-        let now = wall_now();
-        let free = lease_free(owner.as_deref(), until, worker, now)
-            || owner.as_deref().is_some_and(holder_gone);
-        if !free {
-            return Ok(None);
-        }
-        // Conditional on the holder seen above: two workers racing for the row, one wins.
-        let row = sqlx::query(
-            "UPDATE releases SET lease_owner = $1, lease_until = $2 \
-             WHERE id = $3 AND terminal = 0 AND lease_owner IS $4 RETURNING id, body",
-        )
-        .bind(worker)
-        .bind(now + lease_secs)
-        .bind(id)
-        .bind(owner)
-        .fetch_optional(&self.pool)
-        .await?;
-        Ok(rows_to_releases(row.into_iter().collect())?.pop())
-    }
-
     /// Keeps the spec a product was last published with (so `retry` and a resumed `publish` use
     /// the same one).
     pub async fn put_product(&self, slug: &str, spec_toml: &str) -> Result<(), StoreError> {
@@ -460,32 +397,9 @@ impl Store for SqliteStore {
         lease_secs: i64,
         limit: usize,
     ) -> PortResult<Vec<Release>> {
-        let rows = sqlx::query(
-            "SELECT id, lease_owner, lease_until FROM releases \
-             WHERE terminal = 0 AND (next_check_at IS NULL OR next_check_at <= $1) \
-             ORDER BY COALESCE(next_check_at, 0), rowid LIMIT $2",
-        )
-        .bind(now)
-        .bind(i64::try_from(limit.saturating_mul(4)).unwrap_or(i64::MAX))
-        .fetch_all(&self.pool)
-        .await
-        .map_err(StoreError::from)?;
-        let mut out = Vec::new();
-        for row in rows {
-            if out.len() >= limit {
-                break;
-            }
-            let id: String = row.try_get("id").map_err(StoreError::from)?;
-            let owner: Option<String> = row.try_get("lease_owner").map_err(StoreError::from)?;
-            let until: Option<i64> = row.try_get("lease_until").map_err(StoreError::from)?;
-            if let Some(r) = self
-                .take_lease(&id, owner, until, worker, lease_secs)
-                .await?
-            {
-                out.push(r);
-            }
-        }
-        Ok(out)
+        let rows =
+            leased::claim_due(&self.pool, Table::Releases, now, worker, lease_secs, limit).await?;
+        Ok(decode_all(rows)?)
     }
 
     async fn claim(
@@ -495,7 +409,8 @@ impl Store for SqliteStore {
         worker: &str,
         lease_secs: i64,
     ) -> PortResult<Option<Release>> {
-        Ok(self.claim_one(id, worker, lease_secs).await?)
+        let row = leased::claim_one(&self.pool, Table::Releases, id, worker, lease_secs).await?;
+        Ok(decode_all(row.into_iter().collect())?.pop())
     }
 
     async fn save(
@@ -504,7 +419,7 @@ impl Store for SqliteStore {
         timeline: &[TimelineEntry],
         announcement: Option<&Announcement>,
     ) -> PortResult<()> {
-        self.free_gone_holder(&release.id).await?;
+        leased::free_gone_holder(&self.pool, Table::Releases, &release.id).await?;
         let mut tx = self.pool.begin().await.map_err(StoreError::from)?;
         write(&mut tx, release, timeline, announcement, Write::Free).await?;
         tx.commit().await.map_err(StoreError::from)?;
@@ -532,15 +447,7 @@ impl Store for SqliteStore {
     }
 
     async fn release_lease(&self, id: &str, worker: &str) -> PortResult<()> {
-        sqlx::query(
-            "UPDATE releases SET lease_owner = NULL, lease_until = NULL WHERE id = $1 AND lease_owner = $2",
-        )
-        .bind(id)
-        .bind(worker)
-        .execute(&self.pool)
-        .await
-        .map_err(StoreError::from)?;
-        Ok(())
+        Ok(leased::give_back(&self.pool, Table::Releases, id, worker).await?)
     }
 
     async fn product_busy(&self, product: &str, except: &str) -> PortResult<Option<String>> {
