@@ -6,7 +6,7 @@ use amipub_domain::release::{FailureKind, Release, State};
 use amipub_engine::ports::{Created, Jobs, PortError, PortResult, TimelineEntry};
 use sqlx::Row;
 
-use crate::leased::{self, Table};
+use crate::leased::{self, Table, Write};
 use crate::sqlite::{ProductIds, SqliteStore, StoreError, wall_now};
 
 fn decode(id: &str, body: &str) -> Result<Job, StoreError> {
@@ -14,14 +14,6 @@ fn decode(id: &str, body: &str) -> Result<Job, StoreError> {
         id: id.to_owned(),
         detail: e.to_string(),
     })
-}
-
-/// How a job write treats the stored row.
-#[derive(Clone, Copy, PartialEq, Eq)]
-enum Mode<'a> {
-    Insert,
-    Free,
-    Holder(&'a str),
 }
 
 impl SqliteStore {
@@ -79,30 +71,14 @@ impl SqliteStore {
 
     /// A job's timeline, oldest first.
     pub async fn job_timeline(&self, id: &str) -> Result<Vec<TimelineEntry>, StoreError> {
-        let rows = sqlx::query(
-            "SELECT at, event, from_state, to_state, detail FROM job_timeline WHERE job_id = $1 ORDER BY seq",
-        )
-        .bind(id)
-        .fetch_all(&self.pool)
-        .await?;
-        rows.into_iter()
-            .map(|r| {
-                Ok(TimelineEntry {
-                    at: r.try_get("at")?,
-                    event: r.try_get("event")?,
-                    from: r.try_get("from_state")?,
-                    to: r.try_get("to_state")?,
-                    detail: r.try_get("detail")?,
-                })
-            })
-            .collect()
+        leased::timeline(&self.pool, Table::Jobs, id).await
     }
 
     async fn write_job(
         &self,
         job: &Job,
         timeline: &[TimelineEntry],
-        mode: Mode<'_>,
+        mode: Write<'_>,
     ) -> PortResult<()> {
         let body = serde_json::to_string(job)
             .map_err(|e| PortError::new(FailureKind::InvalidInput, e.to_string()))?;
@@ -124,45 +100,15 @@ impl SqliteStore {
         .bind(job.next_check_at)
         .bind(now)
         .bind(body)
-        .bind(mode != Mode::Insert)
-        .bind(match mode {
-            Mode::Holder(w) => Some(w),
-            _ => None,
-        })
+        .bind(mode.replaces())
+        .bind(mode.holder())
         .execute(&mut *tx)
         .await
         .map_err(StoreError::from)?;
         if written.rows_affected() == 0 {
-            let holder: Option<String> = sqlx::query("SELECT lease_owner FROM jobs WHERE id = $1")
-                .bind(&job.id)
-                .fetch_optional(&mut *tx)
-                .await
-                .map_err(StoreError::from)?
-                .and_then(|r| r.try_get("lease_owner").ok())
-                .flatten();
-            return Err(PortError::new(
-                FailureKind::ServerFault,
-                format!(
-                    "job {} is held by {}: nothing was written (run the command again once that work is done)",
-                    job.id,
-                    holder.as_deref().unwrap_or("nobody")
-                ),
-            ));
+            return Err(leased::refused(&mut tx, Table::Jobs, &job.id, mode).await);
         }
-        for e in timeline {
-            sqlx::query(
-                "INSERT INTO job_timeline (job_id, at, event, from_state, to_state, detail) VALUES ($1, $2, $3, $4, $5, $6)",
-            )
-            .bind(&job.id)
-            .bind(e.at)
-            .bind(&e.event)
-            .bind(&e.from)
-            .bind(&e.to)
-            .bind(&e.detail)
-            .execute(&mut *tx)
-            .await
-            .map_err(StoreError::from)?;
-        }
+        leased::append(&mut tx, Table::Jobs, &job.id, timeline).await?;
         tx.commit().await.map_err(StoreError::from)?;
         Ok(())
     }
@@ -190,7 +136,7 @@ impl SqliteStore {
 
 impl Jobs for SqliteStore {
     async fn record_job(&self, job: &Job, entry: &TimelineEntry) -> PortResult<()> {
-        self.write_job(job, std::slice::from_ref(entry), Mode::Insert)
+        self.write_job(job, std::slice::from_ref(entry), Write::Insert)
             .await
     }
 
@@ -222,7 +168,7 @@ impl Jobs for SqliteStore {
 
     async fn save_job(&self, job: &Job, timeline: &[TimelineEntry]) -> PortResult<()> {
         leased::free_gone_holder(&self.pool, Table::Jobs, &job.id).await?;
-        self.write_job(job, timeline, Mode::Free).await
+        self.write_job(job, timeline, Write::Free).await
     }
 
     async fn save_job_as(
@@ -231,7 +177,7 @@ impl Jobs for SqliteStore {
         job: &Job,
         timeline: &[TimelineEntry],
     ) -> PortResult<()> {
-        self.write_job(job, timeline, Mode::Holder(worker)).await
+        self.write_job(job, timeline, Write::Holder(worker)).await
     }
 
     async fn release_job_lease(&self, id: &str, worker: &str) -> PortResult<()> {

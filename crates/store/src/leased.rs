@@ -6,7 +6,8 @@
 use sqlx::sqlite::SqliteRow;
 use sqlx::{AssertSqlSafe, Row, SqlitePool};
 
-use amipub_engine::ports::lease_free;
+use amipub_domain::release::FailureKind;
+use amipub_engine::ports::{PortError, TimelineEntry, lease_free};
 
 use crate::lease::holder_gone;
 use crate::sqlite::{StoreError, wall_now};
@@ -27,6 +28,126 @@ impl Table {
             Table::Jobs => "jobs",
         }
     }
+
+    /// The timeline table and its key column.
+    fn timeline(self) -> (&'static str, &'static str) {
+        match self {
+            Table::Releases => ("timeline", "release_id"),
+            Table::Jobs => ("job_timeline", "job_id"),
+        }
+    }
+
+    fn noun(self) -> &'static str {
+        match self {
+            Table::Releases => "release",
+            Table::Jobs => "job",
+        }
+    }
+}
+
+/// How a write treats a row that is already stored.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Write<'a> {
+    /// Only a new row is written; a stored one is left as it is.
+    Insert,
+    /// A stored row is replaced unless a worker holds a live lease on it.
+    Free,
+    /// A stored row is replaced only while this worker holds a live lease on it.
+    Holder(&'a str),
+}
+
+impl<'a> Write<'a> {
+    /// Whether a stored row may be replaced at all (the fence's first condition).
+    pub(crate) fn replaces(self) -> bool {
+        self != Write::Insert
+    }
+
+    /// The worker the fence admits (`None`: a write as nobody).
+    pub(crate) fn holder(self) -> Option<&'a str> {
+        match self {
+            Write::Holder(w) => Some(w),
+            _ => None,
+        }
+    }
+}
+
+/// A row's timeline, oldest first.
+pub(crate) async fn timeline(
+    pool: &SqlitePool,
+    table: Table,
+    id: &str,
+) -> Result<Vec<TimelineEntry>, StoreError> {
+    let (t, key) = table.timeline();
+    let sql = format!(
+        "SELECT at, event, from_state, to_state, detail FROM {t} WHERE {key} = $1 ORDER BY seq"
+    );
+    let rows = sqlx::query(safe(sql)).bind(id).fetch_all(pool).await?;
+    rows.into_iter()
+        .map(|r| {
+            Ok(TimelineEntry {
+                at: r.try_get("at")?,
+                event: r.try_get("event")?,
+                from: r.try_get("from_state")?,
+                to: r.try_get("to_state")?,
+                detail: r.try_get("detail")?,
+            })
+        })
+        .collect()
+}
+
+/// Appends timeline entries to a row's, in the write's transaction.
+pub(crate) async fn append(
+    tx: &mut sqlx::Transaction<'_, sqlx::Sqlite>,
+    table: Table,
+    id: &str,
+    entries: &[TimelineEntry],
+) -> Result<(), StoreError> {
+    let (t, key) = table.timeline();
+    let sql = format!(
+        "INSERT INTO {t} ({key}, at, event, from_state, to_state, detail) VALUES ($1, $2, $3, $4, $5, $6)"
+    );
+    for e in entries {
+        sqlx::query(safe(sql.clone()))
+            .bind(id)
+            .bind(e.at)
+            .bind(&e.event)
+            .bind(&e.from)
+            .bind(&e.to)
+            .bind(&e.detail)
+            .execute(&mut **tx)
+            .await?;
+    }
+    Ok(())
+}
+
+/// The error of a replacement the fence refused: who holds the row instead.
+pub(crate) async fn refused(
+    tx: &mut sqlx::Transaction<'_, sqlx::Sqlite>,
+    table: Table,
+    id: &str,
+    mode: Write<'_>,
+) -> PortError {
+    let sql = format!("SELECT lease_owner FROM {} WHERE id = $1", table.name());
+    let holder: Option<String> = sqlx::query(safe(sql))
+        .bind(id)
+        .fetch_optional(&mut **tx)
+        .await
+        .ok()
+        .flatten()
+        .and_then(|r| r.try_get("lease_owner").ok())
+        .flatten();
+    let holder = holder.unwrap_or_else(|| "nobody".to_owned());
+    let writer = match mode {
+        Write::Holder(w) => format!("worker {w}, whose lease ran out or was taken,"),
+        _ => "a write without a lease".to_owned(),
+    };
+    PortError::new(
+        FailureKind::ServerFault,
+        format!(
+            "{} {id} is held by {holder}: {writer} may not change it (nothing was written; run the command again once that work is done)",
+            table.noun()
+        ),
+    )
 }
 
 /// SQL built from a `Table`'s name: a closed set of literals, never input.

@@ -11,7 +11,7 @@ use amipub_engine::ports::{Announcement, PortError, PortResult, Store, TimelineE
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 use sqlx::{Row, SqlitePool};
 
-use crate::leased::{self, Table};
+use crate::leased::{self, Table, Write};
 
 /// Connections in the pool: one writer at a time anyway; a few for readers.
 const POOL_SIZE: u32 = 4;
@@ -229,23 +229,7 @@ impl SqliteStore {
 
     /// A release's timeline, oldest first.
     pub async fn timeline(&self, id: &str) -> Result<Vec<TimelineEntry>, StoreError> {
-        let rows = sqlx::query(
-            "SELECT at, event, from_state, to_state, detail FROM timeline WHERE release_id = $1 ORDER BY seq",
-        )
-        .bind(id)
-        .fetch_all(&self.pool)
-        .await?;
-        rows.into_iter()
-            .map(|r| {
-                Ok(TimelineEntry {
-                    at: r.try_get("at")?,
-                    event: r.try_get("event")?,
-                    from: r.try_get("from_state")?,
-                    to: r.try_get("to_state")?,
-                    detail: r.try_get("detail")?,
-                })
-            })
-            .collect()
+        leased::timeline(&self.pool, Table::Releases, id).await
     }
 
     /// Keeps the spec a product was last published with (so `retry` and a resumed `publish` use
@@ -475,17 +459,6 @@ impl Store for SqliteStore {
 
 /// Writes a release (inserted, or updated when `overwrite`), its timeline entries and its
 /// announcement inside `tx`.
-/// How a write treats a release that is already stored.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Write<'a> {
-    /// Only a new release is written; a stored one is left as it is.
-    Insert,
-    /// A stored release is replaced unless a worker holds a live lease on it.
-    Free,
-    /// A stored release is replaced only while this worker holds a live lease on it.
-    Holder(&'a str),
-}
-
 /// Writes a release with its timeline entries and announcement. A replacement that `mode`
 /// refuses writes nothing and is an error naming the lease's holder.
 pub(crate) async fn write(
@@ -518,32 +491,15 @@ pub(crate) async fn write(
     .bind(release.next_check_at)
     .bind(now)
     .bind(body)
-    .bind(mode != Write::Insert)
-    .bind(match mode {
-        Write::Holder(w) => Some(w),
-        _ => None,
-    })
+    .bind(mode.replaces())
+    .bind(mode.holder())
     .execute(&mut **tx)
     .await
     .map_err(StoreError::from)?;
-    if written.rows_affected() == 0 && mode != Write::Insert {
-        return Err(refused(tx, &release.id, mode).await);
+    if written.rows_affected() == 0 && mode.replaces() {
+        return Err(leased::refused(tx, Table::Releases, &release.id, mode).await);
     }
-    for e in timeline {
-        sqlx::query(
-            "INSERT INTO timeline (release_id, at, event, from_state, to_state, detail) \
-             VALUES ($1, $2, $3, $4, $5, $6)",
-        )
-        .bind(&release.id)
-        .bind(e.at)
-        .bind(&e.event)
-        .bind(&e.from)
-        .bind(&e.to)
-        .bind(&e.detail)
-        .execute(&mut **tx)
-        .await
-        .map_err(StoreError::from)?;
-    }
+    leased::append(tx, Table::Releases, &release.id, timeline).await?;
     if let Some(a) = announcement {
         sqlx::query(
             "INSERT INTO outbox (id, release_id, topic, schema, body, created_at) VALUES ($1, $2, $3, $4, $5, $6) \
@@ -560,31 +516,4 @@ pub(crate) async fn write(
         .map_err(StoreError::from)?;
     }
     Ok(())
-}
-
-/// The error of a refused replacement: who holds the release instead.
-async fn refused(
-    tx: &mut sqlx::Transaction<'_, sqlx::Sqlite>,
-    id: &str,
-    mode: Write<'_>,
-) -> PortError {
-    let holder: Option<String> = sqlx::query("SELECT lease_owner FROM releases WHERE id = $1")
-        .bind(id)
-        .fetch_optional(&mut **tx)
-        .await
-        .ok()
-        .flatten()
-        .and_then(|r| r.try_get("lease_owner").ok())
-        .flatten();
-    let holder = holder.unwrap_or_else(|| "nobody".to_owned());
-    let writer = match mode {
-        Write::Holder(w) => format!("worker {w}, whose lease ran out or was taken,"),
-        _ => "a write without a lease".to_owned(),
-    };
-    PortError::new(
-        FailureKind::ServerFault,
-        format!(
-            "release {id} is held by {holder}: {writer} may not change it (nothing was written; run the command again once that work is done)"
-        ),
-    )
 }
