@@ -8,6 +8,7 @@ use amipub_bus::{Disposition, Handler, Incoming, log};
 use amipub_domain::ids::digest_hex;
 use amipub_domain::messages::{Delivery, Reason, Verdict, classify};
 use amipub_domain::release::build::new_release;
+use amipub_domain::release::untrusted;
 use amipub_domain::spec::ProductSpec;
 use amipub_engine::ports::{Images, Ports, TimelineEntry};
 use amipub_store::{InboxEntry, Intake};
@@ -103,16 +104,11 @@ impl StoreIntake<'_> {
                     );
                     return self.dead(entry, Reason::SourceMissing, detail).await;
                 }
-                Ok(Some(f)) if !self.trusted.contains(&f.owner) => {
-                    let detail = format!(
-                        "{} is owned by {}, not by a trusted build account ({}); add the account to trust.build_accounts if it should be",
-                        b.build.source_ami,
-                        f.owner,
-                        self.trusted.join(", ")
-                    );
-                    return self.dead(entry, Reason::UntrustedOwner, detail).await;
+                Ok(Some(f)) => {
+                    if let Some(detail) = untrusted(&b.build.source_ami, &f.owner, &self.trusted) {
+                        return self.dead(entry, Reason::UntrustedOwner, detail).await;
+                    }
                 }
-                Ok(Some(_)) => {}
             }
             let Some(spec) = self.specs.iter().find(|s| s.product.slug == b.product) else {
                 continue;

@@ -304,15 +304,21 @@ fn timeout_words(r: &Release) -> (String, String) {
     }
 }
 
+/// Why `ami`, owned by `owner`, may not be published when only AMIs of `trusted` accounts are:
+/// the one trust rule, for admission and for the bus intake alike.
+pub fn untrusted(ami: &str, owner: &str, trusted: &[String]) -> Option<String> {
+    (!trusted.iter().any(|t| t == owner)).then(|| {
+        format!(
+            "{ami} is owned by {owner}, which is not a trusted build account; only AMIs of {} are published (add the account to trust.build_accounts in amipub.toml if it should be).",
+            trusted.join(", ")
+        )
+    })
+}
+
 /// Admission: a trusted owner and the Marketplace AMI checklist (catalog-api.md §7, R2–R7).
 fn admit(r: &mut Release, f: &ImageFacts, now: i64) -> Vec<Command> {
-    if !r.trusted_owners.contains(&f.owner) {
-        r.rejection = Some(format!(
-            "{} is owned by {}, which is not a trusted build account; only AMIs of {} are published (trust.build_accounts in amipub.toml).",
-            r.source_ami,
-            f.owner,
-            r.trusted_owners.join(", ")
-        ));
+    if let Some(why) = untrusted(&r.source_ami, &f.owner, &r.trusted_owners) {
+        r.rejection = Some(why);
         enter(r, State::Rejected, now);
         return Vec::new();
     }

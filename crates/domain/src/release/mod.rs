@@ -14,6 +14,6 @@ pub mod model;
 pub mod timing;
 pub mod token;
 
-pub use decide::{decide, explain, mirror_name};
+pub use decide::{decide, explain, mirror_name, untrusted};
 pub use event::{Command, Event, ImageFacts};
 pub use model::{Failure, FailureKind, Release, State};
