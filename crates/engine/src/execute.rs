@@ -8,6 +8,7 @@ use std::collections::BTreeMap;
 
 use amipub_domain::changeset::plan::plan_add_version;
 use amipub_domain::changeset::product::VersionInput;
+use amipub_domain::lifecycle::parameters::{Held, RegionPlan, plan_region};
 use amipub_domain::lifecycle::retention;
 use amipub_domain::messages::{FAILED, PUBLISHED, SUBMITTED};
 use amipub_domain::release::{Command, Event, FailureKind, Release, State, mirror_name};
@@ -263,34 +264,47 @@ async fn write_parameters<P: Ports>(
     let mut skipped: Vec<&str> = Vec::new();
     let mut checked = 0usize;
     for (region, ami) in &r.regions {
-        if !ports.images().launchable(region, ami).await? {
-            skipped.push(region);
-            continue;
-        }
-        for (i, name) in names.iter().enumerate() {
-            let held = ports.parameters().get(region, name).await?;
-            match held.as_deref() {
-                // Already right: the read was the check.
-                Some(v) if v == ami => continue,
-                Some(other) if i == 0 => {
-                    return Err(PortError::new(
-                        FailureKind::InvalidInput,
-                        format!(
-                            "{name} in {region} holds {other}, not {ami}: versioned parameters never change; delete it if it is wrong, then retry"
-                        ),
-                    ));
-                }
-                _ => ports.parameters().set(region, name, ami).await?,
+        let launchable = ports.images().launchable(region, ami).await?;
+        let mut values = Vec::with_capacity(names.len());
+        if launchable {
+            for name in &names {
+                values.push(ports.parameters().get(region, name).await?);
             }
-            // Written: read it back.
-            if ports.parameters().get(region, name).await?.as_deref() != Some(ami) {
+        }
+        let held: Vec<Held<'_>> = names
+            .iter()
+            .zip(&values)
+            .enumerate()
+            .map(|(i, (name, value))| Held {
+                name,
+                versioned: i == 0,
+                value: value.as_deref(),
+            })
+            .collect();
+        match plan_region(launchable, ami, &held) {
+            RegionPlan::NotLaunchable => skipped.push(region),
+            RegionPlan::Conflict { name, held } => {
                 return Err(PortError::new(
-                    FailureKind::ServerFault,
-                    format!("{name} in {region} does not read back as {ami}"),
+                    FailureKind::InvalidInput,
+                    format!(
+                        "{name} in {region} holds {held}, not {ami}: versioned parameters never change; delete it if it is wrong, then retry"
+                    ),
                 ));
             }
+            RegionPlan::Write(writes) => {
+                for name in &writes {
+                    ports.parameters().set(region, name, ami).await?;
+                    // Written: read it back.
+                    if ports.parameters().get(region, name).await?.as_deref() != Some(ami) {
+                        return Err(PortError::new(
+                            FailureKind::ServerFault,
+                            format!("{name} in {region} does not read back as {ami}"),
+                        ));
+                    }
+                }
+                checked += 1;
+            }
         }
-        checked += 1;
     }
     let mut words = format!(
         "{checked} of {} Regions verified: Marketplace AMI launchable, {} parameter(s) each read back",

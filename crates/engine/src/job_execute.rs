@@ -8,6 +8,7 @@ use std::collections::BTreeSet;
 
 use amipub_domain::job::plan::{needs_listing, plan, promote_refusal, spec_of};
 use amipub_domain::job::{Job, JobCommand, JobEvent, JobKind};
+use amipub_domain::lifecycle::parameters::{Held, RegionPlan, plan_region};
 use amipub_domain::lifecycle::retention::{self, Cleanup};
 use amipub_domain::release::{FailureKind, Release};
 use amipub_domain::spec::ProductSpec;
@@ -310,17 +311,28 @@ async fn promote<P: LifecyclePorts>(
             ));
             continue;
         };
-        if !ports.images().launchable(region, ami).await? {
-            kept.push(format!(
+        let launchable = ports.images().launchable(region, ami).await?;
+        let value = match launchable {
+            true => ports.parameters().get(region, &name).await?,
+            false => None,
+        };
+        let alias = [Held {
+            name: &name,
+            versioned: false,
+            value: value.as_deref(),
+        }];
+        match plan_region(launchable, ami, &alias) {
+            RegionPlan::Write(writes) => {
+                for w in &writes {
+                    ports.parameters().set(region, w, ami).await?;
+                }
+                promoted += 1;
+                lines.push(format!("  {region:<16} {name} → {ami}"));
+            }
+            RegionPlan::NotLaunchable | RegionPlan::Conflict { .. } => kept.push(format!(
                 "kept: {region}: {ami} is not launchable there (missing, not shown to the seller, or not available)"
-            ));
-            continue;
+            )),
         }
-        if ports.parameters().get(region, &name).await?.as_deref() != Some(ami.as_str()) {
-            ports.parameters().set(region, &name, ami).await?;
-        }
-        promoted += 1;
-        lines.push(format!("  {region:<16} {name} → {ami}"));
     }
     lines.push(format!(
         "{}: {alias} → {version} in {promoted} of {} Regions",

@@ -9,6 +9,7 @@ pub mod approval;
 pub mod audit;
 pub mod diff;
 pub mod live;
+pub mod parameters;
 pub mod retention;
 pub mod sync;
 
