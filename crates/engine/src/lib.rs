@@ -14,6 +14,7 @@ pub mod job_execute;
 pub mod jobs;
 pub mod memory;
 pub mod ports;
+pub mod preflight;
 
 pub use engine::{Engine, Product};
 pub use ports::{PortError, PortResult, Ports};

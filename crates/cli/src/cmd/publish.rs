@@ -6,11 +6,10 @@
 use std::path::PathBuf;
 
 use amipub_domain::release::build::{Build, new_release, parse_var};
-use amipub_domain::release::{Event, Release, State, decide};
+use amipub_domain::release::{Release, State};
 use amipub_engine::Product;
 use amipub_engine::execute::parameter_names;
-use amipub_engine::ports::{Catalog, Grants, Images, Ports};
-use anyhow::{Context, bail};
+use anyhow::bail;
 
 use crate::Outcome;
 use crate::config;
@@ -178,64 +177,30 @@ pub fn print_result(r: &Release, product: Option<&Product>) {
 }
 
 async fn validate_only(rt: &Runtime, release: &Release, now: i64) -> anyhow::Result<Outcome> {
-    let ports = rt.engine.ports();
-    let facts = ports
-        .images()
-        .inspect(&release.source_region, &release.source_ami)
-        .await
-        .map_err(|e| anyhow::anyhow!("cannot inspect the source AMI: {e}"))?;
-    let event = match facts {
-        Some(f) => Event::SourceInspected(f),
-        None => Event::SourceMissing,
-    };
-    let (after, _) = decide(release, &event, now);
-    let mut ok = true;
-    match after.state {
-        State::Admitted => println!(
+    let p = rt.engine.preflight(release, now).await;
+    match &p.source {
+        Ok(()) => println!(
             "✔ source {} in {} passes the checklist",
             release.source_ami, release.source_region
         ),
-        _ => {
-            ok = false;
-            println!(
-                "✘ source {}: {}",
-                release.source_ami,
-                after
-                    .rejection
-                    .or(after
-                        .failure
-                        .map(|f| format!("{} ({})", f.detail, f.remedy)))
-                    .unwrap_or_else(|| after.state.name().to_owned())
-            );
-        }
+        Err(why) => println!("✘ source {}: {why}", release.source_ami),
     }
-    match ports.grants().check().await {
-        Ok(None) => println!("✔ the ingestion role is in place"),
-        Ok(Some(missing)) => {
-            ok = false;
-            println!("✘ {missing}; `amipub init` fixes it");
-        }
-        Err(e) => {
-            ok = false;
-            println!("✘ cannot check the ingestion role: {e}");
-        }
+    match &p.role {
+        Ok(()) => println!("✔ the ingestion role is in place"),
+        Err(why) => println!("✘ {why}"),
     }
-    let product = rt
+    let pid = rt
         .engine
         .product(&release.product)
-        .context("the product is not loaded")?;
-    let pid = product.spec.product.id.clone().unwrap_or_default();
-    let listed = ports.catalog().versions(&pid).await;
-    match listed.map(|vs| vs.iter().any(|v| v.title == release.version)) {
+        .and_then(|p| p.spec.product.id.clone())
+        .unwrap_or_default();
+    match &p.listed {
         Ok(true) => println!(
             "• version {} is listed already: publishing would only locate and announce it",
             release.version
         ),
         Ok(false) => println!("✔ version {} is new for {pid}", release.version),
-        Err(e) => {
-            ok = false;
-            println!("✘ cannot read {pid} from the Catalog: {e}");
-        }
+        Err(why) => println!("✘ {why}"),
     }
     println!(
         "  release id {} · notes {} characters · {} Regions",
@@ -243,5 +208,5 @@ async fn validate_only(rt: &Runtime, release: &Release, now: i64) -> anyhow::Res
         release.notes.chars().count(),
         release.expected_regions.len()
     );
-    Ok(if ok { Outcome::Ok } else { Outcome::Failed })
+    Ok(if p.ok() { Outcome::Ok } else { Outcome::Failed })
 }
