@@ -817,3 +817,52 @@ fn a_promote_job_killed_at_every_step_converges_and_writes_each_parameter_once()
         assert_eq!((n, most), (regions, 3), "{point}:\n{out}");
     }
 }
+
+#[test]
+fn a_visibility_job_killed_at_every_step_converges_with_one_request() {
+    let env = Env::new(3000.0);
+    let path = fresh_spec(&env, "nginx-free.toml", |t| t);
+    let p = path.to_str().unwrap();
+    let id = create(&env, &path);
+    publish(&env, p, "1.0.0");
+    ok(&env, &["apply", "--product", p]);
+    // A review of hours rather than days: the points are the same, the test is shorter.
+    lock(&env.world).config.visibility_review_seconds = 4.0 * 3600.0;
+    let visibility: Vec<String> = ["visibility", "--product", p, "public"]
+        .map(String::from)
+        .to_vec();
+    let requests = || {
+        lock(&env.world)
+            .catalog
+            .change_sets
+            .values()
+            .filter(|c| {
+                c.changes
+                    .iter()
+                    .any(|ch| ch.change_type == "UpdateVisibility")
+            })
+            .count()
+    };
+    // Each point in turn on the same request: killed there, the next run follows the same job.
+    for point in [
+        "after:job_plan",
+        "after:job_start",
+        "saved:job_following",
+        "after:job_check",
+    ] {
+        let (halted, _) = env.run_and_kill_at(&visibility, point, LIMIT);
+        assert!(halted, "{point}: the visibility job never got there");
+        assert!(
+            requests() <= 1,
+            "{point}: at most one UpdateVisibility request"
+        );
+    }
+    let (code, out, err) = env.run(&visibility, LIMIT);
+    assert_eq!(code, 0, "{out}\n{err}");
+    assert!(out.contains("visibility is now Public"), "{out}");
+    assert_eq!(requests(), 1);
+    assert_eq!(
+        product_doc(&env, &id)["Description"]["Visibility"],
+        "Public"
+    );
+}

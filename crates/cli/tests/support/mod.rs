@@ -240,6 +240,23 @@ url = "{e}"
     }
 }
 
+/// A child process killed (and reaped) when dropped, so a failing test leaves none behind.
+pub struct KillOnDrop(pub Child);
+
+impl KillOnDrop {
+    /// Kills and reaps it now.
+    pub fn kill(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+impl Drop for KillOnDrop {
+    fn drop(&mut self) {
+        self.kill();
+    }
+}
+
 /// Waits for a child (killing it after `limit`); (exit code, stdout, stderr).
 pub fn finish(mut child: Child, limit: Duration) -> (i32, String, String) {
     let mut stdout = child.stdout.take().unwrap();
