@@ -866,3 +866,66 @@ fn a_visibility_job_killed_at_every_step_converges_with_one_request() {
         "Public"
     );
 }
+
+#[test]
+fn cleanup_killed_around_its_work_retires_and_deletes_each_mirror_once() {
+    let env = Env::new(3000.0);
+    let path = fresh_spec(&env, "nginx-free.toml", |t| {
+        t.replace("keep_latest = 2", "keep_latest = 1")
+            .replace("grace_days = ", "grace_days = 2 #")
+    });
+    let p = path.to_str().unwrap();
+    let id = create(&env, &path);
+    publish(&env, p, "1.1");
+    publish(&env, p, "1.2");
+    let old = product_doc(&env, &id)["Versions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|v| v["VersionTitle"] == "1.1")
+        .unwrap()["Sources"][0]["Image"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let apply: Vec<String> = ["apply", "--product", p].map(String::from).to_vec();
+    let calls = |op: &str| {
+        lock(&env.world)
+            .requests
+            .iter()
+            .filter(|r| r.operation == op && r.status < 400)
+            .count()
+    };
+    let retired_at = || {
+        lock(&env.world).ec2.images[&old]
+            .tags
+            .get("amipub:retired-at")
+            .cloned()
+    };
+    // Killed first just after the closing work (retired, not yet stored), then around it.
+    for point in ["after:job_finish", "before:job_finish", "saved:job_done"] {
+        let (halted, _) = env.run_and_kill_at(&apply, point, LIMIT);
+        assert!(halted, "{point}");
+        ok(&env, &["apply", "--product", p]);
+    }
+    // Retired by the first run that got to it, and never again.
+    let first = retired_at();
+    assert!(first.is_some(), "the mirror of 1.1 is retired");
+    assert_eq!(calls("CreateTags"), 1, "tagged retired once");
+    ok(&env, &["apply", "--product", p]);
+    assert_eq!(retired_at(), first);
+    // Past the grace period: deleted by the first run that gets to it, once.
+    lock(&env.world).clock.advance(3.0 * 86_400.0);
+    for point in ["after:job_finish", "saved:job_done"] {
+        let (halted, _) = env.run_and_kill_at(&apply, point, LIMIT);
+        assert!(halted, "{point}");
+        ok(&env, &["apply", "--product", p]);
+    }
+    assert_eq!(calls("DeregisterImage"), 1, "deregistered once");
+    assert!(
+        lock(&env.world)
+            .ec2
+            .images
+            .get(&old)
+            .is_none_or(|i| i.deregistered)
+    );
+}
