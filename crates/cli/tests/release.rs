@@ -177,15 +177,32 @@ fn shown_state(env: &Env, id: &str) -> String {
 
 #[test]
 fn cancel_and_retry_against_a_worker_mid_step_win_or_are_refused_never_lost() {
+    // Every step boundary of a release that is not finished yet: before and after each step's
+    // calls, and after each stored transition.
     for point in [
+        "before:inspect_source",
         "after:inspect_source",
         "saved:admitted",
+        "before:ensure_mirror",
         "after:ensure_mirror",
         "saved:mirroring",
+        "saved:mirrored",
+        "before:verify_grant",
         "after:verify_grant",
         "saved:granted",
+        "before:submit_version",
         "after:submit_version",
         "saved:scanning",
+        "saved:published",
+        "before:locate_regions",
+        "after:locate_regions",
+        "saved:located",
+        "before:write_parameters",
+        "after:write_parameters",
+        "saved:parameters_written",
+        "before:queue_announcement",
+        "after:queue_announcement",
+        "saved:announced",
     ] {
         let env = Env::new(3000.0);
         let (worker, id) = halted_publish(&env, point);
