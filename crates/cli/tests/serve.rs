@@ -121,12 +121,19 @@ async fn a_build_announcement_becomes_one_done_release_and_a_published_announcem
     );
     let (code, health) = http_get(&serve.addr, "/healthz").unwrap();
     assert_eq!(code, 200, "{health}");
-    let feed: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(env.path("feed.json")).unwrap()).unwrap();
-    assert_eq!(
-        feed["products"]["fedora-cloud-base-x86-64"]["x86_64"]["version"],
-        VERSION
-    );
+    // The feed is merged just after the broker confirmed the announcement, so the watcher may
+    // hear it a moment before the file is written.
+    let deadline = std::time::Instant::now() + Duration::from_secs(30);
+    loop {
+        let text = std::fs::read_to_string(env.path("feed.json")).unwrap_or_default();
+        let feed: serde_json::Value = serde_json::from_str(&text).unwrap_or_default();
+        let version = &feed["products"]["fedora-cloud-base-x86-64"]["x86_64"]["version"];
+        if *version == VERSION {
+            break;
+        }
+        assert!(std::time::Instant::now() < deadline, "feed: {text}");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
 
     let (code, log) = serve.stop();
     assert_eq!(code, 0, "{log}");
