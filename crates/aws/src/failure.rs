@@ -34,6 +34,20 @@ impl Kind {
             Kind::Throttled | Kind::Conflict | Kind::ServerFault | Kind::Timeout
         )
     }
+
+    /// The label of metrics and logs (`throttled`, `not_found`, …).
+    pub fn label(self) -> &'static str {
+        match self {
+            Kind::Throttled => "throttled",
+            Kind::AccessDenied => "access_denied",
+            Kind::InvalidCredentials => "invalid_credentials",
+            Kind::InvalidInput => "invalid_input",
+            Kind::NotFound => "not_found",
+            Kind::Conflict => "conflict",
+            Kind::ServerFault => "server_fault",
+            Kind::Timeout => "timeout",
+        }
+    }
 }
 
 /// The kind of an error returned by AWS, from its code and message. EC2 answers `AuthFailure`

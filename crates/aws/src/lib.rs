@@ -11,6 +11,7 @@ pub mod config;
 pub mod document;
 pub mod failure;
 pub mod limits;
+pub mod observe;
 
 pub use adapters::{AwsPorts, Seller};
 pub use config::Target;

@@ -6,6 +6,8 @@ use std::time::Duration;
 
 use lapin::{Connection, ConnectionProperties};
 
+use amipub_telemetry::events::BusLost;
+
 use crate::config::BusConfig;
 
 /// First wait before reconnecting.
@@ -63,7 +65,12 @@ impl Pacing {
         let wait = backoff(self.attempt);
         self.attempt = self.attempt.saturating_add(1);
         if error != self.said {
-            crate::log::line("WARN", self.role, &format!("{error}; {then}"));
+            let detail = format!("{error}; {then}");
+            BusLost {
+                role: self.role,
+                detail: &detail,
+            }
+            .emit();
             self.said = error;
         }
         wait

@@ -21,8 +21,8 @@ use tokio::sync::watch;
 
 use crate::config::BusConfig;
 use crate::connect::{Pacing, SETUP_TIMEOUT, backoff, connect};
-use crate::log;
-use crate::status::BusStatus;
+use crate::status::{BusStatus, Role};
+use amipub_telemetry::events::BusConnected;
 
 /// The exchange Fedora Messaging publishes to.
 pub const EXCHANGE: &str = "amq.topic";
@@ -120,7 +120,7 @@ pub async fn run_intake<H: Handler>(
                 let was_up = status.intake_connected.swap(false, Ordering::Relaxed);
                 let wait =
                     pacing.failed(e, was_up, started.elapsed(), "trying again (every ≤ 30 s)");
-                status.intake_reconnects.fetch_add(1, Ordering::Relaxed);
+                status.reconnecting(Role::Intake);
                 tokio::select! {
                     _ = tokio::time::sleep(wait) => {}
                     _ = shutdown.changed() => {}
@@ -224,16 +224,17 @@ async fn session<H: Handler>(
         _ = shutdown.wait_for(|s| *s) => return Ok(()),
     };
     status.intake_connected.store(true, Ordering::Relaxed);
-    log::line(
-        "INFO",
-        "intake",
-        &format!(
-            "consuming {} on {} (bindings: {})",
-            cfg.queue,
-            cfg.safe_url(),
-            cfg.bindings.join(", ")
-        ),
+    let detail = format!(
+        "consuming {} on {} (bindings: {})",
+        cfg.queue,
+        cfg.safe_url(),
+        cfg.bindings.join(", ")
     );
+    BusConnected {
+        role: "intake",
+        detail: &detail,
+    }
+    .emit();
     let (mut requeues, mut said) = (0u32, String::new());
     loop {
         let next = tokio::select! {
@@ -265,7 +266,7 @@ async fn session<H: Handler>(
                     .await
                     .map_err(|e| err("acknowledging", e))?;
                 status.delivered("dead");
-                status.dead_lettered(&reason);
+                status.dead_lettered(&reason, &detail);
             }
             Disposition::Requeue(why) => {
                 // Whatever is away will not be back in a millisecond: wait longer each time in a
@@ -273,10 +274,8 @@ async fn session<H: Handler>(
                 let wait = backoff(requeues);
                 requeues = requeues.saturating_add(1);
                 if why != said {
-                    log::line(
-                        "WARN",
-                        "intake",
-                        &format!("handing messages back to the queue: {why} (next look in ≤ 30 s)"),
+                    tracing::warn!(
+                        "intake: handing messages back to the queue: {why} (next look in ≤ 30 s)"
                     );
                     said = why;
                 }

@@ -10,7 +10,6 @@
 pub mod config;
 pub mod connect;
 pub mod intake;
-pub mod log;
 pub mod sender;
 pub mod status;
 

@@ -19,8 +19,8 @@ use tokio::sync::{Notify, watch};
 use crate::config::BusConfig;
 use crate::connect::{Pacing, SETUP_TIMEOUT, connect};
 use crate::intake::EXCHANGE;
-use crate::log;
-use crate::status::BusStatus;
+use crate::status::{BusStatus, Role};
+use amipub_telemetry::events::BusConnected;
 
 /// How often the outbox is looked at when nobody says there is something new.
 const IDLE_POLL: Duration = Duration::from_secs(2);
@@ -90,12 +90,8 @@ pub async fn run_sender<O: Outbox>(
             Err(e) => {
                 let was_up = status.sender_connected.swap(false, Ordering::Relaxed);
                 if *shutdown.borrow() {
-                    log::line(
-                        "WARN",
-                        "sender",
-                        &format!(
-                            "{e}; stopping with announcements still queued (they go out at the next start)"
-                        ),
+                    tracing::warn!(
+                        "sender: {e}; stopping with announcements still queued (they go out at the next start)"
                     );
                     return;
                 }
@@ -105,7 +101,7 @@ pub async fn run_sender<O: Outbox>(
                     started.elapsed(),
                     "announcements wait in the outbox",
                 );
-                status.sender_reconnects.fetch_add(1, Ordering::Relaxed);
+                status.reconnecting(Role::Sender);
                 tokio::select! {
                     _ = tokio::time::sleep(wait) => {}
                     _ = shutdown.changed() => {}
@@ -131,17 +127,18 @@ async fn session<O: Outbox>(
         .await
         .map_err(|e| format!("turning on publisher confirms: {e}"))?;
     status.sender_connected.store(true, Ordering::Relaxed);
-    log::line(
-        "INFO",
-        "sender",
-        &format!("connected to {}", cfg.safe_url()),
-    );
+    let detail = format!("connected to {}", cfg.safe_url());
+    BusConnected {
+        role: "sender",
+        detail: &detail,
+    }
+    .emit();
     loop {
         let stopping = *shutdown.borrow();
         let rows = match outbox.pending().await {
             Ok(rows) => rows,
             Err(e) => {
-                log::line("WARN", "sender", &format!("cannot read the outbox: {e}"));
+                tracing::warn!("sender: cannot read the outbox: {e}");
                 Vec::new()
             }
         };
@@ -173,19 +170,14 @@ async fn session<O: Outbox>(
                 })??;
             match confirm {
                 Confirmation::Ack(_) | Confirmation::NotRequested => {
-                    status.announcements_sent.fetch_add(1, Ordering::Relaxed);
                     if let Err(e) = outbox.sent(row).await {
                         // Sent but not marked: it goes out again later under the same id, after
                         // a pause (never in a tight loop).
-                        log::line(
-                            "WARN",
-                            "sender",
-                            &format!("{} was sent but cannot be marked: {e}", row.id),
-                        );
+                        tracing::warn!("sender: {} was sent but cannot be marked: {e}", row.id);
                         unmarked = true;
                         break;
                     }
-                    log::line("INFO", "sender", &format!("announced {} on {key}", row.id));
+                    status.announced(&row.id, &key);
                 }
                 Confirmation::Nack(_) => {
                     return Err(format!("the broker refused {} (nack)", row.id));

@@ -1,10 +1,14 @@
 //! What the bus side of the process is doing, for `/healthz` and `/metrics`: whether intake and
 //! sender are connected, reconnections, deliveries by outcome, dead letters by reason,
-//! announcements confirmed. Shared between tasks; every update is a lock held for a moment.
+//! announcements confirmed. Shared between tasks; every update is a lock held for a moment and
+//! also moves the process's metrics registry (`amipub-telemetry`).
 
 use std::collections::BTreeMap;
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+
+use amipub_telemetry::events::{Announced, DeadLettered, Delivery};
+use amipub_telemetry::metrics::{labels, metrics};
 
 /// Counters and flags.
 #[derive(Debug, Default)]
@@ -30,13 +34,34 @@ impl BusStatus {
         if let Ok(mut m) = self.deliveries.lock() {
             *m.entry(outcome.to_owned()).or_default() += 1;
         }
+        Delivery { outcome }.emit();
     }
 
     /// Counts a dead letter by reason.
-    pub fn dead_lettered(&self, reason: &str) {
+    pub fn dead_lettered(&self, reason: &str, detail: &str) {
         if let Ok(mut m) = self.dead.lock() {
             *m.entry(reason.to_owned()).or_default() += 1;
         }
+        DeadLettered { reason, detail }.emit();
+    }
+
+    /// Counts a connection re-opened after a loss.
+    pub fn reconnecting(&self, role: Role) {
+        let counter = match role {
+            Role::Intake => &self.intake_reconnects,
+            Role::Sender => &self.sender_reconnects,
+        };
+        counter.fetch_add(1, Ordering::Relaxed);
+        metrics()
+            .bus_reconnects
+            .get_or_create(&labels([("role", role.label())]))
+            .inc();
+    }
+
+    /// Counts an announcement the broker confirmed.
+    pub fn announced(&self, id: &str, topic: &str) {
+        self.announcements_sent.fetch_add(1, Ordering::Relaxed);
+        Announced { id, topic }.emit();
     }
 
     /// Deliveries so far by outcome.
@@ -47,68 +72,39 @@ impl BusStatus {
             .unwrap_or_default()
     }
 
-    /// The Prometheus text of these counters.
-    pub fn prometheus(&self) -> String {
-        let flag = |b: &AtomicBool| u64::from(b.load(Ordering::Relaxed));
-        let count = |c: &AtomicU64| c.load(Ordering::Relaxed);
-        let roles = |intake: u64, sender: u64| {
-            vec![
-                ("role=\"intake\"".to_owned(), intake),
-                ("role=\"sender\"".to_owned(), sender),
-            ]
-        };
-        let labelled = |key: &str, m: BTreeMap<String, u64>| {
-            m.into_iter()
-                .map(|(k, v)| (format!("{key}=\"{k}\""), v))
-                .collect::<Vec<_>>()
-        };
-        let dead = self.dead.lock().map(|m| m.clone()).unwrap_or_default();
-        let mut out = String::new();
-        for (name, kind, help, rows) in [
-            (
-                "amipub_bus_connected",
-                "gauge",
-                "Whether the role's AMQP connection is up.",
-                roles(flag(&self.intake_connected), flag(&self.sender_connected)),
-            ),
-            (
-                "amipub_bus_reconnects_total",
-                "counter",
-                "Connections re-opened after a loss.",
-                roles(
-                    count(&self.intake_reconnects),
-                    count(&self.sender_reconnects),
-                ),
-            ),
-            (
-                "amipub_intake_deliveries_total",
-                "counter",
-                "Deliveries by what became of them.",
-                labelled("outcome", self.deliveries()),
-            ),
-            (
-                "amipub_intake_dead_letters_total",
-                "counter",
-                "Dead-lettered deliveries by reason.",
-                labelled("reason", dead),
-            ),
-            (
-                "amipub_announcements_sent_total",
-                "counter",
-                "Announcements the broker confirmed.",
-                vec![(String::new(), count(&self.announcements_sent))],
-            ),
+    /// Copies the connection flags into the registry's gauges (before a scrape).
+    pub fn export(&self) {
+        for (role, flag) in [
+            (Role::Intake, &self.intake_connected),
+            (Role::Sender, &self.sender_connected),
         ] {
-            out.push_str(&format!("# HELP {name} {help}\n# TYPE {name} {kind}\n"));
-            for (labels, v) in rows {
-                if labels.is_empty() {
-                    out.push_str(&format!("{name} {v}\n"));
-                } else {
-                    out.push_str(&format!("{name}{{{labels}}} {v}\n"));
-                }
-            }
+            let role = labels([("role", role.label())]);
+            metrics()
+                .bus_connected
+                .get_or_create(&role)
+                .set(i64::from(flag.load(Ordering::Relaxed)));
+            // Present from the start, so that a first reconnection is an increase from 0.
+            let _ = metrics().bus_reconnects.get_or_create(&role);
         }
-        out
+    }
+}
+
+/// A side of the bus.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Role {
+    /// The consumer of build announcements.
+    Intake,
+    /// The publisher of amipub's announcements.
+    Sender,
+}
+
+impl Role {
+    /// `intake` or `sender`.
+    pub fn label(self) -> &'static str {
+        match self {
+            Role::Intake => "intake",
+            Role::Sender => "sender",
+        }
     }
 }
 
@@ -117,16 +113,28 @@ mod tests {
     use super::*;
 
     #[test]
-    fn counters_show_in_the_metrics_text() {
+    fn counters_reach_the_registry() {
+        let before = metrics().render();
         let s = BusStatus::default();
         s.delivered("accepted");
         s.delivered("accepted");
-        s.dead_lettered("not_json");
+        s.dead_lettered("not_json", "the body is not JSON");
         s.intake_connected.store(true, Ordering::Relaxed);
-        let text = s.prometheus();
-        assert!(text.contains("amipub_intake_deliveries_total{outcome=\"accepted\"} 2\n"));
-        assert!(text.contains("amipub_intake_dead_letters_total{reason=\"not_json\"} 1\n"));
-        assert!(text.contains("amipub_bus_connected{role=\"intake\"} 1\n"));
-        assert!(text.contains("amipub_bus_connected{role=\"sender\"} 0\n"));
+        s.export();
+        let text = metrics().render();
+        assert_ne!(before, text);
+        assert_eq!(s.deliveries().get("accepted"), Some(&2));
+        assert!(
+            text.contains("amipub_intake_dead_letters_total{reason=\"not_json\"}"),
+            "{text}"
+        );
+        assert!(
+            text.contains("amipub_bus_connected{role=\"intake\"} 1\n"),
+            "{text}"
+        );
+        assert!(
+            text.contains("amipub_bus_connected{role=\"sender\"} 0\n"),
+            "{text}"
+        );
     }
 }

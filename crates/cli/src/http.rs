@@ -1,12 +1,19 @@
 //! The small HTTP face of `amipub serve`: `/healthz` (200 when the bus connections are up, 503
-//! with what is down) and `/metrics` (Prometheus text: bus counters, releases by state, the
-//! outbox backlog). Loopback by default; nothing here changes state.
+//! with what is down) and `/metrics` (the process's registry from `amipub-telemetry`, with the
+//! stored counts — releases and jobs by state, the outbox backlog, the inbox, the age of the
+//! oldest release in flight — set just before rendering). Loopback by default; nothing here
+//! changes state.
 
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
 
 use amipub_bus::BusStatus;
+use amipub_domain::job::JobState;
+use amipub_domain::release::State as ReleaseState;
 use amipub_store::SqliteStore;
+use amipub_telemetry::Metrics;
+
+use crate::clock::Clock;
 use axum::Router;
 use axum::extract::State;
 use axum::http::{StatusCode, header};
@@ -20,6 +27,8 @@ pub struct Shared {
     pub status: Arc<BusStatus>,
     /// The store.
     pub store: SqliteStore,
+    /// The engine's clock (for ages).
+    pub clock: Clock,
 }
 
 /// The routes.
@@ -55,27 +64,45 @@ async fn healthz(State(s): State<Shared>) -> impl IntoResponse {
 }
 
 async fn metrics(State(s): State<Shared>) -> impl IntoResponse {
-    let mut out = s.status.prometheus();
-    out.push_str("# HELP amipub_releases Releases in the store by state.\n");
-    out.push_str("# TYPE amipub_releases gauge\n");
-    if let Ok(counts) = s.store.state_counts().await {
-        for (state, n) in counts {
-            out.push_str(&format!("amipub_releases{{state=\"{state}\"}} {n}\n"));
-        }
+    let m = amipub_telemetry::metrics();
+    s.status.export();
+    // A count the store cannot give keeps its last value; the store's health is on /healthz.
+    if let Ok(rows) = s.store.state_counts().await {
+        let names = ReleaseState::ALL.map(ReleaseState::name);
+        Metrics::set_all(&m.releases, "state", &every(&names, rows));
     }
-    out.push_str("# HELP amipub_outbox_backlog Announcements waiting for the broker.\n");
-    out.push_str("# TYPE amipub_outbox_backlog gauge\n");
+    if let Ok(rows) = s.store.job_state_counts().await {
+        let names = JobState::ALL.map(JobState::name);
+        Metrics::set_all(&m.jobs, "state", &every(&names, rows));
+    }
+    if let Ok(rows) = s.store.inbox_counts().await {
+        Metrics::set_all(&m.inbox_messages, "outcome", &rows);
+    }
     if let Ok(n) = s.store.outbox_backlog().await {
-        out.push_str(&format!("amipub_outbox_backlog {n}\n"));
+        m.outbox_backlog.set(n);
     }
-    out.push_str("# HELP amipub_inbox_messages Inbox rows by outcome.\n");
-    out.push_str("# TYPE amipub_inbox_messages gauge\n");
-    if let Ok(counts) = s.store.inbox_counts().await {
-        for (outcome, n) in counts {
-            out.push_str(&format!(
-                "amipub_inbox_messages{{outcome=\"{outcome}\"}} {n}\n"
-            ));
+    if let (Ok(oldest), Ok((now, _))) = (s.store.oldest_in_flight().await, s.clock.now().await) {
+        m.oldest_waiting_seconds
+            .set(oldest.map_or(0, |t| (now - t).max(0)));
+    }
+    (
+        [(
+            header::CONTENT_TYPE,
+            "application/openmetrics-text; version=1.0.0; charset=utf-8",
+        )],
+        m.render(),
+    )
+}
+
+/// Counts by name with every known name present (0 when the store has none), so that a
+/// dashboard sees a state empty out instead of losing its series.
+fn every(names: &[&str], rows: Vec<(String, i64)>) -> Vec<(String, i64)> {
+    let mut all: Vec<(String, i64)> = names.iter().map(|n| ((*n).to_owned(), 0)).collect();
+    for (name, n) in rows {
+        match all.iter_mut().find(|(k, _)| *k == name) {
+            Some(slot) => slot.1 = n,
+            None => all.push((name, n)),
         }
     }
-    ([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], out)
+    all
 }

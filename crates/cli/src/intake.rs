@@ -4,7 +4,7 @@
 //! the source AMI there, and owned by a trusted build account?) and the store, which records the
 //! inbox row, the new releases and their intake keys in one transaction before the ack.
 
-use amipub_bus::{Disposition, Handler, Incoming, log};
+use amipub_bus::{Disposition, Handler, Incoming};
 use amipub_domain::ids::digest_hex;
 use amipub_domain::messages::{Delivery, Reason, Verdict, classify};
 use amipub_domain::release::build::new_release;
@@ -46,15 +46,11 @@ impl StoreIntake<'_> {
                 entry.message_id
             ));
         }
-        log::line(
-            "WARN",
-            "intake",
-            &format!(
-                "dead-lettered {} ({}): {} — {detail}",
-                entry.message_id,
-                entry.topic,
-                reason.code()
-            ),
+        tracing::warn!(
+            "intake: dead-lettered {} ({}): {} — {detail}",
+            entry.message_id,
+            entry.topic,
+            reason.code()
         );
         Disposition::DeadLetter {
             reason: reason.code().into(),
@@ -139,13 +135,13 @@ impl StoreIntake<'_> {
             return Disposition::Requeue(format!("cannot record message {id}: {e}"));
         }
         for (_, r, _) in &made {
-            log::line(
-                "INFO",
-                "intake",
-                &format!(
-                    "{id}: release {} of {} (version {}) from {}",
-                    r.id, r.product, r.version, r.source_ami
-                ),
+            amipub_engine::report::received(r);
+            tracing::info!(
+                "intake: {id}: release {} of {} (version {}) from {}",
+                r.id,
+                r.product,
+                r.version,
+                r.source_ami
             );
         }
         if !made.is_empty() {

@@ -19,12 +19,17 @@ mod runtime;
 
 use std::process::ExitCode;
 
+use amipub_telemetry::LogFormat;
 use clap::{Parser, Subcommand};
 
 /// Publish AMIs to AWS Marketplace, from build to announced image ids, with no human in the loop.
 #[derive(Debug, Parser)]
 #[command(name = "amipub", version, about, long_about = None)]
 struct Cli {
+    /// How log lines look on standard error: `text` for people, `json` (one object per line)
+    /// for log collectors. `AMIPUB_LOG` sets the level (e.g. `amipub=debug`).
+    #[arg(long, global = true, default_value = "text", value_name = "text|json")]
+    log_format: LogFormat,
     #[command(subcommand)]
     command: Command,
 }
@@ -87,6 +92,13 @@ pub enum Outcome {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    // The service logs its work; interactive commands show their own progress and say nothing
+    // more unless AMIPUB_LOG asks.
+    let default = match cli.command {
+        Command::Serve(_) => amipub_telemetry::subscriber::default_directives("info"),
+        _ => "off".to_owned(),
+    };
+    amipub_telemetry::init(cli.log_format, &default);
     let result = match cli.command {
         Command::Validate(a) => cmd::validate::run(a),
         Command::Plan(a) => cmd::plan::run(a),

@@ -70,12 +70,8 @@ impl Outbox for StoreOutbox {
                 .map_err(|e| anyhow::anyhow!("outbox row {} holds invalid JSON: {e}", row.id))
                 .and_then(|body| merge_feed(Path::new(&self.feed_file), &body));
             if let Err(e) = merged {
-                amipub_bus::log::line(
-                    "ERROR",
-                    "feed",
-                    &format!(
-                        "{e:#}; the announcement went out, the feed file lacks it until the next one"
-                    ),
+                tracing::error!(
+                    "feed: {e:#}; the announcement went out, the feed file lacks it until the next one"
                 );
             }
         }

@@ -162,7 +162,13 @@ pub fn say_targets(settings: &Settings) {
         .iter()
         .map(|(name, part)| format!("{name}: {}", partition_target(settings, part).describe()))
         .collect();
-    eprintln!("Calling {place} · {}", who.join(" · "));
+    let line = format!("Calling {place} · {}", who.join(" · "));
+    // A service says it in its log; an interactive command says it on the terminal.
+    if tracing::enabled!(tracing::Level::INFO) {
+        tracing::info!("{line}");
+    } else {
+        eprintln!("{line}");
+    }
 }
 
 /// The seller of the commercial partition.

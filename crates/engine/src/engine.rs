@@ -6,6 +6,7 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use futures_util::StreamExt;
+use tracing::Instrument;
 
 use amipub_domain::release::{Command, Event, FailureKind, Release, decide};
 use amipub_domain::spec::ProductSpec;
@@ -106,7 +107,9 @@ impl<P: Ports> Engine<P> {
             to: release.state.name().into(),
             detail: format!("{} from {}", release.source_ami, release.source_region),
         };
-        self.ports.store().save(release, &[entry], None).await
+        self.ports.store().save(release, &[entry], None).await?;
+        crate::report::received(release);
+        Ok(())
     }
 
     /// Records a new release and moves it as far as it goes.
@@ -126,7 +129,8 @@ impl<P: Ports> Engine<P> {
         let results: Vec<PortResult<Release>> = futures_util::stream::iter(due)
             .map(|r| async move {
                 let id = r.id.clone();
-                let result = self.advance(r, now).await;
+                let span = span_of(&r);
+                let result = self.advance(r, now).instrument(span).await;
                 let released = self.ports.store().release_lease(&id, &self.worker).await;
                 released.and(result)
             })
@@ -151,7 +155,8 @@ impl<P: Ports> Engine<P> {
             return Ok(None);
         };
         let result = if r.next_check_at.is_none_or(|t| t <= now) {
-            self.advance(r, now).await
+            let span = span_of(&r);
+            self.advance(r, now).instrument(span).await
         } else {
             Ok(r)
         };
@@ -184,7 +189,8 @@ impl<P: Ports> Engine<P> {
                 ),
             ));
         };
-        let result = self.answer(current, &event, now).await;
+        let span = span_of(&current);
+        let result = self.answer(current, &event, now).instrument(span).await;
         let released = self
             .ports
             .store()
@@ -223,7 +229,10 @@ impl<P: Ports> Engine<P> {
                 break;
             }
             self.point("before", cmd.name());
-            let (event, announcement) = execute(&self.ports, product, &r, &cmd, now).await;
+            let span = tracing::info_span!("command", name = cmd.name());
+            let (event, announcement) = execute(&self.ports, product, &r, &cmd, now)
+                .instrument(span)
+                .await;
             self.point("after", cmd.name());
             let Some(event) = event else { continue };
             let (next, more) = decide(&r, &event, now);
@@ -266,11 +275,17 @@ impl<P: Ports> Engine<P> {
             Some(w) => store.save_as(w, after, &[entry], announcement).await?,
             None => store.save(after, &[entry], announcement).await?,
         }
+        crate::report::release(before, after, event, now);
         if after.state != before.state {
             self.point("saved", after.state.name());
         }
         Ok(())
     }
+}
+
+/// The span of work on one release.
+fn span_of(r: &Release) -> tracing::Span {
+    tracing::info_span!("release", id = %r.id, product = %r.product, version = %r.version)
 }
 
 fn detail(event: &Event, r: &Release) -> String {

@@ -5,6 +5,7 @@
 use amipub_domain::job::{Job, JobCommand, JobEvent, decide};
 use amipub_domain::release::FailureKind;
 use futures_util::StreamExt;
+use tracing::Instrument;
 
 use crate::engine::{CLAIM_LIMIT, CONCURRENCY, Engine, LEASE_SECS};
 use crate::job_execute::execute_job;
@@ -23,7 +24,9 @@ impl<P: LifecyclePorts> Engine<P> {
             to: job.state.name().into(),
             detail: format!("{} of {}", job.kind().label(), job.request.product),
         };
-        self.ports().jobs().record_job(job, &entry).await
+        self.ports().jobs().record_job(job, &entry).await?;
+        crate::report::asked(job);
+        Ok(())
     }
 
     /// Moves every due job, a few at a time; returns how many were looked at.
@@ -36,7 +39,8 @@ impl<P: LifecyclePorts> Engine<P> {
         let results: Vec<PortResult<Job>> = futures_util::stream::iter(due)
             .map(|j| async move {
                 let id = j.id.clone();
-                let result = self.advance_job(j, now).await;
+                let span = span_of(&j);
+                let result = self.advance_job(j, now).instrument(span).await;
                 let released = jobs.release_job_lease(&id, self.worker()).await;
                 released.and(result)
             })
@@ -57,7 +61,8 @@ impl<P: LifecyclePorts> Engine<P> {
             return Ok(None);
         };
         let result = if j.due(now) {
-            self.advance_job(j, now).await
+            let span = span_of(&j);
+            self.advance_job(j, now).instrument(span).await
         } else {
             Ok(j)
         };
@@ -92,7 +97,10 @@ impl<P: LifecyclePorts> Engine<P> {
             .persist_job(Some(self.worker()), &current, &next, &event, now)
             .await
         {
-            Ok(()) => self.run_job(next, cmds, now).await,
+            Ok(()) => {
+                let span = span_of(&next);
+                self.run_job(next, cmds, now).instrument(span).await
+            }
             Err(e) => Err(e),
         };
         let released = jobs.release_job_lease(&job.id, self.worker()).await;
@@ -116,7 +124,10 @@ impl<P: LifecyclePorts> Engine<P> {
                 break;
             }
             self.point("before", cmd.name());
-            let event = execute_job(self.ports(), &j, &cmd, now).await;
+            let span = tracing::info_span!("command", name = cmd.name());
+            let event = execute_job(self.ports(), &j, &cmd, now)
+                .instrument(span)
+                .await;
             self.point("after", cmd.name());
             let Some(event) = event else { continue };
             let (next, more) = decide(&j, &event, now);
@@ -149,11 +160,17 @@ impl<P: LifecyclePorts> Engine<P> {
             Some(w) => jobs.save_job_as(w, after, &[entry]).await?,
             None => jobs.save_job(after, &[entry]).await?,
         }
+        crate::report::job(before, after, event, None);
         if after.state != before.state {
             self.point("saved", &format!("job_{}", after.state.name()));
         }
         Ok(())
     }
+}
+
+/// The span of work on one job.
+fn span_of(j: &Job) -> tracing::Span {
+    tracing::info_span!("job", id = %j.id, kind = j.kind().label(), product = %j.request.product)
 }
 
 fn job_detail(event: &JobEvent, j: &Job) -> String {

@@ -15,6 +15,7 @@ pub mod jobs;
 pub mod memory;
 pub mod ports;
 pub mod preflight;
+pub mod report;
 
 pub use engine::{Engine, Product};
 pub use ports::{PortError, PortResult, Ports};

@@ -9,11 +9,11 @@ use std::future::Future;
 use std::path::PathBuf;
 
 use crate::clock::Clock;
+use crate::clock::hour_text;
 use crate::config::Series;
 use crate::explain::{Outcome, Scope};
 use crate::journal::Journal;
 use crate::ledger::{Event, HOUR, Identity, Ledger, Record, WINDOW_SECS, timestamp_of};
-use crate::log::{Level, hour_text, log};
 use crate::metering::Meter;
 use crate::sources;
 
@@ -108,15 +108,12 @@ impl<M: Meter> Agent<M> {
             }])?;
         }
         let (p, s, e) = self.ledger.counts();
-        log(
-            Level::Info,
-            &format!(
-                "metering product {} on {} in {}: {} dimension series, journal has {p} pending, {s} sent, {e} expired",
-                self.identity.product_code,
-                self.identity.instance_id,
-                self.identity.region,
-                self.series.len()
-            ),
+        tracing::info!(
+            "metering product {} on {} in {}: {} dimension series, journal has {p} pending, {s} sent, {e} expired",
+            self.identity.product_code,
+            self.identity.instance_id,
+            self.identity.region,
+            self.series.len()
         );
         let mut shutdown = std::pin::pin!(shutdown);
         loop {
@@ -126,13 +123,13 @@ impl<M: Meter> Agent<M> {
                     self.clock.real(due - now, scale)
                 }
                 Err(e) => {
-                    log(Level::Warn, &format!("cannot read the clock: {e}"));
+                    tracing::warn!("cannot read the clock: {e}");
                     std::time::Duration::from_secs(1)
                 }
             };
             tokio::select! {
                 () = &mut shutdown => {
-                    log(Level::Info, "stopping; the journal is up to date");
+                    tracing::info!("stopping; the journal is up to date");
                     return Ok(());
                 }
                 () = tokio::time::sleep(wait) => {}
@@ -149,10 +146,7 @@ impl<M: Meter> Agent<M> {
                     .iter()
                     .map(|r| format!("{}={}", r.dimension, r.quantity))
                     .collect();
-                log(
-                    Level::Info,
-                    &format!("hour {} closed: {}", hour_text(*hour), words.join(" ")),
-                );
+                tracing::info!("hour {} closed: {}", hour_text(*hour), words.join(" "));
             }
         }
         self.record(closes)?;
@@ -167,10 +161,7 @@ impl<M: Meter> Agent<M> {
             .aged_out(now)
             .into_iter()
             .map(|r| {
-                log(Level::Error, &format!(
-                    "usage of {} for the hour {} (quantity {}) was not accepted within six hours and can no longer be reported; it stays in the journal (amipub-meter status) for the seller to settle",
-                    r.dimension, hour_text(r.hour), r.quantity
-                ));
+                tracing::error!("usage of {} for the hour {} (quantity {}) was not accepted within six hours and can no longer be reported; it stays in the journal (amipub-meter status) for the seller to settle", r.dimension, hour_text(r.hour), r.quantity);
                 Event::Expired {
                     hour: r.hour,
                     dimension: r.dimension.clone(),
@@ -204,14 +195,14 @@ impl<M: Meter> Agent<M> {
             match sources::read(s).await {
                 Ok(v) => {
                     if self.source_errors.remove(&s.id).is_some() {
-                        log(Level::Info, &format!("{}: the source works again", s.id));
+                        tracing::info!("{}: the source works again", s.id);
                     }
                     values.insert(s.id.clone(), v);
                 }
                 Err(e) => {
                     self.sample_errors += 1;
                     if self.source_errors.get(&s.id) != Some(&e) {
-                        log(Level::Warn, &format!("{}: no sample ({e})", s.id));
+                        tracing::warn!("{}: no sample ({e})", s.id);
                         self.source_errors.insert(s.id.clone(), e);
                     }
                 }
@@ -244,13 +235,10 @@ impl<M: Meter> Agent<M> {
             match outcome {
                 Outcome::Accepted(id) => self.sent(now, &r, id)?,
                 Outcome::Duplicate(words) => {
-                    log(
-                        Level::Warn,
-                        &format!(
-                            "the Metering Service already holds a record of {} for the hour {} ({words}); counted as sent",
-                            r.dimension,
-                            hour_text(r.hour)
-                        ),
+                    tracing::warn!(
+                        "the Metering Service already holds a record of {} for the hour {} ({words}); counted as sent",
+                        r.dimension,
+                        hour_text(r.hour)
                     );
                     self.sent(now, &r, String::new())?;
                 }
@@ -261,27 +249,21 @@ impl<M: Meter> Agent<M> {
                         (FIRST_RETRY_SECS << (self.failures - 1).min(10)).min(MAX_RETRY_SECS);
                     self.retry_at = now + wait;
                     if self.failures == 1 || self.failures.is_multiple_of(10) {
-                        log(
-                            Level::Warn,
-                            &format!(
-                                "cannot deliver usage yet ({words}); {} record(s) wait in the journal, next try in {wait} s (attempt {})",
-                                self.ledger.counts().0,
-                                self.failures
-                            ),
+                        tracing::warn!(
+                            "cannot deliver usage yet ({words}); {} record(s) wait in the journal, next try in {wait} s (attempt {})",
+                            self.ledger.counts().0,
+                            self.failures
                         );
                     }
                     return Ok(());
                 }
                 Outcome::TooLate(words) => {
                     if now >= timestamp_of(r.hour) + WINDOW_SECS - 15 * 60 {
-                        log(
-                            Level::Error,
-                            &format!(
-                                "usage of {} for the hour {} (quantity {}) was refused as too late ({words}); kept in the journal",
-                                r.dimension,
-                                hour_text(r.hour),
-                                r.quantity
-                            ),
+                        tracing::error!(
+                            "usage of {} for the hour {} (quantity {}) was refused as too late ({words}); kept in the journal",
+                            r.dimension,
+                            hour_text(r.hour),
+                            r.quantity
                         );
                         self.record(vec![Event::Expired {
                             hour: r.hour,
@@ -314,7 +296,7 @@ impl<M: Meter> Agent<M> {
         self.reported
             .retain(|k| k.contains('/') && !k.ends_with(&suffix));
         if self.failures > 0 || self.reported.len() < before {
-            log(Level::Info, "the Metering Service accepts records again");
+            tracing::info!("the Metering Service accepts records again");
         }
         self.failures = 0;
         self.held_dims.remove(&r.dimension);
@@ -333,12 +315,9 @@ impl<M: Meter> Agent<M> {
             Scope::Dimension => format!("{code}/{dimension}"),
         };
         if self.reported.insert(key) {
-            log(
-                Level::Error,
-                &format!(
-                    "usage cannot be reported: {words}. Records stay in the journal; the agent tries again in {} minutes",
-                    HOLD_SECS / 60
-                ),
+            tracing::error!(
+                "usage cannot be reported: {words}. Records stay in the journal; the agent tries again in {} minutes",
+                HOLD_SECS / 60
             );
         }
         match scope {

@@ -74,3 +74,9 @@ impl Clock {
         Duration::from_secs_f64(secs.max(0) as f64 / scale).clamp(Duration::from_millis(5), max)
     }
 }
+/// An hour as `2026-11-22T13:00Z`.
+pub fn hour_text(hour: i64) -> String {
+    chrono::DateTime::from_timestamp(hour, 0)
+        .map(|t| t.format("%Y-%m-%dT%H:%MZ").to_string())
+        .unwrap_or_else(|| hour.to_string())
+}

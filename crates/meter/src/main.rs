@@ -12,7 +12,6 @@ mod http;
 mod imds;
 mod journal;
 mod ledger;
-mod log;
 mod metering;
 mod sources;
 mod status;
@@ -22,7 +21,6 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 use crate::config::Config;
-use crate::log::{Level, log};
 
 /// Where the configuration is read from by default.
 const DEFAULT_CONFIG: &str = "/etc/amipub-meter/config.toml";
@@ -80,6 +78,9 @@ fn parse_args() -> Result<Args, String> {
 }
 
 fn main() -> ExitCode {
+    // One line per event on standard error (journald adds the unit and the time); AMIPUB_LOG
+    // changes the level.
+    amipub_telemetry::init(amipub_telemetry::LogFormat::Text, "warn,amipub=info");
     let args = match parse_args() {
         Ok(a) => a,
         Err(e) => {
@@ -127,7 +128,7 @@ fn main() -> ExitCode {
     match result {
         Ok(code) => code,
         Err(e) => {
-            log(Level::Error, &e);
+            tracing::error!("{}", &e);
             ExitCode::from(1)
         }
     }
@@ -186,7 +187,7 @@ async fn run(config: Config) -> Result<ExitCode, String> {
             Ok(s) => break s,
             Err(e) if tries < 12 => {
                 tries += 1;
-                log(Level::Warn, &format!("{e}; trying again in 5 s"));
+                tracing::warn!("{e}; trying again in 5 s");
                 tokio::time::sleep(Duration::from_secs(5)).await;
             }
             Err(e) => return Err(e),
@@ -195,21 +196,18 @@ async fn run(config: Config) -> Result<ExitCode, String> {
     let dir = &config.agent.state_dir;
     let (mut journal, mut replay) = journal::Journal::open(dir)?;
     for w in &replay.warnings {
-        log(Level::Warn, w);
+        tracing::warn!("{}", w);
     }
     if let Some(old) = replay.ledger.identity.clone()
         && old.instance_id != setup.identity.instance_id
     {
         // A journal baked into an image belongs to the instance it was made on.
-        log(
-            Level::Warn,
-            &format!(
-                "the journal in {} belongs to instance {}; starting a new one for {} (the old one is kept as journal.{}.jsonl)",
-                dir.display(),
-                old.instance_id,
-                setup.identity.instance_id,
-                old.instance_id
-            ),
+        tracing::warn!(
+            "the journal in {} belongs to instance {}; starting a new one for {} (the old one is kept as journal.{}.jsonl)",
+            dir.display(),
+            old.instance_id,
+            setup.identity.instance_id,
+            old.instance_id
         );
         drop(journal);
         std::fs::rename(

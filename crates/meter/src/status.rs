@@ -6,10 +6,10 @@ use std::process::ExitCode;
 
 use serde_json::json;
 
+use crate::clock::hour_text;
 use crate::config::Config;
 use crate::journal;
 use crate::ledger::Status;
-use crate::log::hour_text;
 
 /// Rows shown without `--all` (undelivered ones are always shown).
 const RECENT_ROWS: usize = 48;

@@ -11,6 +11,8 @@ use amipub_engine::ports::{PortError, TimelineEntry, lease_free};
 
 use crate::lease::holder_gone;
 use crate::sqlite::{StoreError, wall_now};
+use amipub_telemetry::Subject;
+use amipub_telemetry::events::LeaseLost;
 
 /// A table of leased work.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -34,6 +36,13 @@ impl Table {
         match self {
             Table::Releases => ("timeline", "release_id"),
             Table::Jobs => ("job_timeline", "job_id"),
+        }
+    }
+
+    fn subject(self) -> Subject {
+        match self {
+            Table::Releases => Subject::Release,
+            Table::Jobs => Subject::Job,
         }
     }
 
@@ -138,7 +147,15 @@ pub(crate) async fn refused(
         .flatten();
     let holder = holder.unwrap_or_else(|| "nobody".to_owned());
     let writer = match mode {
-        Write::Holder(w) => format!("worker {w}, whose lease ran out or was taken,"),
+        Write::Holder(w) => {
+            LeaseLost {
+                subject: table.subject(),
+                id,
+                worker: w,
+            }
+            .emit();
+            format!("worker {w}, whose lease ran out or was taken,")
+        }
         _ => "a write without a lease".to_owned(),
     };
     PortError::new(

@@ -44,6 +44,7 @@ pub async fn run(pool: &SqlitePool) -> Result<usize, sqlx::Error> {
         .execute(&mut *tx)
         .await?;
         tx.commit().await?;
+        tracing::info!(version, "store: schema migration {version} applied");
         ran += 1;
     }
     Ok(ran)

@@ -319,6 +319,20 @@ impl SqliteStore {
             .await
     }
 
+    /// Lifecycle jobs by state.
+    pub async fn job_state_counts(&self) -> Result<Vec<(String, i64)>, StoreError> {
+        self.counts("SELECT state AS k, COUNT(*) AS n FROM jobs GROUP BY state")
+            .await
+    }
+
+    /// When the oldest release still in flight was received (engine clock), if any is.
+    pub async fn oldest_in_flight(&self) -> Result<Option<i64>, StoreError> {
+        let row = sqlx::query("SELECT MIN(created_at) AS t FROM releases WHERE terminal = 0")
+            .fetch_one(&self.pool)
+            .await?;
+        Ok(row.try_get("t")?)
+    }
+
     /// (key `k`, count `n`) rows of a grouping query.
     pub(crate) async fn counts(&self, sql: &'static str) -> Result<Vec<(String, i64)>, StoreError> {
         let rows = sqlx::query(sql).fetch_all(&self.pool).await?;

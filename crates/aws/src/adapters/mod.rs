@@ -22,6 +22,7 @@ use aws_sdk_ec2::error::{ProvideErrorMetadata, SdkError};
 use crate::config::Target;
 use crate::failure::{Kind, kind_of};
 use crate::limits::{Class, Limiter};
+use crate::observe::Observe;
 
 /// Regions at most looked at concurrently by one call (bounded fan-out).
 pub const FAN_OUT: usize = 8;
@@ -55,8 +56,16 @@ impl Regional {
     pub fn new(base: SdkConfig, credentials: String) -> Self {
         Self {
             credentials,
-            iam: aws_sdk_iam::Client::new(&base),
-            catalog: aws_sdk_marketplacecatalog::Client::new(&base),
+            iam: aws_sdk_iam::Client::from_conf(
+                aws_sdk_iam::config::Builder::from(&base)
+                    .interceptor(Observe)
+                    .build(),
+            ),
+            catalog: aws_sdk_marketplacecatalog::Client::from_conf(
+                aws_sdk_marketplacecatalog::config::Builder::from(&base)
+                    .interceptor(Observe)
+                    .build(),
+            ),
             base,
             ec2: Mutex::default(),
             ssm: Mutex::default(),
@@ -71,6 +80,7 @@ impl Regional {
                 aws_sdk_ec2::Client::from_conf(
                     aws_sdk_ec2::config::Builder::from(&self.base)
                         .region(Region::new(region.to_owned()))
+                        .interceptor(Observe)
                         .build(),
                 )
             })
@@ -85,6 +95,7 @@ impl Regional {
                 aws_sdk_ssm::Client::from_conf(
                     aws_sdk_ssm::config::Builder::from(&self.base)
                         .region(Region::new(region.to_owned()))
+                        .interceptor(Observe)
                         .build(),
                 )
             })
@@ -106,6 +117,7 @@ impl Regional {
         aws_sdk_sts::Client::from_conf(
             aws_sdk_sts::config::Builder::from(&self.base)
                 .region(Region::new(region.to_owned()))
+                .interceptor(Observe)
                 .build(),
         )
     }

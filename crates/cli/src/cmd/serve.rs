@@ -8,7 +8,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
-use amipub_bus::{BusConfig, BusStatus, log, run_intake, run_sender};
+use amipub_bus::{BusConfig, BusStatus, run_intake, run_sender};
 use anyhow::Context;
 use tokio::sync::{Notify, watch};
 
@@ -87,28 +87,18 @@ async fn serve(args: Args) -> anyhow::Result<Outcome> {
         .filter(|s| s.intake.is_some())
         .partition(|s| s.product.id.is_some() && s.product.product_code.is_some());
     for s in &unlisted {
-        log::line(
-            "WARN",
-            "serve",
-            &format!(
-                "{} has an [intake] rule but no product.id or product_code; its builds are ignored until the listing exists",
-                s.product.slug
-            ),
+        tracing::warn!(
+            "serve: {} has an [intake] rule but no product.id or product_code; its builds are ignored until the listing exists",
+            s.product.slug
         );
     }
     let listening: Vec<&str> = specs.iter().map(|s| s.product.slug.as_str()).collect();
     if listening.is_empty() {
-        log::line(
-            "WARN",
-            "serve",
-            "no product has an [intake] rule: every build announcement will be ignored",
+        tracing::warn!(
+            "serve: no product has an [intake] rule: every build announcement will be ignored"
         );
     } else {
-        log::line(
-            "INFO",
-            "serve",
-            &format!("taking builds for {}", listening.join(", ")),
-        );
+        tracing::info!("serve: taking builds for {}", listening.join(", "));
     }
     let listener = tokio::net::TcpListener::bind(&args.listen)
         .await
@@ -118,11 +108,7 @@ async fn serve(args: Args) -> anyhow::Result<Outcome> {
                 args.listen
             )
         })?;
-    log::line(
-        "INFO",
-        "serve",
-        &format!("health and metrics on http://{}", args.listen),
-    );
+    tracing::info!("serve: health and metrics on http://{}", args.listen);
 
     let status = Arc::new(BusStatus::default());
     let wake_engine = Notify::new();
@@ -142,11 +128,12 @@ async fn serve(args: Args) -> anyhow::Result<Outcome> {
     let shared = Shared {
         status: status.clone(),
         store: rt.store.clone(),
+        clock: rt.clock.clone(),
     };
 
     let signal = async {
         stop_signal().await;
-        log::line("INFO", "serve", "stopping: finishing the work in hand");
+        tracing::info!("serve: stopping: finishing the work in hand");
         let _ = stop_tx.send(true);
     };
     let http = {
@@ -159,7 +146,7 @@ async fn serve(args: Args) -> anyhow::Result<Outcome> {
                 .with_graceful_shutdown(shutdown)
                 .await
             {
-                log::line("ERROR", "serve", &format!("the HTTP listener stopped: {e}"));
+                tracing::error!("serve: the HTTP listener stopped: {e}");
             }
         }
     };
@@ -178,7 +165,7 @@ async fn serve(args: Args) -> anyhow::Result<Outcome> {
         run_sender(&cfg, &outbox, &status, &wake_sender, drain_rx)
     );
     rt.store.close().await;
-    log::line("INFO", "serve", "stopped");
+    tracing::info!("serve: stopped");
     Ok(Outcome::Ok)
 }
 
@@ -203,12 +190,12 @@ async fn engine_loop(
                 Err(e) => {
                     let e = e.to_string();
                     if e != said {
-                        log::line("WARN", "engine", &format!("{e}; trying again"));
+                        tracing::warn!("engine: {e}; trying again");
                         said = e;
                     }
                 }
             },
-            Err(e) => log::line("WARN", "engine", &format!("cannot read the clock: {e:#}")),
+            Err(e) => tracing::warn!("engine: cannot read the clock: {e:#}"),
         }
         tokio::select! {
             _ = wake.notified() => {}

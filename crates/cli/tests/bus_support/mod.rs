@@ -258,11 +258,25 @@ impl Serve {
         serve
     }
 
+    /// Starts serve with more arguments and waits until it consumes.
+    pub fn start_with(env: &Env, extra: &[&str]) -> Self {
+        let mut serve = Self::spawn_with(env, extra);
+        serve.wait_for_log("consuming", Duration::from_secs(60));
+        serve
+    }
+
     /// Starts serve.
     pub fn spawn(env: &Env) -> Self {
+        Self::spawn_with(env, &[])
+    }
+
+    /// Starts serve with more arguments.
+    pub fn spawn_with(env: &Env, extra: &[&str]) -> Self {
         let addr = format!("127.0.0.1:{}", free_port());
+        let mut args = vec!["serve", "--listen", &addr];
+        args.extend_from_slice(extra);
         let mut child = env
-            .command(&["serve", "--listen", &addr])
+            .command(&args)
             .env("AMIPUB_TEST_BUS_PW", "guest")
             .spawn()
             .unwrap();

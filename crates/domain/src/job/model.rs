@@ -64,6 +64,17 @@ pub enum JobState {
 }
 
 impl JobState {
+    /// Every state, in the order of the work.
+    pub const ALL: [JobState; 7] = [
+        JobState::Queued,
+        JobState::Submitting,
+        JobState::Following,
+        JobState::Finishing,
+        JobState::Done,
+        JobState::Failed,
+        JobState::Cancelled,
+    ];
+
     /// The stable name.
     pub fn name(self) -> &'static str {
         match self {
