@@ -8,8 +8,9 @@ use amipub_domain::release::Release;
 use amipub_engine::ports::TimelineEntry;
 use sqlx::Row;
 
+use crate::error::StoreError;
 use crate::leased::Write;
-use crate::sqlite::{SqliteStore, StoreError, write};
+use crate::sqlite::{SqliteStore, write};
 
 /// The most bytes of a body kept in the inbox (the dead-letter queue keeps all of it).
 const KEPT_BODY: usize = 64 * 1024;

@@ -6,8 +6,11 @@ use amipub_domain::release::{FailureKind, Release, State};
 use amipub_engine::ports::{Created, Jobs, PortError, PortResult, TimelineEntry};
 use sqlx::Row;
 
+use crate::error::StoreError;
+use crate::lease::wall_now;
 use crate::leased::{self, Table, Write};
-use crate::sqlite::{ProductIds, SqliteStore, StoreError, wall_now};
+use crate::products::ProductIds;
+use crate::sqlite::SqliteStore;
 
 fn decode(id: &str, body: &str) -> Result<Job, StoreError> {
     serde_json::from_str(body).map_err(|e| StoreError::Corrupt {

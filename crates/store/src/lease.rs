@@ -1,8 +1,10 @@
 //! Worker names and lease holders. A worker is `host:pid:role`; a lease held by a process of this
 //! host that no longer runs is free at once (a `publish` killed mid-step resumes without waiting
-//! for the lease to expire), any other lease only when its time is up.
+//! for the lease to expire), any other lease only when its time is up. Lease times are read off
+//! the wall clock.
 
 use std::path::Path;
+use std::time::{SystemTime, UNIX_EPOCH};
 
 /// This machine's name (`/proc/sys/kernel/hostname`, else `localhost`).
 pub fn host() -> String {
@@ -29,6 +31,13 @@ pub fn holder_gone(owner: &str) -> bool {
     }
     // Without /proc (not Linux) nothing can be told: the lease runs its time.
     Path::new("/proc/self").exists() && !Path::new(&format!("/proc/{pid}")).exists()
+}
+
+/// The wall clock in epoch seconds (lease times and bookkeeping columns).
+pub(crate) fn wall_now() -> i64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs() as i64)
 }
 
 #[cfg(test)]

@@ -9,8 +9,9 @@ use sqlx::{AssertSqlSafe, Row, SqlitePool};
 use amipub_domain::release::FailureKind;
 use amipub_engine::ports::{PortError, TimelineEntry, lease_free};
 
+use crate::error::StoreError;
 use crate::lease::holder_gone;
-use crate::sqlite::{StoreError, wall_now};
+use crate::lease::wall_now;
 use amipub_telemetry::Subject;
 use amipub_telemetry::events::LeaseLost;
 

@@ -6,12 +6,18 @@
 //! holder is still alive; `sqlite` implements the engine's `Store` port and the queries the CLI
 //! reads with. A state change, its timeline entry and its outbox row commit in one transaction.
 
+pub mod error;
 pub mod inbox;
 pub mod jobs;
 pub mod lease;
 mod leased;
 pub mod migrate;
+pub mod outbox;
+pub mod products;
 pub mod sqlite;
 
+pub use error::StoreError;
 pub use inbox::{InboxEntry, Intake};
-pub use sqlite::{OutboxRow, ProductIds, SqliteStore, StoreError};
+pub use outbox::OutboxRow;
+pub use products::ProductIds;
+pub use sqlite::SqliteStore;

@@ -3,7 +3,7 @@
 //! state, its timeline entries and its announcement — is one transaction.
 
 use std::str::FromStr;
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::Duration;
 
 use amipub_domain::release::FailureKind;
 use amipub_domain::release::{Release, State};
@@ -11,6 +11,8 @@ use amipub_engine::ports::{Announcement, PortError, PortResult, Store, TimelineE
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 use sqlx::{Row, SqlitePool};
 
+use crate::error::StoreError;
+use crate::lease::wall_now;
 use crate::leased::{self, Table, Write};
 
 /// Connections in the pool: one writer at a time anyway; a few for readers.
@@ -18,72 +20,10 @@ const POOL_SIZE: u32 = 4;
 /// How long a writer waits for another before giving up.
 const BUSY_TIMEOUT: Duration = Duration::from_secs(10);
 
-/// A store failure.
-#[derive(Debug, thiserror::Error)]
-pub enum StoreError {
-    /// The database could not be opened or queried.
-    #[error("state database: {0}")]
-    Db(#[from] sqlx::Error),
-    /// A stored row does not decode (written by a newer amipub, or edited by hand).
-    #[error("state database row {id}: {detail}")]
-    Corrupt {
-        /// The row.
-        id: String,
-        /// What is wrong.
-        detail: String,
-    },
-    /// `store.url` is not a SQLite URL or path.
-    #[error("store.url {0:?} is not supported: use sqlite://PATH (or a plain file path)")]
-    Url(String),
-}
-
-impl From<StoreError> for PortError {
-    fn from(e: StoreError) -> Self {
-        // Local database trouble (disk full, locked too long) may clear; the engine retries.
-        PortError::new(FailureKind::ServerFault, e.to_string())
-    }
-}
-
-/// A listing's Marketplace ids.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ProductIds {
-    /// `prod-…`.
-    pub product_id: String,
-    /// The product code.
-    pub product_code: Option<String>,
-    /// The public offer, `offer-…`.
-    pub offer_id: Option<String>,
-}
-
-/// An announcement waiting to be sent (or sent).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct OutboxRow {
-    /// Message id.
-    pub id: String,
-    /// The release it announces.
-    pub release_id: String,
-    /// Topic.
-    pub topic: String,
-    /// Schema (`amipub.release.published.v1`, …).
-    pub schema: String,
-    /// JSON body.
-    pub body: String,
-    /// Delivery attempts so far.
-    pub attempts: i64,
-    /// When it was confirmed sent (epoch seconds).
-    pub sent_at: Option<i64>,
-}
-
 /// The SQLite store.
 #[derive(Debug, Clone)]
 pub struct SqliteStore {
     pub(crate) pool: SqlitePool,
-}
-
-pub(crate) fn wall_now() -> i64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map_or(0, |d| d.as_secs() as i64)
 }
 
 fn decode(id: &str, body: &str) -> Result<Release, StoreError> {
@@ -232,87 +172,6 @@ impl SqliteStore {
         leased::timeline(&self.pool, Table::Releases, id).await
     }
 
-    /// Keeps the spec a product was last published with (so `retry` and a resumed `publish` use
-    /// the same one).
-    pub async fn put_product(&self, slug: &str, spec_toml: &str) -> Result<(), StoreError> {
-        sqlx::query(
-            "INSERT INTO products (slug, spec, updated_at) VALUES ($1, $2, $3) \
-             ON CONFLICT (slug) DO UPDATE SET spec = excluded.spec, updated_at = excluded.updated_at",
-        )
-        .bind(slug)
-        .bind(spec_toml)
-        .bind(wall_now())
-        .execute(&self.pool)
-        .await?;
-        Ok(())
-    }
-
-    /// Records the Marketplace ids `apply` got for a new listing (with the spec it was made from).
-    pub async fn set_product_ids(
-        &self,
-        slug: &str,
-        spec_toml: &str,
-        ids: &ProductIds,
-    ) -> Result<(), StoreError> {
-        sqlx::query(
-            "INSERT INTO products (slug, product_id, product_code, offer_id, spec, updated_at) \
-             VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (slug) DO UPDATE SET \
-             product_id = excluded.product_id, product_code = excluded.product_code, \
-             offer_id = excluded.offer_id, updated_at = excluded.updated_at",
-        )
-        .bind(slug)
-        .bind(&ids.product_id)
-        .bind(&ids.product_code)
-        .bind(&ids.offer_id)
-        .bind(spec_toml)
-        .bind(wall_now())
-        .execute(&self.pool)
-        .await?;
-        Ok(())
-    }
-
-    /// The Marketplace ids recorded for a product, if `apply` created it.
-    pub async fn product_ids(&self, slug: &str) -> Result<Option<ProductIds>, StoreError> {
-        let row = sqlx::query(
-            "SELECT product_id, product_code, offer_id FROM products WHERE slug = $1 AND product_id IS NOT NULL",
-        )
-        .bind(slug)
-        .fetch_optional(&self.pool)
-        .await?;
-        Ok(match row {
-            Some(r) => Some(ProductIds {
-                product_id: r.try_get("product_id")?,
-                product_code: r.try_get("product_code")?,
-                offer_id: r.try_get("offer_id")?,
-            }),
-            None => None,
-        })
-    }
-
-    /// The spec a product was last published with.
-    pub async fn product_spec(&self, slug: &str) -> Result<Option<String>, StoreError> {
-        let row = sqlx::query("SELECT spec FROM products WHERE slug = $1")
-            .bind(slug)
-            .fetch_optional(&self.pool)
-            .await?;
-        Ok(match row {
-            Some(r) => Some(r.try_get("spec")?),
-            None => None,
-        })
-    }
-
-    /// Announcements not yet confirmed sent, oldest first.
-    pub async fn outbox_pending(&self, limit: i64) -> Result<Vec<OutboxRow>, StoreError> {
-        let rows = sqlx::query(
-            "SELECT id, release_id, topic, schema, body, attempts, sent_at FROM outbox \
-             WHERE sent_at IS NULL ORDER BY created_at, rowid LIMIT $1",
-        )
-        .bind(limit)
-        .fetch_all(&self.pool)
-        .await?;
-        rows.into_iter().map(outbox_row).collect()
-    }
-
     /// How many releases are in each state.
     pub async fn state_counts(&self) -> Result<Vec<(String, i64)>, StoreError> {
         self.counts("SELECT state AS k, COUNT(*) AS n FROM releases GROUP BY state")
@@ -340,51 +199,6 @@ impl SqliteStore {
             .map(|r| Ok((r.try_get("k")?, r.try_get("n")?)))
             .collect()
     }
-
-    /// How many announcements wait to be sent.
-    pub async fn outbox_backlog(&self) -> Result<i64, StoreError> {
-        let row = sqlx::query("SELECT COUNT(*) AS n FROM outbox WHERE sent_at IS NULL")
-            .fetch_one(&self.pool)
-            .await?;
-        Ok(row.try_get("n")?)
-    }
-
-    /// Every announcement of a release (sent or not).
-    pub async fn outbox_of(&self, release_id: &str) -> Result<Vec<OutboxRow>, StoreError> {
-        let rows = sqlx::query(
-            "SELECT id, release_id, topic, schema, body, attempts, sent_at FROM outbox WHERE release_id = $1 ORDER BY rowid",
-        )
-        .bind(release_id)
-        .fetch_all(&self.pool)
-        .await?;
-        rows.into_iter().map(outbox_row).collect()
-    }
-
-    /// Records a delivery attempt; `sent` marks the row delivered.
-    pub async fn outbox_attempt(&self, id: &str, sent: bool) -> Result<(), StoreError> {
-        sqlx::query(
-            "UPDATE outbox SET attempts = attempts + 1, \
-             sent_at = CASE WHEN $2 THEN COALESCE(sent_at, $3) ELSE sent_at END WHERE id = $1",
-        )
-        .bind(id)
-        .bind(sent)
-        .bind(wall_now())
-        .execute(&self.pool)
-        .await?;
-        Ok(())
-    }
-}
-
-fn outbox_row(r: sqlx::sqlite::SqliteRow) -> Result<OutboxRow, StoreError> {
-    Ok(OutboxRow {
-        id: r.try_get("id")?,
-        release_id: r.try_get("release_id")?,
-        topic: r.try_get("topic")?,
-        schema: r.try_get("schema")?,
-        body: r.try_get("body")?,
-        attempts: r.try_get("attempts")?,
-        sent_at: r.try_get("sent_at")?,
-    })
 }
 
 impl Store for SqliteStore {
