@@ -16,7 +16,8 @@ use amipub_store::lease::worker_id;
 use anyhow::Context;
 
 use crate::clock::Clock;
-use crate::runtime::{CliEngine, halt_hook, open_store, partition_targets, seller, target};
+use crate::halt::halt_hook;
+use crate::runtime::{CliEngine, open_store, partition_targets, seller, target};
 
 /// Settings, store and adapters.
 pub struct Lifecycle {

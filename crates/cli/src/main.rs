@@ -8,6 +8,8 @@
 mod clock;
 mod cmd;
 mod config;
+mod files;
+mod halt;
 mod http;
 mod intake;
 mod jobs;
@@ -59,11 +61,11 @@ enum Command {
     /// The releases, newest first.
     Status(cmd::releases::StatusArgs),
     /// One release with its timeline.
-    Show(cmd::releases::ReleaseArgs),
+    Show(cmd::timeline::ReleaseArgs),
     /// Resume a failed release from the step that failed.
-    Retry(cmd::releases::ReleaseArgs),
+    Retry(cmd::timeline::ReleaseArgs),
     /// Stop a release.
-    Cancel(cmd::releases::ReleaseArgs),
+    Cancel(cmd::timeline::ReleaseArgs),
     /// Create the ingestion role AWS Marketplace assumes (safe to run again).
     Init(cmd::init::InitArgs),
     /// Print the least-privilege IAM policy for the calls amipub makes.

@@ -26,7 +26,7 @@ pub async fn deliver(store: &SqliteStore, feed_file: &str) -> anyhow::Result<usi
             "{}",
             json!({ "id": row.id, "schema": row.schema, "topic": row.topic, "body": body })
         );
-        crate::runtime::halt_point("outbox:printed");
+        crate::halt::halt_point("outbox:printed");
         store.outbox_attempt(&row.id, true).await?;
     }
     Ok(pending.len())
@@ -111,7 +111,7 @@ fn merge_feed(path: &Path, body: &Value) -> anyhow::Result<()> {
         Err(e) => return Err(e).with_context(|| format!("cannot read {}", path.display())),
     };
     let new = merged(old, body);
-    crate::runtime::write_atomic(path, &serde_json::to_string_pretty(&new)?, "json.tmp")
+    crate::files::write_atomic(path, &serde_json::to_string_pretty(&new)?, "json.tmp")
 }
 
 #[cfg(test)]

@@ -13,55 +13,15 @@ use amipub_domain::release::Release;
 use amipub_domain::settings::{Partition, Settings};
 use amipub_domain::spec::ProductSpec;
 use amipub_domain::validate::{has_errors, validate_text};
-use amipub_engine::engine::Hook;
 use amipub_engine::{Engine, Product};
 use amipub_store::SqliteStore;
 use amipub_store::lease::worker_id;
 use anyhow::{Context, bail};
 
 use crate::clock::Clock;
+use crate::halt::halt_hook;
 use crate::outbox;
 use crate::progress::Progress;
-
-/// The environment variable naming a point where the process stops (tests kill it there): a
-/// hook point such as `after:ensure_mirror`, optionally `#N` for its N-th occurrence.
-pub const HALT_ENV: &str = "AMIPUB_TEST_HALT_AT";
-
-/// The point named by `AMIPUB_TEST_HALT_AT`: (hook point, occurrence), read once.
-fn halt_at() -> Option<&'static (String, usize)> {
-    static AT: std::sync::OnceLock<Option<(String, usize)>> = std::sync::OnceLock::new();
-    AT.get_or_init(|| {
-        let wanted = std::env::var(HALT_ENV).ok()?;
-        Some(match wanted.split_once('#') {
-            Some((p, n)) => (p.to_owned(), n.parse::<usize>().unwrap_or(1)),
-            None => (wanted, 1),
-        })
-    })
-    .as_ref()
-}
-
-/// Stops the process for good at the point named by `AMIPUB_TEST_HALT_AT`, after saying so on
-/// stderr; a no-op otherwise.
-pub fn halt_point(name: &str) {
-    static SEEN: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
-    let Some((point, nth)) = halt_at() else {
-        return;
-    };
-    if point != name {
-        return;
-    }
-    if SEEN.fetch_add(1, std::sync::atomic::Ordering::SeqCst) + 1 == *nth {
-        eprintln!("amipub: halted at {point}#{nth}");
-        loop {
-            std::thread::sleep(Duration::from_secs(3600));
-        }
-    }
-}
-
-/// The hook that honours `AMIPUB_TEST_HALT_AT`, when it is set.
-pub fn halt_hook() -> Option<Hook> {
-    halt_at().map(|_| std::sync::Arc::new(halt_point) as Hook)
-}
 
 /// The engine as the CLI runs it.
 pub type CliEngine = Engine<AwsPorts<SqliteStore>>;
@@ -80,14 +40,6 @@ pub struct Runtime {
 
 /// `YYYY-MM-DD` of an epoch second (the `{date}` template variable, end-of-life dates).
 pub use amipub_domain::lifecycle::retention::date_of;
-
-/// Replaces a file through a temporary file (`<path>.<tmp_ext>`) and a rename, so an
-/// interruption never leaves half of it.
-pub fn write_atomic(path: &Path, text: &str, tmp_ext: &str) -> anyhow::Result<()> {
-    let tmp = path.with_extension(tmp_ext);
-    std::fs::write(&tmp, text).with_context(|| format!("cannot write {}", tmp.display()))?;
-    std::fs::rename(&tmp, path).with_context(|| format!("cannot replace {}", path.display()))
-}
 
 /// The commercial partition's settings.
 fn commercial(settings: &Settings) -> anyhow::Result<&amipub_domain::settings::Partition> {

@@ -12,9 +12,9 @@ use amipub_domain::release::{Release, State, mirror_name};
 use amipub_domain::spec::ProductSpec;
 use amipub_domain::template;
 
-use crate::engine::Product;
 use crate::execute::{parameter_names, variables};
 use crate::ports::{Catalog, LifecyclePorts, Listings, Mirrors, Parameters};
+use crate::product::Product;
 
 /// Where the seller's mirrors live.
 const HOME: &str = "us-east-1";

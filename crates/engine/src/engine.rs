@@ -13,6 +13,7 @@ use amipub_domain::spec::ProductSpec;
 
 use crate::execute::{execute, transition_announcement};
 use crate::ports::{Announcement, PortError, PortResult, Ports, Store, TimelineEntry};
+pub use crate::product::Product;
 
 /// How long a claimed release stays leased to a worker: longer than any single step's calls.
 pub const LEASE_SECS: i64 = 900;
@@ -22,15 +23,6 @@ pub const CLAIM_LIMIT: usize = 32;
 pub const CONCURRENCY: usize = 8;
 /// Most transitions one release makes in one step (a guard against a loop of events).
 const MAX_TRANSITIONS_PER_STEP: usize = 64;
-
-/// A product the engine publishes.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Product {
-    /// Its spec.
-    pub spec: ProductSpec,
-    /// The ingestion role Marketplace assumes.
-    pub role_arn: String,
-}
 
 /// Called at named points of the work: `before:<command>` and `after:<command>` around each
 /// command's port calls, `saved:<state>` after each transition is stored. Tests use it to stop a

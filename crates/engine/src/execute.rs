@@ -14,11 +14,11 @@ use amipub_domain::messages::{FAILED, PUBLISHED, SUBMITTED};
 use amipub_domain::release::{Command, Event, FailureKind, Release, State, mirror_name};
 use amipub_domain::template;
 
-use crate::engine::Product;
 use crate::ports::{
     Announcement, Catalog, ChangeSetStatus, CopyRequest, Grants, Images, Parameters, PortError,
     Ports, StartOutcome, Store,
 };
+use crate::product::Product;
 
 /// The tag value that marks a release's seller-side copy (release id and retry generation).
 pub fn mirror_tag(release: &Release) -> String {

@@ -14,8 +14,8 @@ use amipub_domain::release::{FailureKind, Release};
 use amipub_domain::spec::ProductSpec;
 use amipub_domain::template;
 
-use crate::engine::Product;
 use crate::execute::variables;
+use crate::product::Product;
 
 use crate::ports::{
     Catalog, ChangeSetStatus, Images, Jobs, LifecyclePorts, Listings, Mirrors, Parameters,

@@ -15,7 +15,9 @@ pub mod jobs;
 pub mod memory;
 pub mod ports;
 pub mod preflight;
+pub mod product;
 pub mod report;
 
-pub use engine::{Engine, Product};
+pub use engine::Engine;
 pub use ports::{PortError, PortResult, Ports};
+pub use product::Product;

@@ -26,10 +26,10 @@ use axum::http::{Method, Response, Uri};
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
-use crate::server::{Shared, lock};
 use crate::world::ec2::{Ec2, Image, Snapshot};
 use crate::world::iam::Iam;
 use crate::world::{Account, Principal, World};
+use crate::world::{Shared, lock};
 
 /// What a state file holds.
 #[derive(Debug, Serialize, Deserialize)]

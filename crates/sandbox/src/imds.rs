@@ -8,7 +8,7 @@ use axum::body::Body;
 use axum::http::{HeaderMap, Method, Response};
 use serde_json::json;
 
-use crate::server::{Shared, lock};
+use crate::world::{Shared, lock};
 
 /// The role name instances get.
 pub const INSTANCE_ROLE: &str = "amipub-meter-instance";

@@ -6,7 +6,7 @@
 
 use std::net::SocketAddr;
 use std::panic::{AssertUnwindSafe, catch_unwind};
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::{Arc, Mutex};
 
 use axum::Router;
 use axum::body::{Body, Bytes};
@@ -22,14 +22,7 @@ use crate::error::AwsError;
 use crate::faults::{FaultKind, FaultRule};
 use crate::protocol::{errors, query::Params, sigv4};
 use crate::world::{LoggedRequest, World};
-
-/// The shared world.
-pub type Shared = Arc<Mutex<World>>;
-
-/// Locks the world; a poisoned lock (a handler panicked) is recovered, not propagated.
-pub fn lock(shared: &Shared) -> MutexGuard<'_, World> {
-    shared.lock().unwrap_or_else(|e| e.into_inner())
-}
+pub use crate::world::{Shared, lock};
 
 /// A running sandbox.
 pub struct Handle {

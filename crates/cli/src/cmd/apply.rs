@@ -135,7 +135,7 @@ async fn write_ids(
     .map_err(|e| {
         anyhow::anyhow!("cannot write the ids into the spec: {e}; add the lines above by hand")
     })?;
-    crate::runtime::write_atomic(path, &updated, "toml.amipub-tmp")?;
+    crate::files::write_atomic(path, &updated, "toml.amipub-tmp")?;
     println!("  (written into {})", path.display());
     Ok(())
 }

@@ -47,7 +47,7 @@ pub fn run(args: Args) -> anyhow::Result<Outcome> {
     }
     let updated = record_approval(&text, reference, &hash)
         .map_err(|e| anyhow::anyhow!("cannot update {}: {e}", args.product.display()))?;
-    crate::runtime::write_atomic(&args.product, &updated, "toml.amipub-tmp")?;
+    crate::files::write_atomic(&args.product, &updated, "toml.amipub-tmp")?;
     println!(
         "{}: approval recorded in {}: {reference} covers {hash}",
         spec.product.slug,

@@ -182,14 +182,6 @@ impl Rig {
     }
 }
 
-/// The peak resident memory of this process (VmHWM), in MiB.
-pub fn peak_rss_mib() -> Option<f64> {
-    let status = std::fs::read_to_string("/proc/self/status").ok()?;
-    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
-    let kib: f64 = line.split_whitespace().nth(1)?.parse().ok()?;
-    Some(kib / 1024.0)
-}
-
 async fn bench(args: Args) -> anyhow::Result<Outcome> {
     if args.intake {
         super::bench_intake::run(args.messages, &args.bus_url).await?;
@@ -284,7 +276,7 @@ async fn bench(args: Args) -> anyhow::Result<Outcome> {
     );
     println!(
         "    peak memory of this process (sandbox included): {}",
-        peak_rss_mib().map_or("unknown".into(), |m| format!("{m:.0} MiB"))
+        super::peak_rss_mib().map_or("unknown".into(), |m| format!("{m:.0} MiB"))
     );
     rig_c.sandbox.stop().await;
     Ok(Outcome::Ok)

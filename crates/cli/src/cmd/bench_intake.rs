@@ -178,7 +178,7 @@ pub async fn run(messages: usize, bus_url: &str) -> anyhow::Result<()> {
     );
     println!(
         "    peak memory of this process (sandbox included): {}",
-        super::bench::peak_rss_mib().map_or("unknown".into(), |m| format!("{m:.0} MiB"))
+        super::peak_rss_mib().map_or("unknown".into(), |m| format!("{m:.0} MiB"))
     );
     sandbox.stop().await;
     Ok(())

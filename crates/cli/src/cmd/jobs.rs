@@ -8,7 +8,7 @@ use anyhow::bail;
 use serde_json::json;
 
 use super::block_on;
-use super::releases::{ReleaseArgs, print_timeline};
+use super::timeline::{ReleaseArgs, print_timeline, timeline_json};
 use crate::Outcome;
 use crate::listing::Lifecycle;
 
@@ -60,10 +60,7 @@ pub async fn show(store: &SqliteStore, id: &str, as_json: bool) -> anyhow::Resul
     let j = find(store, id).await?;
     let timeline = store.job_timeline(&j.id).await?;
     if as_json {
-        let t: Vec<_> = timeline
-            .iter()
-            .map(|e| json!({"at": e.at, "event": e.event, "from": e.from, "to": e.to, "detail": e.detail}))
-            .collect();
+        let t = timeline_json(&timeline);
         let doc = json!({ "job": j, "timeline": t });
         println!("{}", serde_json::to_string_pretty(&doc)?);
         return Ok(Outcome::Ok);

@@ -1,4 +1,5 @@
-//! One module per subcommand (or family of subcommands).
+//! One module per subcommand (or family of subcommands), and what several of them share: the
+//! runtime they block on and the process's peak memory for the benchmarks.
 
 pub mod apply;
 pub mod approve;
@@ -16,6 +17,7 @@ pub mod publish;
 pub mod releases;
 pub mod sandbox;
 pub mod serve;
+pub mod timeline;
 pub mod validate;
 pub mod verify;
 pub mod visibility;
@@ -26,4 +28,12 @@ pub fn block_on<T, F: std::future::Future<Output = anyhow::Result<T>>>(f: F) -> 
         .enable_all()
         .build()?
         .block_on(f)
+}
+
+/// The peak resident memory of this process (VmHWM), in MiB.
+pub fn peak_rss_mib() -> Option<f64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
+    let kib: f64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    Some(kib / 1024.0)
 }

@@ -7,10 +7,10 @@ use std::path::PathBuf;
 use amipub_domain::release::{Event, State};
 use serde_json::json;
 
+use super::timeline::{ReleaseArgs, print_timeline, timeline_json};
 use crate::Outcome;
 use crate::cmd::block_on;
 use crate::config;
-use crate::progress::duration;
 use crate::runtime::{self, Runtime};
 use amipub_store::SqliteStore;
 
@@ -26,22 +26,6 @@ pub struct StatusArgs {
     /// amipub.toml.
     #[arg(long)]
     config: Option<PathBuf>,
-}
-
-/// Arguments of `show`, `retry` and `cancel`.
-#[derive(Debug, clap::Args)]
-pub struct ReleaseArgs {
-    /// The release id (or a unique prefix of it), or a lifecycle job's (`j-…`).
-    pub release: String,
-    /// `show`: print JSON.
-    #[arg(long)]
-    pub json: bool,
-    /// `retry`: return at once instead of waiting.
-    #[arg(long)]
-    pub no_wait: bool,
-    /// amipub.toml.
-    #[arg(long)]
-    pub config: Option<PathBuf>,
 }
 
 async fn open(config_path: Option<&std::path::Path>) -> anyhow::Result<Option<Runtime>> {
@@ -115,10 +99,7 @@ pub fn show(args: ReleaseArgs) -> anyhow::Result<Outcome> {
         let r = runtime::find(&store, &args.release).await?;
         let timeline = store.timeline(&r.id).await?;
         if args.json {
-            let t: Vec<_> = timeline
-                .iter()
-                .map(|e| json!({"at": e.at, "event": e.event, "from": e.from, "to": e.to, "detail": e.detail}))
-                .collect();
+            let t = timeline_json(&timeline);
             println!(
                 "{}",
                 serde_json::to_string_pretty(&json!({ "release": r, "timeline": t }))?
@@ -152,33 +133,6 @@ pub fn show(args: ReleaseArgs) -> anyhow::Result<Outcome> {
         print_timeline(&timeline);
         Ok(Outcome::Ok)
     })
-}
-
-/// A timeline as a table: since the start, how long each step took, event, states, detail.
-pub fn print_timeline(timeline: &[amipub_engine::ports::TimelineEntry]) {
-    println!(
-        "{:>9} {:>9}  {:<24} {:<34} DETAIL",
-        "AT", "TOOK", "EVENT", "STATE"
-    );
-    let start = timeline.first().map_or(0, |e| e.at);
-    for (i, e) in timeline.iter().enumerate() {
-        let took = timeline
-            .get(i + 1)
-            .map_or(String::new(), |n| duration(n.at - e.at));
-        let states = if e.from == e.to {
-            e.to.clone()
-        } else {
-            format!("{} → {}", e.from, e.to)
-        };
-        println!(
-            "{:>9} {:>9}  {:<24} {:<34} {}",
-            duration(e.at - start),
-            took,
-            e.event,
-            states,
-            e.detail
-        );
-    }
 }
 
 /// `amipub retry RELEASE`.

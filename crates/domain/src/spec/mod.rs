@@ -6,7 +6,7 @@ pub mod path;
 
 pub use model::*;
 
-use crate::validate::{Problem, Severity};
+use crate::validate::report::{Problem, Severity};
 use path::{FieldPath, Locator};
 
 /// Reads a spec from TOML text. A syntax error, an unknown key, a missing key or a value of the

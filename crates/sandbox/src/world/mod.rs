@@ -10,12 +10,21 @@ pub mod sqs;
 pub mod ssm;
 
 use std::collections::{BTreeMap, BTreeSet};
+use std::sync::{Arc, Mutex, MutexGuard};
 
 use serde::{Deserialize, Serialize};
 
 use crate::clock::Clock;
 use crate::config::SandboxConfig;
 use crate::idgen::IdGen;
+
+/// The world as the server's tasks share it.
+pub type Shared = Arc<Mutex<World>>;
+
+/// Locks the world; a poisoned lock (a handler panicked) is recovered, not propagated.
+pub fn lock(shared: &Shared) -> MutexGuard<'_, World> {
+    shared.lock().unwrap_or_else(|e| e.into_inner())
+}
 
 /// The account that owns published Marketplace AMIs (alias `aws-marketplace`).
 pub const MARKETPLACE_ACCOUNT: &str = "679593333241";
