@@ -1,9 +1,9 @@
-//! Progress of one release on stderr: on a terminal, a bar per phase (admit, mirror, grant,
-//! submit, scan, locate, parameters, announce) redrawn in place, with a Region counter on
+//! Progress of one release on stderr: on a terminal, an `indicatif` bar per phase (admit,
+//! mirror, grant, submit, scan, locate, parameters, announce) redrawn in place, with a Region counter on
 //! `locate`; elsewhere (logs, CI, pipes) one line per transition. Durations are the engine's
 //! (virtual time against the sandbox).
 
-use std::io::Write;
+use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget, ProgressStyle};
 
 use amipub_domain::release::{Release, State};
 use amipub_engine::ports::TimelineEntry;
@@ -19,14 +19,20 @@ const PHASES: &[(&str, State, State, i64)] = &[
     ("parameters", State::Located, State::Located, 10),
     ("announce", State::ParametersWritten, State::Announced, 5),
 ];
-const BAR: usize = 24;
 
 /// The display.
 pub struct Progress {
-    tty: bool,
-    drawn: usize,
+    bars: Option<Bars>,
     seen: usize,
     regions: usize,
+}
+
+/// The terminal's bars: a header, one bar per phase, the failure below.
+struct Bars {
+    multi: MultiProgress,
+    header: ProgressBar,
+    phases: Vec<ProgressBar>,
+    footer: ProgressBar,
 }
 
 /// `1h 02m`, `3m 20s`, `12s`.
@@ -47,12 +53,62 @@ fn entered(timeline: &[TimelineEntry], state: State) -> Option<i64> {
         .map(|e| e.at)
 }
 
+/// Bars are drawn in thousandths.
+const SCALE: u64 = 1000;
+
+fn text_line(multi: &MultiProgress) -> ProgressBar {
+    let bar = multi.add(ProgressBar::new(1));
+    bar.set_style(
+        ProgressStyle::with_template("{wide_msg}").unwrap_or_else(|_| ProgressStyle::default_bar()),
+    );
+    bar
+}
+
+impl Bars {
+    fn new() -> Self {
+        let multi = MultiProgress::with_draw_target(ProgressDrawTarget::stderr());
+        let header = text_line(&multi);
+        let style = ProgressStyle::with_template(" {prefix} [{bar:24}] {msg}")
+            .map(|s| s.progress_chars("█░"))
+            .unwrap_or_else(|_| ProgressStyle::default_bar());
+        let phases = PHASES
+            .iter()
+            .map(|_| {
+                let bar = multi.add(ProgressBar::new(SCALE));
+                bar.set_style(style.clone());
+                bar
+            })
+            .collect();
+        let footer = text_line(&multi);
+        Self {
+            multi,
+            header,
+            phases,
+            footer,
+        }
+    }
+
+    fn draw(&self, r: &Release, timeline: &[TimelineEntry], now: i64) {
+        self.header.set_message(header(r));
+        for (bar, row) in self.phases.iter().zip(rows(r, timeline, now)) {
+            bar.set_prefix(format!("{} {:<10}", row.mark, row.name));
+            bar.set_position((row.frac * SCALE as f64) as u64);
+            bar.set_message(format!("{:>8}{}", row.time, row.extra));
+        }
+        self.footer.set_message(
+            r.failure
+                .as_ref()
+                .map(|f| format!("   {}: {}\n   fix: {}", f.kind.label(), f.detail, f.remedy))
+                .unwrap_or_default(),
+        );
+    }
+}
+
 impl Progress {
-    /// A display; `tty` redraws in place.
+    /// A display; `tty` draws bars in place, else one line per transition.
     pub fn new(tty: bool) -> Self {
         Self {
-            tty,
-            drawn: 0,
+            bars: tty.then(Bars::new),
             seen: 0,
             regions: 0,
         }
@@ -60,122 +116,128 @@ impl Progress {
 
     /// A remark between updates.
     pub fn note(&mut self, text: &str) {
-        self.clear();
-        eprintln!("  ! {text}");
-    }
-
-    fn clear(&mut self) {
-        if self.tty && self.drawn > 0 {
-            eprint!("\x1b[{}A\x1b[J", self.drawn);
-            self.drawn = 0;
+        match &self.bars {
+            Some(b) => {
+                let _ = b.multi.println(format!("  ! {text}"));
+            }
+            None => eprintln!("  ! {text}"),
         }
     }
 
     /// Shows the release.
     pub fn show(&mut self, r: &Release, timeline: &[TimelineEntry], now: i64) {
-        if self.tty {
-            self.clear();
-            let lines = render(r, timeline, now);
-            self.drawn = lines.len();
-            let mut err = std::io::stderr().lock();
-            for l in lines {
-                let _ = writeln!(err, "{l}");
-            }
-        } else {
-            if r.regions.len() != self.regions {
-                self.regions = r.regions.len();
+        if let Some(b) = &self.bars {
+            b.draw(r, timeline, now);
+            return;
+        }
+        if r.regions.len() != self.regions {
+            self.regions = r.regions.len();
+            eprintln!(
+                "            Regions {:>2}/{}",
+                self.regions,
+                r.expected_regions.len()
+            );
+        }
+        for e in timeline.iter().skip(self.seen) {
+            if e.from != e.to || e.event == "received" {
                 eprintln!(
-                    "            Regions {:>2}/{}",
-                    self.regions,
-                    r.expected_regions.len()
+                    "  {:>8}  {:<18} {}",
+                    duration(e.at - timeline.first().map_or(e.at, |f| f.at)),
+                    e.to,
+                    e.detail
                 );
             }
-            for e in timeline.iter().skip(self.seen) {
-                if e.from != e.to || e.event == "received" {
-                    eprintln!(
-                        "  {:>8}  {:<18} {}",
-                        duration(e.at - timeline.first().map_or(e.at, |f| f.at)),
-                        e.to,
-                        e.detail
-                    );
-                }
-            }
-            self.seen = timeline.len();
         }
+        self.seen = timeline.len();
     }
 
     /// Leaves the last drawing in place.
     pub fn finish(&mut self) {
-        self.drawn = 0;
+        if let Some(b) = self.bars.take() {
+            b.header.abandon();
+            for bar in &b.phases {
+                bar.abandon();
+            }
+            b.footer.abandon();
+        }
     }
 }
 
-/// The lines of the terminal display.
-fn render(r: &Release, timeline: &[TimelineEntry], now: i64) -> Vec<String> {
-    let mut lines = vec![format!(
+/// The first line: product, version, id and state.
+fn header(r: &Release) -> String {
+    format!(
         "{} {} — {} ({})",
         r.product,
         r.version,
         r.id,
         r.state.name()
-    )];
+    )
+}
+
+/// One phase as drawn: its mark (done, running, failed or not yet), how full its bar is, the
+/// time it took or has taken, and what it is working on.
+struct Row {
+    name: &'static str,
+    mark: &'static str,
+    frac: f64,
+    time: String,
+    extra: String,
+}
+
+/// Every phase of the release, in order.
+fn rows(r: &Release, timeline: &[TimelineEntry], now: i64) -> Vec<Row> {
     let failed_at = r.failure.as_ref().map(|f| f.step);
     let current = failed_at.unwrap_or(r.state);
-    for (i, (name, first, last, typical)) in PHASES.iter().enumerate() {
-        let end = PHASES.get(i + 1).map_or(State::Done, |p| p.1);
-        let start_at = entered(timeline, *first);
-        let done = current >= end && current <= State::Done && failed_at.is_none_or(|f| f > *last);
-        let running = current >= *first && current <= *last;
-        let (fill, mark, time) = if done {
-            let took = match (start_at, entered(timeline, end)) {
-                (Some(a), Some(b)) => duration(b - a),
-                _ => String::new(),
-            };
-            (BAR, "✔", took)
-        } else if running {
-            let spent = start_at.map_or(0, |a| now - a);
-            let frac = if *name == "locate" && !r.expected_regions.is_empty() {
-                r.regions.len() as f64 / r.expected_regions.len() as f64
+    PHASES
+        .iter()
+        .enumerate()
+        .map(|(i, (name, first, last, typical))| {
+            let end = PHASES.get(i + 1).map_or(State::Done, |p| p.1);
+            let start_at = entered(timeline, *first);
+            let done =
+                current >= end && current <= State::Done && failed_at.is_none_or(|f| f > *last);
+            let running = current >= *first && current <= *last;
+            let (frac, mark, time) = if done {
+                let took = match (start_at, entered(timeline, end)) {
+                    (Some(a), Some(b)) => duration(b - a),
+                    _ => String::new(),
+                };
+                (1.0, "✔", took)
+            } else if running {
+                let spent = start_at.map_or(0, |a| now - a);
+                let frac = if *name == "locate" && !r.expected_regions.is_empty() {
+                    r.regions.len() as f64 / r.expected_regions.len() as f64
+                } else {
+                    (spent as f64 / *typical as f64).min(0.95)
+                };
+                let mark = if r.state.is_terminal() { "✘" } else { "▶" };
+                (frac, mark, duration(spent))
             } else {
-                (spent as f64 / *typical as f64).min(0.95)
+                (0.0, " ", String::new())
             };
-            let mark = if r.state.is_terminal() { "✘" } else { "▶" };
-            ((frac * BAR as f64) as usize, mark, duration(spent))
-        } else {
-            (0, " ", String::new())
-        };
-        let mut line = format!(
-            " {mark} {name:<10} [{}{}] {time:>8}",
-            "█".repeat(fill),
-            "░".repeat(BAR - fill)
-        );
-        if *name == "locate" && (running || done) {
-            line.push_str(&format!(
-                "  Regions {}/{}",
-                r.regions.len(),
-                r.expected_regions.len()
-            ));
-        }
-        if *name == "mirror"
-            && let Some(m) = &r.mirror_ami
-        {
-            line.push_str(&format!("  {m}"));
-        }
-        if *name == "submit"
-            && let Some(c) = &r.blocked_by
-        {
-            line.push_str(&format!("  waiting for {c}"));
-        }
-        if *name == "scan"
-            && let Some(c) = &r.change_set
-        {
-            line.push_str(&format!("  {c}"));
-        }
-        lines.push(line);
-    }
-    if let Some(f) = &r.failure {
-        lines.push(format!("   {}: {}", f.kind.label(), f.detail));
-        lines.push(format!("   fix: {}", f.remedy));
-    }
-    lines
+            Row {
+                name,
+                mark,
+                frac,
+                time,
+                extra: extra(r, name, running || done),
+            }
+        })
+        .collect()
+}
+
+/// What a phase is working on: Regions found, the mirror, the lock holder, the change set.
+fn extra(r: &Release, name: &str, shown: bool) -> String {
+    let found = match name {
+        "locate" if shown => Some(format!(
+            "Regions {}/{}",
+            r.regions.len(),
+            r.expected_regions.len()
+        )),
+        "mirror" => r.mirror_ami.clone(),
+        "submit" => r.blocked_by.as_ref().map(|c| format!("waiting for {c}")),
+        "scan" => r.change_set.clone(),
+        _ => None,
+    };
+    found.map(|f| format!("  {f}")).unwrap_or_default()
 }
