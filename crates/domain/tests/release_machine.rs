@@ -1,6 +1,7 @@
 //! The release state machine: a table over every (state, event) pair, walks along whole paths
 //! (happy, shortcut, lock wait, retries, failures and retry, partial location, cancel), and a
-//! property test over random event sequences.
+//! property test over random event sequences; and `docs/development/pipeline.md`, generated from
+//! the machine and kept equal to it.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)] // Tests fail loudly by design.
 
@@ -582,4 +583,72 @@ proptest! {
             r = next;
         }
     }
+}
+
+/// `docs/development/pipeline.md` as the state machine makes it: the states, and for each the
+/// events that change something, with the state they lead to and the commands run next.
+fn pipeline_page() -> String {
+    let mut out = String::from(
+        "# The release pipeline\n\n\
+         Generated from the release state machine (`amipub_domain::release::decide`) by\n\
+         `crates/domain/tests/release_machine.rs`, which fails when this page and the machine\n\
+         differ; `AMIPUB_BLESS=1 cargo test -p amipub-domain --test release_machine` rewrites it.\n\
+         Each event is a representative of its kind (a trusted or untrusted source, a retryable or\n\
+         final call failure).\n\n## States\n\n| state | finished | on a tick, runs |\n|---|---|---|\n",
+    );
+    for state in State::ALL {
+        let (_, cmds) = decide(&in_state(state), &Event::Tick, T0);
+        out.push_str(&format!(
+            "| `{}` | {} | {} |\n",
+            state.name(),
+            if state.is_terminal() { "yes" } else { "" },
+            names(&cmds)
+        ));
+    }
+    out.push_str("\n## Transitions\n\n| state | event | next state | runs |\n|---|---|---|---|\n");
+    for state in State::ALL {
+        for (label, event) in events() {
+            let before = in_state(state);
+            let (after, cmds) = decide(&before, &event, T0);
+            if after.state == state && cmds.is_empty() {
+                continue;
+            }
+            let event = match label {
+                "srcU" => "source_inspected (untrusted owner)".to_owned(),
+                "cfR" => "call_failed (retryable)".to_owned(),
+                "cfF" => "call_failed (final)".to_owned(),
+                _ => event.name().to_owned(),
+            };
+            out.push_str(&format!(
+                "| `{}` | {event} | `{}` | {} |\n",
+                state.name(),
+                after.state.name(),
+                names(&cmds)
+            ));
+        }
+    }
+    out
+}
+
+fn names(cmds: &[Command]) -> String {
+    cmds.iter()
+        .map(|c| format!("`{}`", c.name()))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+#[test]
+fn the_pipeline_page_is_the_state_machine() {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../docs/development/pipeline.md");
+    let page = pipeline_page();
+    if std::env::var_os("AMIPUB_BLESS").is_some() {
+        std::fs::write(&path, &page).unwrap();
+    }
+    let written = std::fs::read_to_string(&path).unwrap_or_default();
+    assert!(
+        written == page,
+        "docs/development/pipeline.md differs from the state machine; run \
+         AMIPUB_BLESS=1 cargo test -p amipub-domain --test release_machine and review the diff"
+    );
 }
