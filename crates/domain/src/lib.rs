@@ -7,6 +7,7 @@
 pub mod catalog_data;
 pub mod changeset;
 pub mod ids;
+pub mod image;
 pub mod job;
 pub mod lifecycle;
 pub mod limits;

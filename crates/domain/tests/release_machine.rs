@@ -639,8 +639,8 @@ fn names(cmds: &[Command]) -> String {
 
 #[test]
 fn the_pipeline_page_is_the_state_machine() {
-    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../../docs/development/pipeline.md");
+    let path =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../docs/development/pipeline.md");
     let page = pipeline_page();
     if std::env::var_os("AMIPUB_BLESS").is_some() {
         std::fs::write(&path, &page).unwrap();

@@ -8,6 +8,7 @@ use std::collections::BTreeMap;
 
 use amipub_domain::changeset::plan::plan_add_version;
 use amipub_domain::changeset::product::VersionInput;
+use amipub_domain::image::ImageState;
 use amipub_domain::lifecycle::parameters::{Held, RegionPlan, plan_region};
 use amipub_domain::lifecycle::retention;
 use amipub_domain::messages::{FAILED, PUBLISHED, SUBMITTED};
@@ -127,10 +128,10 @@ pub async fn execute<P: Ports>(
     (Some(ev), None)
 }
 
-fn mirror_event(ami: String, state: &str) -> Event {
+fn mirror_event(ami: String, state: &ImageState) -> Event {
     match state {
-        "available" => Event::MirrorAvailable { ami },
-        "pending" => Event::MirrorStarted { ami },
+        ImageState::Available => Event::MirrorAvailable { ami },
+        ImageState::Pending => Event::MirrorStarted { ami },
         other => Event::MirrorFailed {
             detail: format!("{ami} is {other}"),
         },

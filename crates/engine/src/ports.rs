@@ -2,6 +2,7 @@
 //! upstream, `ImageFacts`, the planner's `ChangeSet`), never SDK types. Adapters live in `aws`
 //! and `store`; fakes in `memory`.
 
+use amipub_domain::image::ImageState;
 use std::collections::BTreeMap;
 use std::future::Future;
 
@@ -113,11 +114,11 @@ pub trait Images: Send + Sync {
     fn find_mirror(
         &self,
         release: &str,
-    ) -> impl Future<Output = PortResult<Option<(String, String)>>> + Send;
+    ) -> impl Future<Output = PortResult<Option<(String, ImageState)>>> + Send;
     /// Starts a copy; returns the new AMI.
     fn copy(&self, request: &CopyRequest) -> impl Future<Output = PortResult<String>> + Send;
     /// The state of an AMI in us-east-1 of the seller account.
-    fn state(&self, ami: &str) -> impl Future<Output = PortResult<Option<String>>> + Send;
+    fn state(&self, ami: &str) -> impl Future<Output = PortResult<Option<ImageState>>> + Send;
     /// Whether the seller account can launch `ami` in `region` now: EC2 shows it there (it is
     /// public, shared or owned) and it is `available`.
     fn launchable(&self, region: &str, ami: &str) -> impl Future<Output = PortResult<bool>> + Send;

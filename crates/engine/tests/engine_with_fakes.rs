@@ -8,6 +8,7 @@ use std::collections::BTreeMap;
 use std::sync::Mutex;
 
 use amipub_domain::changeset::ChangeSet;
+use amipub_domain::image::ImageState;
 use amipub_domain::lifecycle::LiveVersion;
 use amipub_domain::release::{Event, FailureKind, ImageFacts, Release, State};
 use amipub_domain::spec::parse_spec;
@@ -74,15 +75,12 @@ impl Images for Fake {
             _ => Some(facts(BUILD)),
         })
     }
-    async fn find_mirror(&self, release: &str) -> PortResult<Option<(String, String)>> {
+    async fn find_mirror(&self, release: &str) -> PortResult<Option<(String, ImageState)>> {
         let w = self.w();
         Ok(w.copies.iter().position(|c| c.release == release).map(|i| {
             let ami = format!("ami-{i:017}");
             let polls = w.mirror_polls.get(&ami).copied().unwrap_or(0);
-            (
-                ami,
-                if polls >= 2 { "available" } else { "pending" }.to_owned(),
-            )
+            (ami, if polls >= 2 { "available" } else { "pending" }.into())
         }))
     }
     async fn copy(&self, request: &CopyRequest) -> PortResult<String> {
@@ -107,12 +105,12 @@ impl Images for Fake {
     async fn launchable(&self, region: &str, _ami: &str) -> PortResult<bool> {
         Ok(!self.w().unlaunchable.iter().any(|r| r == region))
     }
-    async fn state(&self, ami: &str) -> PortResult<Option<String>> {
+    async fn state(&self, ami: &str) -> PortResult<Option<ImageState>> {
         let mut w = self.w();
         let polls = w.mirror_polls.entry(ami.to_owned()).or_default();
         *polls += 1;
         Ok(Some(
-            if *polls >= 2 { "available" } else { "pending" }.to_owned(),
+            if *polls >= 2 { "available" } else { "pending" }.into(),
         ))
     }
 }

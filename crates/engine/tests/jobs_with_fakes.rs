@@ -9,6 +9,7 @@ use std::collections::BTreeMap;
 use std::sync::Mutex;
 
 use amipub_domain::changeset::ChangeSet;
+use amipub_domain::image::ImageState;
 use amipub_domain::job::{Job, JobEvent, JobKind, JobRequest, JobState};
 use amipub_domain::lifecycle::approval::{content_hash, record_approval, record_ids};
 use amipub_domain::lifecycle::retention::Mirror;
@@ -52,13 +53,13 @@ impl Images for Fake {
     async fn inspect(&self, _: &str, _: &str) -> PortResult<Option<ImageFacts>> {
         Ok(None)
     }
-    async fn find_mirror(&self, _: &str) -> PortResult<Option<(String, String)>> {
+    async fn find_mirror(&self, _: &str) -> PortResult<Option<(String, ImageState)>> {
         Ok(None)
     }
     async fn copy(&self, _: &CopyRequest) -> PortResult<String> {
         Ok("ami-0".into())
     }
-    async fn state(&self, _: &str) -> PortResult<Option<String>> {
+    async fn state(&self, _: &str) -> PortResult<Option<ImageState>> {
         Ok(None)
     }
     async fn launchable(&self, _: &str, _: &str) -> PortResult<bool> {

@@ -8,6 +8,7 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use amipub_domain::changeset::{AMI_PRODUCT, CATALOG, ChangeSet, OFFER};
+use amipub_domain::image::ImageState;
 use amipub_domain::lifecycle::live::versions;
 use amipub_domain::lifecycle::{LiveListing, LiveVersion};
 use amipub_domain::release::FailureKind;
@@ -113,7 +114,7 @@ impl MarketplaceCatalog {
         Ok(out
             .images()
             .iter()
-            .filter(|i| i.state().is_some_and(|s| s.as_str() == "available"))
+            .filter(|i| super::images::state_of(i) == ImageState::Available)
             .max_by(|a, b| a.creation_date().cmp(&b.creation_date()))
             .and_then(|i| i.image_id().map(str::to_owned)))
     }

@@ -6,6 +6,7 @@
 
 use std::sync::Arc;
 
+use amipub_domain::image::ImageState;
 use amipub_domain::lifecycle::retention::Mirror;
 use amipub_engine::ports::{Mirrors, PortResult};
 use aws_sdk_ec2::types::{
@@ -24,7 +25,7 @@ pub const RETIRED_TAG: &str = "amipub:retired-at";
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ImageLook {
     /// `available`, `pending`, `deregistered`, …
-    pub state: String,
+    pub state: ImageState,
     /// Its name.
     pub name: String,
 }

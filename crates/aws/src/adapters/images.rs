@@ -4,6 +4,7 @@
 
 use std::sync::Arc;
 
+use amipub_domain::image::{Architecture, ImageState};
 use amipub_domain::release::ImageFacts;
 use amipub_engine::ports::{CopyRequest, Images, PortResult};
 use aws_sdk_ec2::types::{Filter, Image, ResourceType, Tag, TagSpecification};
@@ -70,8 +71,8 @@ impl Ec2Images {
 }
 
 /// An image's state (`available`, `pending`, …).
-pub fn state_of(i: &Image) -> String {
-    i.state().map(|s| s.as_str().to_owned()).unwrap_or_default()
+pub fn state_of(i: &Image) -> ImageState {
+    ImageState::from(i.state().map_or("", |s| s.as_str()))
 }
 
 /// The facts the admission checklist needs.
@@ -79,10 +80,7 @@ pub fn facts(i: &Image) -> ImageFacts {
     ImageFacts {
         owner: i.owner_id().unwrap_or_default().to_owned(),
         state: state_of(i),
-        architecture: i
-            .architecture()
-            .map(|a| a.as_str().to_owned())
-            .unwrap_or_default(),
+        architecture: Architecture::from(i.architecture().map_or("", |a| a.as_str())),
         virtualization: i
             .virtualization_type()
             .map(|v| v.as_str().to_owned())
@@ -117,15 +115,15 @@ impl Images for Ec2Images {
         Ok(self.describe(region, ami).await?.as_ref().map(facts))
     }
 
-    async fn find_mirror(&self, release: &str) -> PortResult<Option<(String, String)>> {
+    async fn find_mirror(&self, release: &str) -> PortResult<Option<(String, ImageState)>> {
         // A failed copy is left behind for inspection; a live one wins.
-        let mut found: Vec<(String, String)> = self
+        let mut found: Vec<(String, ImageState)> = self
             .own_tagged(RELEASE_TAG, release)
             .await?
             .iter()
             .filter_map(|i| Some((i.image_id()?.to_owned(), state_of(i))))
             .collect();
-        found.sort_by_key(|(_, s)| s != "available" && s != "pending");
+        found.sort_by_key(|(_, s)| !matches!(s, ImageState::Available | ImageState::Pending));
         Ok(found.into_iter().next())
     }
 
@@ -160,10 +158,10 @@ impl Images for Ec2Images {
         Ok(self
             .describe(region, ami)
             .await?
-            .is_some_and(|i| state_of(&i) == "available"))
+            .is_some_and(|i| state_of(&i) == ImageState::Available))
     }
 
-    async fn state(&self, ami: &str) -> PortResult<Option<String>> {
+    async fn state(&self, ami: &str) -> PortResult<Option<ImageState>> {
         Ok(self
             .describe(self.shared.home(), ami)
             .await?

@@ -8,6 +8,7 @@ use super::event::{Command, Event, ImageFacts};
 use super::model::{Failure, FailureKind, Release, State};
 use super::timing::*;
 use super::token::token;
+use crate::image::ImageState;
 
 /// The next release and the commands to run, for `event` at `now` (epoch seconds).
 pub fn decide(release: &Release, event: &Event, now: i64) -> (Release, Vec<Command>) {
@@ -322,7 +323,7 @@ fn admit(r: &mut Release, f: &ImageFacts, now: i64) -> Vec<Command> {
         enter(r, State::Rejected, now);
         return Vec::new();
     }
-    if f.state == "pending" {
+    if f.state == ImageState::Pending {
         wait(
             r,
             State::Received,
@@ -333,7 +334,7 @@ fn admit(r: &mut Release, f: &ImageFacts, now: i64) -> Vec<Command> {
         return Vec::new();
     }
     let mut problems = Vec::new();
-    if f.state != "available" {
+    if f.state != ImageState::Available {
         problems.push(format!("it is {}, not available", f.state));
     }
     if f.architecture != r.architecture {

@@ -6,6 +6,7 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 
 use super::model::FailureKind;
+use crate::image::{Architecture, ImageState};
 
 /// Facts about an AMI, as DescribeImages reports them.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -13,9 +14,9 @@ pub struct ImageFacts {
     /// Owning account.
     pub owner: String,
     /// `pending`, `available`, `failed`, …
-    pub state: String,
+    pub state: ImageState,
     /// `x86_64`, `arm64`, `i386`.
-    pub architecture: String,
+    pub architecture: Architecture,
     /// `hvm` or `paravirtual`.
     pub virtualization: String,
     /// `ebs` or `instance-store`.

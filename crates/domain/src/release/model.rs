@@ -5,6 +5,8 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
+use crate::image::Architecture;
+
 /// Where a release is. The order of the variants is the order of the pipeline.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -173,7 +175,7 @@ pub struct Release {
     /// Accounts whose AMIs may be published.
     pub trusted_owners: Vec<String>,
     /// The product's architecture (`x86_64` or `arm64`).
-    pub architecture: String,
+    pub architecture: Architecture,
     /// Where it is.
     pub state: State,
     /// The seller-side copy in us-east-1.
@@ -233,7 +235,7 @@ impl Release {
             source_region: source_region.to_owned(),
             source_ami: source_ami.to_owned(),
             trusted_owners,
-            architecture: architecture.to_owned(),
+            architecture: Architecture::from(architecture),
             state: State::Received,
             mirror_ami: None,
             change_set: None,
