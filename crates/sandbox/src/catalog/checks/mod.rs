@@ -1,18 +1,25 @@
 //! The asynchronous part of a change set: new entity ids, the per-change validators that fill
-//! `ErrorDetailList` (documented error codes, catalog-api.md §3) and the security scan's verdict.
-//! The validators of product information (`information`), of new versions and their AMI ingestion
-//! (`delivery`) and of offers (`offer`) have files of their own.
+//! `ErrorDetailList` and the security scan's verdict.
+//!
+//! Validation is table-driven: each entity type has a table of (change type, rule) pairs and a
+//! short driver runs, in table order, the rules whose change type matches. A rule reads one
+//! change (with the world and the rest of its change set for context) and pushes the errors AWS
+//! documents for it, as the `ErrorDetailList` of DescribeChangeSet
+//! (<https://docs.aws.amazon.com/marketplace/latest/APIReference/API_DescribeChangeSet.html>).
+//! The rules live by concept: product information (`information`), new versions and their AMI
+//! ingestion (`delivery`), the other product changes (`product`) and offers (`offer`).
 
 mod delivery;
 mod information;
 mod offer;
+mod product;
 
 use std::collections::{BTreeMap, BTreeSet};
 
 use serde_json::Value;
 
 use crate::world::World;
-use crate::world::catalog::ChangeSet;
+use crate::world::catalog::{Change, ChangeSet};
 
 /// Gives each Create change its new entity id and resolves `$Name.Entity.Identifier` targets.
 pub fn assign_new_ids(world: &mut World, cs: &mut ChangeSet) {
@@ -75,315 +82,137 @@ pub(super) struct Projected {
     pub(super) adds_version: bool,
 }
 
+/// Projects `product` (an entity id) through the changes of `cs` that target it.
 pub(super) fn project(world: &World, cs: &ChangeSet, product: &str) -> Projected {
     let mut p = Projected {
         visibility: "Draft".into(),
         ..Default::default()
     };
     if let Some(e) = world.catalog.entities.get(product) {
-        let d = &e.doc;
-        p.visibility = d["Description"]["Visibility"]
-            .as_str()
-            .unwrap_or("Draft")
-            .to_owned();
-        p.instance_types = strings(&d["Compatibility"]["AvailableInstanceTypes"])
-            .into_iter()
-            .collect();
-        for v in d["Versions"].as_array().into_iter().flatten() {
-            p.titles
-                .insert(v["VersionTitle"].as_str().unwrap_or("").to_owned());
-            for o in v["DeliveryOptions"].as_array().into_iter().flatten() {
-                p.delivery_ids.insert(
-                    o["Id"].as_str().unwrap_or("").to_owned(),
-                    o["Visibility"] != "Restricted",
-                );
-            }
-        }
-        p.dimensions = d["Dimensions"]
-            .as_array()
-            .into_iter()
-            .flatten()
-            .filter_map(|x| x["Key"].as_str().map(str::to_owned))
-            .collect();
-        p.has_description = d["Description"]["ShortDescription"].is_string();
+        p.read_document(&e.doc);
     }
     for c in cs
         .changes
         .iter()
         .filter(|c| c.entity_id.as_deref() == Some(product))
     {
-        match c.change_type.as_str() {
-            "AddInstanceTypes" => p
-                .instance_types
-                .extend(strings(&c.details["InstanceTypes"])),
-            "AddDimensions" => p.dimensions.extend(
-                c.details
-                    .as_array()
-                    .into_iter()
-                    .flatten()
-                    .filter_map(|x| x["Key"].as_str().map(str::to_owned)),
-            ),
-            "UpdateInformation" => p.has_description |= c.details["ShortDescription"].is_string(),
-            "AddDeliveryOptions" => p.adds_version = true,
-            _ => {}
-        }
+        p.add_change(c);
     }
     p
 }
 
+impl Projected {
+    /// Takes what the product's current DescribeEntity document says.
+    fn read_document(&mut self, d: &Value) {
+        self.visibility = d["Description"]["Visibility"]
+            .as_str()
+            .unwrap_or("Draft")
+            .to_owned();
+        self.instance_types = strings(&d["Compatibility"]["AvailableInstanceTypes"])
+            .into_iter()
+            .collect();
+        for v in d["Versions"].as_array().into_iter().flatten() {
+            self.titles
+                .insert(v["VersionTitle"].as_str().unwrap_or("").to_owned());
+            for o in v["DeliveryOptions"].as_array().into_iter().flatten() {
+                self.delivery_ids.insert(
+                    o["Id"].as_str().unwrap_or("").to_owned(),
+                    o["Visibility"] != "Restricted",
+                );
+            }
+        }
+        self.dimensions = dimension_keys(&d["Dimensions"]).collect();
+        self.has_description = d["Description"]["ShortDescription"].is_string();
+    }
+
+    /// Adds what one change of the set would bring.
+    fn add_change(&mut self, c: &Change) {
+        match c.change_type.as_str() {
+            "AddInstanceTypes" => self
+                .instance_types
+                .extend(strings(&c.details["InstanceTypes"])),
+            "AddDimensions" => self.dimensions.extend(dimension_keys(&c.details)),
+            "UpdateInformation" => {
+                self.has_description |= c.details["ShortDescription"].is_string()
+            }
+            "AddDeliveryOptions" => self.adds_version = true,
+            _ => {}
+        }
+    }
+}
+
+fn dimension_keys(v: &Value) -> impl Iterator<Item = String> + '_ {
+    v.as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|x| x["Key"].as_str().map(str::to_owned))
+}
+
 pub(super) use crate::protocol::json::strings;
 
+/// The length in characters of a JSON string (0 for anything else).
 pub(super) fn len(v: &Value) -> usize {
     v.as_str().map_or(0, |s| s.chars().count())
 }
 
+/// The errors of one change, in the order the rules find them.
+#[derive(Debug, Default)]
+pub(super) struct Errors(Vec<(String, String)>);
+
+impl Errors {
+    /// Records an error `code` with its message.
+    pub(super) fn push(&mut self, code: &str, message: impl Into<String>) {
+        self.0.push((code.to_owned(), message.into()));
+    }
+}
+
+/// What a rule sees: the world, the change set as submitted and the change it judges.
+pub(super) struct Ctx<'a> {
+    pub(super) world: &'a World,
+    pub(super) cs: &'a ChangeSet,
+    pub(super) change: &'a Change,
+    /// The change's resolved entity id, or empty when it has none.
+    pub(super) entity: String,
+}
+
+impl Ctx<'_> {
+    /// The change's DetailsDocument.
+    pub(super) fn details(&self) -> &Value {
+        &self.change.details
+    }
+
+    /// The change's product as it will be if the set applies.
+    pub(super) fn project(&self) -> Projected {
+        project(self.world, self.cs, &self.entity)
+    }
+}
+
+/// One validator: reads the change in `Ctx` and records its errors.
+pub(super) type Rule = fn(&Ctx, &mut Errors);
+
+/// Rules by entity type; within a table, the rules of one change type run in table order.
+const TABLES: &[(&str, &[(&str, Rule)])] = &[
+    ("AmiProduct@1.0", product::RULES),
+    ("Offer@1.0", offer::RULES),
+];
+
 /// Runs the validators, filling each change's errors.
 pub fn validate(world: &World, cs: &mut ChangeSet) {
     let snapshot = cs.clone();
-    for c in cs.changes.iter_mut() {
-        let mut errs: Vec<(String, String)> = Vec::new();
-        let mut err = |code: &str, msg: String| errs.push((code.to_owned(), msg));
-        let d = &c.details;
-        let product = c.entity_id.clone().unwrap_or_default();
-        match (c.entity_type.as_str(), c.change_type.as_str()) {
-            ("AmiProduct@1.0", "CreateProduct") if len(&d["ProductTitle"]) > 72 => {
-                err(
-                    "INVALID_INPUT",
-                    "ProductTitle must be at most 72 characters.".into(),
-                );
+    for (c, submitted) in cs.changes.iter_mut().zip(&snapshot.changes) {
+        let ctx = Ctx {
+            world,
+            cs: &snapshot,
+            change: submitted,
+            entity: submitted.entity_id.clone().unwrap_or_default(),
+        };
+        let mut errs = Errors::default();
+        for (_, rules) in TABLES.iter().filter(|(t, _)| *t == submitted.entity_type) {
+            for (_, rule) in rules.iter().filter(|(t, _)| *t == submitted.change_type) {
+                rule(&ctx, &mut errs);
             }
-            ("AmiProduct@1.0", "UpdateInformation") => {
-                information::check(world, &snapshot, &product, d, &mut err)
-            }
-            ("AmiProduct@1.0", "AddRegions" | "RestrictRegions") => {
-                let regions = strings(&d["Regions"]);
-                if regions.is_empty() || regions.len() > 100 {
-                    err("INVALID_INPUT", "Provide between 1 and 100 Regions.".into());
-                }
-                let bad: Vec<String> = regions
-                    .into_iter()
-                    .filter(|r| amipub_domain::catalog_data::region(r).is_none())
-                    .collect();
-                if !bad.is_empty() {
-                    let allowed: Vec<String> = amipub_domain::catalog_data::regions()
-                        .iter()
-                        .map(|r| r.code.clone())
-                        .collect();
-                    err(
-                        "INVALID_REGIONS",
-                        format!(
-                            "Invalid Regions: {}. Allowed values: {}",
-                            bad.join(", "),
-                            allowed.join(", ")
-                        ),
-                    );
-                }
-            }
-            ("AmiProduct@1.0", "UpdateFutureRegionSupport") => {
-                let s = strings(&d["FutureRegionSupport"]["SupportedRegions"]);
-                if s.len() != 1 || !matches!(s[0].as_str(), "All" | "US" | "None") {
-                    err(
-                        "INVALID_INPUT",
-                        "SupportedRegions must hold exactly one of All, US, None.".into(),
-                    );
-                }
-            }
-            ("AmiProduct@1.0", "AddInstanceTypes" | "RestrictInstanceTypes") => {
-                let types = strings(&d["InstanceTypes"]);
-                let bad: Vec<&String> = types
-                    .iter()
-                    .filter(|t| t.parse::<amipub_domain::ids::InstanceType>().is_err())
-                    .collect();
-                if types.is_empty() || !bad.is_empty() {
-                    err(
-                        "INVALID_INSTANCE_TYPES",
-                        format!(
-                            "Invalid instance types: {}",
-                            bad.iter()
-                                .map(|s| s.as_str())
-                                .collect::<Vec<_>>()
-                                .join(", ")
-                        ),
-                    );
-                }
-            }
-            ("AmiProduct@1.0", "AddDeliveryOptions") => {
-                delivery::check(world, &snapshot, &product, d, &mut err)
-            }
-            ("AmiProduct@1.0", "RestrictDeliveryOptions") => {
-                let p = project(world, &snapshot, &product);
-                let ids = strings(&d["DeliveryOptionIds"]);
-                let unknown: Vec<&String> = ids
-                    .iter()
-                    .filter(|i| !p.delivery_ids.contains_key(*i))
-                    .collect();
-                if ids.is_empty() {
-                    err(
-                        "MISSING_DELIVERY_OPTION_IDS",
-                        "Provide at least one delivery option id.".into(),
-                    );
-                } else if !unknown.is_empty() {
-                    err(
-                        "INVALID_DELIVERY_OPTION_IDS",
-                        format!(
-                            "Delivery options not found: {}",
-                            unknown
-                                .iter()
-                                .map(|s| s.as_str())
-                                .collect::<Vec<_>>()
-                                .join(", ")
-                        ),
-                    );
-                } else {
-                    let remaining = p
-                        .delivery_ids
-                        .iter()
-                        .filter(|(id, public)| **public && !ids.contains(id))
-                        .count();
-                    if remaining == 0 && !p.adds_version {
-                        err(
-                            "ALL_DELIVERY_OPTIONS_RESTRICTED",
-                            "At least one version must remain available.".into(),
-                        );
-                    }
-                }
-            }
-            ("AmiProduct@1.0", "UpdateDeliveryOptions") => {
-                let p = project(world, &snapshot, &product);
-                for o in d["DeliveryOptions"].as_array().into_iter().flatten() {
-                    if !p.delivery_ids.contains_key(o["Id"].as_str().unwrap_or("")) {
-                        err(
-                            "INVALID_DELIVERY_OPTION_IDS",
-                            format!("Delivery option {} was not found.", o["Id"]),
-                        );
-                    }
-                }
-            }
-            ("AmiProduct@1.0", "AddDimensions") => {
-                let dims = d.as_array().cloned().unwrap_or_default();
-                let mut seen = BTreeSet::new();
-                if dims.is_empty() {
-                    err("MISSING_DATA", "Provide at least one dimension.".into());
-                }
-                if dims.len() > 200 {
-                    err(
-                        "INVALID_DIMENSION",
-                        "Provide no more than 200 dimensions.".into(),
-                    );
-                }
-                for x in &dims {
-                    let key = x["Key"].as_str().unwrap_or("");
-                    let types = strings(&x["Types"]);
-                    if key.is_empty()
-                        || key.len() > 100
-                        || !key
-                            .chars()
-                            .all(|ch| ch.is_ascii_alphanumeric() || "_.-".contains(ch))
-                        || !seen.insert(key.to_owned())
-                    {
-                        err(
-                            "INVALID_DIMENSION",
-                            format!("Dimension key '{key}' is empty, invalid or duplicated."),
-                        );
-                    }
-                    if types.is_empty()
-                        || !types.iter().all(|t| {
-                            matches!(t.as_str(), "Metered" | "ExternallyMetered" | "Entitled")
-                        })
-                    {
-                        err(
-                            "IINVALID_TYPE",
-                            format!("Dimension '{key}' has invalid Types."),
-                        );
-                    }
-                    let unit = x["Unit"].as_str().unwrap_or("");
-                    let units = [
-                        "Hrs", "GB", "Gbps", "HostHrs", "Hosts", "MB", "Mbps", "Requests",
-                        "TaskHrs", "TB", "TierHrs", "UnitHrs", "Units", "UserHrs", "Users",
-                    ];
-                    if !units.contains(&unit) {
-                        err(
-                            "INVALID_UNIT",
-                            format!(
-                                "Dimension '{key}' has unit '{unit}', which is not one of {}.",
-                                units.join(", ")
-                            ),
-                        );
-                    }
-                }
-            }
-            ("AmiProduct@1.0", "UpdateTargeting") => {
-                let accounts = strings(&d["PositiveTargeting"]["BuyerAccounts"]);
-                if accounts
-                    .iter()
-                    .any(|a| a.len() != 12 || !a.bytes().all(|b| b.is_ascii_digit()))
-                {
-                    err(
-                        "INVALID_AWS_ACCOUNT_IDS",
-                        "Buyer accounts must be 12-digit AWS account ids.".into(),
-                    );
-                }
-            }
-            ("AmiProduct@1.0", "UpdateVisibility") => {
-                let p = project(world, &snapshot, &product);
-                let target = d["TargetVisibility"].as_str().unwrap_or("");
-                let ok = match target {
-                    "Public" => matches!(p.visibility.as_str(), "Limited" | "Restricted"),
-                    "Limited" => matches!(p.visibility.as_str(), "Public" | "Restricted"),
-                    "Restricted" => matches!(p.visibility.as_str(), "Public" | "Limited"),
-                    _ => {
-                        err(
-                            "INVALID_TARGET_VISIBILITY",
-                            format!("'{target}' is not a visibility."),
-                        );
-                        true
-                    }
-                };
-                if !ok {
-                    err(
-                        "INVALID_PRODUCT_STATE",
-                        format!("A {} product cannot become {target}.", p.visibility),
-                    );
-                }
-            }
-            ("AmiProduct@1.0", "ReleaseProduct") => {
-                let p = project(world, &snapshot, &product);
-                if p.visibility != "Draft" {
-                    err(
-                        "INVALID_PRODUCT_STATE",
-                        format!(
-                            "Only Draft products can be released; this one is {}.",
-                            p.visibility
-                        ),
-                    );
-                }
-                if !p.has_description {
-                    err(
-                        "VALIDATION_FAILED",
-                        "Provide Description information.".into(),
-                    );
-                }
-                if p.titles.is_empty() && !p.adds_version {
-                    err("VALIDATION_FAILED", "Provide Versions information.".into());
-                }
-                if p.dimensions.is_empty() {
-                    err(
-                        "VALIDATION_FAILED",
-                        "Provide Dimensions information.".into(),
-                    );
-                }
-                if !snapshot
-                    .changes
-                    .iter()
-                    .any(|x| x.change_type == "ReleaseOffer")
-                {
-                    err("VALIDATION_FAILED", "ReleaseProduct must be accompanied by ReleaseOffer on the product's draft public offer.".into());
-                }
-            }
-            ("Offer@1.0", _) => offer::check(world, &snapshot, c, &mut err),
-            _ => {}
         }
-        c.errors.extend(errs);
+        c.errors.extend(errs.0);
     }
 }
 
@@ -414,4 +243,100 @@ pub fn scan(world: &World, cs: &ChangeSet) -> Option<String> {
                 )
             })
         })
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::{Value, json};
+
+    use super::validate;
+    use crate::config::SandboxConfig;
+    use crate::world::World;
+    use crate::world::catalog::{Change, ChangeSet};
+
+    fn change(entity_type: &str, change_type: &str, details: Value) -> Change {
+        Change {
+            change_type: change_type.into(),
+            change_name: None,
+            entity_type: entity_type.into(),
+            identifier: None,
+            entity_id: Some("prod-abcdefghijklm".into()),
+            details,
+            errors: Vec::new(),
+        }
+    }
+
+    /// The error codes of each change after validation.
+    fn codes(changes: Vec<Change>) -> Vec<Vec<String>> {
+        let world = World::new(SandboxConfig::default());
+        let mut cs = ChangeSet {
+            id: "cs".into(),
+            account: "111122223333".into(),
+            name: "n".into(),
+            intent: "APPLY".into(),
+            status: "PREPARING".into(),
+            started: 0.0,
+            next_at: 0.0,
+            ended: None,
+            failure_code: None,
+            failure_description: None,
+            changes,
+            locked: Vec::new(),
+            tags: Default::default(),
+        };
+        validate(&world, &mut cs);
+        cs.changes
+            .iter()
+            .map(|c| c.errors.iter().map(|(code, _)| code.clone()).collect())
+            .collect()
+    }
+
+    #[test]
+    fn rules_report_in_table_order() {
+        let dims = json!([
+            {"Key": "m5.large", "Types": ["Metered"], "Unit": "Hrs"},
+            {"Key": "m5.large", "Types": ["Sold"], "Unit": "Days"}
+        ]);
+        assert_eq!(
+            codes(vec![change("AmiProduct@1.0", "AddDimensions", dims)]),
+            [["INVALID_DIMENSION", "IINVALID_TYPE", "INVALID_UNIT"]]
+        );
+        assert_eq!(
+            codes(vec![change("AmiProduct@1.0", "AddDimensions", json!([]))]),
+            [["MISSING_DATA"]]
+        );
+    }
+
+    #[test]
+    fn a_version_without_exactly_one_option_stops_there() {
+        let details = json!({"Version": {"VersionTitle": "", "ReleaseNotes": ""}});
+        assert_eq!(
+            codes(vec![change(
+                "AmiProduct@1.0",
+                "AddDeliveryOptions",
+                details
+            )]),
+            [[
+                "INVALID_VERSION_TITLE",
+                "INVALID_RELEASE_NOTES",
+                "INVALID_INPUT"
+            ]]
+        );
+    }
+
+    #[test]
+    fn unknown_entity_and_change_types_have_no_rules() {
+        assert_eq!(
+            codes(vec![
+                change("SaaSProduct@1.0", "UpdateInformation", json!({})),
+                change("Offer@1.0", "Frobnicate", json!({})),
+                change("Offer@1.0", "UpdateAvailability", json!({})),
+            ]),
+            [
+                vec![],
+                vec![],
+                vec!["INVALID_AVAILABILITY_END_DATE".to_owned()]
+            ]
+        );
+    }
 }
