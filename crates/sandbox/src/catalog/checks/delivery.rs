@@ -16,10 +16,10 @@
 
 use serde_json::Value;
 
+use super::instance_type::{architecture, is_instance_type};
 use super::{Ctx, Errors, Projected, len, strings};
 use crate::world::ec2::Image;
 use crate::world::iam::{INGESTION_POLICY_ARN, INGESTION_PRINCIPAL, Iam};
-use amipub_domain::ids::InstanceType;
 
 /// What the option and image rules see: the change, its product as it will be, and the
 /// option's `AmiDeliveryOptionDetails`.
@@ -190,7 +190,7 @@ fn usage_instructions(v: &Version, errs: &mut Errors) {
 
 fn recommended_instance_type(v: &Version, errs: &mut Errors) {
     let rec = v.details["RecommendedInstanceType"].as_str().unwrap_or("");
-    if rec.parse::<InstanceType>().is_err() {
+    if !is_instance_type(rec) {
         errs.push(
             "INVALID_RECOMMENDED_INSTANCE_TYPE",
             format!("'{rec}' is not an instance type."),
@@ -376,10 +376,12 @@ fn image_architecture(v: &Version, image: &Image, errs: &mut Errors) {
                 v.ami()
             ),
         );
-    } else if v.p.instance_types.iter().any(|t| {
-        t.parse::<InstanceType>()
-            .is_ok_and(|it| it.is_arm64() != (arch == "arm64"))
-    }) {
+    } else if v
+        .p
+        .instance_types
+        .iter()
+        .any(|t| architecture(t).is_some_and(|a| a != arch))
+    {
         errs.push(
             "INCOMPATIBLE_AMI",
             format!(

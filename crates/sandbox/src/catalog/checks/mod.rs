@@ -7,10 +7,12 @@
 //! documents for it, as the `ErrorDetailList` of DescribeChangeSet
 //! (<https://docs.aws.amazon.com/marketplace/latest/APIReference/API_DescribeChangeSet.html>).
 //! The rules live by concept: product information (`information`), new versions and their AMI
-//! ingestion (`delivery`), the other product changes (`product`) and offers (`offer`).
+//! ingestion (`delivery`), the other product changes (`product`), offers (`offer`), and the
+//! reading of instance type names (`instance_type`).
 
 mod delivery;
 mod information;
+mod instance_type;
 mod offer;
 mod product;
 
@@ -321,6 +323,24 @@ mod tests {
                 "INVALID_RELEASE_NOTES",
                 "INVALID_INPUT"
             ]]
+        );
+    }
+
+    #[test]
+    fn instance_types_are_judged_by_the_sandbox_rule() {
+        let types = json!({"InstanceTypes": ["m5.large", "M5.large"]});
+        assert_eq!(
+            codes(vec![change("AmiProduct@1.0", "AddInstanceTypes", types)]),
+            [["INVALID_INSTANCE_TYPES"]]
+        );
+        let types = json!({"InstanceTypes": ["m5.large", "c7gn.16xlarge"]});
+        assert_eq!(
+            codes(vec![change(
+                "AmiProduct@1.0",
+                "RestrictInstanceTypes",
+                types
+            )]),
+            [Vec::<String>::new()]
         );
     }
 

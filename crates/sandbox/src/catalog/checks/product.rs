@@ -9,8 +9,8 @@ use std::collections::BTreeSet;
 
 use serde_json::Value;
 
+use super::instance_type::is_instance_type;
 use super::{Ctx, Errors, Rule, delivery, information, len, strings};
-use amipub_domain::ids::InstanceType;
 
 /// The AmiProduct@1.0 rules, by change type, in the order they run.
 pub(super) const RULES: &[(&str, Rule)] = &[
@@ -88,7 +88,7 @@ fn instance_types(ctx: &Ctx, errs: &mut Errors) {
     let bad: Vec<&str> = types
         .iter()
         .map(String::as_str)
-        .filter(|t| t.parse::<InstanceType>().is_err())
+        .filter(|t| !is_instance_type(t))
         .collect();
     if types.is_empty() || !bad.is_empty() {
         errs.push(
