@@ -139,6 +139,18 @@ async fn transitions_failures_and_metrics_are_reported_for_machines() {
     assert_eq!(e["event"], "work_failed", "{e}");
     assert_eq!(e["id"], failed.id.as_str(), "{e}");
     assert_eq!(e["kind"], "access_denied", "{e}");
+    // It names the call that failed and where, from the command's span.
+    assert_eq!(e["span"]["name"], "command", "{e}");
+    assert_eq!(e["span"]["command"], "ensure_mirror", "{e}");
+    assert_eq!(e["spans"][0]["id"], failed.id.as_str(), "{e}");
+    assert_eq!(e["span"]["call"], "CopyImage", "{e}");
+    assert_eq!(e["span"]["region"], "us-east-1", "{e}");
+    let throttled = lines
+        .iter()
+        .find(|l| l["event"] == "call_failed")
+        .expect("a call_failed line");
+    assert_eq!(throttled["span"]["call"], "PutParameter", "{throttled}");
+    assert_eq!(throttled["kind"], "throttled", "{throttled}");
     let remedy = e["remedy"].as_str().unwrap();
     assert_eq!(remedy, failed.failure.as_ref().unwrap().remedy, "{e}");
     assert!(!remedy.is_empty());

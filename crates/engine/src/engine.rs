@@ -14,6 +14,7 @@ use amipub_domain::spec::ProductSpec;
 use crate::execute::{execute, transition_announcement};
 use crate::ports::{Announcement, PortError, PortResult, Ports, Store, TimelineEntry};
 pub use crate::product::Product;
+use crate::report::command_span;
 
 /// How long a claimed release stays leased to a worker: longer than any single step's calls.
 pub const LEASE_SECS: i64 = 900;
@@ -220,19 +221,25 @@ impl<P: Ports> Engine<P> {
             if transitions > MAX_TRANSITIONS_PER_STEP {
                 break;
             }
-            self.point("before", cmd.name());
-            let span = tracing::info_span!("command", name = cmd.name());
-            let (event, announcement) = execute(&self.ports, product, &r, &cmd, now)
-                .instrument(span)
-                .await;
-            self.point("after", cmd.name());
-            let Some(event) = event else { continue };
-            let (next, more) = decide(&r, &event, now);
-            let me = Some(self.worker.as_str());
-            self.persist(me, &r, &next, &event, announcement.as_ref(), now)
-                .await?;
-            r = next;
-            queue.extend(more);
+            // The command's calls and the transition they lead to share one span, so that a
+            // failure reported with the transition names the call, Region and resource.
+            let step = async {
+                self.point("before", cmd.name());
+                let (event, announcement) = execute(&self.ports, product, &r, &cmd, now).await;
+                self.point("after", cmd.name());
+                let Some(event) = event else {
+                    return Ok(None);
+                };
+                let (next, more) = decide(&r, &event, now);
+                let me = Some(self.worker.as_str());
+                self.persist(me, &r, &next, &event, announcement.as_ref(), now)
+                    .await?;
+                Ok::<_, PortError>(Some((next, more)))
+            };
+            if let Some((next, more)) = step.instrument(command_span(cmd.name())).await? {
+                r = next;
+                queue.extend(more);
+            }
         }
         Ok(r)
     }

@@ -27,6 +27,7 @@ pub fn mirror_tag(release: &Release) -> String {
 }
 
 fn failed(e: PortError) -> Event {
+    e.record_on_span();
     Event::CallFailed {
         kind: e.kind,
         detail: e.detail,

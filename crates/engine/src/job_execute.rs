@@ -23,6 +23,7 @@ use crate::ports::{
 };
 
 fn failed(e: PortError) -> JobEvent {
+    e.record_on_span();
     JobEvent::CallFailed {
         kind: e.kind,
         detail: e.detail,

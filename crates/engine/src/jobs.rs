@@ -10,6 +10,7 @@ use tracing::Instrument;
 use crate::engine::{CLAIM_LIMIT, CONCURRENCY, Engine, LEASE_SECS};
 use crate::job_execute::execute_job;
 use crate::ports::{Jobs, LifecyclePorts, PortError, PortResult, TimelineEntry};
+use crate::report::command_span;
 
 /// Most transitions one job makes in one step (a guard against a loop of events).
 const MAX_TRANSITIONS_PER_STEP: usize = 32;
@@ -123,18 +124,22 @@ impl<P: LifecyclePorts> Engine<P> {
             if transitions > MAX_TRANSITIONS_PER_STEP {
                 break;
             }
-            self.point("before", cmd.name());
-            let span = tracing::info_span!("command", name = cmd.name());
-            let event = execute_job(self.ports(), &j, &cmd, now)
-                .instrument(span)
-                .await;
-            self.point("after", cmd.name());
-            let Some(event) = event else { continue };
-            let (next, more) = decide(&j, &event, now);
-            self.persist_job(Some(self.worker()), &j, &next, &event, now)
-                .await?;
-            j = next;
-            queue.extend(more);
+            let step = async {
+                self.point("before", cmd.name());
+                let event = execute_job(self.ports(), &j, &cmd, now).await;
+                self.point("after", cmd.name());
+                let Some(event) = event else {
+                    return Ok(None);
+                };
+                let (next, more) = decide(&j, &event, now);
+                self.persist_job(Some(self.worker()), &j, &next, &event, now)
+                    .await?;
+                Ok::<_, PortError>(Some((next, more)))
+            };
+            if let Some((next, more)) = step.instrument(command_span(cmd.name())).await? {
+                j = next;
+                queue.extend(more);
+            }
         }
         Ok(j)
     }

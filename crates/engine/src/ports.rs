@@ -20,6 +20,12 @@ pub struct PortError {
     pub kind: FailureKind,
     /// What happened.
     pub detail: String,
+    /// The AWS call that failed (`CopyImage`), when one did.
+    pub call: Option<String>,
+    /// The Region the call was made in.
+    pub region: Option<String>,
+    /// What the call was about (an AMI, a change set, a parameter), when it was about one.
+    pub resource: Option<String>,
 }
 
 impl PortError {
@@ -28,6 +34,37 @@ impl PortError {
         Self {
             kind,
             detail: detail.into(),
+            call: None,
+            region: None,
+            resource: None,
+        }
+    }
+
+    /// The same error, made by `call` in `region`.
+    pub fn at(mut self, call: &str, region: &str) -> Self {
+        self.call = Some(call.to_owned());
+        self.region = Some(region.to_owned());
+        self
+    }
+
+    /// The same error, about `resource`.
+    pub fn about(mut self, resource: &str) -> Self {
+        self.resource = Some(resource.to_owned());
+        self
+    }
+
+    /// Records the call, Region and resource on the current span (declared by the engine's
+    /// `command` span), so that what is reported next in it names them.
+    pub fn record_on_span(&self) {
+        let span = tracing::Span::current();
+        for (field, value) in [
+            ("call", &self.call),
+            ("region", &self.region),
+            ("resource", &self.resource),
+        ] {
+            if let Some(v) = value {
+                span.record(field, v.as_str());
+            }
         }
     }
 }

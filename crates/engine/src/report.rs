@@ -124,3 +124,15 @@ pub fn asked(j: &Job) {
     }
     .emit();
 }
+
+/// The span of one command of a release or job: its name, and the call, Region and resource of
+/// a failure once one is recorded (`PortError::record_on_span`).
+pub fn command_span(name: &str) -> tracing::Span {
+    tracing::info_span!(
+        "command",
+        command = name,
+        call = tracing::field::Empty,
+        region = tracing::field::Empty,
+        resource = tracing::field::Empty
+    )
+}

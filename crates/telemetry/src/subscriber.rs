@@ -72,7 +72,7 @@ pub fn init(format: LogFormat, default: &str) {
             .json()
             .flatten_event(true)
             .with_current_span(true)
-            .with_span_list(false)
+            .with_span_list(true)
             .try_init(),
     };
     if let (Ok(()), Some(bad)) = (installed, bad) {

@@ -176,7 +176,7 @@ impl Shared {
         call: &str,
         err: &SdkError<E, R>,
     ) -> PortError {
-        let mut e = port_error(call, err);
+        let mut e = port_error(call, err).at(call, region);
         if e.kind == FailureKind::InvalidCredentials {
             let partition = partition_of(region);
             let source = match self.partition(region) {
