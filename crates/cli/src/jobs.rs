@@ -165,7 +165,7 @@ pub async fn follow(lc: &Lifecycle, id: &str) -> anyhow::Result<Ended> {
         }
         let wait = match moved {
             Err(_) => Duration::from_secs(1),
-            Ok(_) => lc.clock.wait(now, scale, job.next_check_at),
+            Ok(_) => crate::clock::wait(&lc.clock, now, scale, job.next_check_at),
         };
         tokio::select! {
             _ = tokio::time::sleep(wait) => {}

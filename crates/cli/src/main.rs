@@ -5,6 +5,10 @@
 //! (a spec or configuration with errors, a bad argument); 130 interrupted by Ctrl-C (the work is
 //! saved and resumes when the command runs again).
 
+// The commands' futures nest the engine's, the SDK's and the store's deeply; the default
+// limit of 128 is too low to compute their layout.
+#![recursion_limit = "256"]
+
 mod clock;
 mod cmd;
 mod config;

@@ -322,7 +322,7 @@ impl Runtime {
             let wait = if moved.is_err() {
                 Duration::from_secs(1)
             } else {
-                self.clock.wait(now, scale, r.next_check_at)
+                crate::clock::wait(&self.clock, now, scale, r.next_check_at)
             };
             tokio::select! {
                 _ = tokio::time::sleep(wait) => {}

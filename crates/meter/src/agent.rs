@@ -120,7 +120,7 @@ impl<M: Meter> Agent<M> {
             let wait = match self.clock.now().await {
                 Ok((now, scale)) => {
                     let due = self.turn(now).await?;
-                    self.clock.real(due - now, scale)
+                    crate::clock::sleep_for(&self.clock, due - now, scale)
                 }
                 Err(e) => {
                     tracing::warn!("cannot read the clock: {e}");

@@ -62,7 +62,7 @@ pub async fn run(config: &Config) -> ExitCode {
         setup.imds.clone(),
         config.agent.clock == crate::config::ClockSource::Sandbox,
     );
-    let clock = match crate::clock::Clock::new(
+    let clock = match crate::clock::from_config(
         config.agent.clock,
         config.agent.metering_endpoint.as_deref(),
     ) {

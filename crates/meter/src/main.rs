@@ -176,7 +176,7 @@ pub(crate) async fn discover(config: &Config) -> Result<Setup, String> {
 
 async fn run(config: Config) -> Result<ExitCode, String> {
     let series = config.series()?;
-    let clock = clock::Clock::new(
+    let clock = clock::from_config(
         config.agent.clock,
         config.agent.metering_endpoint.as_deref(),
     )?;
