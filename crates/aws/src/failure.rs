@@ -4,7 +4,8 @@
 
 use aws_sdk_ec2::error::ProvideErrorMetadata;
 
-/// Why a call failed, in amipub's words (DESIGN §2).
+/// Why a call failed, in amipub's words (the kinds and call outcomes of
+/// `docs/usage/observability.md`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Kind {
     /// Rate limits: retry later.

@@ -1,5 +1,7 @@
 //! Client-side rate limits: one token bucket per (Region, API class) of an account, sized from
-//! the documented limits (EC2: reference/aws-emulation.md §B.4; Catalog: catalog-api.md §1.7), so
+//! the documented limits (EC2:
+//! <https://docs.aws.amazon.com/ec2/latest/devguide/ec2-api-throttling.html>; Catalog:
+//! <https://docs.aws.amazon.com/marketplace/latest/APIReference/catalog-service-quotas.html>), so
 //! a fan-out across 30 Regions or a burst of releases paces itself instead of provoking
 //! `RequestLimitExceeded`.
 

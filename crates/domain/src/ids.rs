@@ -1,8 +1,11 @@
 //! Validated identifier newtypes shared by every crate.
 //!
 //! Each type is built through `FromStr`, so a value of the type is known to be well formed. The
-//! formats are the ones AWS documents (see `shared/reference/catalog-api.md` §1.4 and §9.1); the
-//! checks are deliberately local (no lookups), so they are cheap and pure.
+//! formats are the ones AWS documents: the Catalog API reference for change-set ids
+//! (<https://docs.aws.amazon.com/marketplace/latest/APIReference/API_DescribeChangeSet.html>), and
+//! the DetailsDocument shapes AWS publishes for AMI ids, product ids and role ARNs
+//! (<https://github.com/awslabs/aws-marketplace-catalog-api-shapes-for-python>); the checks are
+//! deliberately local (no lookups), so they are cheap and pure.
 
 use std::fmt;
 use std::str::FromStr;
@@ -164,7 +167,8 @@ newtype!(
     is_role_arn
 );
 
-/// `^[a-z]+[0-9]+[a-z]*\.[0-9]*[a-z]+$`, the RecommendedInstanceType pattern (catalog-api.md §3.4),
+/// `^[a-z]+[0-9]+[a-z]*\.[0-9]*[a-z]+$`, the RecommendedInstanceType pattern of AddDeliveryOptions
+/// (<https://docs.aws.amazon.com/marketplace/latest/developerguide/work-with-single-ami-products.html>),
 /// with hyphens allowed in the attribute part for the few families that carry them (`u-6tb1`).
 fn is_instance_type(s: &str) -> bool {
     let Some((family, size)) = s.split_once('.') else {

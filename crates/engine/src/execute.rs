@@ -363,7 +363,7 @@ fn common_fields(product: &Product, r: &Release) -> serde_json::Map<String, serd
     }
 }
 
-/// The `amipub.release.published.v1` announcement of a release (DESIGN §6).
+/// The `amipub.release.published.v1` announcement of a release (`docs/usage/bus.md`).
 pub fn announcement(product: &Product, r: &Release) -> Announcement {
     let vars = variables(product, r);
     let topic = template::render(&product.spec.announce.topic, &vars)

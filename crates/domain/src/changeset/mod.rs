@@ -2,7 +2,11 @@
 //! DetailsDocument of every change type amipub submits (`product`, `offer`), and the planner
 //! that turns a product spec into the change sets that create it or add a version (`plan`).
 //!
-//! Field names follow catalog-api.md §3 exactly; `tests` below pins each document against them.
+//! Field names follow the developer guide exactly, and `tests` below pins each document against
+//! them:
+//! <https://docs.aws.amazon.com/marketplace/latest/developerguide/work-with-single-ami-products.html>,
+//! <https://docs.aws.amazon.com/marketplace/latest/developerguide/work-with-seller-products.html>,
+//! <https://docs.aws.amazon.com/marketplace/latest/developerguide/work-with-private-offers.html>.
 
 pub mod offer;
 pub mod plan;

@@ -1,17 +1,19 @@
 //! DetailsDocuments of the `Offer@1.0` change types amipub uses for a product's public offer:
 //! CreateOffer, UpdateInformation, UpdatePricingTerms, UpdateLegalTerms, UpdateSupportTerms,
-//! UpdateTargeting (countries) and ReleaseOffer (catalog-api.md §3.12–§3.16).
+//! UpdateTargeting (countries) and ReleaseOffer, as the developer guide documents them for offers
+//! (<https://docs.aws.amazon.com/marketplace/latest/developerguide/work-with-private-offers.html>).
 //!
 //! Country availability is expressed as offer targeting (`PositiveTargeting.CountryCodes` or
 //! `NegativeTargeting.CountryCodes`); `UpdateAvailability` only sets an end date and is refused
-//! for public offers (§3.16).
+//! for public offers (its `INVALID_AVAILABILITY_END_DATE` error, same page).
 
 use serde_json::{Value, json};
 
 use super::{Change, OFFER};
 use crate::spec::ProductSpec;
 
-/// The Standard Contract for AWS Marketplace version used for new offers (§3.14).
+/// The Standard Contract for AWS Marketplace version used for new offers (UpdateLegalTerms,
+/// <https://docs.aws.amazon.com/marketplace/latest/developerguide/work-with-private-offers.html>).
 pub const STANDARD_EULA_VERSION: &str = "2022-07-14";
 
 /// `CreateOffer` for `product` (an id or a same-set reference).

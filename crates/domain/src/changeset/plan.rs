@@ -1,11 +1,15 @@
 //! The planner: which change sets creating a product, or adding a version to it, submits.
 //!
 //! A new product is created in one change set in the order of the official sample
-//! (catalog-api.md §3.17): product, listing, Regions, instance types, first version, dimensions,
-//! allowlist, release; then the public offer with pricing, legal and support terms, countries and
-//! release. Without a first version the product stays a Draft, because `ReleaseProduct` requires a
-//! version (§3.11). Names and tokens are derived from the content, so planning twice gives the
-//! same `ClientRequestToken` and a resubmission is recognised as the same request.
+//! (<https://docs.aws.amazon.com/code-library/latest/ug/marketplace-catalog_example_marketplace-catalog_CreateLimitedAmiProductAndPublicOfferWithHourlyPricing_section.html>):
+//! product, listing, Regions, instance types, first version, dimensions, allowlist, release; then
+//! the public offer with pricing, legal and support terms, countries and release. Without a first
+//! version the product stays a Draft, because `ReleaseProduct` requires a version (its
+//! `VALIDATION_FAILED` error,
+//! <https://docs.aws.amazon.com/marketplace/latest/developerguide/work-with-seller-products.html>).
+//!
+//! Names and tokens are derived from the content, so planning twice gives the same
+//! `ClientRequestToken` and a resubmission is recognised as the same request.
 
 use std::collections::BTreeMap;
 
@@ -222,9 +226,10 @@ pub fn token(name: &str, changes: &[Change]) -> String {
     format!("amipub-{hex}")
 }
 
-/// Checks a rendered version against the AddDeliveryOptions limits (§3.4) before it is planned:
+/// Checks a rendered version against the AddDeliveryOptions limits before it is planned:
 /// templates are validated with a typical build, but a real build (or `--version`) can still
-/// produce a title that is too long.
+/// produce a title that is too long. The limits:
+/// <https://docs.aws.amazon.com/marketplace/latest/developerguide/work-with-single-ami-products.html>.
 pub fn check_version(v: &VersionInput) -> Vec<crate::validate::Problem> {
     use crate::limits::{RELEASE_NOTES_MAX_CHARS, VERSION_TITLE_MAX_CHARS};
     use crate::spec::path::FieldPath;

@@ -1,6 +1,10 @@
-//! DetailsDocuments of the `AmiProduct@1.0` change types (catalog-api.md §3.2–§3.11), built
-//! from a product spec. Input field names differ from what DescribeEntity returns (§4.2); these
-//! are the input names.
+//! DetailsDocuments of the `AmiProduct@1.0` change types, built from a product spec
+//! (<https://docs.aws.amazon.com/marketplace/latest/developerguide/work-with-seller-products.html>,
+//! <https://docs.aws.amazon.com/marketplace/latest/developerguide/work-with-single-ami-products.html>).
+//! Input field names differ from what DescribeEntity returns (compare the change-type and
+//! entity-type shapes AWS publishes,
+//! <https://github.com/awslabs/aws-marketplace-catalog-api-shapes-for-python>); these are the
+//! input names.
 
 use serde::Serialize;
 use serde_json::{Value, json};

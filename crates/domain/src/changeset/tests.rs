@@ -1,4 +1,7 @@
-//! Pins each change type's document to the field names of catalog-api.md §3.
+//! Pins each change type's document to the field names of the developer guide
+//! (<https://docs.aws.amazon.com/marketplace/latest/developerguide/work-with-single-ami-products.html>,
+//! <https://docs.aws.amazon.com/marketplace/latest/developerguide/work-with-seller-products.html>,
+//! <https://docs.aws.amazon.com/marketplace/latest/developerguide/work-with-private-offers.html>).
 
 use serde_json::Value;
 

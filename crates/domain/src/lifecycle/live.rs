@@ -1,6 +1,8 @@
 //! The live listing: the comparable fields of a product and its public offer as DescribeEntity
-//! returns them (catalog-api.md §4.2, output names, which differ from the change types' input
-//! names), and the product's versions with their delivery options.
+//! returns them (output names, which differ from the change types' input names; see the
+//! entity-type shapes AWS publishes,
+//! <https://github.com/awslabs/aws-marketplace-catalog-api-shapes-for-python>), and the product's
+//! versions with their delivery options.
 //!
 //! Every field is turned into a canonical `Value` (text, sorted list for sets, object for maps),
 //! the same shape `diff::desired` makes from a spec, so the two compare with `==`.

@@ -1,9 +1,9 @@
-//! The product lifecycle beyond single versions (DESIGN §3): what the live listing looks like
-//! (`live`, read from DescribeEntity documents), how it differs from the spec and which changes
-//! bring it in line (`diff`), the marketing approval that listing content needs (`approval`),
-//! which versions retire and which seller-side images may go (`retention`), the change sets that
-//! bring a listing in line (`sync`), and the audit rows of `amipub verify` (`audit`). Pure: callers
-//! fetch the documents and act on the answers.
+//! The product lifecycle beyond single versions (`docs/usage/lifecycle.md`): what the live
+//! listing looks like (`live`, read from DescribeEntity documents), how it differs from the spec
+//! and which changes bring it in line (`diff`), the marketing approval that listing content needs
+//! (`approval`), which versions retire and which seller-side images may go (`retention`), the
+//! change sets that bring a listing in line (`sync`), and the audit rows of `amipub verify`
+//! (`audit`). Pure: callers fetch the documents and act on the answers.
 
 pub mod approval;
 pub mod audit;

@@ -316,7 +316,11 @@ pub fn untrusted(ami: &str, owner: &str, trusted: &[String]) -> Option<String> {
     })
 }
 
-/// Admission: a trusted owner and the Marketplace AMI checklist (catalog-api.md §7, R2–R7).
+/// Admission: a trusted owner and the Marketplace AMI checklist: HVM, an EBS root, unencrypted
+/// snapshots and ENA
+/// (<https://docs.aws.amazon.com/marketplace/latest/userguide/product-and-ami-policies.html>), and no
+/// product code yet (`EXISTING_AMI_PRODUCT_CODE`,
+/// <https://docs.aws.amazon.com/marketplace/latest/developerguide/work-with-single-ami-products.html>).
 fn admit(r: &mut Release, f: &ImageFacts, now: i64) -> Vec<Command> {
     if let Some(why) = untrusted(&r.source_ami, &f.owner, &r.trusted_owners) {
         r.rejection = Some(why);

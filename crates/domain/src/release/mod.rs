@@ -1,7 +1,7 @@
-//! The release pipeline as a pure state machine (DESIGN §2): `decide(release, event, now)` returns
-//! the next release and the commands to run. No I/O, no clock, no logging: the engine runs the
-//! commands through its ports, turns their results into events and feeds them back. Waiting is
-//! data (`next_check_at`), never a sleeping task.
+//! The release pipeline as a pure state machine (`docs/development/pipeline.md`):
+//! `decide(release, event, now)` returns the next release and the commands to run. No I/O, no
+//! clock, no logging: the engine runs the commands through its ports, turns their results into
+//! events and feeds them back. Waiting is data (`next_check_at`), never a sleeping task.
 //!
 //! `model` holds the release and its states; `event` the events and commands; `decide` the
 //! transitions; `timing` the polling and backoff policy; `token` the idempotency tokens; `build`

@@ -1,5 +1,8 @@
 //! Checks of what buyers pay and agree to: `[pricing]`, `[legal]`, `[availability]`,
-//! `[allowlist]` and `[approval]` (catalog-api.md §3.9, §3.10, §3.12–§3.15).
+//! `[allowlist]` and `[approval]`. The limits are those of AddDimensions and UpdateTargeting
+//! (<https://docs.aws.amazon.com/marketplace/latest/developerguide/work-with-seller-products.html>)
+//! and of the offer change types
+//! (<https://docs.aws.amazon.com/marketplace/latest/developerguide/work-with-private-offers.html>).
 
 use super::{Findings, TextRule, account, count, duplicates, https_url, text};
 use crate::catalog_data::region;
@@ -7,7 +10,10 @@ use crate::limits::*;
 use crate::spec::path::FieldPath;
 use crate::spec::{Legal, ProductSpec};
 
-/// Dimension categories of custom metering and the units each accepts (catalog-api.md §3.9).
+/// Dimension categories of custom metering
+/// (<https://docs.aws.amazon.com/marketplace/latest/userguide/custom-metering-pricing-ami-products.html>)
+/// and the units AddDimensions accepts for each
+/// (<https://docs.aws.amazon.com/marketplace/latest/developerguide/work-with-seller-products.html>).
 pub const DIMENSION_UNITS: &[(&str, &[&str])] = &[
     ("users", &["Users", "UserHrs"]),
     ("hosts", &["Hosts", "HostHrs"]),
@@ -201,7 +207,9 @@ fn dimensions(f: &mut Findings, dp: &FieldPath, spec: &ProductSpec) {
     }
 }
 
-/// `^((100000000(\.0{0,8})?)|(\d{1,8}(\.\d{0,8})?))$` (§3.13).
+/// `^((100000000(\.0{0,8})?)|(\d{1,8}(\.\d{0,8})?))$`, the usage price pattern of
+/// UpdatePricingTerms (the offer shapes AWS publishes,
+/// <https://github.com/awslabs/aws-marketplace-catalog-api-shapes-for-python>).
 pub(crate) fn is_price(s: &str) -> bool {
     let (whole, frac) = s.split_once('.').unwrap_or((s, ""));
     let digits = |t: &str| t.chars().all(|c| c.is_ascii_digit());

@@ -1,5 +1,9 @@
-//! Checks of where and how the product runs: `[regions]`, `[instance_types]` and `[delivery]`
-//! (catalog-api.md §3.4, §3.7, §3.8, §7 rules R2–R8 and R25).
+//! Checks of where and how the product runs: `[regions]`, `[instance_types]` and `[delivery]`:
+//! the AddRegions, AddInstanceTypes and AddDeliveryOptions limits
+//! (<https://docs.aws.amazon.com/marketplace/latest/developerguide/work-with-single-ami-products.html>),
+//! and the AMI requirements that concern them: an architecture every instance type can run
+//! (`INCOMPATIBLE_AMI` on the same page), and SSH open on the scanning port
+//! (<https://docs.aws.amazon.com/marketplace/latest/userguide/product-and-ami-policies.html>).
 
 use std::net::Ipv4Addr;
 

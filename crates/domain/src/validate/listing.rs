@@ -1,4 +1,5 @@
-//! Checks of `[listing]`: the marketing text, media and categories (catalog-api.md §3.3, §9).
+//! Checks of `[listing]`: the marketing text, media and categories, as UpdateInformation limits
+//! them (<https://docs.aws.amazon.com/marketplace/latest/developerguide/work-with-seller-products.html>).
 
 use std::sync::OnceLock;
 
@@ -10,10 +11,12 @@ use crate::limits::*;
 use crate::spec::Listing;
 use crate::spec::path::FieldPath;
 
-/// The LogoUrl pattern of UpdateInformation (§3.3).
+/// The LogoUrl pattern of UpdateInformation (the AmiProduct shapes,
+/// <https://github.com/awslabs/aws-marketplace-catalog-api-shapes-for-python>).
 const LOGO_PATTERN: &str =
     r"^https://(www\.)?[-a-zA-Z0-9@._]{1,256}\.[a-zA-Z0-9()]{2,63}\b([-a-zA-Z0-9@_+./]*)";
-/// The AdditionalResources Url pattern (§3.3).
+/// The AdditionalResources Url pattern (the AmiProduct shapes,
+/// <https://github.com/awslabs/aws-marketplace-catalog-api-shapes-for-python>).
 const RESOURCE_URL_PATTERN: &str = r"^https?://(www\.)?[-a-zA-Z0-9@:%._+~#=]{1,256}\.[a-zA-Z0-9()]{2,63}\b([-a-zA-Z0-9()@:%_+.~#?&/=, ]*)$";
 
 pub(super) fn check(f: &mut Findings, p: &FieldPath, l: &Listing) {

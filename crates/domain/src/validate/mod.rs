@@ -64,7 +64,10 @@ pub struct TextRule {
 }
 
 /// Length, leading whitespace, control characters and the trademark-spacing rule Marketplace
-/// applies to its text fields (catalog-api.md §3.3 general rule, §3.4 async errors).
+/// applies to its text fields (the UpdateInformation rules,
+/// <https://docs.aws.amazon.com/marketplace/latest/developerguide/work-with-seller-products.html>,
+/// and the AddDeliveryOptions errors,
+/// <https://docs.aws.amazon.com/marketplace/latest/developerguide/work-with-single-ami-products.html>).
 pub fn text(f: &mut Findings, path: &FieldPath, value: &str, rule: TextRule) {
     let n = value.chars().count();
     if rule.min > 0 && value.trim().is_empty() {

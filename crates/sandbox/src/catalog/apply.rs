@@ -1,6 +1,7 @@
 //! Applying a succeeded change set: each change edits the DescribeEntity document of its entity
-//! (input names mapped to the entity's names, catalog-api.md §4.2), every touched entity gets a
-//! new revision, and new versions are handed to `publish`.
+//! (input names mapped to the entity's names, as in the AWS-published `AmiProduct@1.0` entity
+//! shapes, <https://github.com/awslabs/aws-marketplace-catalog-api-shapes-for-python>), every
+//! touched entity gets a new revision, and new versions are handed to `publish`.
 
 use std::collections::BTreeSet;
 

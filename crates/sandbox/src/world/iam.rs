@@ -110,8 +110,10 @@ impl Iam {
 
     /// The managed policies AWS provides that the sandbox knows.
     pub fn managed_policies() -> Vec<ManagedPolicy> {
-        // The actions of AWSMarketplaceAmiIngestion as documented (catalog-api.md §7): snapshot
-        // permission changes only on us-east-1 snapshots; image and snapshot reads everywhere.
+        // The actions of AWSMarketplaceAmiIngestion as documented
+        // (https://docs.aws.amazon.com/aws-managed-policy/latest/reference/AWSMarketplaceAmiIngestion.html):
+        // snapshot permission changes only on us-east-1 snapshots; image and snapshot reads
+        // everywhere.
         let document = serde_json::json!({
             "Version": "2012-10-17",
             "Statement": [
