@@ -145,11 +145,18 @@ async fn transitions_failures_and_metrics_are_reported_for_machines() {
     assert_eq!(e["spans"][0]["id"], failed.id.as_str(), "{e}");
     assert_eq!(e["span"]["call"], "CopyImage", "{e}");
     assert_eq!(e["span"]["region"], "us-east-1", "{e}");
+    assert_eq!(e["span"]["resource"], failed.source_ami.as_str(), "{e}");
     let throttled = lines
         .iter()
         .find(|l| l["event"] == "call_failed")
         .expect("a call_failed line");
     assert_eq!(throttled["span"]["call"], "PutParameter", "{throttled}");
+    assert!(
+        throttled["span"]["resource"]
+            .as_str()
+            .is_some_and(|p| p.starts_with("/fedora/")),
+        "{throttled}"
+    );
     assert_eq!(throttled["kind"], "throttled", "{throttled}");
     let remedy = e["remedy"].as_str().unwrap();
     assert_eq!(remedy, failed.failure.as_ref().unwrap().remedy, "{e}");

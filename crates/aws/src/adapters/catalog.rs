@@ -67,7 +67,7 @@ impl MarketplaceCatalog {
             .change_set_id(id)
             .send()
             .await
-            .map_err(|e| self.shared.home_error("DescribeChangeSet", &e))
+            .map_err(|e| self.shared.home_error("DescribeChangeSet", &e).about(id))
     }
 
     /// The entities a change set touched, (type, id) — for a creation, the new product and offer.
@@ -252,7 +252,7 @@ impl Catalog for MarketplaceCatalog {
             .change_set_id(id)
             .send()
             .await
-            .map_err(|e| self.shared.home_error("CancelChangeSet", &e))?;
+            .map_err(|e| self.shared.home_error("CancelChangeSet", &e).about(id))?;
         Ok(())
     }
 

@@ -43,7 +43,7 @@ impl Ec2Images {
         match out {
             Ok(o) => Ok(o.images().first().cloned()),
             Err(e) if code(&e).is_some_and(|c| c.starts_with("InvalidAMIID")) => Ok(None),
-            Err(e) => Err(self.shared.error(region, "DescribeImages", &e)),
+            Err(e) => Err(self.shared.error(region, "DescribeImages", &e).about(ami)),
         }
     }
 }
@@ -145,7 +145,11 @@ impl Images for Ec2Images {
             .tag_specifications(tags(req, ResourceType::Snapshot))
             .send()
             .await
-            .map_err(|e| self.shared.home_error("CopyImage", &e))?;
+            .map_err(|e| {
+                self.shared
+                    .home_error("CopyImage", &e)
+                    .about(&req.source_ami)
+            })?;
         out.image_id().map(str::to_owned).ok_or_else(|| {
             amipub_engine::PortError::new(
                 amipub_domain::release::FailureKind::ServerFault,

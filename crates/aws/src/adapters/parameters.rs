@@ -34,7 +34,7 @@ impl SsmParameters {
         {
             Ok(o) => Ok(o.parameter().and_then(|p| p.value()).map(str::to_owned)),
             Err(e) if code(&e) == Some("ParameterNotFound") => Ok(None),
-            Err(e) => Err(self.shared.error(region, "GetParameter", &e)),
+            Err(e) => Err(self.shared.error(region, "GetParameter", &e).about(name)),
         }
     }
 }
@@ -68,7 +68,7 @@ impl Parameters for SsmParameters {
             .description("Written by amipub")
             .send()
             .await
-            .map_err(|e| self.shared.error(region, "PutParameter", &e))?;
+            .map_err(|e| self.shared.error(region, "PutParameter", &e).about(name))?;
         Ok(())
     }
 }
