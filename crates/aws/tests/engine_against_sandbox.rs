@@ -3,7 +3,6 @@
 //! the product lock, and a release waiting for someone else's change set.
 #![allow(clippy::unwrap_used, clippy::expect_used)] // Tests fail loudly by design.
 
-use std::net::SocketAddr;
 use std::time::{Duration, Instant};
 
 use amipub_aws::{AwsPorts, Seller, Target};
@@ -12,17 +11,19 @@ use amipub_domain::release::build::new_release;
 use amipub_domain::release::{Release, State};
 use amipub_engine::ports::{Catalog, Ports};
 use amipub_engine::{Engine, Product};
+use amipub_sandbox::SandboxConfig;
 use amipub_sandbox::faults::{FaultKind, FaultRule};
-use amipub_sandbox::server::{Handle, lock};
+use amipub_sandbox::server::lock;
 use amipub_sandbox::worlds::{
     FEDORA_BUILD_ACCOUNT, FEDORA_PRODUCT_ID, GOVCLOUD_SELLER_ACCOUNT, GOVCLOUD_SELLER_KEY,
     SELLER_ACCOUNT, fedora_build, fedora_spec, ingestion_role_arn,
 };
-use amipub_sandbox::{SandboxConfig, start};
 use amipub_store::SqliteStore;
+use amipub_testkit::sandbox::{self, Sandbox};
+use amipub_testkit::store;
 
 struct Rig {
-    sandbox: Handle,
+    sandbox: Sandbox,
     engine: Engine<AwsPorts<SqliteStore>>,
     store: SqliteStore,
     product: Product,
@@ -51,13 +52,8 @@ async fn rig(scale: f64, faults: Vec<FaultRule>, prepare_seconds: f64) -> Rig {
         catalog_prepare_seconds: prepare_seconds,
         ..SandboxConfig::default()
     };
-    let sandbox = start(config, "fedora", SocketAddr::from(([127, 0, 0, 1], 0)))
-        .await
-        .unwrap();
-    let dir = tempfile::tempdir().unwrap();
-    let store = SqliteStore::open(&format!("sqlite://{}", dir.path().join("s.db").display()))
-        .await
-        .unwrap();
+    let sandbox = sandbox::start_with(config);
+    let (dir, store) = store::temp().await;
     let spec = fedora_spec().unwrap();
     let product = Product {
         spec,
@@ -72,10 +68,10 @@ async fn rig(scale: f64, faults: Vec<FaultRule>, prepare_seconds: f64) -> Rig {
     let govcloud = (
         "aws-us-gov".to_owned(),
         "us-gov-west-1".to_owned(),
-        Target::sandbox(&sandbox.endpoint(), GOVCLOUD_SELLER_KEY),
+        Target::sandbox(&sandbox.endpoint, GOVCLOUD_SELLER_KEY),
     );
     let ports = AwsPorts::connect_partitions(
-        &Target::sandbox(&sandbox.endpoint(), SELLER_ACCOUNT),
+        &Target::sandbox(&sandbox.endpoint, SELLER_ACCOUNT),
         seller,
         store.clone(),
         &[govcloud],

@@ -8,7 +8,7 @@ use amipub_aws::document::{to_document, to_json};
 use amipub_aws::failure::{Kind, code_of, kind_of};
 use amipub_sandbox::server::lock;
 use amipub_sandbox::worlds::{FEDORA_PRODUCT_ID, SELLER_KEY};
-use amipub_sandbox::{SandboxConfig, start};
+use amipub_testkit::sandbox::{self, Sandbox};
 use aws_sdk_ec2::types::{
     Filter, LaunchPermission, LaunchPermissionModifications, ResourceType, Tag, TagSpecification,
 };
@@ -47,7 +47,7 @@ impl Clients {
 const FEDORA_41: &str = "ami-06b2596588ff27750";
 
 /// A seller-side copy of Fedora 41 named `name`, made available by moving time on.
-async fn available_copy(c: &Clients, handle: &amipub_sandbox::Handle, name: &str) -> String {
+async fn available_copy(c: &Clients, handle: &Sandbox, name: &str) -> String {
     let mirror = c
         .ec2
         .copy_image()
@@ -61,25 +61,20 @@ async fn available_copy(c: &Clients, handle: &amipub_sandbox::Handle, name: &str
     mirror.image_id().unwrap().to_owned()
 }
 
-async fn sandbox() -> (amipub_sandbox::Handle, Target) {
-    let config = SandboxConfig {
-        time_scale: 0.0,
-        ..SandboxConfig::default()
-    };
-    let handle = start(config, "fedora", "127.0.0.1:0".parse().unwrap())
-        .await
-        .unwrap();
-    let target = Target::sandbox(&handle.endpoint(), SELLER_KEY);
+/// A sandbox whose clock moves only when told to, and a target on it.
+fn sandbox() -> (Sandbox, Target) {
+    let handle = sandbox::start(0.0);
+    let target = Target::sandbox(&handle.endpoint, SELLER_KEY);
     (handle, target)
 }
 
-fn advance(handle: &amipub_sandbox::Handle, secs: f64) {
+fn advance(handle: &Sandbox, secs: f64) {
     lock(&handle.world).clock.advance(secs);
 }
 
 #[tokio::test]
 async fn ec2_sts_and_iam_answers_parse() {
-    let (handle, target) = sandbox().await;
+    let (handle, target) = sandbox();
     let c = Clients::new(&target, "us-east-1").await;
     let who = c.sts.get_caller_identity().send().await.unwrap();
     assert_eq!(who.account(), Some("111122223333"));
@@ -227,12 +222,12 @@ async fn ec2_sts_and_iam_answers_parse() {
     );
     let gone = c.iam.get_role().role_name("nope").send().await.unwrap_err();
     assert_eq!(kind_of(&gone), Kind::NotFound);
-    handle.stop().await;
+    handle.stop();
 }
 
 #[tokio::test]
 async fn ssm_answers_parse() {
-    let (handle, target) = sandbox().await;
+    let (handle, target) = sandbox();
     let c = Clients::new(&target, "us-east-1").await;
     let ami = available_copy(&c, &handle, "for-ssm").await;
     let ami = ami.as_str();
@@ -303,12 +298,12 @@ async fn ssm_answers_parse() {
         .await
         .unwrap_err();
     assert_eq!(kind_of(&missing), Kind::NotFound);
-    handle.stop().await;
+    handle.stop();
 }
 
 #[tokio::test]
 async fn catalog_answers_parse() {
-    let (handle, target) = sandbox().await;
+    let (handle, target) = sandbox();
     let c = Clients::new(&target, "us-east-1").await;
     let ami = available_copy(&c, &handle, "for-catalog").await;
 
@@ -431,12 +426,12 @@ async fn catalog_answers_parse() {
         .await
         .unwrap_err();
     assert_eq!(kind_of(&bad), Kind::NotFound);
-    handle.stop().await;
+    handle.stop();
 }
 
 #[tokio::test]
 async fn throttling_is_retried_by_the_sdk_and_reported_with_its_kind() {
-    let (handle, target) = sandbox().await;
+    let (handle, target) = sandbox();
     {
         let mut w = lock(&handle.world);
         w.config.faults = vec![amipub_sandbox::faults::FaultRule {
@@ -457,5 +452,5 @@ async fn throttling_is_retried_by_the_sdk_and_reported_with_its_kind() {
         .filter(|r| r.operation == "DescribeRegions")
         .count();
     assert_eq!(attempts, amipub_aws::config::MAX_ATTEMPTS as usize);
-    handle.stop().await;
+    handle.stop();
 }

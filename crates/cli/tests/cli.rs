@@ -3,21 +3,18 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)] // Tests fail loudly by design.
 
 use std::io::Write;
-use std::path::PathBuf;
 use std::process::{Command, Output, Stdio};
+use std::time::Duration;
 
+use amipub_testkit::{process, root};
 use serde_json::Value;
 
-fn root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..")
-}
+const AMIPUB: &str = env!("CARGO_BIN_EXE_amipub");
+/// Far beyond what any command here takes: a hung one fails its test instead of the suite.
+const LIMIT: Duration = Duration::from_secs(300);
 
 fn amipub(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_amipub"))
-        .args(args)
-        .current_dir(root())
-        .output()
-        .expect("amipub runs")
+    process::run(Command::new(AMIPUB).args(args).current_dir(root()), LIMIT).expect("amipub runs")
 }
 
 fn stdout(o: &Output) -> String {
@@ -31,20 +28,21 @@ fn stderr(o: &Output) -> String {
 /// Runs botocore's parameter validation on the given JSON; returns (exit code, report).
 fn botocore_validate(json: &str) -> (i32, String) {
     let python = std::env::var("PYTHON").unwrap_or_else(|_| "python3".into());
-    let mut child = Command::new(python)
-        .arg(root().join("crates/cli/tests/contract/start_change_set.py"))
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("python3 runs");
+    let mut child = process::spawn(
+        Command::new(python)
+            .arg(root().join("crates/cli/tests/contract/start_change_set.py"))
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped()),
+    )
+    .expect("python3 runs");
+    // Dropped once written: the script reads to the end of its input.
     child
-        .stdin
-        .take()
+        .take_stdin()
         .unwrap()
         .write_all(json.as_bytes())
         .unwrap();
-    let out = child.wait_with_output().unwrap();
+    let out = child.output(LIMIT);
     let code = out.status.code().unwrap_or(-1);
     assert_ne!(code, 3, "botocore is missing: {}", stderr(&out));
     (code, format!("{}{}", stdout(&out), stderr(&out)))

@@ -5,12 +5,12 @@
 //! announcement, sent.
 #![allow(clippy::unwrap_used, clippy::expect_used)] // Tests fail loudly by design.
 
-mod support;
-
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use support::{Env, PARAMS, SOURCE_AMI, VERSION};
+use amipub_testkit::service::{Env, PARAMS, SOURCE_AMI, VERSION, release_id};
+
+const AMIPUB: &str = env!("CARGO_BIN_EXE_amipub");
 
 /// Every step boundary (before the call, after the call but before the result is stored, after
 /// the transition is stored) and the middle of the long steps (a pending copy, a running scan,
@@ -49,7 +49,7 @@ const SCALE: f64 = 3000.0;
 const LIMIT: Duration = Duration::from_secs(90);
 
 fn crash_and_resume(point: &str) -> Result<(), String> {
-    let env = Env::new(SCALE);
+    let env = Env::new(AMIPUB, SCALE);
     {
         // The points in the middle of a long step need that step to outlast a slow machine's
         // pauses: a copy, a scan or one Region's publication that takes virtual hours.
@@ -66,12 +66,12 @@ fn crash_and_resume(point: &str) -> Result<(), String> {
                 .insert("us-west-2".into(), 7_200.0);
         }
     }
-    let args = env.publish_args(SOURCE_AMI);
-    let (halted, first_out) = env.run_and_kill_at(&args, point, LIMIT);
+    let publish = env.publish_build(SOURCE_AMI);
+    let (halted, first_out) = publish.kill_at(point, LIMIT);
     if !halted {
         return Err(format!("{point}: the process never reached the point"));
     }
-    let (code, out, err) = env.run(&args, LIMIT);
+    let (code, out, err) = publish.finish(LIMIT);
     if code != 0 {
         return Err(format!("{point}: the restart exited {code}\n{err}\n{out}"));
     }
@@ -87,10 +87,9 @@ fn crash_and_resume(point: &str) -> Result<(), String> {
     let announced = |s: &str| s.matches("\"schema\":\"amipub.release.").count();
     let printed = announced(&first_out) + announced(&out);
     let rt = tokio::runtime::Runtime::new().unwrap();
-    let db = format!("sqlite://{}", env.path("amipub.db").display());
     let outbox = rt.block_on(async {
-        let store = amipub_store::SqliteStore::open(&db).await.unwrap();
-        let id = support::release_id(&err).unwrap();
+        let store = env.store().await;
+        let id = release_id(&err).unwrap();
         let r = store.get(&id).await.unwrap().unwrap();
         (
             r.state,

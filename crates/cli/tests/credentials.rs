@@ -3,16 +3,16 @@
 //! `amipub doctor` says what is in place and what to fix.
 #![allow(clippy::unwrap_used, clippy::expect_used)] // Tests fail loudly by design.
 
-mod support;
-
 use std::process::{Command, Stdio};
 use std::time::Duration;
 
 use amipub_sandbox::faults::{FaultKind, FaultRule};
 use amipub_sandbox::server::lock;
 use amipub_sandbox::worlds::SELLER_ACCOUNT;
-use support::{Env, SOURCE_AMI, finish};
+use amipub_testkit::process;
+use amipub_testkit::service::{Env, SOURCE_AMI};
 
+const AMIPUB: &str = env!("CARGO_BIN_EXE_amipub");
 const LIMIT: Duration = Duration::from_secs(180);
 
 /// A release engineer's environment: keys, a session token, a profile that does not exist, a
@@ -44,7 +44,7 @@ fn hostile(c: &mut Command, dir: &std::path::Path) {
 
 /// `amipub demo` in `dir` (fast time), hostile or not; (exit code, stdout, stderr).
 fn demo(dir: &std::path::Path, hostile_env: bool) -> (i32, String, String) {
-    let mut c = Command::new(env!("CARGO_BIN_EXE_amipub"));
+    let mut c = Command::new(AMIPUB);
     c.args(["demo", "--time-scale", "3000", "--dir"])
         .arg(dir.join("state"))
         .current_dir(dir)
@@ -55,7 +55,7 @@ fn demo(dir: &std::path::Path, hostile_env: bool) -> (i32, String, String) {
     if hostile_env {
         hostile(&mut c, dir);
     }
-    finish(c.spawn().unwrap(), LIMIT)
+    process::spawn(&mut c).unwrap().finish(LIMIT)
 }
 
 /// The demo's result table: the summary line and one line per Region.
@@ -104,7 +104,7 @@ fn configure(env: &Env, account: &str, extra: &str) {
 #[test]
 fn refused_credentials_say_where_they_came_from_and_that_they_are_not_valid() {
     // GovCloud configured with the commercial account: its keys are unknown in that partition.
-    let env = Env::new(3000.0);
+    let env = Env::new(AMIPUB, 3000.0);
     let path = env.path("amipub.toml");
     let text = std::fs::read_to_string(&path).unwrap().replacen(
         "[partitions.aws-us-gov]\naccount_id = \"222233334444\"",
@@ -112,7 +112,7 @@ fn refused_credentials_say_where_they_came_from_and_that_they_are_not_valid() {
         1,
     );
     std::fs::write(&path, text).unwrap();
-    let (code, out, err) = env.run(&env.publish_args(SOURCE_AMI), LIMIT);
+    let (code, out, err) = env.publish_build(SOURCE_AMI).finish(LIMIT);
     assert_eq!(code, 1, "{out}\n{err}");
     assert!(out.contains("invalid_credentials"), "{out}");
     assert!(
@@ -126,7 +126,7 @@ fn refused_credentials_say_where_they_came_from_and_that_they_are_not_valid() {
     );
 
     // A profile named in the configuration is used, and named when refused.
-    let env = Env::new(3000.0);
+    let env = Env::new(AMIPUB, 3000.0);
     configure(&env, SELLER_ACCOUNT, "profile = \"ghost\"\n");
     let creds = env.path("credentials");
     std::fs::write(
@@ -134,12 +134,11 @@ fn refused_credentials_say_where_they_came_from_and_that_they_are_not_valid() {
         "[ghost]\naws_access_key_id = AKIAGHOSTKEY00000001\naws_secret_access_key = x\n",
     )
     .unwrap();
-    let args = env.publish_args(SOURCE_AMI);
-    let args: Vec<&str> = args.iter().map(String::as_str).collect();
-    let mut c = env.command(&args);
-    c.env("AWS_SHARED_CREDENTIALS_FILE", &creds)
-        .env("AWS_CONFIG_FILE", env.path("no-config"));
-    let (code, out, err) = finish(c.spawn().unwrap(), LIMIT);
+    let (code, out, err) = env
+        .publish_build(SOURCE_AMI)
+        .env("AWS_SHARED_CREDENTIALS_FILE", &creds)
+        .env("AWS_CONFIG_FILE", env.path("no-config"))
+        .finish(LIMIT);
     assert_eq!(code, 1, "{out}\n{err}");
     assert!(out.contains("invalid_credentials"), "{out}");
     assert!(out.contains("profile \"ghost\""), "{out}");
@@ -147,7 +146,7 @@ fn refused_credentials_say_where_they_came_from_and_that_they_are_not_valid() {
 
 #[test]
 fn a_missing_permission_keeps_the_permissions_remedy() {
-    let env = Env::new(3000.0);
+    let env = Env::new(AMIPUB, 3000.0);
     lock(&env.world).config.faults.push(FaultRule {
         service: "ec2".into(),
         operation: "DescribeImages".into(),
@@ -156,7 +155,7 @@ fn a_missing_permission_keeps_the_permissions_remedy() {
         probability: 1.0,
         latency_ms: 0,
     });
-    let (code, out, err) = env.run(&env.publish_args(SOURCE_AMI), LIMIT);
+    let (code, out, err) = env.publish_build(SOURCE_AMI).finish(LIMIT);
     assert_eq!(code, 1, "{out}\n{err}");
     assert!(out.contains("access_denied"), "{out}");
     assert!(out.contains("UnauthorizedOperation"), "{out}");
@@ -164,13 +163,12 @@ fn a_missing_permission_keeps_the_permissions_remedy() {
 }
 
 fn doctor(env: &Env) -> (i32, String, String) {
-    let mut c = env.command(&["doctor"]);
-    finish(c.spawn().unwrap(), LIMIT)
+    env.amipub(["doctor"]).finish(LIMIT)
 }
 
 #[test]
 fn doctor_finds_everything_in_place_and_names_a_deleted_role_with_its_fix() {
-    let env = Env::new(3000.0);
+    let env = Env::new(AMIPUB, 3000.0);
     let (code, out, err) = doctor(&env);
     assert_eq!(code, 0, "{out}\n{err}");
     for check in [

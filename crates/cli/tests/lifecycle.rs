@@ -4,17 +4,17 @@
 //! own credentials; `verify` after a release and with planted drift; Limited → Public.
 #![allow(clippy::unwrap_used, clippy::expect_used)] // Tests fail loudly by design.
 
-mod support;
-
 use std::path::PathBuf;
 use std::time::Duration;
 
 use amipub_sandbox::server::lock;
 use amipub_sandbox::world::MARKETPLACE_ACCOUNT;
 use amipub_sandbox::worlds::{GOVCLOUD_SELLER_ACCOUNT, SELLER_ACCOUNT};
+use amipub_testkit::root;
+use amipub_testkit::service::{Env, SOURCE_AMI};
 use serde_json::Value;
-use support::{Env, SOURCE_AMI, root};
 
+const AMIPUB: &str = env!("CARGO_BIN_EXE_amipub");
 const LIMIT: Duration = Duration::from_secs(180);
 const REFERENCE: &str = "https://tickets.example.org/marketing/42";
 
@@ -43,8 +43,7 @@ fn fresh_spec(env: &Env, example: &str, edit: impl Fn(String) -> String) -> Path
 }
 
 fn run(env: &Env, args: &[&str]) -> (i32, String, String) {
-    let args: Vec<String> = args.iter().map(|s| s.to_string()).collect();
-    env.run(&args, LIMIT)
+    env.amipub(args).finish(LIMIT)
 }
 
 fn ok(env: &Env, args: &[&str]) -> String {
@@ -105,7 +104,7 @@ fn create(env: &Env, path: &PathBuf) -> String {
 
 #[test]
 fn each_example_product_is_created_from_scratch_and_gets_two_versions() {
-    let env = Env::new(3000.0);
+    let env = Env::new(AMIPUB, 3000.0);
     for example in [
         "fedora-cloud-base.toml",
         "nginx-free.toml",
@@ -173,7 +172,7 @@ fn each_example_product_is_created_from_scratch_and_gets_two_versions() {
 
 #[test]
 fn spec_edits_are_planned_field_by_field_applied_behind_the_approval_and_then_gone() {
-    let env = Env::new(3000.0);
+    let env = Env::new(AMIPUB, 3000.0);
     let path = fresh_spec(&env, "metered-appliance.toml", |t| t);
     let p = path.to_str().unwrap();
     let id = create(&env, &path);
@@ -262,7 +261,7 @@ fn spec_edits_are_planned_field_by_field_applied_behind_the_approval_and_then_go
 
 #[test]
 fn govcloud_without_its_credentials_fails_the_release_saying_what_to_add() {
-    let env = Env::new(3000.0);
+    let env = Env::new(AMIPUB, 3000.0);
     let config = std::fs::read_to_string(env.path("amipub.toml")).unwrap();
     let without = config.replace(
         "[partitions.aws-us-gov]\naccount_id = \"222233334444\"\n",
@@ -270,7 +269,7 @@ fn govcloud_without_its_credentials_fails_the_release_saying_what_to_add() {
     );
     assert_ne!(without, config);
     std::fs::write(env.path("amipub.toml"), without).unwrap();
-    let (code, out, err) = env.run(&env.publish_args(SOURCE_AMI), LIMIT);
+    let (code, out, err) = env.publish_build(SOURCE_AMI).finish(LIMIT);
     assert_eq!(code, 1, "{out}\n{err}");
     assert!(out.contains("[partitions.aws-us-gov]"), "{out}");
     assert!(
@@ -309,7 +308,7 @@ fn add_instance_type(text: &str, spec: &amipub_domain::spec::ProductSpec) -> Str
 
 #[test]
 fn keep_three_restricts_with_new_versions_and_cleans_up_after_the_grace_period() {
-    let env = Env::new(3000.0);
+    let env = Env::new(AMIPUB, 3000.0);
     let path = fresh_spec(&env, "nginx-free.toml", |t| {
         t.replace("keep_latest = 2", "keep_latest = 3")
             .replace("grace_days = ", "grace_days = 2 #")
@@ -473,7 +472,7 @@ fn latest_in(env: &Env, region: &str) -> Option<String> {
 
 #[test]
 fn latest_follows_launchable_amis_promote_rolls_back_and_govcloud_uses_its_own_account() {
-    let env = Env::new(3000.0);
+    let env = Env::new(AMIPUB, 3000.0);
     let spec = env.path("products/fedora.toml");
     let p = spec.to_str().unwrap();
     publish(&env, p, "41.1");
@@ -605,7 +604,7 @@ fn latest_follows_launchable_amis_promote_rolls_back_and_govcloud_uses_its_own_a
 
 #[test]
 fn verify_is_correct_after_a_release_and_names_each_planted_drift() {
-    let env = Env::new(3000.0);
+    let env = Env::new(AMIPUB, 3000.0);
     let path = fresh_spec(&env, "nginx-free.toml", |t| {
         t + "\n[ssm]\nversioned = \"/nginx/{version}\"\n\n[ssm.aliases]\nlatest = \"/nginx/latest\"\n"
     });
@@ -705,7 +704,7 @@ fn verify_is_correct_after_a_release_and_names_each_planted_drift() {
 
 #[test]
 fn a_limited_product_goes_public() {
-    let env = Env::new(3000.0);
+    let env = Env::new(AMIPUB, 3000.0);
     let path = fresh_spec(&env, "nginx-free.toml", |t| t);
     let p = path.to_str().unwrap();
     let id = create(&env, &path);
@@ -741,15 +740,15 @@ const JOB_KILL_POINTS: &[&str] = &[
 #[test]
 fn create_and_sync_jobs_killed_at_every_step_converge_with_one_change_set_each() {
     for point in JOB_KILL_POINTS {
-        let env = Env::new(3000.0);
+        let env = Env::new(AMIPUB, 3000.0);
         let path = fresh_spec(&env, "nginx-free.toml", |t| t);
         let p = path.to_str().unwrap();
         ok(&env, &["approve", "--product", p, "--reference", REFERENCE]);
-        let apply: Vec<String> = ["apply", "--product", p].map(String::from).to_vec();
+        let apply = env.amipub(["apply", "--product", p]);
 
         // Creation, killed at the point, then the same command again.
         let before = env.change_sets();
-        let (halted, _) = env.run_and_kill_at(&apply, point, LIMIT);
+        let (halted, _) = apply.kill_at(point, LIMIT);
         assert!(halted, "{point}: the create job never got there");
         let (code, out, err) = run(&env, &["apply", "--product", p]);
         assert_eq!(code, 0, "{point}:\n{out}\n{err}");
@@ -767,7 +766,7 @@ fn create_and_sync_jobs_killed_at_every_step_converge_with_one_change_set_each()
         lock(&env.world).catalog.entities.get_mut(&id).unwrap().doc["Description"]["ProductTitle"] =
             Value::from("Edited in the console");
         let before = env.change_sets();
-        let (halted, _) = env.run_and_kill_at(&apply, point, LIMIT);
+        let (halted, _) = apply.kill_at(point, LIMIT);
         assert!(halted, "{point}: the sync job never got there");
         let (code, out, err) = run(&env, &["apply", "--product", p]);
         assert_eq!(code, 0, "{point}:\n{out}\n{err}");
@@ -793,17 +792,15 @@ fn a_promote_job_killed_at_every_step_converges_and_writes_each_parameter_once()
         "after:job_finish",
         "saved:job_done",
     ] {
-        let env = Env::new(3000.0);
+        let env = Env::new(AMIPUB, 3000.0);
         let p = env.path("products/fedora.toml");
         let p = p.to_str().unwrap();
         publish(&env, p, "41.1");
         publish(&env, p, "41.2");
-        let promote: Vec<String> = ["promote", "--product", p, "--version", "41.1"]
-            .map(String::from)
-            .to_vec();
-        let (halted, _) = env.run_and_kill_at(&promote, point, LIMIT);
+        let promote = env.amipub(["promote", "--product", p, "--version", "41.1"]);
+        let (halted, _) = promote.kill_at(point, LIMIT);
         assert!(halted, "{point}: the promote job never got there");
-        let (code, out, err) = env.run(&promote, LIMIT);
+        let (code, out, err) = promote.finish(LIMIT);
         assert_eq!(code, 0, "{point}:\n{out}\n{err}");
         let regions = lock(&env.world)
             .ssm
@@ -820,7 +817,7 @@ fn a_promote_job_killed_at_every_step_converges_and_writes_each_parameter_once()
 
 #[test]
 fn a_visibility_job_killed_at_every_step_converges_with_one_request() {
-    let env = Env::new(3000.0);
+    let env = Env::new(AMIPUB, 3000.0);
     let path = fresh_spec(&env, "nginx-free.toml", |t| t);
     let p = path.to_str().unwrap();
     let id = create(&env, &path);
@@ -828,9 +825,7 @@ fn a_visibility_job_killed_at_every_step_converges_with_one_request() {
     ok(&env, &["apply", "--product", p]);
     // A review of hours rather than days: the points are the same, the test is shorter.
     lock(&env.world).config.visibility_review_seconds = 4.0 * 3600.0;
-    let visibility: Vec<String> = ["visibility", "--product", p, "public"]
-        .map(String::from)
-        .to_vec();
+    let visibility = env.amipub(["visibility", "--product", p, "public"]);
     let requests = || {
         lock(&env.world)
             .catalog
@@ -850,14 +845,14 @@ fn a_visibility_job_killed_at_every_step_converges_with_one_request() {
         "saved:job_following",
         "after:job_check",
     ] {
-        let (halted, _) = env.run_and_kill_at(&visibility, point, LIMIT);
+        let (halted, _) = visibility.kill_at(point, LIMIT);
         assert!(halted, "{point}: the visibility job never got there");
         assert!(
             requests() <= 1,
             "{point}: at most one UpdateVisibility request"
         );
     }
-    let (code, out, err) = env.run(&visibility, LIMIT);
+    let (code, out, err) = visibility.finish(LIMIT);
     assert_eq!(code, 0, "{out}\n{err}");
     assert!(out.contains("visibility is now Public"), "{out}");
     assert_eq!(requests(), 1);
@@ -869,7 +864,7 @@ fn a_visibility_job_killed_at_every_step_converges_with_one_request() {
 
 #[test]
 fn cleanup_killed_around_its_work_retires_and_deletes_each_mirror_once() {
-    let env = Env::new(3000.0);
+    let env = Env::new(AMIPUB, 3000.0);
     let path = fresh_spec(&env, "nginx-free.toml", |t| {
         t.replace("keep_latest = 2", "keep_latest = 1")
             .replace("grace_days = ", "grace_days = 2 #")
@@ -887,7 +882,7 @@ fn cleanup_killed_around_its_work_retires_and_deletes_each_mirror_once() {
         .as_str()
         .unwrap()
         .to_owned();
-    let apply: Vec<String> = ["apply", "--product", p].map(String::from).to_vec();
+    let apply = env.amipub(["apply", "--product", p]);
     let calls = |op: &str| {
         lock(&env.world)
             .requests
@@ -903,7 +898,7 @@ fn cleanup_killed_around_its_work_retires_and_deletes_each_mirror_once() {
     };
     // Killed first just after the closing work (retired, not yet stored), then around it.
     for point in ["after:job_finish", "before:job_finish", "saved:job_done"] {
-        let (halted, _) = env.run_and_kill_at(&apply, point, LIMIT);
+        let (halted, _) = apply.kill_at(point, LIMIT);
         assert!(halted, "{point}");
         ok(&env, &["apply", "--product", p]);
     }
@@ -916,7 +911,7 @@ fn cleanup_killed_around_its_work_retires_and_deletes_each_mirror_once() {
     // Past the grace period: deleted by the first run that gets to it, once.
     lock(&env.world).clock.advance(3.0 * 86_400.0);
     for point in ["after:job_finish", "saved:job_done"] {
-        let (halted, _) = env.run_and_kill_at(&apply, point, LIMIT);
+        let (halted, _) = apply.kill_at(point, LIMIT);
         assert!(halted, "{point}");
         ok(&env, &["apply", "--product", p]);
     }

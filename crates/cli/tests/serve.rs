@@ -6,23 +6,16 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)] // Tests fail loudly by design.
 
-mod bus_support;
-mod support;
-
 use std::collections::BTreeMap;
 use std::time::Duration;
 
 use amipub_store::SqliteStore;
-use bus_support::*;
-use support::{Env, SOURCE_AMI, VERSION};
+use amipub_testkit::bus::*;
+use amipub_testkit::service::{Env, SOURCE_AMI, VERSION};
 
 use amipub_domain::messages::INBOUND_SCHEMA as INBOUND;
 
-async fn store(env: &Env) -> SqliteStore {
-    SqliteStore::open(&format!("sqlite://{}", env.path("amipub.db").display()))
-        .await
-        .unwrap()
-}
+const AMIPUB: &str = env!("CARGO_BIN_EXE_amipub");
 
 /// The releases once none is still moving (or at `limit`).
 async fn wait_until_finished(
@@ -41,7 +34,7 @@ async fn wait_until_finished(
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_build_announcement_becomes_one_done_release_and_a_published_announcement() {
-    let env = Env::new(3000.0);
+    let env = Env::new(AMIPUB, 3000.0);
     let vhost = Vhost::new("e2e");
     configure_bus(&env, &vhost, &["org.fedoraproject.prod.#"], "");
     let (_conn, ch) = connect(&vhost.url()).await;
@@ -83,7 +76,7 @@ async fn a_build_announcement_becomes_one_done_release_and_a_published_announcem
     assert_eq!(published["release"], 41);
     assert_eq!(published["regions"]["us-east-1"], SOURCE_AMI);
     let regions = published["marketplace_regions"].as_object().unwrap();
-    let s = store(&env).await;
+    let s = env.store().await;
     let releases = wait_until_finished(&s, Duration::from_secs(30)).await;
     assert_eq!(releases.len(), 1, "one release for three deliveries");
     let r = &releases[0];
@@ -155,7 +148,7 @@ const KINDS: [&str; 8] = [
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn malformed_deliveries_are_dead_lettered_with_reasons_and_valid_ones_still_flow() {
-    let env = Env::new(3000.0);
+    let env = Env::new(AMIPUB, 3000.0);
     // An AMI the seller can see that no trusted account owns.
     let untrusted = "ami-0bad0bad0bad0bad0";
     {
@@ -270,7 +263,7 @@ async fn malformed_deliveries_are_dead_lettered_with_reasons_and_valid_ones_stil
     }
     // Every valid message was processed: two builds (41 and Rawhide) became releases, the
     // aarch64 one is recorded as wanted by no product.
-    let s = store(&env).await;
+    let s = env.store().await;
     let deadline = std::time::Instant::now() + Duration::from_secs(30);
     loop {
         let counts: BTreeMap<String, i64> = s.inbox_counts().await.unwrap().into_iter().collect();

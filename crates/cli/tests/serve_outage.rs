@@ -5,48 +5,18 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)] // Tests fail loudly by design.
 
-mod bus_support;
-mod support;
-
-use std::process::Command;
 use std::time::{Duration, Instant};
 
-use amipub_store::SqliteStore;
-use bus_support::*;
-use support::Env;
+use amipub_testkit::bus::*;
+use amipub_testkit::service::Env;
 
 use amipub_domain::messages::INBOUND_SCHEMA as INBOUND;
 
-/// Stops the broker's application; starts it again when dropped, whatever happens.
-struct Outage;
-
-impl Outage {
-    fn begin() -> Self {
-        let st = Command::new("rabbitmqctl")
-            .arg("stop_app")
-            .output()
-            .unwrap();
-        assert!(
-            st.status.success(),
-            "{}",
-            String::from_utf8_lossy(&st.stderr)
-        );
-        Outage
-    }
-}
-
-impl Drop for Outage {
-    fn drop(&mut self) {
-        let _ = Command::new("rabbitmqctl").arg("start_app").output();
-        let _ = Command::new("rabbitmqctl")
-            .args(["await_startup", "--timeout", "60"])
-            .output();
-    }
-}
+const AMIPUB: &str = env!("CARGO_BIN_EXE_amipub");
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_announcement_waits_out_a_broker_outage_and_is_sent_once() {
-    let env = Env::new(3000.0);
+    let env = Env::new(AMIPUB, 3000.0);
     // A scan of 12 hours (14 s here) leaves time to stop the broker in the middle of the release.
     amipub_sandbox::server::lock(&env.world).config.scan_seconds = 43_200.0;
     let vhost = Vhost::new("outage");
@@ -76,9 +46,7 @@ async fn an_announcement_waits_out_a_broker_outage_and_is_sent_once() {
     drop(ch);
     drop(conn);
 
-    let store = SqliteStore::open(&format!("sqlite://{}", env.path("amipub.db").display()))
-        .await
-        .unwrap();
+    let store = env.store().await;
     let release = store.list(10).await.unwrap().remove(0);
     assert_eq!(
         release.state.name(),

@@ -4,9 +4,6 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)] // Tests fail loudly by design.
 
-mod bus_support;
-mod support;
-
 use std::time::{Duration, Instant};
 
 use amipub_domain::messages::INBOUND_SCHEMA as INBOUND;
@@ -15,9 +12,11 @@ use amipub_sandbox::faults::{FaultKind, FaultRule};
 use amipub_sandbox::server::lock;
 use amipub_store::SqliteStore;
 use amipub_telemetry::metrics::FAMILIES;
-use bus_support::*;
+use amipub_testkit::bus::*;
+use amipub_testkit::service::Env;
 use serde_json::Value;
-use support::Env;
+
+const AMIPUB: &str = env!("CARGO_BIN_EXE_amipub");
 
 /// Waits until the store holds `n` releases and all are finished.
 async fn finished(store: &SqliteStore, n: usize, serve: &Serve) -> Vec<Release> {
@@ -59,7 +58,7 @@ fn json_lines(serve: &Serve) -> Vec<Value> {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn transitions_failures_and_metrics_are_reported_for_machines() {
-    let env = Env::new(3000.0);
+    let env = Env::new(AMIPUB, 3000.0);
     let vhost = Vhost::new("telemetry");
     configure_bus(
         &env,
@@ -69,9 +68,7 @@ async fn transitions_failures_and_metrics_are_reported_for_machines() {
     );
     let (_conn, ch) = connect(&vhost.url()).await;
     let mut serve = Serve::start_with(&env, &["--log-format", "json"]);
-    let store = SqliteStore::open(&format!("sqlite://{}", env.path("amipub.db").display()))
-        .await
-        .unwrap();
+    let store = env.store().await;
 
     // The first build meets a throttled SSM until its step gives up once; then AWS recovers.
     lock(&env.world)

@@ -5,62 +5,14 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)] // Tests fail loudly by design.
 
-mod bus_support;
-mod support;
-
-use std::path::{Path, PathBuf};
-use std::process::Command;
 use std::time::Duration;
 
-use amipub_store::SqliteStore;
-use bus_support::*;
-use support::Env;
+use amipub_testkit::bus::*;
+use amipub_testkit::service::Env;
 
 use amipub_domain::messages::INBOUND_SCHEMA as INBOUND;
 
-/// The TLS node; stopped when dropped.
-struct TlsBroker {
-    dir: PathBuf,
-    tls_port: u16,
-    tcp_port: u16,
-}
-
-fn script() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../scripts/tls-broker")
-}
-
-impl TlsBroker {
-    fn start(dir: &Path) -> Self {
-        let out = Command::new(script())
-            .arg("start")
-            .arg(dir)
-            .output()
-            .unwrap();
-        let text = String::from_utf8_lossy(&out.stdout).to_string();
-        assert!(
-            out.status.success(),
-            "tls-broker: {text} {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        let port = |name: &str| -> u16 {
-            text.split_whitespace()
-                .find_map(|w| w.strip_prefix(name))
-                .and_then(|p| p.parse().ok())
-                .unwrap_or_else(|| panic!("no {name} in {text:?}"))
-        };
-        TlsBroker {
-            dir: dir.to_owned(),
-            tls_port: port("port="),
-            tcp_port: port("tcp="),
-        }
-    }
-}
-
-impl Drop for TlsBroker {
-    fn drop(&mut self) {
-        let _ = Command::new(script()).arg("stop").arg(&self.dir).output();
-    }
-}
+const AMIPUB: &str = env!("CARGO_BIN_EXE_amipub");
 
 fn write_config(env: &Env, broker: &TlsBroker, cert: &str) {
     let base = std::fs::read_to_string(env.path("amipub.toml")).unwrap();
@@ -80,7 +32,7 @@ fn write_config(env: &Env, broker: &TlsBroker, cert: &str) {
 async fn the_intake_runs_over_tls_with_a_client_certificate_and_a_stranger_is_refused() {
     let nodes = tempfile::tempdir().unwrap();
     let broker = TlsBroker::start(&nodes.path().join(format!("n{}", std::process::id())));
-    let env = Env::new(3000.0);
+    let env = Env::new(AMIPUB, 3000.0);
     write_config(&env, &broker, "client");
     let serve = Serve::start(&env);
     assert!(
@@ -113,9 +65,7 @@ async fn the_intake_runs_over_tls_with_a_client_certificate_and_a_stranger_is_re
         "log:\n{}",
         serve.log_text()
     );
-    let store = SqliteStore::open(&format!("sqlite://{}", env.path("amipub.db").display()))
-        .await
-        .unwrap();
+    let store = env.store().await;
     assert_eq!(store.list(10).await.unwrap().len(), 1);
     let (code, _) = http_get(&serve.addr, "/healthz").unwrap();
     assert_eq!(code, 200);

@@ -12,11 +12,11 @@ use amipub_domain::image::ImageState;
 use amipub_domain::lifecycle::LiveVersion;
 use amipub_domain::release::{Event, FailureKind, ImageFacts, Release, State};
 use amipub_domain::spec::parse_spec;
-use amipub_engine::memory::MemoryStore;
 use amipub_engine::ports::{
     Catalog, ChangeSetStatus, CopyRequest, Grants, Images, Parameters, PortResult, StartOutcome,
 };
 use amipub_engine::{Engine, PortError, Ports, Product};
+use amipub_testkit::fakes::{MemoryStore, image_facts, restricted_by};
 
 const SPEC: &str = include_str!("../../../examples/products/fedora-cloud-base.toml");
 const REGIONS: [&str; 3] = ["us-east-1", "eu-west-1", "ap-south-1"];
@@ -54,25 +54,12 @@ impl Fake {
     }
 }
 
-fn facts(owner: &str) -> ImageFacts {
-    ImageFacts {
-        owner: owner.into(),
-        state: "available".into(),
-        architecture: "x86_64".into(),
-        virtualization: "hvm".into(),
-        root_device_type: "ebs".into(),
-        ena_support: true,
-        encrypted: false,
-        product_codes: vec![],
-    }
-}
-
 impl Images for Fake {
     async fn inspect(&self, _region: &str, ami: &str) -> PortResult<Option<ImageFacts>> {
         Ok(match ami {
-            "ami-untrusted0000000" => Some(facts("999999999999")),
+            "ami-untrusted0000000" => Some(image_facts("999999999999")),
             "ami-missing00000000" => None,
-            _ => Some(facts(BUILD)),
+            _ => Some(image_facts(BUILD)),
         })
     }
     async fn find_mirror(&self, release: &str) -> PortResult<Option<(String, ImageState)>> {
@@ -207,21 +194,6 @@ impl Catalog for Fake {
             .map(|r| (r.clone(), format!("ami-mp-{version}-{r}")))
             .collect())
     }
-}
-
-/// The delivery options a change set restricts.
-fn restricted_by(cs: &ChangeSet) -> Vec<String> {
-    cs.changes
-        .iter()
-        .filter(|c| c.change_type == "RestrictDeliveryOptions")
-        .flat_map(|c| {
-            c.details_document["DeliveryOptionIds"]
-                .as_array()
-                .cloned()
-                .unwrap_or_default()
-        })
-        .filter_map(|x| x.as_str().map(str::to_owned))
-        .collect()
 }
 
 impl Parameters for Fake {

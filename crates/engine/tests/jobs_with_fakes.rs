@@ -16,12 +16,12 @@ use amipub_domain::lifecycle::retention::Mirror;
 use amipub_domain::lifecycle::{LiveListing, LiveVersion};
 use amipub_domain::release::{ImageFacts, Release, State};
 use amipub_domain::spec::parse_spec;
-use amipub_engine::memory::MemoryStore;
 use amipub_engine::ports::{
     Catalog, ChangeSetStatus, CopyRequest, Created, Grants, Images, LifecyclePorts, Listings,
     Mirrors, Parameters, PortResult, StartOutcome, Store,
 };
 use amipub_engine::{Engine, Ports};
+use amipub_testkit::fakes::MemoryStore;
 
 const SPEC: &str = include_str!("../../../examples/products/nginx-free.toml");
 const DAY: i64 = 86_400;

@@ -4,13 +4,13 @@
 //! `check` explaining what is wrong.
 #![allow(clippy::unwrap_used, clippy::expect_used)] // Tests fail loudly by design.
 
-mod support;
-
 use std::collections::BTreeMap;
 use std::time::Duration;
 
 use amipub_sandbox::faults::FaultKind;
-use support::{HOSTS, HOUR, Rig, USERS, rule, tail};
+use amipub_testkit::meter::{HOSTS, HOUR, Rig, USERS, one_at_a_time, rule, tail};
+
+const METER: &str = env!("CARGO_BIN_EXE_amipub-meter");
 
 const DIMENSIONS: [&str; 3] = ["active_consumers", "managed_hosts", "processed_gb"];
 
@@ -69,8 +69,8 @@ fn settle(rig: &Rig, until: i64) {
 
 #[test]
 fn two_days_of_three_dimensions_give_one_right_record_per_dimension_per_hour() {
-    let _serial = support::one_at_a_time();
-    let mut rig = Rig::new(3_600.0, 600, true);
+    let _serial = one_at_a_time();
+    let mut rig = Rig::new(METER, 3_600.0, 600, true);
     let start = rig.now();
     let agent = rig.spawn();
     wait_for_first_sample(&rig);
@@ -123,7 +123,7 @@ fn two_days_of_three_dimensions_give_one_right_record_per_dimension_per_hour() {
 /// Runs two hours, cuts the network for `hours`, heals it and lets two more hours pass.
 /// Returns the rig, the time of the cut and of the healing.
 fn outage(hours: i64) -> (Rig, i64, i64) {
-    let rig = Rig::new(3_600.0, 300, true);
+    let rig = Rig::new(METER, 3_600.0, 300, true);
     let start = rig.now();
     let agent = rig.spawn();
     rig.wait_until(hour_of(start) + 2 * HOUR + 300);
@@ -140,7 +140,7 @@ fn outage(hours: i64) -> (Rig, i64, i64) {
 
 #[test]
 fn a_five_hour_outage_delays_every_hour_but_loses_none() {
-    let _serial = support::one_at_a_time();
+    let _serial = one_at_a_time();
     let (rig, cut, healed) = outage(5);
     let by = rig.by_dimension();
     let last = hour_of(healed) + HOUR;
@@ -168,7 +168,7 @@ fn a_five_hour_outage_delays_every_hour_but_loses_none() {
 
 #[test]
 fn a_seven_hour_outage_keeps_and_reports_what_aged_out_and_delivers_the_rest() {
-    let _serial = support::one_at_a_time();
+    let _serial = one_at_a_time();
     let (rig, cut, healed) = outage(7);
     let status = rig.status();
     let expired: Vec<(String, i64, i64)> = status["records"]
@@ -227,8 +227,8 @@ fn a_seven_hour_outage_keeps_and_reports_what_aged_out_and_delivers_the_rest() {
 
 #[test]
 fn fifty_sigkills_lose_no_hour_and_double_none() {
-    let _serial = support::one_at_a_time();
-    let mut rig = Rig::new(3_600.0, 300, true);
+    let _serial = one_at_a_time();
+    let mut rig = Rig::new(METER, 3_600.0, 300, true);
     let mut seed: u64 = 0x2545_F491_4F6C_DD1D;
     let mut next = move || {
         seed ^= seed << 13;
@@ -279,8 +279,8 @@ fn fifty_sigkills_lose_no_hour_and_double_none() {
 
 #[test]
 fn faults_are_retried_and_a_lapsed_subscription_is_explained_without_a_retry_storm() {
-    let _serial = support::one_at_a_time();
-    let rig = Rig::new(3_600.0, 300, true);
+    let _serial = one_at_a_time();
+    let rig = Rig::new(METER, 3_600.0, 300, true);
     rig.set_faults(vec![
         rule(FaultKind::Throttle, 0.3),
         rule(FaultKind::ServerError, 0.2),
@@ -326,9 +326,9 @@ fn faults_are_retried_and_a_lapsed_subscription_is_explained_without_a_retry_sto
 
 #[test]
 fn check_explains_what_would_stop_reporting() {
-    let _serial = support::one_at_a_time();
-    let rig = Rig::new(60.0, 300, true);
-    let out = rig.command(&["check"]).output().unwrap();
+    let _serial = one_at_a_time();
+    let rig = Rig::new(METER, 60.0, 300, true);
+    let out = rig.output(&["check"]);
     let text = String::from_utf8_lossy(&out.stdout);
     assert!(out.status.success(), "{text}");
     assert_eq!(
@@ -341,7 +341,7 @@ fn check_explains_what_would_stop_reporting() {
     assert!(rig.accepted().is_empty());
 
     rig.write_config(300, "requests_served");
-    let out = rig.command(&["check"]).output().unwrap();
+    let out = rig.output(&["check"]);
     let text = String::from_utf8_lossy(&out.stdout);
     assert_eq!(out.status.code(), Some(1), "{text}");
     assert!(
@@ -361,7 +361,7 @@ fn check_explains_what_would_stop_reporting() {
         ),
     )
     .unwrap();
-    let out = rig.command(&["check"]).output().unwrap();
+    let out = rig.output(&["check"]);
     let text = String::from_utf8_lossy(&out.stdout);
     assert_eq!(out.status.code(), Some(1), "{text}");
     assert!(
@@ -373,12 +373,12 @@ fn check_explains_what_would_stop_reporting() {
 
     rig.entitle(false);
     rig.write_config(300, "active_consumers");
-    let out = rig.command(&["check"]).output().unwrap();
+    let out = rig.output(&["check"]);
     let text = String::from_utf8_lossy(&out.stdout);
     assert!(text.contains("not subscribed to product"), "{text}");
 
-    let denied = Rig::new(60.0, 300, false);
-    let out = denied.command(&["check"]).output().unwrap();
+    let denied = Rig::new(METER, 60.0, 300, false);
+    let out = denied.output(&["check"]);
     let text = String::from_utf8_lossy(&out.stdout);
     assert_eq!(out.status.code(), Some(1), "{text}");
     assert!(
@@ -387,7 +387,7 @@ fn check_explains_what_would_stop_reporting() {
     );
 
     std::fs::write(denied.path("meter.toml"), "[agent]\nsample_seconds = 1\n").unwrap();
-    let out = denied.command(&["check"]).output().unwrap();
+    let out = denied.output(&["check"]);
     let err = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(2), "{err}");
     assert!(err.contains("agent.sample_seconds"), "{err}");
@@ -395,12 +395,12 @@ fn check_explains_what_would_stop_reporting() {
 
 #[test]
 fn status_shows_the_journal_while_the_agent_runs() {
-    let _serial = support::one_at_a_time();
-    let rig = Rig::new(3_600.0, 300, true);
+    let _serial = one_at_a_time();
+    let rig = Rig::new(METER, 3_600.0, 300, true);
     let start = rig.now();
     let agent = rig.spawn();
     settle(&rig, hour_of(start) + 2 * HOUR);
-    let out = rig.command(&["status"]).output().unwrap();
+    let out = rig.output(&["status"]);
     let text = String::from_utf8_lossy(&out.stdout);
     assert!(out.status.success());
     assert!(

@@ -7,6 +7,7 @@ use amipub_domain::release::{Release, State};
 use amipub_engine::ports::{Announcement, Store, TimelineEntry};
 use amipub_store::SqliteStore;
 use amipub_store::lease::{host, worker_id};
+use amipub_testkit::store::{temp, url};
 
 fn release(id: &str, product: &str, state: State) -> Release {
     let mut r = Release::new(
@@ -34,16 +35,9 @@ fn entry(event: &str) -> TimelineEntry {
     }
 }
 
-async fn open() -> (tempfile::TempDir, SqliteStore) {
-    let dir = tempfile::tempdir().unwrap();
-    let url = format!("sqlite://{}", dir.path().join("s.db").display());
-    let s = SqliteStore::open(&url).await.unwrap();
-    (dir, s)
-}
-
 #[tokio::test]
 async fn a_saved_release_comes_back_with_its_timeline_and_one_outbox_row() {
-    let (_d, s) = open().await;
+    let (_d, s) = temp().await;
     let mut r = release("r1", "p", State::Received);
     s.save(&r, &[entry("received")], None).await.unwrap();
     r.state = State::Announced;
@@ -87,7 +81,7 @@ async fn a_saved_release_comes_back_with_its_timeline_and_one_outbox_row() {
 
 #[tokio::test]
 async fn a_lease_keeps_other_workers_out_until_released_or_its_holder_dies() {
-    let (_d, s) = open().await;
+    let (_d, s) = temp().await;
     s.save(&release("r1", "p", State::Mirroring), &[], None)
         .await
         .unwrap();
@@ -132,7 +126,7 @@ async fn a_lease_keeps_other_workers_out_until_released_or_its_holder_dies() {
 
 #[tokio::test]
 async fn the_product_lock_queue_lets_the_scanning_and_then_the_oldest_go_first() {
-    let (_d, s) = open().await;
+    let (_d, s) = temp().await;
     s.save(&release("old", "p", State::Submitting), &[], None)
         .await
         .unwrap();
@@ -162,7 +156,7 @@ async fn the_product_lock_queue_lets_the_scanning_and_then_the_oldest_go_first()
 
 #[tokio::test]
 async fn writes_are_fenced_by_the_lease_and_a_refused_one_changes_nothing() {
-    let (_d, s) = open().await;
+    let (_d, s) = temp().await;
     s.save(
         &release("r1", "p", State::Mirroring),
         &[entry("received")],
@@ -223,7 +217,7 @@ async fn writes_are_fenced_by_the_lease_and_a_refused_one_changes_nothing() {
 #[tokio::test]
 async fn migrations_run_once_and_a_newer_schema_is_refused() {
     let dir = tempfile::tempdir().unwrap();
-    let url = format!("sqlite://{}", dir.path().join("s.db").display());
+    let url = url(&dir.path().join("s.db"));
     let s = SqliteStore::open(&url).await.unwrap();
     s.save(&release("r1", "p", State::Received), &[], None)
         .await
@@ -252,7 +246,7 @@ async fn migrations_run_once_and_a_newer_schema_is_refused() {
 #[tokio::test]
 async fn a_delivery_is_stored_with_its_releases_and_keys_and_only_dead_letters_are_judged_again() {
     use amipub_store::InboxEntry;
-    let (_d, s) = open().await;
+    let (_d, s) = temp().await;
     let r = release("r1", "p", State::Received);
     let mut accepted = InboxEntry::new("m-1", 5, "t", b"{}");
     accepted.outcome = "accepted".into();

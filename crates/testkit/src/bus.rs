@@ -1,12 +1,13 @@
 //! The bus side of the `amipub serve` tests: a RabbitMQ virtual host of its own per test (so tests
 //! running at the same time never see each other's messages), Fedora-shaped publishing with
 //! lapin, a listening queue that collects what amipub announces, a running `amipub serve` with
-//! its log, and a plain HTTP GET for /healthz and /metrics.
-#![allow(dead_code, clippy::unwrap_used, clippy::expect_used)] // Tests fail loudly by design.
+//! its log, a plain HTTP GET for /healthz and /metrics, a broker outage and a throwaway TLS
+//! broker node.
+#![allow(clippy::unwrap_used, clippy::expect_used)] // A harness fails its test loudly by design.
 
-use std::io::{BufRead, BufReader, Read, Write};
-use std::process::{Child, Command};
-use std::sync::{Arc, Mutex};
+use std::io::{Read, Write};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
 use std::time::{Duration, Instant};
 
 use lapin::options::{
@@ -16,25 +17,34 @@ use lapin::options::{
 use lapin::types::{AMQPValue, FieldTable, LongString};
 use lapin::{BasicProperties, Channel, Connection, ConnectionProperties};
 
-use crate::support::Env;
+use crate::process::{self, Child};
+use crate::service::Env;
 
 /// The local broker (the test command starts it when it is not running).
 pub const BROKER: &str = "127.0.0.1:5672";
-/// The inbound samples the tests publish.
+/// The inbound sample of an x86_64 Fedora 41 build.
 pub const X86: &str =
-    include_str!("../../../../fixtures/fedora-messaging/aws-published-cloud-base-41-x86_64.json");
+    include_str!("../../../fixtures/fedora-messaging/aws-published-cloud-base-41-x86_64.json");
+/// The inbound sample of an aarch64 Fedora 41 build.
 pub const ARM: &str =
-    include_str!("../../../../fixtures/fedora-messaging/aws-published-cloud-base-41-aarch64.json");
+    include_str!("../../../fixtures/fedora-messaging/aws-published-cloud-base-41-aarch64.json");
+/// The inbound sample of an x86_64 Rawhide build.
 pub const RAWHIDE: &str =
-    include_str!("../../../../fixtures/fedora-messaging/aws-published-rawhide-x86_64.json");
+    include_str!("../../../fixtures/fedora-messaging/aws-published-rawhide-x86_64.json");
 
+/// How long a `rabbitmqctl` command may take.
+const CTL_LIMIT: Duration = Duration::from_secs(120);
+
+/// `rabbitmqctl <args>`, whatever it answers.
+fn rabbitmqctl_output(args: &[&str]) -> Output {
+    process::run(Command::new("rabbitmqctl").args(args), CTL_LIMIT).unwrap_or_else(|e| {
+        panic!("rabbitmqctl {args:?}: {e}; the tests need RabbitMQ (scripts/test starts it)")
+    })
+}
+
+/// `rabbitmqctl <args>`, which must succeed.
 fn rabbitmqctl(args: &[&str]) {
-    let out = Command::new("rabbitmqctl")
-        .args(args)
-        .output()
-        .unwrap_or_else(|e| {
-            panic!("rabbitmqctl {args:?}: {e}; the tests need RabbitMQ (scripts/test starts it)")
-        });
+    let out = rabbitmqctl_output(args);
     assert!(
         out.status.success(),
         "rabbitmqctl {args:?}: {}",
@@ -44,15 +54,16 @@ fn rabbitmqctl(args: &[&str]) {
 
 /// A virtual host for one test, removed at the end.
 pub struct Vhost {
+    /// Its name.
     pub name: String,
 }
 
 impl Vhost {
+    /// A new, empty virtual host named after `tag` and this test process, where guest may do
+    /// anything.
     pub fn new(tag: &str) -> Self {
         let name = format!("amipub-test-{tag}-{}", std::process::id());
-        let _ = Command::new("rabbitmqctl")
-            .args(["delete_vhost", &name])
-            .output();
+        rabbitmqctl_output(&["delete_vhost", &name]);
         rabbitmqctl(&["add_vhost", &name]);
         rabbitmqctl(&["set_permissions", "-p", &name, "guest", ".*", ".*", ".*"]);
         Vhost { name }
@@ -66,9 +77,10 @@ impl Vhost {
 
 impl Drop for Vhost {
     fn drop(&mut self) {
-        let _ = Command::new("rabbitmqctl")
-            .args(["delete_vhost", &self.name])
-            .output();
+        let _ = process::run(
+            Command::new("rabbitmqctl").args(["delete_vhost", &self.name]),
+            CTL_LIMIT,
+        );
     }
 }
 
@@ -85,6 +97,7 @@ pub fn configure_bus(env: &Env, vhost: &Vhost, bindings: &[&str], extra: &str) {
     std::fs::write(path, text).unwrap();
 }
 
+/// A connection to `url` and a channel on it in confirm mode.
 pub async fn connect(url: &str) -> (Connection, Channel) {
     let conn = Connection::connect(url, ConnectionProperties::default())
         .await
@@ -123,6 +136,7 @@ pub fn fedora_props(message_id: &str, schema: Option<&str>, content_type: &str) 
         .with_headers(h)
 }
 
+/// Publishes `body` on `amq.topic` under `key` and waits for the broker's confirm.
 pub async fn publish(ch: &Channel, key: &str, body: &[u8], props: BasicProperties) {
     ch.basic_publish(
         "amq.topic".into(),
@@ -243,10 +257,10 @@ pub fn http_get(addr: &str, path: &str) -> Option<(u16, String)> {
     Some((status, body))
 }
 
-/// A running `amipub serve`, its stderr collected.
+/// A running `amipub serve`, its stderr collected; killed when dropped.
 pub struct Serve {
-    pub child: Child,
-    pub log: Arc<Mutex<Vec<String>>>,
+    child: Child,
+    /// Where /healthz and /metrics answer.
     pub addr: String,
 }
 
@@ -275,80 +289,116 @@ impl Serve {
         let addr = format!("127.0.0.1:{}", free_port());
         let mut args = vec!["serve", "--listen", &addr];
         args.extend_from_slice(extra);
-        let mut child = env
-            .command(&args)
-            .env("AMIPUB_TEST_BUS_PW", "guest")
-            .spawn()
-            .unwrap();
-        let log = Arc::new(Mutex::new(Vec::new()));
-        let stderr = child.stderr.take().unwrap();
-        let sink = log.clone();
-        std::thread::spawn(move || {
-            for line in BufReader::new(stderr).lines() {
-                let Ok(line) = line else { break };
-                sink.lock().unwrap().push(line);
-            }
-        });
-        Serve { child, log, addr }
+        let child = env.amipub(args).env("AMIPUB_TEST_BUS_PW", "guest").spawn();
+        Serve { child, addr }
     }
 
     /// Waits until a log line contains `text`; panics with the log after `limit`.
     pub fn wait_for_log(&mut self, text: &str, limit: Duration) {
-        let deadline = Instant::now() + limit;
-        while Instant::now() < deadline {
-            if self.log.lock().unwrap().iter().any(|l| l.contains(text)) {
-                return;
-            }
-            if let Ok(Some(st)) = self.child.try_wait() {
-                std::thread::sleep(Duration::from_millis(100));
-                panic!("serve exited ({st}) before {text:?}:\n{}", self.log_text());
-            }
-            std::thread::sleep(Duration::from_millis(50));
+        if self.child.wait_for_stderr(text, limit) {
+            return;
         }
-        panic!(
-            "no log line with {text:?} within {limit:?}:\n{}",
-            self.log_text()
-        );
+        match self.child.try_wait() {
+            Some(st) => panic!("serve exited ({st}) before {text:?}:\n{}", self.log_text()),
+            None => panic!(
+                "no log line with {text:?} within {limit:?}:\n{}",
+                self.log_text()
+            ),
+        }
     }
 
+    /// Its log (stderr) so far.
     pub fn log_text(&self) -> String {
-        self.log.lock().unwrap().join("\n")
+        self.child.stderr().text()
     }
 
+    /// The lines of its log that contain `text`.
     pub fn count_in_log(&self, text: &str) -> usize {
-        self.log
-            .lock()
-            .unwrap()
-            .iter()
-            .filter(|l| l.contains(text))
-            .count()
+        self.child.stderr().count_lines(text)
     }
 
-    /// SIGTERM, then the exit code (killed after 60 s: -9).
+    /// SIGTERM, then the exit code (killed after 60 s: -9) and the whole log.
     pub fn stop(mut self) -> (i32, String) {
-        let _ = Command::new("kill")
-            .args(["-TERM", &self.child.id().to_string()])
-            .status();
-        let deadline = Instant::now() + Duration::from_secs(60);
-        let code = loop {
-            if let Ok(Some(st)) = self.child.try_wait() {
-                break st.code().unwrap_or(-1);
-            }
-            if Instant::now() > deadline {
-                let _ = self.child.kill();
-                let _ = self.child.wait();
-                break -9;
-            }
-            std::thread::sleep(Duration::from_millis(50));
+        let code = match self.child.terminate(Duration::from_secs(60)) {
+            Some(st) => st.code().unwrap_or(-1),
+            None => -9,
         };
-        std::thread::sleep(Duration::from_millis(100));
+        self.child.join_readers();
         (code, self.log_text())
     }
 }
 
-impl Drop for Serve {
+/// The machine's broker stopped (`rabbitmqctl stop_app`); started again when dropped, whatever
+/// happens. Only for a test alone in its binary: every other test on the broker fails meanwhile.
+pub struct Outage;
+
+impl Outage {
+    /// Stops the broker's application.
+    pub fn begin() -> Self {
+        rabbitmqctl(&["stop_app"]);
+        Outage
+    }
+}
+
+impl Drop for Outage {
     fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
+        let _ = process::run(Command::new("rabbitmqctl").arg("start_app"), CTL_LIMIT);
+        let _ = process::run(
+            Command::new("rabbitmqctl").args(["await_startup", "--timeout", "60"]),
+            CTL_LIMIT,
+        );
+    }
+}
+
+/// A throwaway RabbitMQ node with its own CA (`scripts/tls-broker`) whose TLS listener demands a
+/// client certificate; stopped when dropped.
+pub struct TlsBroker {
+    /// The node's directory: `ca.pem`, and `<name>.pem` with `<name>-key.pem` for the client
+    /// certificates `client` (signed by the CA) and `rogue` (not).
+    pub dir: PathBuf,
+    /// The AMQPS port.
+    pub tls_port: u16,
+    /// The plain AMQP port (guest).
+    pub tcp_port: u16,
+}
+
+fn tls_script() -> PathBuf {
+    crate::root().join("scripts/tls-broker")
+}
+
+impl TlsBroker {
+    /// Starts a node in `dir`.
+    pub fn start(dir: &Path) -> Self {
+        let out = process::run(
+            Command::new(tls_script()).arg("start").arg(dir),
+            Duration::from_secs(300),
+        )
+        .unwrap();
+        let text = String::from_utf8_lossy(&out.stdout).to_string();
+        assert!(
+            out.status.success(),
+            "tls-broker: {text} {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let port = |name: &str| -> u16 {
+            text.split_whitespace()
+                .find_map(|w| w.strip_prefix(name))
+                .and_then(|p| p.parse().ok())
+                .unwrap_or_else(|| panic!("no {name} in {text:?}"))
+        };
+        TlsBroker {
+            dir: dir.to_owned(),
+            tls_port: port("port="),
+            tcp_port: port("tcp="),
+        }
+    }
+}
+
+impl Drop for TlsBroker {
+    fn drop(&mut self) {
+        let _ = process::run(
+            Command::new(tls_script()).arg("stop").arg(&self.dir),
+            Duration::from_secs(120),
+        );
     }
 }

@@ -1,19 +1,20 @@
-//! A buyer's instance for tests of the `amipub-meter` binary: an in-process sandbox (the `fedora`
-//! world, whose Acme API Gateway has three usage dimensions) at a chosen time scale, an instance
-//! launched from the product's Marketplace AMI, a state directory, local usage sources, and
-//! helpers to run, stop and kill the agent and to read what the Metering Service accepted.
-#![allow(dead_code)]
+//! A buyer's instance for tests of the `amipub-meter` binary: a sandbox (the `fedora` world, whose
+//! Acme API Gateway has three usage dimensions) at a chosen time scale, an instance launched from
+//! the product's Marketplace AMI, a state directory, local usage sources, and helpers to run,
+//! stop and kill the agent and to read what the Metering Service accepted.
+#![allow(clippy::unwrap_used, clippy::expect_used)] // A harness fails its test loudly by design.
 
 use std::collections::BTreeMap;
-use std::io::{Read, Write};
 use std::path::PathBuf;
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, ExitStatus, Output, Stdio};
 use std::time::{Duration, Instant};
 
 use amipub_sandbox::faults::{FaultKind, FaultRule};
 use amipub_sandbox::server::{Shared, lock};
 use amipub_sandbox::worlds::{BUYER_ACCOUNT, METERED_PRODUCT_CODE};
-use amipub_sandbox::{Background, SandboxConfig};
+
+use crate::process::{self, Child};
+use crate::sandbox::{self, Sandbox};
 
 /// One rig at a time in a test binary: each runs hours of virtual time per real second, so a
 /// rig starved of CPU by its neighbours on a small machine misses whole hours of samples (and
@@ -30,38 +31,48 @@ pub const USERS: i64 = 5;
 /// The allocations of `managed_hosts` read these (pool blue, pool green).
 pub const HOSTS: (i64, i64) = (3, 4);
 
+/// How long a one-shot command of the agent (`check`, `status`) may take.
+const COMMAND_LIMIT: Duration = Duration::from_secs(120);
+
 /// One sandbox, one instance, one state directory.
 pub struct Rig {
+    /// The state directory: `meter.toml`, the sources, `state/`, `agent.log`.
     pub dir: tempfile::TempDir,
+    /// The sandbox's world.
     pub world: Shared,
+    /// The sandbox's endpoint.
     pub endpoint: String,
+    /// The instance the agent runs on.
     pub instance: String,
+    /// The processed-data counter's value.
     pub counter: i64,
-    _sandbox: Background,
+    bin: PathBuf,
+    _sandbox: Sandbox,
 }
 
 /// One accepted usage record, as the sandbox keeps it.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Accepted {
+    /// The dimension key.
     pub dimension: String,
+    /// The hour, epoch seconds.
     pub hour: i64,
+    /// The quantity.
     pub quantity: i64,
+    /// The allocations, as the sandbox records them.
     pub allocations: String,
+    /// When the sandbox accepted it, virtual epoch seconds.
     pub received: f64,
 }
 
 impl Rig {
     /// A sandbox at `time_scale`, an entitled instance with a role allowed to meter (or not),
-    /// sources in place, and the agent's configuration written with `sample_seconds`.
-    pub fn new(time_scale: f64, sample_seconds: u64, may_meter: bool) -> Self {
-        let config = SandboxConfig {
-            time_scale,
-            ..SandboxConfig::default()
-        };
-        let sandbox = Background::start(config, "fedora").unwrap();
-        let (world, endpoint) = (sandbox.world.clone(), sandbox.endpoint.clone());
+    /// sources in place, and the configuration of the agent at `bin`
+    /// (`env!("CARGO_BIN_EXE_amipub-meter")`) written with `sample_seconds`.
+    pub fn new(bin: &str, time_scale: f64, sample_seconds: u64, may_meter: bool) -> Self {
+        let sandbox = sandbox::start(time_scale);
         let image = {
-            let w = lock(&world);
+            let w = lock(&sandbox.world);
             w.ec2
                 .images
                 .values()
@@ -72,8 +83,7 @@ impl Rig {
                 .map(|i| i.id.clone())
                 .expect("the fedora world has the Acme gateway's Marketplace AMI")
         };
-        let launched = admin(
-            &endpoint,
+        let launched = sandbox.admin(
             "POST",
             "/_sandbox/instances",
             &serde_json::json!({
@@ -84,10 +94,11 @@ impl Rig {
         let instance = launched["instance_id"].as_str().unwrap().to_owned();
         let rig = Rig {
             dir: tempfile::tempdir().unwrap(),
-            world,
-            endpoint,
+            world: sandbox.world.clone(),
+            endpoint: sandbox.endpoint.clone(),
             instance,
             counter: 0,
+            bin: bin.into(),
             _sandbox: sandbox,
         };
         rig.write_config(sample_seconds, "active_consumers");
@@ -98,6 +109,7 @@ impl Rig {
         rig
     }
 
+    /// A path in the state directory.
     pub fn path(&self, name: &str) -> PathBuf {
         self.dir.path().join(name)
     }
@@ -155,13 +167,19 @@ source = {{ file = "{d}/green" }}
         self.write_source("gb", self.counter);
     }
 
-    pub fn command(&self, args: &[&str]) -> Command {
-        let mut c = Command::new(env!("CARGO_BIN_EXE_amipub-meter"));
+    fn command(&self, args: &[&str]) -> Command {
+        let mut c = Command::new(&self.bin);
         c.args(args)
             .arg("--config")
             .arg(self.path("meter.toml"))
             .stdin(Stdio::null());
         c
+    }
+
+    /// `amipub-meter <args> --config <dir>/meter.toml` run to its end (killed after two
+    /// minutes).
+    pub fn output(&self, args: &[&str]) -> Output {
+        process::run(&mut self.command(args), COMMAND_LIMIT).expect("amipub-meter starts")
     }
 
     /// Starts the agent, its log appended to `agent.log`.
@@ -171,31 +189,22 @@ source = {{ file = "{d}/green" }}
             .append(true)
             .open(self.path("agent.log"))
             .unwrap();
-        self.command(&["run"])
-            .stdout(Stdio::null())
-            .stderr(Stdio::from(log))
-            .spawn()
-            .unwrap()
+        process::spawn(
+            self.command(&["run"])
+                .stdout(Stdio::null())
+                .stderr(Stdio::from(log)),
+        )
+        .expect("amipub-meter starts")
     }
 
-    /// Stops an agent with SIGTERM and waits for it; its exit status.
-    pub fn terminate(&self, mut child: Child) -> std::process::ExitStatus {
-        let _ = Command::new("kill")
-            .args(["-TERM", &child.id().to_string()])
-            .status();
-        let deadline = Instant::now() + Duration::from_secs(20);
-        loop {
-            if let Some(s) = child.try_wait().unwrap() {
-                return s;
-            }
-            assert!(
-                Instant::now() < deadline,
-                "the agent did not stop on SIGTERM"
-            );
-            std::thread::sleep(Duration::from_millis(20));
-        }
+    /// Stops an agent with SIGTERM and waits for it (at most 20 s); its exit status.
+    pub fn terminate(&self, mut agent: Child) -> ExitStatus {
+        agent
+            .terminate(Duration::from_secs(20))
+            .expect("the agent did not stop on SIGTERM")
     }
 
+    /// The agent's log so far.
     pub fn log(&self) -> String {
         std::fs::read_to_string(self.path("agent.log")).unwrap_or_default()
     }
@@ -266,10 +275,7 @@ source = {{ file = "{d}/green" }}
 
     /// `amipub-meter status --json --all`.
     pub fn status(&self) -> serde_json::Value {
-        let out = self
-            .command(&["status", "--json", "--all"])
-            .output()
-            .unwrap();
+        let out = self.output(&["status", "--json", "--all"]);
         assert!(
             out.status.success(),
             "{}",
@@ -287,10 +293,12 @@ source = {{ file = "{d}/green" }}
         };
     }
 
+    /// Replaces the sandbox's fault rules.
     pub fn set_faults(&self, rules: Vec<FaultRule>) {
         lock(&self.world).config.faults = rules;
     }
 
+    /// Subscribes the buyer to the metered product, or lets the subscription lapse.
     pub fn entitle(&self, entitled: bool) {
         let key = format!("{BUYER_ACCOUNT}/{METERED_PRODUCT_CODE}");
         let mut w = lock(&self.world);
@@ -318,27 +326,4 @@ pub fn rule(kind: FaultKind, probability: f64) -> FaultRule {
 pub fn tail(text: &str) -> String {
     let lines: Vec<&str> = text.lines().collect();
     lines[lines.len().saturating_sub(40)..].join("\n")
-}
-
-/// One admin call over plain HTTP.
-pub fn admin(
-    endpoint: &str,
-    method: &str,
-    path: &str,
-    body: &serde_json::Value,
-) -> serde_json::Value {
-    let host = endpoint.trim_start_matches("http://");
-    let mut s = std::net::TcpStream::connect(host).unwrap();
-    let body = body.to_string();
-    write!(
-        s,
-        "{method} {path} HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n{body}",
-        body.len()
-    )
-    .unwrap();
-    let mut raw = String::new();
-    s.read_to_string(&mut raw).unwrap();
-    let (head, body) = raw.split_once("\r\n\r\n").unwrap();
-    assert!(head.starts_with("HTTP/1.1 200"), "{head}\n{body}");
-    serde_json::from_str(body).unwrap()
 }

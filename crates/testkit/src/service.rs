@@ -1,0 +1,290 @@
+//! A release environment for tests of the `amipub` binary: a sandbox (the `fedora` world), a
+//! temporary home with amipub.toml, the product spec and the state database, and a small
+//! language to run the binary there — [`Env::amipub`] and [`Env::publish_build`] make a [`Run`],
+//! which [`Run::finish`]es, is killed at a halt point ([`Run::kill_at`]) or left halted
+//! ([`Run::halt_at`]) — plus [`Env::finish_scan`] and counts of what the sandbox holds.
+#![allow(clippy::unwrap_used, clippy::expect_used)] // A harness fails its test loudly by design.
+
+use std::ffi::{OsStr, OsString};
+use std::path::PathBuf;
+use std::process::{Command, Stdio};
+use std::time::Duration;
+
+use amipub_sandbox::server::{Shared, lock};
+use amipub_sandbox::worlds::{
+    FEDORA_OFFER_ID, FEDORA_PRODUCT_CODE, FEDORA_PRODUCT_ID, GOVCLOUD_SELLER_ACCOUNT,
+    SELLER_ACCOUNT,
+};
+use amipub_store::SqliteStore;
+
+use crate::process::{self, Child};
+use crate::sandbox::{self, Sandbox};
+
+/// Fedora 41 Cloud Base x86_64 in us-east-1 (the sample message's AMI).
+pub const SOURCE_AMI: &str = "ami-06b2596588ff27750";
+/// The version its build renders to.
+pub const VERSION: &str = "41.20241027.0";
+/// The SSM parameters the example spec writes, per Region.
+pub const PARAMS: [&str; 2] = [
+    "/fedora/cloud/41/x86_64/41.20241027.0",
+    "/fedora/cloud/41/x86_64/latest",
+];
+
+/// The environment variable that stops `amipub` at a named point of its work.
+const HALT_AT: &str = "AMIPUB_TEST_HALT_AT";
+/// What `amipub` says on stderr once it stopped there.
+const HALTED: &str = "halted at";
+
+/// One sandbox and one amipub home.
+pub struct Env {
+    /// The home: `amipub.toml`, `products/fedora.toml`, `amipub.db`.
+    pub dir: tempfile::TempDir,
+    /// The sandbox's world, for inspection and setup.
+    pub world: Shared,
+    /// The sandbox's endpoint.
+    pub endpoint: String,
+    bin: PathBuf,
+    _sandbox: Sandbox,
+}
+
+/// How the security scans of new versions end.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Scan {
+    /// Clean.
+    Pass,
+    /// Findings: the change set fails.
+    Fail,
+}
+
+impl Env {
+    /// A sandbox at `time_scale` and a configured home, for the `amipub` binary at `bin`
+    /// (`env!("CARGO_BIN_EXE_amipub")`).
+    pub fn new(bin: &str, time_scale: f64) -> Self {
+        let sandbox = sandbox::start(time_scale);
+        let env = Env {
+            dir: tempfile::tempdir().unwrap(),
+            world: sandbox.world.clone(),
+            endpoint: sandbox.endpoint.clone(),
+            bin: bin.into(),
+            _sandbox: sandbox,
+        };
+        env.write_files();
+        env
+    }
+
+    fn write_files(&self) {
+        let d = self.dir.path();
+        std::fs::create_dir_all(d.join("products")).unwrap();
+        let config = format!(
+            r#"products_dir = "{d}/products"
+feed_file = "{d}/feed.json"
+[store]
+url = "sqlite://{d}/amipub.db"
+[partitions.aws]
+account_id = "111122223333"
+ingestion_role = "arn:aws:iam::111122223333:role/AwsMarketplaceAmiIngestion"
+[partitions.aws-us-gov]
+account_id = "222233334444"
+[trust]
+build_accounts = ["125523088429"]
+[endpoints]
+url = "{e}"
+"#,
+            d = d.display(),
+            e = self.endpoint
+        );
+        std::fs::write(d.join("amipub.toml"), config).unwrap();
+        let spec =
+            std::fs::read_to_string(crate::root().join("examples/products/fedora-cloud-base.toml"))
+                .unwrap()
+                .replacen(
+                    "[product]\n",
+                    &format!(
+                        "[product]\nid = \"{FEDORA_PRODUCT_ID}\"\nproduct_code = \"{FEDORA_PRODUCT_CODE}\"\noffer_id = \"{FEDORA_OFFER_ID}\"\n"
+                    ),
+                    1,
+                );
+        std::fs::write(d.join("products/fedora.toml"), spec).unwrap();
+    }
+
+    /// A path in the home.
+    pub fn path(&self, name: &str) -> PathBuf {
+        self.dir.path().join(name)
+    }
+
+    /// The home's state database.
+    pub async fn store(&self) -> SqliteStore {
+        crate::store::open(&self.path("amipub.db")).await
+    }
+
+    /// `amipub <args> --config <home>/amipub.toml`, to run.
+    pub fn amipub<I, S>(&self, args: I) -> Run<'_>
+    where
+        I: IntoIterator<Item = S>,
+        S: AsRef<str>,
+    {
+        Run {
+            env: self,
+            args: args.into_iter().map(|a| a.as_ref().to_owned()).collect(),
+            vars: Vec::new(),
+        }
+    }
+
+    /// `amipub publish` of the sample build (Fedora 41 Cloud Base) from the source AMI `ami`.
+    pub fn publish_build(&self, ami: &str) -> Run<'_> {
+        let product = self.path("products/fedora.toml").display().to_string();
+        self.amipub([
+            "publish",
+            "--product",
+            &product,
+            "--ami",
+            ami,
+            "--var",
+            "release=41",
+            "--var",
+            "compose_id=Fedora-41-20241027.0",
+            "--var",
+            "subvariant=Cloud_Base",
+            "--var",
+            "image_name=Fedora-Cloud-Base-AmazonEC2.x86_64-41-1.4",
+        ])
+    }
+
+    /// Sets how the security scans of new change sets finish.
+    pub fn finish_scan(&self, verdict: Scan) {
+        lock(&self.world).config.scan_verdict = match verdict {
+            Scan::Pass => "pass",
+            Scan::Fail => "fail",
+        }
+        .to_owned();
+    }
+
+    /// Seller-side copies made for releases.
+    pub fn mirrors(&self) -> usize {
+        let w = lock(&self.world);
+        w.ec2
+            .images
+            .values()
+            .filter(|i| i.owner == SELLER_ACCOUNT && i.tags.contains_key("amipub:release"))
+            .count()
+    }
+
+    /// Change sets adding `version`.
+    pub fn version_change_sets(&self, version: &str) -> usize {
+        let w = lock(&self.world);
+        w.catalog
+            .change_sets
+            .values()
+            .filter(|c| {
+                c.changes.iter().any(|ch| {
+                    ch.change_type == "AddDeliveryOptions"
+                        && ch.details["Version"]["VersionTitle"] == version
+                })
+            })
+            .count()
+    }
+
+    /// Every change set started through the API (not seeded).
+    pub fn change_sets(&self) -> usize {
+        lock(&self.world).catalog.change_sets.len()
+    }
+
+    /// (parameters under `prefix` in the seller's accounts — the commercial one and, for GovCloud
+    /// Regions, the GovCloud one — the most versions any of them has).
+    pub fn parameters(&self, prefix: &str) -> (usize, usize) {
+        let w = lock(&self.world);
+        let ps: Vec<_> = w
+            .ssm
+            .parameters
+            .values()
+            .filter(|p| {
+                (p.account == SELLER_ACCOUNT || p.account == GOVCLOUD_SELLER_ACCOUNT)
+                    && p.name.starts_with(prefix)
+            })
+            .collect();
+        (
+            ps.len(),
+            ps.iter().map(|p| p.versions.len()).max().unwrap_or(0),
+        )
+    }
+}
+
+/// One `amipub` command in an [`Env`], not started yet; each way of running it starts a new
+/// process, so a `Run` can be run again.
+#[derive(Clone)]
+pub struct Run<'e> {
+    env: &'e Env,
+    args: Vec<String>,
+    vars: Vec<(OsString, OsString)>,
+}
+
+impl Run<'_> {
+    /// One more argument.
+    pub fn arg(mut self, arg: &str) -> Self {
+        self.args.push(arg.to_owned());
+        self
+    }
+
+    /// An environment variable of the process.
+    pub fn env(mut self, key: impl AsRef<OsStr>, value: impl AsRef<OsStr>) -> Self {
+        self.vars
+            .push((key.as_ref().to_owned(), value.as_ref().to_owned()));
+        self
+    }
+
+    /// Runs to the end (killed after `limit`); (exit code, stdout, stderr).
+    pub fn finish(&self, limit: Duration) -> (i32, String, String) {
+        self.spawn().finish(limit)
+    }
+
+    /// Runs stopping at the halt point `point` (`AMIPUB_TEST_HALT_AT`) and kills the process
+    /// with SIGKILL once it says it halted there (or after `limit`). Whether the point was
+    /// reached (else the process ran to its end) and its stdout so far.
+    pub fn kill_at(&self, point: &str, limit: Duration) -> (bool, String) {
+        let mut child = self.spawn_halting(point);
+        let halted = child.wait_for_stderr(HALTED, limit);
+        let _ = child.kill();
+        let (_, out, _) = child.finish(Duration::ZERO);
+        (halted, out)
+    }
+
+    /// Starts it stopping at the halt point `point` and waits (at most `limit`) until it says
+    /// it halted there or ends. A halted process keeps what it holds (its lease, in the middle
+    /// of a step) until the returned child is killed or dropped.
+    pub fn halt_at(&self, point: &str, limit: Duration) -> Child {
+        let mut child = self.spawn_halting(point);
+        child.wait_for_stderr(HALTED, limit);
+        child
+    }
+
+    /// Starts it; its output is captured (see [`Child::stdout`]).
+    pub fn spawn(&self) -> Child {
+        process::spawn(&mut self.command()).expect("amipub starts")
+    }
+
+    fn spawn_halting(&self, point: &str) -> Child {
+        process::spawn(self.command().env(HALT_AT, point)).expect("amipub starts")
+    }
+
+    fn command(&self) -> Command {
+        let mut c = Command::new(&self.env.bin);
+        c.args(&self.args)
+            .arg("--config")
+            .arg(self.env.path("amipub.toml"))
+            .current_dir(self.env.dir.path())
+            .env_remove(HALT_AT)
+            .envs(self.vars.iter().map(|(k, v)| (k, v)))
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped());
+        c
+    }
+}
+
+/// The release id printed on stderr by `publish`.
+pub fn release_id(stderr: &str) -> Option<String> {
+    stderr
+        .split_whitespace()
+        .find(|w| w.starts_with("r-") && w.len() == 14)
+        .map(str::to_owned)
+}
