@@ -6,8 +6,8 @@
 
 use std::net::SocketAddr;
 
+use amipub_sandbox::SandboxConfig;
 use amipub_sandbox::idgen::IdGen;
-use amipub_sandbox::{SandboxConfig, start};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 
@@ -186,14 +186,12 @@ fn aws_shaped(body: &str) -> bool {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn malformed_requests_get_aws_shaped_4xx_and_the_server_keeps_serving() {
-    let sandbox = start(
-        SandboxConfig::default(),
-        "fedora",
-        "127.0.0.1:0".parse().unwrap(),
-    )
-    .await
-    .unwrap();
-    let addr = sandbox.addr;
+    let sandbox = amipub_testkit::sandbox::start_with(SandboxConfig::default());
+    let addr: SocketAddr = sandbox
+        .endpoint
+        .trim_start_matches("http://")
+        .parse()
+        .unwrap();
     let mut rng = IdGen::new(42);
     let mut failures = Vec::new();
     let total = 1_050;
@@ -247,5 +245,4 @@ async fn malformed_requests_get_aws_shaped_4xx_and_the_server_keeps_serving() {
     .await;
     assert_eq!(status, 200, "{text}");
     assert!(text.contains("<Account>111122223333</Account>"));
-    sandbox.stop().await;
 }
