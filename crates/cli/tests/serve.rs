@@ -84,7 +84,7 @@ async fn a_build_announcement_becomes_one_done_release_and_a_published_announcem
     assert_eq!(regions.len(), r.expected_regions.len());
     for (region, ami) in regions {
         assert_eq!(
-            r.regions.get(region),
+            r.regions.get(region.as_str()),
             ami.as_str().map(str::to_owned).as_ref()
         );
     }

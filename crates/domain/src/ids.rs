@@ -167,6 +167,65 @@ newtype!(
     is_role_arn
 );
 
+newtype!(
+    /// An AWS Region code such as `us-east-1` or `us-gov-west-1`
+    /// (<https://docs.aws.amazon.com/global-infrastructure/latest/regions/aws-regions.html>).
+    Region,
+    "Region code",
+    "lower-case letters and digits in two to four parts separated by '-', e.g. us-east-1",
+    is_region
+);
+
+/// `us-east-1`, `ap-southeast-7`, `us-gov-west-1`: parts of lower-case letters, the last digits.
+fn is_region(s: &str) -> bool {
+    let parts: Vec<&str> = s.split('-').collect();
+    (3..=4).contains(&parts.len())
+        && parts.iter().all(|p| !p.is_empty())
+        && parts[..parts.len() - 1]
+            .iter()
+            .all(|p| all(p, |c| c.is_ascii_lowercase()))
+        && parts.last().is_some_and(|p| all(p, |c| c.is_ascii_digit()))
+}
+
+impl Region {
+    /// A Region code already known to be one (from amipub's own Region table, a validated spec
+    /// or a stored release); use `parse` for input from outside.
+    pub fn known(code: &str) -> Self {
+        Self(code.to_owned())
+    }
+}
+
+impl std::ops::Deref for Region {
+    type Target = str;
+    fn deref(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::borrow::Borrow<str> for Region {
+    fn borrow(&self) -> &str {
+        &self.0
+    }
+}
+
+impl PartialEq<str> for Region {
+    fn eq(&self, other: &str) -> bool {
+        self.0 == other
+    }
+}
+
+impl PartialEq<&str> for Region {
+    fn eq(&self, other: &&str) -> bool {
+        self.0 == *other
+    }
+}
+
+impl From<&str> for Region {
+    fn from(code: &str) -> Self {
+        Self::known(code)
+    }
+}
+
 /// `^[a-z]+[0-9]+[a-z]*\.[0-9]*[a-z]+$`, the RecommendedInstanceType pattern of AddDeliveryOptions
 /// (<https://docs.aws.amazon.com/marketplace/latest/developerguide/work-with-single-ami-products.html>),
 /// with hyphens allowed in the attribute part for the few families that carry them (`u-6tb1`).
@@ -239,6 +298,39 @@ impl RoleArn {
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn region_codes_are_checked_where_they_come_in() {
+        for ok in [
+            "us-east-1",
+            "ap-southeast-7",
+            "us-gov-west-1",
+            "il-central-1",
+        ] {
+            let r: Region = ok.parse().unwrap();
+            assert_eq!(r, ok);
+            assert_eq!(r.to_string(), ok);
+        }
+        for bad in [
+            "",
+            "us-east",
+            "US-EAST-1",
+            "us_east_1",
+            "us-east-1a",
+            "-east-1",
+            "us--1",
+        ] {
+            let e = bad.parse::<Region>().unwrap_err();
+            assert_eq!(e.kind, "Region code", "{bad}");
+        }
+        let stored: Region = serde_json::from_str("\"eu-west-3\"").unwrap();
+        assert_eq!(stored, Region::known("eu-west-3"));
+        assert!(serde_json::from_str::<Region>("\"mars-1\"").is_err());
+        let found: std::collections::BTreeMap<Region, String> =
+            [(Region::known("eu-west-3"), "ami-1".to_owned())].into();
+        assert_eq!(found.get("eu-west-3").map(String::as_str), Some("ami-1"));
+    }
+
     use super::*;
 
     #[test]

@@ -7,6 +7,7 @@
 
 use std::collections::BTreeMap;
 
+use amipub_domain::ids::Region;
 use amipub_domain::release::timing::{LOCATE_DEADLINE_SECS, MAX_CALL_ATTEMPTS};
 use amipub_domain::release::{Command, Event, FailureKind, ImageFacts, Release, State, decide};
 use proptest::prelude::*;
@@ -74,11 +75,11 @@ fn in_state(state: State) -> Release {
     r
 }
 
-fn all_regions() -> BTreeMap<String, String> {
+fn all_regions() -> BTreeMap<Region, String> {
     REGIONS
         .iter()
         .enumerate()
-        .map(|(i, r)| ((*r).to_owned(), format!("ami-{i:017}")))
+        .map(|(i, r)| (Region::from(*r), format!("ami-{i:017}")))
         .collect()
 }
 
@@ -496,8 +497,8 @@ fn untrusted_or_unfit_sources_are_rejected_before_anything_is_created() {
 fn lagging_regions_are_awaited_until_the_deadline_then_reported_as_found() {
     let mut r = in_state(State::Published);
     r.entered_at = T0;
-    let one: BTreeMap<String, String> =
-        [("us-east-1".to_owned(), "ami-00000000000000001".to_owned())].into();
+    let one: BTreeMap<Region, String> =
+        [("us-east-1".into(), "ami-00000000000000001".to_owned())].into();
     let (r1, cmds) = decide(&r, &Event::RegionsFound { found: one.clone() }, T0 + 60);
     assert_eq!(r1.state, State::Published);
     assert!(cmds.is_empty() && r1.next_check_at.is_some());
@@ -539,7 +540,7 @@ fn arb_event() -> impl Strategy<Value = Event> {
     let evs = events();
     (0..evs.len(), any::<bool>()).prop_map(move |(i, partial)| match (&evs[i].1, partial) {
         (Event::RegionsFound { .. }, true) => Event::RegionsFound {
-            found: [("eu-west-1".to_owned(), "ami-00000000000000002".to_owned())].into(),
+            found: [("eu-west-1".into(), "ami-00000000000000002".to_owned())].into(),
         },
         (e, _) => e.clone(),
     })

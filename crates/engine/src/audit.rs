@@ -5,6 +5,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
+use amipub_domain::ids::Region;
 use amipub_domain::lifecycle::audit::parameter_status;
 use amipub_domain::lifecycle::retention::leftover;
 use amipub_domain::lifecycle::{LiveListing, LiveVersion, Row, Status, diff};
@@ -156,9 +157,10 @@ async fn marketplace_amis<P: LifecyclePorts>(
     releases: &BTreeMap<String, &Release>,
     code: &str,
     regions: &[String],
-) -> (Vec<Row>, Vec<(String, BTreeMap<String, String>)>) {
+) -> (Vec<Row>, Vec<(String, BTreeMap<Region, String>)>) {
     let slug = spec.product.slug.as_str();
     let (mut rows, mut located) = (Vec::new(), Vec::new());
+    let wanted: Vec<Region> = regions.iter().map(|r| Region::known(r)).collect();
     for v in live.live_versions() {
         let name = match (releases.get(&v.title), &v.source_ami) {
             (Some(r), _) => Some(mirror_name(r)),
@@ -179,10 +181,10 @@ async fn marketplace_amis<P: LifecyclePorts>(
             ));
             continue;
         };
-        match ports.catalog().locate(code, &name, regions).await {
+        match ports.catalog().locate(code, &name, &wanted).await {
             Ok(found) => {
                 for region in regions {
-                    rows.push(match found.get(region) {
+                    rows.push(match found.get(region.as_str()) {
                         Some(ami) => Row::new(
                             slug,
                             region,
@@ -214,7 +216,7 @@ async fn parameters<P: LifecyclePorts>(
     ports: &P,
     product: &Product,
     releases: &BTreeMap<String, &Release>,
-    located: &[(String, BTreeMap<String, String>)],
+    located: &[(String, BTreeMap<Region, String>)],
     regions: &[String],
 ) -> Vec<Row> {
     let slug = product.spec.product.slug.as_str();
@@ -233,7 +235,7 @@ async fn parameters<P: LifecyclePorts>(
             && let Some(versioned) = names.first()
         {
             for region in regions {
-                let want = found.get(region);
+                let want = found.get(region.as_str());
                 let Some(held) = held(ports, slug, region, versioned, &mut rows).await else {
                     continue;
                 };
@@ -261,7 +263,7 @@ async fn parameters<P: LifecyclePorts>(
             if let Ok(name) = template::render(tpl, &vars) {
                 let per = aliases.entry(name).or_default();
                 for (region, ami) in found {
-                    per.entry(region.clone()).or_default().push(ami.clone());
+                    per.entry(region.to_string()).or_default().push(ami.clone());
                 }
             }
         }

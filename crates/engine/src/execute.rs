@@ -317,7 +317,7 @@ async fn write_parameters<P: Ports>(
         .expected_regions
         .iter()
         .filter(|x| !r.regions.contains_key(*x))
-        .map(String::as_str)
+        .map(|x| x.as_str())
         .collect();
     if !absent.is_empty() {
         words.push_str(&format!(
@@ -351,7 +351,7 @@ fn common_fields(product: &Product, r: &Release) -> serde_json::Map<String, serd
         "image_name": var("image_name"),
         "release": release,
         "subvariant": var("subvariant"),
-        "regions": { r.source_region.clone(): r.source_ami.clone() },
+        "regions": { r.source_region.to_string(): r.source_ami.clone() },
         "product_id": product.spec.product.id,
         "product": r.product,
         "version_title": r.version,

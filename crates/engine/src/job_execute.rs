@@ -306,7 +306,7 @@ async fn promote<P: LifecyclePorts>(
     let regions = spec.region_codes();
     let (mut lines, mut kept, mut promoted) = (Vec::new(), Vec::new(), 0usize);
     for region in &regions {
-        let Some(ami) = r.regions.get(region) else {
+        let Some(ami) = r.regions.get(region.as_str()) else {
             kept.push(format!(
                 "kept: {region}: no Marketplace AMI of {version} was found there"
             ));

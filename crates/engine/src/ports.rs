@@ -2,6 +2,7 @@
 //! upstream, `ImageFacts`, the planner's `ChangeSet`), never SDK types. Adapters live in `aws`
 //! and `store`; fakes in `memory`.
 
+use amipub_domain::ids::Region;
 use amipub_domain::image::ImageState;
 use std::collections::BTreeMap;
 use std::future::Future;
@@ -80,7 +81,7 @@ pub struct CopyRequest {
     /// The product's slug (tagged as `amipub:product`).
     pub product: String,
     /// Source Region.
-    pub source_region: String,
+    pub source_region: Region,
     /// Source AMI.
     pub source_ami: String,
     /// Name of the copy.
@@ -195,8 +196,8 @@ pub trait Catalog: Send + Sync {
         &self,
         product_code: &str,
         name_prefix: &str,
-        regions: &[String],
-    ) -> impl Future<Output = PortResult<BTreeMap<String, String>>> + Send;
+        regions: &[Region],
+    ) -> impl Future<Output = PortResult<BTreeMap<Region, String>>> + Send;
 }
 
 /// SSM parameters.

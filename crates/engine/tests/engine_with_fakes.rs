@@ -8,6 +8,7 @@ use std::collections::BTreeMap;
 use std::sync::Mutex;
 
 use amipub_domain::changeset::ChangeSet;
+use amipub_domain::ids::Region;
 use amipub_domain::image::ImageState;
 use amipub_domain::lifecycle::LiveVersion;
 use amipub_domain::release::{Event, FailureKind, ImageFacts, Release, State};
@@ -180,8 +181,8 @@ impl Catalog for Fake {
         &self,
         _code: &str,
         name_prefix: &str,
-        regions: &[String],
-    ) -> PortResult<BTreeMap<String, String>> {
+        regions: &[Region],
+    ) -> PortResult<BTreeMap<Region, String>> {
         // Mirrors are named `amipub-<product>-<version>`.
         let version = name_prefix.rsplit('-').next().unwrap_or_default();
         let mut w = self.w();

@@ -9,6 +9,7 @@ use std::collections::BTreeMap;
 use std::sync::Mutex;
 
 use amipub_domain::changeset::ChangeSet;
+use amipub_domain::ids::Region;
 use amipub_domain::image::ImageState;
 use amipub_domain::job::{Job, JobEvent, JobKind, JobRequest, JobState};
 use amipub_domain::lifecycle::approval::{content_hash, record_approval, record_ids};
@@ -106,7 +107,7 @@ impl Catalog for Fake {
         self.w().cancelled.push(id.to_owned());
         Ok(())
     }
-    async fn locate(&self, _: &str, _: &str, _: &[String]) -> PortResult<BTreeMap<String, String>> {
+    async fn locate(&self, _: &str, _: &str, _: &[Region]) -> PortResult<BTreeMap<Region, String>> {
         Ok(BTreeMap::new())
     }
 }

@@ -312,7 +312,7 @@ pub(crate) async fn write(
     .bind(&release.id)
     .bind(&release.product)
     .bind(&release.version)
-    .bind(&release.source_region)
+    .bind(release.source_region.as_str())
     .bind(&release.source_ami)
     .bind(release.state.name())
     .bind(release.state.is_terminal())

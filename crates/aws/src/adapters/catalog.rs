@@ -8,6 +8,7 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use amipub_domain::changeset::{AMI_PRODUCT, CATALOG, ChangeSet, OFFER};
+use amipub_domain::ids::Region;
 use amipub_domain::image::ImageState;
 use amipub_domain::lifecycle::live::versions;
 use amipub_domain::lifecycle::{LiveListing, LiveVersion};
@@ -260,8 +261,8 @@ impl Catalog for MarketplaceCatalog {
         &self,
         product_code: &str,
         name_prefix: &str,
-        regions: &[String],
-    ) -> PortResult<BTreeMap<String, String>> {
+        regions: &[Region],
+    ) -> PortResult<BTreeMap<Region, String>> {
         // A partition without credentials in amipub.toml does not get better by waiting: the
         // release fails with the message saying what to add.
         for region in regions {

@@ -133,7 +133,7 @@ impl Images for Ec2Images {
             .ec2(self.shared.home(), Class::Ec2Copy)
             .await?
             .copy_image()
-            .source_region(&req.source_region)
+            .source_region(req.source_region.as_str())
             .source_image_id(&req.source_ami)
             .name(&req.name)
             .description(format!(

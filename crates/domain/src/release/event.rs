@@ -6,6 +6,7 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 
 use super::model::FailureKind;
+use crate::ids::Region;
 use crate::image::{Architecture, ImageState};
 
 /// Facts about an AMI, as DescribeImages reports them.
@@ -86,7 +87,7 @@ pub enum Event {
     /// Marketplace AMIs found, Region → AMI.
     RegionsFound {
         /// What was found in this look.
-        found: BTreeMap<String, String>,
+        found: BTreeMap<Region, String>,
     },
     /// The SSM parameters are written, in the Regions where the AMI is launchable, and read back.
     ParametersWritten {
@@ -114,14 +115,14 @@ pub enum Command {
     /// DescribeImages of the source AMI.
     InspectSource {
         /// Region.
-        region: String,
+        region: Region,
         /// AMI.
         ami: String,
     },
     /// Find the seller-side copy by tag, or CopyImage with the token.
     EnsureMirror {
         /// Source Region.
-        source_region: String,
+        source_region: Region,
         /// Source AMI.
         source_ami: String,
         /// Name of the copy.
@@ -156,7 +157,7 @@ pub enum Command {
     /// Find the version's Marketplace AMI in each Region not found yet.
     LocateRegions {
         /// Regions still missing.
-        regions: Vec<String>,
+        regions: Vec<Region>,
     },
     /// Write the SSM parameters for the found Regions.
     WriteParameters,

@@ -5,6 +5,7 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
+use crate::ids::Region;
 use crate::image::Architecture;
 
 /// Where a release is. The order of the variants is the order of the pipeline.
@@ -169,7 +170,7 @@ pub struct Release {
     /// SSM names and announcements.
     pub vars: BTreeMap<String, String>,
     /// Region of the source AMI.
-    pub source_region: String,
+    pub source_region: Region,
     /// The source AMI.
     pub source_ami: String,
     /// Accounts whose AMIs may be published.
@@ -185,9 +186,9 @@ pub struct Release {
     /// A change set of someone else that holds the product's lock.
     pub blocked_by: Option<String>,
     /// Regions the version should appear in.
-    pub expected_regions: Vec<String>,
+    pub expected_regions: Vec<Region>,
     /// Region → Marketplace AMI found so far.
-    pub regions: BTreeMap<String, String>,
+    pub regions: BTreeMap<Region, String>,
     /// Polls of the current step (how long it has been waiting), for the poll backoff.
     pub attempts: u32,
     /// Calls of the current step that failed in a row; the step fails when this reaches
@@ -232,7 +233,7 @@ impl Release {
             version: version.to_owned(),
             notes: String::new(),
             vars: BTreeMap::new(),
-            source_region: source_region.to_owned(),
+            source_region: Region::known(source_region),
             source_ami: source_ami.to_owned(),
             trusted_owners,
             architecture: Architecture::from(architecture),
@@ -240,7 +241,7 @@ impl Release {
             mirror_ami: None,
             change_set: None,
             blocked_by: None,
-            expected_regions,
+            expected_regions: expected_regions.iter().map(|r| Region::known(r)).collect(),
             regions: BTreeMap::new(),
             attempts: 0,
             failures: 0,
