@@ -118,7 +118,7 @@ impl StoreIntake<'_> {
                         to: r.state.name().into(),
                         detail: format!("message {id} on {}", m.routing_key),
                     };
-                    matched.push(r.id.clone());
+                    matched.push(r.id.to_string());
                     made.push((key, r, first));
                 }
                 Err(e) => return self.dead(entry, Reason::InvalidBody, e).await,

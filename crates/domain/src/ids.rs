@@ -168,6 +168,47 @@ newtype!(
 );
 
 newtype!(
+    /// A release's id: `r-` and 12 hex digits for releases amipub made (`release::build`), or
+    /// any short id of letters, digits and `-`.
+    ReleaseId,
+    "release id",
+    "1 to 64 letters, digits or '-', e.g. r-0133ca3f8bf2",
+    |s| !s.is_empty() && s.len() <= 64 && all(s, |c| alnum(c) || c == '-')
+);
+
+impl ReleaseId {
+    /// An id already known to be one (made by `release::build`, or stored).
+    pub fn known(id: &str) -> Self {
+        Self(id.to_owned())
+    }
+}
+
+impl std::ops::Deref for ReleaseId {
+    type Target = str;
+    fn deref(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::borrow::Borrow<str> for ReleaseId {
+    fn borrow(&self) -> &str {
+        &self.0
+    }
+}
+
+impl PartialEq<str> for ReleaseId {
+    fn eq(&self, other: &str) -> bool {
+        self.0 == other
+    }
+}
+
+impl PartialEq<&str> for ReleaseId {
+    fn eq(&self, other: &&str) -> bool {
+        self.0 == *other
+    }
+}
+
+newtype!(
     /// An AWS Region code such as `us-east-1` or `us-gov-west-1`
     /// (<https://docs.aws.amazon.com/global-infrastructure/latest/regions/aws-regions.html>).
     Region,
@@ -298,6 +339,16 @@ impl RoleArn {
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn release_ids_read_as_text_and_refuse_what_no_release_has() {
+        let id: ReleaseId = "r-0133ca3f8bf2".parse().unwrap();
+        assert_eq!(id, "r-0133ca3f8bf2");
+        assert_eq!(&*id, "r-0133ca3f8bf2");
+        assert!("".parse::<ReleaseId>().is_err());
+        assert!("r 1".parse::<ReleaseId>().is_err());
+        assert!(serde_json::from_str::<ReleaseId>("\"r/../x\"").is_err());
+    }
 
     #[test]
     fn region_codes_are_checked_where_they_come_in() {

@@ -60,8 +60,8 @@ impl MemoryStore {
         announcement: Option<&Announcement>,
     ) -> PortResult<()> {
         let mut g = self.lock();
-        let held = g.leases.get(&release.id).map(|(w, _)| w.clone());
-        if g.releases.contains_key(&release.id) && held.as_deref() != holder {
+        let held = g.leases.get(release.id.as_str()).map(|(w, _)| w.clone());
+        if g.releases.contains_key(release.id.as_str()) && held.as_deref() != holder {
             return Err(PortError::new(
                 FailureKind::ServerFault,
                 format!(
@@ -71,9 +71,9 @@ impl MemoryStore {
                 ),
             ));
         }
-        g.releases.insert(release.id.clone(), release.clone());
+        g.releases.insert(release.id.to_string(), release.clone());
         g.timeline
-            .entry(release.id.clone())
+            .entry(release.id.to_string())
             .or_default()
             .extend(timeline.iter().cloned());
         if let Some(a) = announcement
@@ -99,7 +99,7 @@ impl Store for MemoryStore {
             .values()
             .filter(|r| !r.state.is_terminal() && r.next_check_at.is_none_or(|t| t <= now))
             .filter(|r| {
-                let lease = g.leases.get(&r.id);
+                let lease = g.leases.get(r.id.as_str());
                 lease_free(lease.map(|l| l.0.as_str()), lease.map(|l| l.1), worker, now)
             })
             .take(limit)
@@ -107,7 +107,7 @@ impl Store for MemoryStore {
             .collect();
         for r in &due {
             g.leases
-                .insert(r.id.clone(), (worker.to_owned(), now + lease_secs));
+                .insert(r.id.to_string(), (worker.to_owned(), now + lease_secs));
         }
         Ok(due)
     }
@@ -170,7 +170,7 @@ impl Store for MemoryStore {
             .releases
             .values()
             .find(|r| r.product == product && r.id != except && r.state == State::Scanning)
-            .map(|r| r.id.clone());
+            .map(|r| r.id.to_string());
         Ok(release.or_else(|| {
             self.jobs_lock()
                 .jobs

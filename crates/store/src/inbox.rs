@@ -94,7 +94,7 @@ impl SqliteStore {
         let mut tx = self.pool.begin().await?;
         for (key, release, first) in made {
             let exists = sqlx::query("SELECT 1 FROM releases WHERE id = $1")
-                .bind(&release.id)
+                .bind(release.id.as_str())
                 .fetch_optional(&mut *tx)
                 .await?
                 .is_some();
@@ -108,7 +108,7 @@ impl SqliteStore {
                 )
                 .await
                 .map_err(|e| StoreError::Corrupt {
-                    id: release.id.clone(),
+                    id: release.id.to_string(),
                     detail: e.detail,
                 })?;
             }
@@ -117,7 +117,7 @@ impl SqliteStore {
                  VALUES ($1, $2, $3, $4) ON CONFLICT (dedupe_key) DO NOTHING",
             )
             .bind(key)
-            .bind(&release.id)
+            .bind(release.id.as_str())
             .bind(&entry.message_id)
             .bind(entry.received_at)
             .execute(&mut *tx)

@@ -309,7 +309,7 @@ pub(crate) async fn write(
          WHERE $11 AND (($12 IS NULL AND (releases.lease_owner IS NULL OR releases.lease_until <= $9)) \
              OR (releases.lease_owner = $12 AND releases.lease_until > $9))",
     )
-    .bind(&release.id)
+    .bind(release.id.as_str())
     .bind(&release.product)
     .bind(&release.version)
     .bind(release.source_region.as_str())
@@ -334,7 +334,7 @@ pub(crate) async fn write(
              ON CONFLICT (id) DO NOTHING",
         )
         .bind(&a.id)
-        .bind(&release.id)
+        .bind(release.id.as_str())
         .bind(&a.topic)
         .bind(&a.schema)
         .bind(&a.body)

@@ -112,7 +112,7 @@ async fn a_lease_keeps_other_workers_out_until_released_or_its_holder_dies() {
         .await
         .unwrap()
         .into_iter()
-        .map(|r| r.id)
+        .map(|r| r.id.to_string())
         .collect();
     assert!(due.is_empty(), "{due:?}");
     assert_eq!(

@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
-use crate::ids::Region;
+use crate::ids::{Region, ReleaseId};
 use crate::image::Architecture;
 
 /// Where a release is. The order of the variants is the order of the pipeline.
@@ -159,7 +159,7 @@ pub struct Failure {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Release {
     /// Stable id (also the root of every idempotency token).
-    pub id: String,
+    pub id: ReleaseId,
     /// The product's slug.
     pub product: String,
     /// The Marketplace version title.
@@ -228,7 +228,7 @@ impl Release {
         now: i64,
     ) -> Self {
         Self {
-            id: id.to_owned(),
+            id: ReleaseId::known(id),
             product: product.to_owned(),
             version: version.to_owned(),
             notes: String::new(),
