@@ -94,11 +94,32 @@ pub async fn connect(cfg: &BusConfig, name: &str) -> Result<Connection, String> 
 
 /// A connection error in words that say what to check.
 pub fn explain(cfg: &BusConfig, error: &str) -> String {
+    let tls = cfg.url.starts_with("amqps://");
+    format!(
+        "cannot connect to {}: {error} ({})",
+        cfg.safe_url(),
+        hint(error, tls)
+    )
+}
+
+/// What to check for a connection error. Over TLS 1.3 a broker that refuses the client's
+/// certificate says so after the client already counts the handshake as done, so the client may
+/// see its connection reset or closed instead of the alert
+/// (<https://www.rfc-editor.org/rfc/rfc8446#section-4.4.2.4>): over `amqps` that, too, points at
+/// the certificates.
+fn hint(error: &str, tls: bool) -> &'static str {
     let lower = error.to_lowercase();
-    let hint = if lower.contains("refused") {
+    let cut_off = ["reset", "broken pipe", "eof", "closed"]
+        .iter()
+        .any(|w| lower.contains(w));
+    if lower.contains("refused") && !lower.contains("access_refused") {
         "nothing listens there: is the broker running, and are host and port right?"
-    } else if lower.contains("certificate") || lower.contains("alert") || lower.contains("tls") {
-        "the TLS handshake failed: check that ca_file signed the broker's certificate and that the broker trusts cert_file (a wrong or expired client certificate is refused)"
+    } else if lower.contains("certificate")
+        || lower.contains("alert")
+        || lower.contains("tls")
+        || (tls && cut_off)
+    {
+        "the TLS handshake failed or the broker closed the connection right after it: check that ca_file signed the broker's certificate and that the broker trusts cert_file (a wrong or expired client certificate is refused)"
     } else if lower.contains("access_refused") || lower.contains("auth") || lower.contains("login")
     {
         "the broker refused the login: check the user, password_env, or that the certificate's name is a broker user"
@@ -106,8 +127,7 @@ pub fn explain(cfg: &BusConfig, error: &str) -> String {
         "the virtual host does not exist or the user may not use it"
     } else {
         "check bus.url and that the broker is reachable"
-    };
-    format!("cannot connect to {}: {error} ({hint})", cfg.safe_url())
+    }
 }
 
 #[cfg(test)]
@@ -138,6 +158,16 @@ mod tests {
             p.failed("lost".into(), false, HEALTHY * 2, "waiting"),
             Duration::from_secs(1)
         );
+    }
+
+    #[test]
+    fn a_connection_cut_off_over_tls_points_at_the_certificates() {
+        let reset = "IO error: Connection reset by peer (os error 104)";
+        assert!(hint(reset, true).contains("TLS handshake failed"));
+        assert!(hint(reset, false).contains("bus.url"));
+        assert!(hint("invalid peer certificate: UnknownIssuer", true).contains("ca_file"));
+        assert!(hint("Connection refused (os error 111)", true).contains("nothing listens"));
+        assert!(hint("ACCESS_REFUSED - Login was refused", false).contains("login"));
     }
 
     #[test]
