@@ -8,7 +8,7 @@ use anyhow::bail;
 use serde_json::json;
 
 use super::block_on;
-use super::timeline::{ReleaseArgs, print_timeline, timeline_json};
+use super::timeline::{ReleaseArgs, print_failure, print_timeline, timeline_json};
 use crate::Outcome;
 use crate::listing::Lifecycle;
 
@@ -81,13 +81,7 @@ pub async fn show(store: &SqliteStore, id: &str, as_json: bool) -> anyhow::Resul
         println!("waiting   for {b}");
     }
     if let Some(f) = &j.failure {
-        println!(
-            "failed    at {} — {}: {}",
-            f.step.name(),
-            f.kind.label(),
-            f.detail
-        );
-        println!("fix       {}", f.remedy);
+        print_failure(f.step.name(), f.kind, &f.detail, &f.remedy);
     }
     for line in &j.outcome {
         println!("outcome   {line}");

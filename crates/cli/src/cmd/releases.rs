@@ -7,7 +7,7 @@ use std::path::PathBuf;
 use amipub_domain::release::{Event, State};
 use serde_json::json;
 
-use super::timeline::{ReleaseArgs, print_timeline, timeline_json};
+use super::timeline::{ReleaseArgs, print_failure, print_timeline, timeline_json};
 use crate::Outcome;
 use crate::cmd::block_on;
 use crate::config;
@@ -118,13 +118,7 @@ pub fn show(args: ReleaseArgs) -> anyhow::Result<Outcome> {
         }
         println!("regions   {}/{}", r.regions.len(), r.expected_regions.len());
         if let Some(f) = &r.failure {
-            println!(
-                "failed    at {} — {}: {}",
-                f.step.name(),
-                f.kind.label(),
-                f.detail
-            );
-            println!("fix       {}", f.remedy);
+            print_failure(f.step.name(), f.kind, &f.detail, &f.remedy);
         }
         if let Some(why) = &r.rejection {
             println!("rejected  {why}");

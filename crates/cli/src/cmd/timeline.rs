@@ -1,8 +1,9 @@
 //! What `show`, `retry` and `cancel` share for releases and lifecycle jobs alike: the argument
-//! naming one, and its timeline as a table or as JSON.
+//! naming one, its failure, and its timeline as a table or as JSON.
 
 use std::path::PathBuf;
 
+use amipub_domain::release::FailureKind;
 use amipub_engine::ports::TimelineEntry;
 use serde_json::{Value, json};
 
@@ -57,4 +58,10 @@ pub fn timeline_json(timeline: &[TimelineEntry]) -> Vec<Value> {
         .iter()
         .map(|e| json!({"at": e.at, "event": e.event, "from": e.from, "to": e.to, "detail": e.detail}))
         .collect()
+}
+
+/// The `failed at` and `fix` lines of a failed release or job.
+pub fn print_failure(step: &str, kind: FailureKind, detail: &str, remedy: &str) {
+    println!("failed    at {step} — {}: {detail}", kind.label());
+    println!("fix       {remedy}");
 }
