@@ -60,17 +60,9 @@ impl MemoryStore {
         announcement: Option<&Announcement>,
     ) -> PortResult<()> {
         let mut g = self.lock();
-        let held = g.leases.get(release.id.as_str()).map(|(w, _)| w.clone());
-        if g.releases.contains_key(release.id.as_str()) && held.as_deref() != holder {
-            return Err(PortError::new(
-                FailureKind::ServerFault,
-                format!(
-                    "release {} is held by {}: nothing was written",
-                    release.id,
-                    held.as_deref().unwrap_or("nobody")
-                ),
-            ));
-        }
+        let held = g.leases.get(release.id.as_str()).map(|(w, _)| w.as_str());
+        let stored = g.releases.contains_key(release.id.as_str());
+        fence("release", &release.id, stored, held, holder)?;
         g.releases.insert(release.id.to_string(), release.clone());
         g.timeline
             .entry(release.id.to_string())
@@ -225,17 +217,8 @@ impl MemoryStore {
         timeline: &[TimelineEntry],
     ) -> PortResult<()> {
         let mut g = self.jobs_lock();
-        let held = g.leases.get(&job.id).map(|(w, _)| w.clone());
-        if g.jobs.contains_key(&job.id) && held.as_deref() != holder {
-            return Err(PortError::new(
-                FailureKind::ServerFault,
-                format!(
-                    "job {} is held by {}: nothing was written",
-                    job.id,
-                    held.as_deref().unwrap_or("nobody")
-                ),
-            ));
-        }
+        let held = g.leases.get(&job.id).map(|(w, _)| w.as_str());
+        fence("job", &job.id, g.jobs.contains_key(&job.id), held, holder)?;
         g.jobs.insert(job.id.clone(), job.clone());
         g.timeline
             .entry(job.id.clone())
@@ -346,4 +329,25 @@ impl Jobs for MemoryStore {
         );
         Ok(())
     }
+}
+
+/// The lease fence of both tables: a stored row is replaced only by the worker holding it (or,
+/// with `holder` None, while nobody does).
+fn fence(
+    noun: &str,
+    id: &str,
+    stored: bool,
+    held: Option<&str>,
+    holder: Option<&str>,
+) -> PortResult<()> {
+    if stored && held != holder {
+        return Err(PortError::new(
+            FailureKind::ServerFault,
+            format!(
+                "{noun} {id} is held by {}: nothing was written",
+                held.unwrap_or("nobody")
+            ),
+        ));
+    }
+    Ok(())
 }
