@@ -19,6 +19,17 @@ fn decode(id: &str, body: &str) -> Result<Job, StoreError> {
     })
 }
 
+/// Jobs from their (`id`, `body`) rows.
+fn decode_rows(rows: &[sqlx::sqlite::SqliteRow]) -> Result<Vec<Job>, StoreError> {
+    rows.iter()
+        .map(|r| {
+            decode(
+                &r.try_get::<String, _>("id")?,
+                &r.try_get::<String, _>("body")?,
+            )
+        })
+        .collect()
+}
 impl SqliteStore {
     /// One job by id or unique id prefix (ids start with `j-`).
     pub async fn find_jobs(&self, prefix: &str) -> Result<Vec<Job>, StoreError> {
@@ -26,14 +37,7 @@ impl SqliteStore {
             .bind(prefix)
             .fetch_all(&self.pool)
             .await?;
-        rows.iter()
-            .map(|r| {
-                decode(
-                    &r.try_get::<String, _>("id")?,
-                    &r.try_get::<String, _>("body")?,
-                )
-            })
-            .collect()
+        decode_rows(&rows)
     }
 
     /// The newest jobs first.
@@ -43,14 +47,7 @@ impl SqliteStore {
                 .bind(limit)
                 .fetch_all(&self.pool)
                 .await?;
-        rows.iter()
-            .map(|r| {
-                decode(
-                    &r.try_get::<String, _>("id")?,
-                    &r.try_get::<String, _>("body")?,
-                )
-            })
-            .collect()
+        decode_rows(&rows)
     }
 
     /// An unfinished job of `kind` for `product`, if one is in flight (a second request for
