@@ -18,14 +18,14 @@ use amipub_sandbox::worlds::{
     FEDORA_BUILD_ACCOUNT, FEDORA_PRODUCT_ID, GOVCLOUD_SELLER_ACCOUNT, GOVCLOUD_SELLER_KEY,
     SELLER_ACCOUNT, fedora_build, fedora_spec, ingestion_role_arn,
 };
-use amipub_store::SqliteStore;
+use amipub_store::SqlStore;
 use amipub_testkit::sandbox::{self, Sandbox};
 use amipub_testkit::store;
 
 struct Rig {
     sandbox: Sandbox,
-    engine: Engine<AwsPorts<SqliteStore>>,
-    store: SqliteStore,
+    engine: Engine<AwsPorts<SqlStore>>,
+    store: SqlStore,
     product: Product,
     _dir: tempfile::TempDir,
 }

@@ -10,7 +10,7 @@ use std::sync::atomic::Ordering;
 use amipub_bus::BusStatus;
 use amipub_domain::job::JobState;
 use amipub_domain::release::State as ReleaseState;
-use amipub_store::SqliteStore;
+use amipub_store::SqlStore;
 use amipub_telemetry::Metrics;
 
 use crate::clock::Clock;
@@ -26,7 +26,7 @@ pub struct Shared {
     /// Bus counters.
     pub status: Arc<BusStatus>,
     /// The store.
-    pub store: SqliteStore,
+    pub store: SqlStore,
     /// The engine's clock (for ages).
     pub clock: Clock,
 }

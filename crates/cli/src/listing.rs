@@ -11,7 +11,7 @@ use amipub_domain::lifecycle::LiveListing;
 use amipub_domain::settings::Settings;
 use amipub_domain::spec::ProductSpec;
 use amipub_engine::{Engine, Ports};
-use amipub_store::SqliteStore;
+use amipub_store::SqlStore;
 use amipub_store::lease::worker_id;
 use anyhow::Context;
 
@@ -24,7 +24,7 @@ pub struct Lifecycle {
     /// The settings.
     pub settings: Settings,
     /// The state database.
-    pub store: SqliteStore,
+    pub store: SqlStore,
     /// The engine (on the AWS adapters), which runs lifecycle jobs.
     pub engine: CliEngine,
     /// Virtual or real time.
@@ -66,7 +66,7 @@ impl Lifecycle {
     }
 
     /// The AWS adapters.
-    pub fn ports(&self) -> &AwsPorts<SqliteStore> {
+    pub fn ports(&self) -> &AwsPorts<SqlStore> {
         self.engine.ports()
     }
 

@@ -9,12 +9,12 @@ use std::path::Path;
 
 use amipub_bus::{Outbox, Outgoing};
 use amipub_domain::messages::PUBLISHED;
-use amipub_store::SqliteStore;
+use amipub_store::SqlStore;
 use anyhow::Context;
 use serde_json::{Value, json};
 
 /// Sends every pending announcement; returns how many.
-pub async fn deliver(store: &SqliteStore, feed_file: &str) -> anyhow::Result<usize> {
+pub async fn deliver(store: &SqlStore, feed_file: &str) -> anyhow::Result<usize> {
     let pending = store.outbox_pending(100).await?;
     for row in &pending {
         let body: Value = serde_json::from_str(&row.body)
@@ -35,7 +35,7 @@ pub async fn deliver(store: &SqliteStore, feed_file: &str) -> anyhow::Result<usi
 /// The outbox as the bus sender sees it.
 pub struct StoreOutbox {
     /// The store.
-    pub store: SqliteStore,
+    pub store: SqlStore,
     /// The feed file.
     pub feed_file: String,
 }

@@ -14,8 +14,8 @@ use amipub_domain::settings::{Partition, Settings};
 use amipub_domain::spec::ProductSpec;
 use amipub_domain::validate::{has_errors, validate_text};
 use amipub_engine::{Engine, Product};
-use amipub_store::SqliteStore;
 use amipub_store::lease::worker_id;
+use amipub_store::{Connect, SqlStore};
 use anyhow::{Context, bail};
 
 use crate::clock::Clock;
@@ -24,14 +24,14 @@ use crate::outbox;
 use crate::progress::Progress;
 
 /// The engine as the CLI runs it.
-pub type CliEngine = Engine<AwsPorts<SqliteStore>>;
+pub type CliEngine = Engine<AwsPorts<SqlStore>>;
 
 /// Everything a release command needs.
 pub struct Runtime {
     /// The settings.
     pub settings: Settings,
     /// The store.
-    pub store: SqliteStore,
+    pub store: SqlStore,
     /// The engine.
     pub engine: CliEngine,
     /// The clock.
@@ -157,7 +157,7 @@ pub fn read_spec(path: &Path) -> anyhow::Result<(ProductSpec, String)> {
 /// from earlier publishes, and `extra` (which wins).
 async fn products(
     settings: &Settings,
-    store: &SqliteStore,
+    store: &SqlStore,
     extra: &[ProductSpec],
     slugs: &[String],
 ) -> anyhow::Result<Vec<ProductSpec>> {
@@ -190,15 +190,47 @@ async fn products(
     Ok(out)
 }
 
-/// The state database of `settings`.
-pub async fn open_store(settings: &Settings) -> anyhow::Result<SqliteStore> {
-    SqliteStore::open(&settings.store.url)
-        .await
-        .with_context(|| format!("cannot open the state database {}", settings.store.url))
+/// The state database of `settings` (a SQLite file is created and migrated; a PostgreSQL
+/// database must have been migrated with `amipub migrate`).
+pub async fn open_store(settings: &Settings) -> anyhow::Result<SqlStore> {
+    let connect = store_connect(&settings.store)?;
+    SqlStore::open(connect).await.with_context(|| {
+        format!(
+            "cannot open the state database {}",
+            amipub_store::backend::redact(&settings.store.url)
+        )
+    })
+}
+
+/// How to reach `[store]`, its password read from `password_env` or `password_file`.
+pub fn store_connect(store: &amipub_domain::settings::Store) -> anyhow::Result<Connect> {
+    let password = match (&store.password_env, &store.password_file) {
+        (Some(_), Some(_)) => {
+            bail!("[store] sets both password_env and password_file; keep one")
+        }
+        (Some(var), None) => Some(std::env::var(var).map_err(|_| {
+            anyhow::anyhow!(
+                "[store] password_env names {var}, which is not set; export it or remove password_env"
+            )
+        })?),
+        (None, Some(file)) => Some(
+            std::fs::read_to_string(file)
+                .with_context(|| format!("[store] password_file {file} cannot be read"))?
+                .trim_end_matches(['\n', '\r'])
+                .to_owned(),
+        ),
+        (None, None) => None,
+    };
+    Ok(Connect {
+        url: store.url.clone(),
+        password,
+        sslmode: store.sslmode.clone(),
+        ca_file: store.ca_file.clone(),
+    })
 }
 
 /// A stored release by id or unique id prefix.
-pub async fn find(store: &SqliteStore, id: &str) -> anyhow::Result<Release> {
+pub async fn find(store: &SqlStore, id: &str) -> anyhow::Result<Release> {
     let found = store.find(id).await?;
     if let Some(exact) = found.iter().find(|r| r.id == id) {
         return Ok(exact.clone());

@@ -9,7 +9,7 @@
 use std::collections::BTreeMap;
 use std::time::Duration;
 
-use amipub_store::SqliteStore;
+use amipub_store::SqlStore;
 use amipub_testkit::bus::*;
 use amipub_testkit::service::{Env, SOURCE_AMI, VERSION};
 
@@ -19,7 +19,7 @@ const AMIPUB: &str = env!("CARGO_BIN_EXE_amipub");
 
 /// The releases once none is still moving (or at `limit`).
 async fn wait_until_finished(
-    s: &SqliteStore,
+    s: &SqlStore,
     limit: Duration,
 ) -> Vec<amipub_domain::release::Release> {
     let deadline = std::time::Instant::now() + limit;

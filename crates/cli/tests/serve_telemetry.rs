@@ -10,7 +10,7 @@ use amipub_domain::messages::INBOUND_SCHEMA as INBOUND;
 use amipub_domain::release::Release;
 use amipub_sandbox::faults::{FaultKind, FaultRule};
 use amipub_sandbox::server::lock;
-use amipub_store::SqliteStore;
+use amipub_store::SqlStore;
 use amipub_telemetry::metrics::FAMILIES;
 use amipub_testkit::bus::*;
 use amipub_testkit::service::Env;
@@ -19,7 +19,7 @@ use serde_json::Value;
 const AMIPUB: &str = env!("CARGO_BIN_EXE_amipub");
 
 /// Waits until the store holds `n` releases and all are finished.
-async fn finished(store: &SqliteStore, n: usize, serve: &Serve) -> Vec<Release> {
+async fn finished(store: &SqlStore, n: usize, serve: &Serve) -> Vec<Release> {
     let deadline = Instant::now() + Duration::from_secs(180);
     loop {
         let all = store.list(100).await.unwrap();

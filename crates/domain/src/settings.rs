@@ -60,6 +60,15 @@ pub struct Store {
     /// Environment variable holding the database password, if any.
     #[serde(default)]
     pub password_env: Option<String>,
+    /// File holding the database password (a mounted secret), if any.
+    #[serde(default)]
+    pub password_file: Option<String>,
+    /// PostgreSQL `sslmode`: `disable`, `prefer`, `require`, `verify-ca` or `verify-full`.
+    #[serde(default)]
+    pub sslmode: Option<String>,
+    /// CA bundle the PostgreSQL server's certificate must chain to.
+    #[serde(default)]
+    pub ca_file: Option<String>,
 }
 
 impl Default for Store {
@@ -67,6 +76,9 @@ impl Default for Store {
         Self {
             url: default_store_url(),
             password_env: None,
+            password_file: None,
+            sslmode: None,
+            ca_file: None,
         }
     }
 }

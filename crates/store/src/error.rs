@@ -17,14 +17,23 @@ pub enum StoreError {
         /// What is wrong.
         detail: String,
     },
-    /// `store.url` is not a SQLite URL or path.
-    #[error("store.url {0:?} is not supported: use sqlite://PATH (or a plain file path)")]
+    /// `store.url` names no database amipub can use.
+    #[error(
+        "store.url {0} is not supported: use sqlite://PATH (or a plain file path) or postgres://USER@HOST/DB"
+    )]
     Url(String),
+    /// Another `[store]` setting is wrong.
+    #[error("{0}")]
+    Setting(String),
+    /// The database's schema is not the one this amipub uses.
+    #[error("{0}")]
+    Schema(String),
 }
 
 impl From<StoreError> for PortError {
     fn from(e: StoreError) -> Self {
-        // Local database trouble (disk full, locked too long) may clear; the engine retries.
+        // Database trouble (disk full, locked too long, connection lost) may clear; the engine
+        // retries.
         PortError::new(FailureKind::ServerFault, e.to_string())
     }
 }

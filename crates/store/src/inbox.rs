@@ -8,9 +8,10 @@ use amipub_domain::release::Release;
 use amipub_engine::ports::TimelineEntry;
 use sqlx::Row;
 
+use crate::db::SqlStore;
 use crate::error::StoreError;
 use crate::leased::Write;
-use crate::sqlite::{SqliteStore, write};
+use crate::releases::write;
 
 /// The most bytes of a body kept in the inbox (the dead-letter queue keeps all of it).
 const KEPT_BODY: usize = 64 * 1024;
@@ -54,7 +55,7 @@ impl InboxEntry {
 /// timeline entry.
 pub type Intake = (String, Release, TimelineEntry);
 
-impl SqliteStore {
+impl SqlStore {
     /// The outcome and reason recorded for a message id, if it was seen before.
     pub async fn inbox_outcome(
         &self,
@@ -101,6 +102,7 @@ impl SqliteStore {
             if !exists {
                 write(
                     &mut tx,
+                    self.backend,
                     release,
                     std::slice::from_ref(first),
                     None,

@@ -1,4 +1,4 @@
-//! Lifecycle jobs in SQLite: the engine's `Jobs` port (claims and leases as for releases, every
+//! Lifecycle jobs in the SQL store: the engine's `Jobs` port (claims and leases as for releases, every
 //! worker's write fenced by its lease) and the queries `status` and `show` read with.
 
 use amipub_domain::job::{Job, JobState};
@@ -6,11 +6,11 @@ use amipub_domain::release::{FailureKind, Release, State};
 use amipub_engine::ports::{Created, Jobs, PortError, PortResult, TimelineEntry};
 use sqlx::Row;
 
+use crate::db::SqlStore;
 use crate::error::StoreError;
 use crate::lease::wall_now;
 use crate::leased::{self, Table, Write};
 use crate::products::ProductIds;
-use crate::sqlite::SqliteStore;
 
 fn decode(id: &str, body: &str) -> Result<Job, StoreError> {
     serde_json::from_str(body).map_err(|e| StoreError::Corrupt {
@@ -20,7 +20,7 @@ fn decode(id: &str, body: &str) -> Result<Job, StoreError> {
 }
 
 /// Jobs from their (`id`, `body`) rows.
-fn decode_rows(rows: &[sqlx::sqlite::SqliteRow]) -> Result<Vec<Job>, StoreError> {
+fn decode_rows(rows: &[sqlx::any::AnyRow]) -> Result<Vec<Job>, StoreError> {
     rows.iter()
         .map(|r| {
             decode(
@@ -30,7 +30,7 @@ fn decode_rows(rows: &[sqlx::sqlite::SqliteRow]) -> Result<Vec<Job>, StoreError>
         })
         .collect()
 }
-impl SqliteStore {
+impl SqlStore {
     /// One job by id or unique id prefix (ids start with `j-`).
     pub async fn find_jobs(&self, prefix: &str) -> Result<Vec<Job>, StoreError> {
         let rows = sqlx::query("SELECT id, body FROM jobs WHERE id LIKE $1 || '%' LIMIT 10")
@@ -84,27 +84,29 @@ impl SqliteStore {
             .map_err(|e| PortError::new(FailureKind::InvalidInput, e.to_string()))?;
         let now = wall_now();
         let mut tx = self.pool.begin().await.map_err(StoreError::from)?;
-        let written = sqlx::query(
+        let sql = format!(
             "INSERT INTO jobs (id, kind, product, state, terminal, next_check_at, created_at, updated_at, body) \
              VALUES ($1, $2, $3, $4, $5, $6, $7, $7, $8) \
              ON CONFLICT (id) DO UPDATE SET state = excluded.state, terminal = excluded.terminal, \
                  next_check_at = excluded.next_check_at, updated_at = excluded.updated_at, body = excluded.body \
-             WHERE $9 AND (($10 IS NULL AND (jobs.lease_owner IS NULL OR jobs.lease_until <= $7)) \
-                 OR (jobs.lease_owner = $10 AND jobs.lease_until > $7))",
-        )
-        .bind(&job.id)
-        .bind(job.kind().label())
-        .bind(&job.request.product)
-        .bind(job.state.name())
-        .bind(job.state.is_terminal())
-        .bind(job.next_check_at)
-        .bind(now)
-        .bind(body)
-        .bind(mode.replaces())
-        .bind(mode.holder())
-        .execute(&mut *tx)
-        .await
-        .map_err(StoreError::from)?;
+             WHERE {}",
+            Write::fence(Table::Jobs, self.backend.now(), [9, 10, 11])
+        );
+        let written = sqlx::query(sqlx::AssertSqlSafe(sql))
+            .bind(&job.id)
+            .bind(job.kind().label())
+            .bind(&job.request.product)
+            .bind(job.state.name())
+            .bind(i64::from(job.state.is_terminal()))
+            .bind(job.next_check_at)
+            .bind(now)
+            .bind(body)
+            .bind(mode.replaces())
+            .bind(mode.holder())
+            .bind(mode.token())
+            .execute(&mut *tx)
+            .await
+            .map_err(StoreError::from)?;
         if written.rows_affected() == 0 {
             return Err(leased::refused(&mut tx, Table::Jobs, &job.id, mode).await);
         }
@@ -134,7 +136,7 @@ impl SqliteStore {
     }
 }
 
-impl Jobs for SqliteStore {
+impl Jobs for SqlStore {
     async fn record_job(&self, job: &Job, entry: &TimelineEntry) -> PortResult<()> {
         self.write_job(job, std::slice::from_ref(entry), Write::Insert)
             .await
@@ -147,8 +149,7 @@ impl Jobs for SqliteStore {
         lease_secs: i64,
         limit: usize,
     ) -> PortResult<Vec<Job>> {
-        let rows =
-            leased::claim_due(&self.pool, Table::Jobs, now, worker, lease_secs, limit).await?;
+        let rows = leased::claim_due(self, Table::Jobs, now, worker, lease_secs, limit).await?;
         Ok(rows
             .iter()
             .map(|(id, body)| decode(id, body))
@@ -162,12 +163,12 @@ impl Jobs for SqliteStore {
         worker: &str,
         lease_secs: i64,
     ) -> PortResult<Option<Job>> {
-        let row = leased::claim_one(&self.pool, Table::Jobs, id, worker, lease_secs).await?;
+        let row = leased::claim_one(self, Table::Jobs, id, worker, lease_secs).await?;
         Ok(row.map(|(id, body)| decode(&id, &body)).transpose()?)
     }
 
     async fn save_job(&self, job: &Job, timeline: &[TimelineEntry]) -> PortResult<()> {
-        leased::free_gone_holder(&self.pool, Table::Jobs, &job.id).await?;
+        leased::free_gone_holder(self, Table::Jobs, &job.id).await?;
         self.write_job(job, timeline, Write::Free).await
     }
 
@@ -177,11 +178,13 @@ impl Jobs for SqliteStore {
         job: &Job,
         timeline: &[TimelineEntry],
     ) -> PortResult<()> {
-        self.write_job(job, timeline, Write::Holder(worker)).await
+        let token = self.token(Table::Jobs, &job.id);
+        self.write_job(job, timeline, Write::Holder(worker, token))
+            .await
     }
 
     async fn release_job_lease(&self, id: &str, worker: &str) -> PortResult<()> {
-        Ok(leased::give_back(&self.pool, Table::Jobs, id, worker).await?)
+        Ok(leased::give_back(self, Table::Jobs, id, worker).await?)
     }
 
     async fn in_flight_mirrors(&self, product: &str) -> PortResult<Vec<String>> {

@@ -3,20 +3,21 @@
 //! racing for a row, one wins), a lease free at once when its holder's process is gone, and
 //! giving it back. Rows come back as (id, JSON body) for the caller to decode.
 
-use sqlx::sqlite::SqliteRow;
-use sqlx::{AssertSqlSafe, Row, SqlitePool};
+use sqlx::any::AnyRow;
+use sqlx::{AnyPool, AssertSqlSafe, Row};
 
 use amipub_domain::release::FailureKind;
 use amipub_engine::ports::{PortError, TimelineEntry, lease_free};
 
+use crate::backend::Backend;
+use crate::db::SqlStore;
 use crate::error::StoreError;
 use crate::lease::holder_gone;
-use crate::lease::wall_now;
 use amipub_telemetry::Subject;
 use amipub_telemetry::events::LeaseLost;
 
 /// A table of leased work.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub(crate) enum Table {
     /// `releases`.
     Releases,
@@ -25,7 +26,7 @@ pub(crate) enum Table {
 }
 
 impl Table {
-    fn name(self) -> &'static str {
+    pub(crate) fn name(self) -> &'static str {
         match self {
             Table::Releases => "releases",
             Table::Jobs => "jobs",
@@ -62,8 +63,9 @@ pub(crate) enum Write<'a> {
     Insert,
     /// A stored row is replaced unless a worker holds a live lease on it.
     Free,
-    /// A stored row is replaced only while this worker holds a live lease on it.
-    Holder(&'a str),
+    /// A stored row is replaced only while this worker holds a live lease on it, granted with
+    /// this fencing token when the process knows it.
+    Holder(&'a str, Option<i64>),
 }
 
 impl<'a> Write<'a> {
@@ -75,15 +77,34 @@ impl<'a> Write<'a> {
     /// The worker the fence admits (`None`: a write as nobody).
     pub(crate) fn holder(self) -> Option<&'a str> {
         match self {
-            Write::Holder(w) => Some(w),
+            Write::Holder(w, _) => Some(w),
             _ => None,
         }
+    }
+
+    /// The fencing token the fence admits, if known.
+    pub(crate) fn token(self) -> Option<i64> {
+        match self {
+            Write::Holder(_, t) => t,
+            _ => None,
+        }
+    }
+
+    /// The fence of a write, as SQL on `table`'s stored row: `$replaces`, `$holder` and
+    /// `$token` are the placeholders of `replaces()`, `holder()` and `token()`.
+    pub(crate) fn fence(table: Table, now: &str, [r, h, t]: [u8; 3]) -> String {
+        let n = table.name();
+        format!(
+            "${r} AND (((${h}) IS NULL AND ({n}.lease_owner IS NULL OR {n}.lease_until <= {now})) \
+             OR ({n}.lease_owner = ${h} AND {n}.lease_until > {now} \
+                 AND ((${t}) IS NULL OR {n}.lease_token = ${t})))"
+        )
     }
 }
 
 /// A row's timeline, oldest first.
 pub(crate) async fn timeline(
-    pool: &SqlitePool,
+    pool: &AnyPool,
     table: Table,
     id: &str,
 ) -> Result<Vec<TimelineEntry>, StoreError> {
@@ -107,7 +128,7 @@ pub(crate) async fn timeline(
 
 /// Appends timeline entries to a row's, in the write's transaction.
 pub(crate) async fn append(
-    tx: &mut sqlx::Transaction<'_, sqlx::Sqlite>,
+    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
     table: Table,
     id: &str,
     entries: &[TimelineEntry],
@@ -132,7 +153,7 @@ pub(crate) async fn append(
 
 /// The error of a replacement the fence refused: who holds the row instead.
 pub(crate) async fn refused(
-    tx: &mut sqlx::Transaction<'_, sqlx::Sqlite>,
+    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
     table: Table,
     id: &str,
     mode: Write<'_>,
@@ -148,7 +169,7 @@ pub(crate) async fn refused(
         .flatten();
     let holder = holder.unwrap_or_else(|| "nobody".to_owned());
     let writer = match mode {
-        Write::Holder(w) => {
+        Write::Holder(w, _) => {
             LeaseLost {
                 subject: table.subject(),
                 id,
@@ -176,102 +197,175 @@ fn safe(sql: String) -> AssertSqlSafe<String> {
 /// (id, body) of a row.
 pub(crate) type Body = (String, String);
 
-fn body(row: &SqliteRow) -> Result<Body, StoreError> {
+fn body(row: &AnyRow) -> Result<Body, StoreError> {
     Ok((row.try_get("id")?, row.try_get("body")?))
 }
 
 /// Unfinished rows due at `now` that no other live worker holds, leased to `worker`.
 pub(crate) async fn claim_due(
-    pool: &SqlitePool,
+    store: &SqlStore,
     table: Table,
     now: i64,
     worker: &str,
     lease_secs: i64,
     limit: usize,
 ) -> Result<Vec<Body>, StoreError> {
+    let b = store.backend;
     let sql = format!(
-        "SELECT id, lease_owner, lease_until FROM {} \
+        "SELECT id, lease_owner, lease_until, {} AS db_now FROM {} \
          WHERE terminal = 0 AND (next_check_at IS NULL OR next_check_at <= $1) \
-         ORDER BY COALESCE(next_check_at, 0), rowid LIMIT $2",
-        table.name()
+         ORDER BY COALESCE(next_check_at, 0), rowid LIMIT $2{}",
+        b.now(),
+        table.name(),
+        b.skip_locked()
     );
+    let mut claim = Claim::begin(store).await?;
     let rows = sqlx::query(safe(sql))
         .bind(now)
         .bind(i64::try_from(limit.saturating_mul(4)).unwrap_or(i64::MAX))
-        .fetch_all(pool)
+        .fetch_all(claim.conn())
         .await?;
     let mut out = Vec::new();
     for row in rows {
         if out.len() >= limit {
             break;
         }
-        let id: String = row.try_get("id")?;
-        let (owner, until) = (row.try_get("lease_owner")?, row.try_get("lease_until")?);
-        if let Some(b) = take(pool, table, &id, owner, until, worker, lease_secs).await? {
-            out.push(b);
+        let seen = Seen::of(&row)?;
+        if let Some(taken) = take(claim.conn(), table, &seen, worker, lease_secs).await? {
+            out.push(taken);
         }
     }
-    Ok(out)
+    claim.commit().await?;
+    Ok(out
+        .into_iter()
+        .map(|(body, token)| {
+            store.hold(table, &body.0, token);
+            body
+        })
+        .collect())
 }
 
 /// One unfinished row, leased to `worker`, unless another live worker holds it.
 pub(crate) async fn claim_one(
-    pool: &SqlitePool,
+    store: &SqlStore,
     table: Table,
     id: &str,
     worker: &str,
     lease_secs: i64,
 ) -> Result<Option<Body>, StoreError> {
+    let b = store.backend;
     let sql = format!(
-        "SELECT lease_owner, lease_until FROM {} WHERE id = $1 AND terminal = 0",
-        table.name()
+        "SELECT id, lease_owner, lease_until, {} AS db_now FROM {} WHERE id = $1 AND terminal = 0{}",
+        b.now(),
+        table.name(),
+        b.skip_locked()
     );
-    let Some(row) = sqlx::query(safe(sql)).bind(id).fetch_optional(pool).await? else {
-        return Ok(None);
+    let mut claim = Claim::begin(store).await?;
+    let row = sqlx::query(safe(sql))
+        .bind(id)
+        .fetch_optional(claim.conn())
+        .await?;
+    let taken = match row {
+        Some(row) => take(claim.conn(), table, &Seen::of(&row)?, worker, lease_secs).await?,
+        None => None,
     };
-    let (owner, until) = (row.try_get("lease_owner")?, row.try_get("lease_until")?);
-    take(pool, table, id, owner, until, worker, lease_secs).await
+    claim.commit().await?;
+    Ok(taken.map(|(body, token)| {
+        store.hold(table, id, token);
+        body
+    }))
 }
 
-/// Leases row `id` to `worker` when its holder, seen as (`owner`, `until`), lets it.
-async fn take(
-    pool: &SqlitePool,
-    table: Table,
-    id: &str,
+/// A row's lease as a claim saw it, with the database's clock then.
+struct Seen {
+    id: String,
     owner: Option<String>,
     until: Option<i64>,
+    db_now: i64,
+}
+
+impl Seen {
+    fn of(row: &AnyRow) -> Result<Self, StoreError> {
+        Ok(Self {
+            id: row.try_get("id")?,
+            owner: row.try_get("lease_owner")?,
+            until: row.try_get("lease_until")?,
+            db_now: row.try_get("db_now")?,
+        })
+    }
+}
+
+/// Where a claim runs. On PostgreSQL a transaction holding the row locks its SELECT took; on
+/// SQLite a plain connection, each UPDATE conditional on the holder seen (a transaction that
+/// reads and then writes would fail, not wait, when another writer got in between).
+enum Claim {
+    Tx(sqlx::Transaction<'static, sqlx::Any>),
+    Conn(sqlx::pool::PoolConnection<sqlx::Any>),
+}
+
+impl Claim {
+    async fn begin(store: &SqlStore) -> Result<Self, StoreError> {
+        Ok(match store.backend {
+            Backend::Postgres => Claim::Tx(store.pool.begin().await?),
+            Backend::Sqlite => Claim::Conn(store.pool.acquire().await?),
+        })
+    }
+
+    fn conn(&mut self) -> &mut sqlx::AnyConnection {
+        match self {
+            Claim::Tx(tx) => tx,
+            Claim::Conn(c) => c,
+        }
+    }
+
+    async fn commit(self) -> Result<(), StoreError> {
+        if let Claim::Tx(tx) = self {
+            tx.commit().await?;
+        }
+        Ok(())
+    }
+}
+
+/// Leases the row `seen` to `worker` when its holder lets it: the body and the lease's new
+/// fencing token.
+async fn take(
+    conn: &mut sqlx::AnyConnection,
+    table: Table,
+    seen: &Seen,
     worker: &str,
     lease_secs: i64,
-) -> Result<Option<Body>, StoreError> {
-    let now = wall_now();
-    let free = lease_free(owner.as_deref(), until, worker, now)
-        || owner.as_deref().is_some_and(holder_gone);
+) -> Result<Option<(Body, i64)>, StoreError> {
+    let free = lease_free(seen.owner.as_deref(), seen.until, worker, seen.db_now)
+        || seen.owner.as_deref().is_some_and(holder_gone);
     if !free {
         return Ok(None);
     }
-    // Conditional on the holder seen above: two workers racing for the row, one wins.
+    // Conditional on the holder seen: two workers racing for the row, one wins.
     let sql = format!(
-        "UPDATE {} SET lease_owner = $1, lease_until = $2 \
-         WHERE id = $3 AND terminal = 0 AND lease_owner IS $4 RETURNING id, body",
+        "UPDATE {} SET lease_owner = $1, lease_until = $2, lease_token = lease_token + 1 \
+         WHERE id = $3 AND terminal = 0 AND lease_owner IS NOT DISTINCT FROM $4 \
+         RETURNING id, body, lease_token",
         table.name()
     );
     let row = sqlx::query(safe(sql))
         .bind(worker)
-        .bind(now + lease_secs)
-        .bind(id)
-        .bind(owner)
-        .fetch_optional(pool)
+        .bind(seen.db_now + lease_secs)
+        .bind(&seen.id)
+        .bind(seen.owner.as_deref())
+        .fetch_optional(conn)
         .await?;
-    row.as_ref().map(body).transpose()
+    row.map(|r| Ok((body(&r)?, r.try_get("lease_token")?)))
+        .transpose()
 }
 
 /// Gives `worker`'s lease on row `id` back.
 pub(crate) async fn give_back(
-    pool: &SqlitePool,
+    store: &SqlStore,
     table: Table,
     id: &str,
     worker: &str,
 ) -> Result<(), StoreError> {
+    store.forget(table, id);
     let sql = format!(
         "UPDATE {} SET lease_owner = NULL, lease_until = NULL WHERE id = $1 AND lease_owner = $2",
         table.name()
@@ -279,7 +373,7 @@ pub(crate) async fn give_back(
     sqlx::query(safe(sql))
         .bind(id)
         .bind(worker)
-        .execute(pool)
+        .execute(&store.pool)
         .await?;
     Ok(())
 }
@@ -287,20 +381,20 @@ pub(crate) async fn give_back(
 /// Frees the lease of row `id` when its holder is a process of this host that is gone, so an
 /// operator's request need not wait for the lease to run out.
 pub(crate) async fn free_gone_holder(
-    pool: &SqlitePool,
+    store: &SqlStore,
     table: Table,
     id: &str,
 ) -> Result<(), StoreError> {
     let sql = format!("SELECT lease_owner FROM {} WHERE id = $1", table.name());
     let owner: Option<String> = sqlx::query(safe(sql))
         .bind(id)
-        .fetch_optional(pool)
+        .fetch_optional(&store.pool)
         .await?
         .map(|r| r.try_get("lease_owner"))
         .transpose()?
         .flatten();
     match owner.filter(|o| holder_gone(o)) {
-        Some(o) => give_back(pool, table, id, &o).await,
+        Some(o) => give_back(store, table, id, &o).await,
         None => Ok(()),
     }
 }

@@ -3,9 +3,9 @@
 
 use sqlx::Row;
 
+use crate::db::SqlStore;
 use crate::error::StoreError;
 use crate::lease::wall_now;
-use crate::sqlite::SqliteStore;
 
 /// An announcement waiting to be sent (or sent).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -26,7 +26,7 @@ pub struct OutboxRow {
     pub sent_at: Option<i64>,
 }
 
-impl SqliteStore {
+impl SqlStore {
     /// Announcements not yet confirmed sent, oldest first.
     pub async fn outbox_pending(&self, limit: i64) -> Result<Vec<OutboxRow>, StoreError> {
         let rows = sqlx::query(
@@ -37,6 +37,42 @@ impl SqliteStore {
         .fetch_all(&self.pool)
         .await?;
         rows.into_iter().map(outbox_row).collect()
+    }
+
+    /// Announcements not yet confirmed sent that no other sender has claimed, claimed for
+    /// `worker` for `secs` seconds, oldest first: of many workers, one sends each row (a
+    /// sender that dies leaves its claim to run out, and the row is sent again with the same
+    /// message id, which consumers de-duplicate).
+    pub async fn outbox_claim(
+        &self,
+        worker: &str,
+        limit: i64,
+        secs: i64,
+    ) -> Result<Vec<OutboxRow>, StoreError> {
+        let now = self.backend.now();
+        let sql = format!(
+            "UPDATE outbox SET claim_owner = $1, claim_until = {now} + $2 WHERE id IN ( \
+                 SELECT id FROM outbox WHERE sent_at IS NULL \
+                 AND (claim_owner IS NULL OR claim_owner = $1 OR claim_until <= {now}) \
+                 ORDER BY created_at, rowid LIMIT $3{}) \
+             RETURNING id, release_id, topic, schema, body, attempts, sent_at, created_at, rowid",
+            self.backend.skip_locked()
+        );
+        let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
+            .bind(worker)
+            .bind(secs)
+            .bind(limit)
+            .fetch_all(&self.pool)
+            .await?;
+        let mut keyed = rows
+            .into_iter()
+            .map(|r| {
+                let key: (i64, i64) = (r.try_get("created_at")?, r.try_get("rowid")?);
+                Ok((key, outbox_row(r)?))
+            })
+            .collect::<Result<Vec<_>, StoreError>>()?;
+        keyed.sort_by_key(|(k, _)| *k);
+        Ok(keyed.into_iter().map(|(_, r)| r).collect())
     }
 
     /// How many announcements wait to be sent.
@@ -73,7 +109,7 @@ impl SqliteStore {
     }
 }
 
-fn outbox_row(r: sqlx::sqlite::SqliteRow) -> Result<OutboxRow, StoreError> {
+fn outbox_row(r: sqlx::any::AnyRow) -> Result<OutboxRow, StoreError> {
     Ok(OutboxRow {
         id: r.try_get("id")?,
         release_id: r.try_get("release_id")?,

@@ -3,9 +3,9 @@
 
 use sqlx::Row;
 
+use crate::db::SqlStore;
 use crate::error::StoreError;
 use crate::lease::wall_now;
-use crate::sqlite::SqliteStore;
 
 /// A listing's Marketplace ids.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -18,7 +18,7 @@ pub struct ProductIds {
     pub offer_id: Option<String>,
 }
 
-impl SqliteStore {
+impl SqlStore {
     /// Keeps the spec a product was last published with (so `retry` and a resumed `publish` use
     /// the same one).
     pub async fn put_product(&self, slug: &str, spec_toml: &str) -> Result<(), StoreError> {

@@ -15,7 +15,7 @@ use amipub_sandbox::worlds::{
     FEDORA_OFFER_ID, FEDORA_PRODUCT_CODE, FEDORA_PRODUCT_ID, GOVCLOUD_SELLER_ACCOUNT,
     SELLER_ACCOUNT,
 };
-use amipub_store::SqliteStore;
+use amipub_store::SqlStore;
 
 use crate::process::{self, Child};
 use crate::sandbox::{self, Sandbox};
@@ -113,7 +113,7 @@ url = "{e}"
     }
 
     /// The home's state database.
-    pub async fn store(&self) -> SqliteStore {
+    pub async fn store(&self) -> SqlStore {
         crate::store::open(&self.path("amipub.db")).await
     }
 

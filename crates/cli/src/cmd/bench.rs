@@ -20,7 +20,7 @@ use amipub_sandbox::worlds::{
     ingestion_role_arn,
 };
 use amipub_sandbox::{SandboxConfig, start};
-use amipub_store::SqliteStore;
+use amipub_store::SqlStore;
 use anyhow::Context;
 
 use crate::Outcome;
@@ -58,8 +58,8 @@ pub fn run(args: Args) -> anyhow::Result<Outcome> {
 
 struct Rig {
     sandbox: Handle,
-    engine: Engine<AwsPorts<SqliteStore>>,
-    store: SqliteStore,
+    engine: Engine<AwsPorts<SqlStore>>,
+    store: SqlStore,
     _dir: tempfile::TempDir,
 }
 
@@ -97,8 +97,7 @@ async fn rig(scale: f64, specs: &[ProductSpec]) -> anyhow::Result<Rig> {
         }
     }
     let dir = tempfile::tempdir()?;
-    let store =
-        SqliteStore::open(&format!("sqlite://{}", dir.path().join("b.db").display())).await?;
+    let store = SqlStore::open(&format!("sqlite://{}", dir.path().join("b.db").display())).await?;
     let seller = Seller {
         account: SELLER_ACCOUNT.into(),
         home_region: "us-east-1".into(),

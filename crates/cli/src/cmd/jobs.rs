@@ -3,7 +3,7 @@
 //! (which also cancels the job's running change set).
 
 use amipub_domain::job::{Job, JobEvent, JobState};
-use amipub_store::SqliteStore;
+use amipub_store::SqlStore;
 use anyhow::bail;
 use serde_json::json;
 
@@ -43,7 +43,7 @@ pub fn print_table(jobs: &[Job]) {
 }
 
 /// One job by id or unique prefix.
-async fn find(store: &SqliteStore, id: &str) -> anyhow::Result<Job> {
+async fn find(store: &SqlStore, id: &str) -> anyhow::Result<Job> {
     let found = store.find_jobs(id).await?;
     if let Some(exact) = found.iter().find(|j| j.id == id) {
         return Ok(exact.clone());
@@ -56,7 +56,7 @@ async fn find(store: &SqliteStore, id: &str) -> anyhow::Result<Job> {
 }
 
 /// `amipub show j-…`.
-pub async fn show(store: &SqliteStore, id: &str, as_json: bool) -> anyhow::Result<Outcome> {
+pub async fn show(store: &SqlStore, id: &str, as_json: bool) -> anyhow::Result<Outcome> {
     let j = find(store, id).await?;
     let timeline = store.job_timeline(&j.id).await?;
     if as_json {

@@ -12,7 +12,7 @@ use crate::Outcome;
 use crate::cmd::block_on;
 use crate::config;
 use crate::runtime::{self, Runtime};
-use amipub_store::SqliteStore;
+use amipub_store::SqlStore;
 
 /// Arguments of `amipub status`.
 #[derive(Debug, clap::Args)]
@@ -36,7 +36,7 @@ async fn open(config_path: Option<&std::path::Path>) -> anyhow::Result<Option<Ru
 }
 
 /// The state database alone: `status` and `show` only read it.
-async fn open_store(config_path: Option<&std::path::Path>) -> anyhow::Result<Option<SqliteStore>> {
+async fn open_store(config_path: Option<&std::path::Path>) -> anyhow::Result<Option<SqlStore>> {
     let Some((settings, _)) = config::load(config_path)? else {
         return Ok(None);
     };

@@ -1,0 +1,85 @@
+//! The product lock: one change set of a product at a time, across every worker on the
+//! database. The Catalog API refuses a second change set on an entity with one in progress
+//! (<https://docs.aws.amazon.com/marketplace/latest/APIReference/API_StartChangeSet.html>), so
+//! amipub queues its own: a release scanning holds the product; among those submitting the
+//! oldest goes first; a lifecycle job submitting or following a change set holds it too. Who
+//! holds it is also one row of `product_locks`, taken with a single conditional upsert, so two
+//! workers that both find the queue free cannot both go: the second sees the first's row.
+
+use amipub_domain::job::JobState;
+use amipub_domain::release::State;
+use sqlx::Row;
+
+use crate::db::SqlStore;
+use crate::error::StoreError;
+
+impl SqlStore {
+    /// Another release or job that holds `product`, or `None` when `asker` now holds it.
+    pub(crate) async fn take_product(
+        &self,
+        product: &str,
+        asker: &str,
+    ) -> Result<Option<String>, StoreError> {
+        if let Some(other) = self.queued_before(product, asker).await? {
+            return Ok(Some(other));
+        }
+        if let Some(other) = self.job_holding(product, asker).await? {
+            return Ok(Some(other));
+        }
+        self.lock_row(product, asker).await
+    }
+
+    /// A release of the product scanning, or submitting and older than `asker`.
+    async fn queued_before(
+        &self,
+        product: &str,
+        asker: &str,
+    ) -> Result<Option<String>, StoreError> {
+        let row = sqlx::query(
+            "SELECT id FROM releases WHERE product = $1 AND id <> $2 AND \
+               (state = $3 OR (state = $4 AND rowid < (SELECT rowid FROM releases WHERE id = $2))) \
+             ORDER BY rowid LIMIT 1",
+        )
+        .bind(product)
+        .bind(asker)
+        .bind(State::Scanning.name())
+        .bind(State::Submitting.name())
+        .fetch_optional(&self.pool)
+        .await?;
+        Ok(row.map(|r| r.try_get("id")).transpose()?)
+    }
+
+    /// Takes the product's lock row for `asker` unless a release or job still in a
+    /// change-set state holds it; the holder otherwise.
+    async fn lock_row(&self, product: &str, asker: &str) -> Result<Option<String>, StoreError> {
+        let taken = sqlx::query(
+            "INSERT INTO product_locks (product, holder) VALUES ($1, $2) \
+             ON CONFLICT (product) DO UPDATE SET holder = excluded.holder \
+             WHERE product_locks.holder = excluded.holder OR NOT ( \
+                 EXISTS (SELECT 1 FROM releases r WHERE r.id = product_locks.holder \
+                         AND r.state IN ($3, $4)) \
+                 OR EXISTS (SELECT 1 FROM jobs j WHERE j.id = product_locks.holder \
+                         AND j.state IN ($5, $6))) \
+             RETURNING holder",
+        )
+        .bind(product)
+        .bind(asker)
+        .bind(State::Submitting.name())
+        .bind(State::Scanning.name())
+        .bind(JobState::Submitting.name())
+        .bind(JobState::Following.name())
+        .fetch_optional(&self.pool)
+        .await?;
+        if taken.is_some() {
+            return Ok(None);
+        }
+        let row = sqlx::query("SELECT holder FROM product_locks WHERE product = $1")
+            .bind(product)
+            .fetch_optional(&self.pool)
+            .await?;
+        Ok(Some(match row {
+            Some(r) => r.try_get("holder")?,
+            None => "another worker".to_owned(),
+        }))
+    }
+}
