@@ -22,6 +22,7 @@ mod outbox;
 mod progress;
 mod report;
 mod runtime;
+mod worker;
 
 use std::process::ExitCode;
 

@@ -32,19 +32,26 @@ pub async fn deliver(store: &SqlStore, feed_file: &str) -> anyhow::Result<usize>
     Ok(pending.len())
 }
 
-/// The outbox as the bus sender sees it.
+/// How long a sender's claim on outbox rows lasts: a sender that died leaves them to another
+/// after this.
+pub const CLAIM_SECS: i64 = 120;
+
+/// The outbox as the bus sender sees it: rows claimed for this worker, so that of many workers
+/// one sends each.
 pub struct StoreOutbox {
     /// The store.
     pub store: SqlStore,
     /// The feed file.
     pub feed_file: String,
+    /// The worker the rows are claimed for.
+    pub worker: String,
 }
 
 impl Outbox for StoreOutbox {
     async fn pending(&self) -> Result<Vec<Outgoing>, String> {
         let rows = self
             .store
-            .outbox_pending(100)
+            .outbox_claim(&self.worker, 100, CLAIM_SECS)
             .await
             .map_err(|e| e.to_string())?;
         Ok(rows
@@ -99,7 +106,24 @@ pub fn merged(mut feed: Value, body: &Value) -> Value {
     feed
 }
 
-fn merge_feed(path: &Path, body: &Value) -> anyhow::Result<()> {
+/// Merges an announcement into the feed file under an exclusive lock of `<feed>.lock`, so
+/// workers sharing the file never lose each other's entries.
+pub fn merge_feed(path: &Path, body: &Value) -> anyhow::Result<()> {
+    let lock_path = path.with_extension("lock");
+    let lock = std::fs::OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(&lock_path)
+        .with_context(|| format!("cannot open {}", lock_path.display()))?;
+    lock.lock()
+        .with_context(|| format!("cannot lock {}", lock_path.display()))?;
+    let merged = merge_locked(path, body);
+    drop(lock);
+    merged
+}
+
+fn merge_locked(path: &Path, body: &Value) -> anyhow::Result<()> {
     let old: Value = match std::fs::read_to_string(path) {
         Ok(text) => serde_json::from_str(&text).with_context(|| {
             format!(

@@ -54,6 +54,11 @@ impl SqlStore {
         migrate::run(&self.pool, self.backend).await
     }
 
+    /// The database's schema version (0: none yet).
+    pub async fn schema_version(&self) -> Result<i64, StoreError> {
+        migrate::version(&self.pool).await
+    }
+
     /// The database behind this store.
     pub fn backend(&self) -> Backend {
         self.backend
@@ -62,6 +67,22 @@ impl SqlStore {
     /// Closes the pool (checkpointing a SQLite WAL).
     pub async fn close(&self) {
         self.pool.close().await;
+    }
+
+    /// The earliest time (engine clock) at which an unfinished release or job that no live
+    /// lease holds is due; `0` for one due at once, `None` when there is none.
+    pub async fn next_due(&self) -> Result<Option<i64>, StoreError> {
+        let now = self.backend.now();
+        let free = format!("terminal = 0 AND (lease_owner IS NULL OR lease_until <= {now})");
+        let sql = format!(
+            "SELECT MIN(t) AS t FROM ( \
+                 SELECT MIN(COALESCE(next_check_at, 0)) AS t FROM releases WHERE {free} \
+                 UNION ALL SELECT MIN(COALESCE(next_check_at, 0)) AS t FROM jobs WHERE {free}) due"
+        );
+        let row = sqlx::query(sqlx::AssertSqlSafe(sql))
+            .fetch_one(&self.pool)
+            .await?;
+        Ok(row.try_get("t")?)
     }
 
     /// (key `k`, count `n`) rows of a grouping query.

@@ -1,12 +1,15 @@
-//! `amipub serve`: the long-running worker. One process runs the bus intake (build announcements
-//! become releases), the engine (every due release moves on), the announcement sender (the
-//! outbox goes to the bus with publisher confirms, and into the feed file) and `/healthz` +
-//! `/metrics`, under one shutdown signal (SIGTERM or Ctrl-C): the intake stops after the message
-//! in hand, the engine after its step, then the sender sends what is queued and stops.
+//! `amipub serve`: the long-running worker, one of any number of equal workers on one database.
+//! With `[bus]` one process runs the bus intake (build announcements become releases; every
+//! worker consumes from the same durable queue), the engine (every due release and job moves
+//! on), the announcement sender (outbox rows claimed by this worker go to the bus with publisher
+//! confirms, and into the feed file) and `/healthz` + `/metrics`. Without `[bus]` it is an
+//! engine worker: releases come from `amipub publish --detach` and lifecycle commands, and
+//! announcements go to the feed file. One shutdown signal (SIGTERM or Ctrl-C) stops it all: the
+//! intake after the message in hand, the engine after its step, then the sender sends what is
+//! queued and stops.
 
 use std::path::PathBuf;
 use std::sync::Arc;
-use std::time::Duration;
 
 use amipub_bus::{BusConfig, BusStatus, run_intake, run_sender};
 use anyhow::Context;
@@ -18,6 +21,8 @@ use crate::http::{Shared, router};
 use crate::intake::StoreIntake;
 use crate::outbox::StoreOutbox;
 use crate::runtime::Runtime;
+use crate::worker::{engine_loop, feed_loop};
+use amipub_store::lease::worker_id;
 
 /// Arguments of `amipub serve`.
 #[derive(Debug, clap::Args)]
@@ -62,19 +67,15 @@ async fn serve(args: Args) -> anyhow::Result<Outcome> {
     let Some((settings, _)) = config::load(args.config.as_deref())? else {
         return Ok(Outcome::Invalid);
     };
-    let Some(bus) = settings.bus.clone() else {
-        eprintln!(
-            "error: amipub serve listens on the message bus, and amipub.toml has no [bus]; add \
-             [bus] with url, bindings and topic_prefix (see examples/amipub.toml)"
-        );
-        return Ok(Outcome::Invalid);
-    };
-    let cfg = match BusConfig::from_settings(&bus, |v| std::env::var(v).ok()) {
-        Ok(c) => c,
-        Err(e) => {
-            eprintln!("error: {e}");
-            return Ok(Outcome::Invalid);
-        }
+    let cfg = match &settings.bus {
+        Some(bus) => match BusConfig::from_settings(bus, |v| std::env::var(v).ok()) {
+            Ok(c) => Some(c),
+            Err(e) => {
+                eprintln!("error: {e}");
+                return Ok(Outcome::Invalid);
+            }
+        },
+        None => None,
     };
     let trusted = settings.trust.build_accounts.clone();
     let feed_file = settings.feed_file.clone();
@@ -110,6 +111,14 @@ async fn serve(args: Args) -> anyhow::Result<Outcome> {
         })?;
     tracing::info!("serve: health and metrics on http://{}", args.listen);
 
+    let Some(cfg) = cfg else {
+        tracing::info!(
+            "serve: no [bus]: an engine worker on the {} store (work comes from `amipub publish \
+             --detach` and lifecycle commands; announcements go to {feed_file})",
+            rt.store.backend().name()
+        );
+        return engine_only(&rt, listener, &feed_file).await;
+    };
     let status = Arc::new(BusStatus::default());
     let wake_engine = Notify::new();
     let wake_sender = Notify::new();
@@ -124,6 +133,7 @@ async fn serve(args: Args) -> anyhow::Result<Outcome> {
     let outbox = StoreOutbox {
         store: rt.store.clone(),
         feed_file,
+        worker: worker_id("sender"),
     };
     let shared = Shared {
         status: status.clone(),
@@ -136,20 +146,7 @@ async fn serve(args: Args) -> anyhow::Result<Outcome> {
         tracing::info!("serve: stopping: finishing the work in hand");
         let _ = stop_tx.send(true);
     };
-    let http = {
-        let mut stop = stop_rx.clone();
-        async move {
-            let shutdown = async move {
-                let _ = stop.wait_for(|s| *s).await;
-            };
-            if let Err(e) = axum::serve(listener, router(shared))
-                .with_graceful_shutdown(shutdown)
-                .await
-            {
-                tracing::error!("serve: the HTTP listener stopped: {e}");
-            }
-        }
-    };
+    let http = http(listener, shared, stop_rx.clone());
     let engine = engine_loop(&rt, &wake_engine, &wake_sender, stop_rx.clone());
     let work = async {
         tokio::join!(
@@ -169,45 +166,46 @@ async fn serve(args: Args) -> anyhow::Result<Outcome> {
     Ok(Outcome::Ok)
 }
 
-/// Moves due releases until `stop`; wakes the sender after a step that moved any.
-async fn engine_loop(
-    rt: &Runtime,
-    wake: &Notify,
-    wake_sender: &Notify,
-    mut stop: watch::Receiver<bool>,
-) {
-    let mut said = String::new();
-    while !*stop.borrow() {
-        match rt.clock.now().await {
-            Ok((now, _)) => match step_all(rt, now).await {
-                Ok(moved) => {
-                    said.clear();
-                    // A step that moved releases may have queued announcements.
-                    if moved > 0 {
-                        wake_sender.notify_one();
-                    }
-                }
-                Err(e) => {
-                    let e = e.to_string();
-                    if e != said {
-                        tracing::warn!("engine: {e}; trying again");
-                        said = e;
-                    }
-                }
-            },
-            Err(e) => tracing::warn!("engine: cannot read the clock: {e:#}"),
-        }
-        tokio::select! {
-            _ = wake.notified() => {}
-            _ = tokio::time::sleep(Duration::from_secs(1)) => {}
-            _ = stop.changed() => {}
-        }
+/// `/healthz` and `/metrics` until `stop`.
+async fn http(listener: tokio::net::TcpListener, shared: Shared, mut stop: watch::Receiver<bool>) {
+    let shutdown = async move {
+        let _ = stop.wait_for(|s| *s).await;
+    };
+    if let Err(e) = axum::serve(listener, router(shared))
+        .with_graceful_shutdown(shutdown)
+        .await
+    {
+        tracing::error!("serve: the HTTP listener stopped: {e}");
     }
 }
 
-/// One turn of the engine: the due releases, then the due lifecycle jobs; how many moved.
-async fn step_all(rt: &Runtime, now: i64) -> amipub_engine::PortResult<usize> {
-    let releases = rt.engine.step(now).await?;
-    let jobs = rt.engine.step_jobs(now).await?;
-    Ok(releases + jobs)
+/// A worker without a bus: the engine, the feed sender and the HTTP endpoints.
+async fn engine_only(
+    rt: &Runtime,
+    listener: tokio::net::TcpListener,
+    feed_file: &str,
+) -> anyhow::Result<Outcome> {
+    let wake_engine = Notify::new();
+    let wake_sender = Notify::new();
+    let (stop_tx, stop_rx) = watch::channel(false);
+    let shared = Shared {
+        status: Arc::new(BusStatus::default()),
+        store: rt.store.clone(),
+        clock: rt.clock.clone(),
+    };
+    let signal = async {
+        stop_signal().await;
+        tracing::info!("serve: stopping: finishing the work in hand");
+        let _ = stop_tx.send(true);
+    };
+    let worker = worker_id("sender");
+    tokio::join!(
+        signal,
+        http(listener, shared, stop_rx.clone()),
+        engine_loop(rt, &wake_engine, &wake_sender, stop_rx.clone()),
+        feed_loop(rt, feed_file, &worker, &wake_sender, stop_rx.clone()),
+    );
+    rt.store.close().await;
+    tracing::info!("serve: stopped");
+    Ok(Outcome::Ok)
 }
