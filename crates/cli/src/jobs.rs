@@ -54,6 +54,10 @@ impl Ended {
     pub fn print(&self) {
         let j = &self.job;
         if self.left {
+            if self.detached {
+                // The id alone on stdout, for scripts.
+                println!("{}", j.id);
+            }
             eprintln!(
                 "{}: job {} goes on without this command (`amipub show {}` says where it stands; amipub serve, or the same command again, carries it on)",
                 j.request.product, j.id, j.id

@@ -83,6 +83,10 @@ enum Command {
     Serve(cmd::serve::Args),
     /// Measure the release engine against the in-process sandbox (prints numbers).
     Bench(cmd::bench::Args),
+    /// Apply the state database's schema migrations (PostgreSQL workers require it).
+    Migrate(cmd::store::MigrateArgs),
+    /// The state database: `store copy --from sqlite://… --to postgres://…`.
+    Store(cmd::store::StoreArgs),
 }
 
 /// What a command reports back to `main`.
@@ -127,6 +131,8 @@ fn main() -> ExitCode {
         Command::Demo(a) => cmd::demo::run(a),
         Command::Bench(a) => cmd::bench::run(a),
         Command::Serve(a) => cmd::serve::run(a),
+        Command::Migrate(a) => cmd::store::migrate(a),
+        Command::Store(a) => cmd::store::store(a),
     };
     match result {
         Ok(Outcome::Ok) => ExitCode::SUCCESS,

@@ -17,6 +17,7 @@ pub mod publish;
 pub mod releases;
 pub mod sandbox;
 pub mod serve;
+pub mod store;
 pub mod timeline;
 pub mod validate;
 pub mod verify;

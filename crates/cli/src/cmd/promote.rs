@@ -28,6 +28,9 @@ pub struct Args {
     /// The alias, as named in the spec's `[ssm.aliases]`.
     #[arg(long, default_value = "latest")]
     alias: String,
+    /// Record the job for the `amipub serve` workers and print its id, instead of following it.
+    #[arg(long)]
+    detach: bool,
     /// amipub.toml (default: ./amipub.toml, else the built-in sandbox configuration).
     #[arg(long)]
     config: Option<PathBuf>,
@@ -61,7 +64,7 @@ async fn promote(args: Args) -> anyhow::Result<Outcome> {
             ("alias".to_owned(), args.alias.clone()),
         ]),
     };
-    let ended = jobs::ask(&lc, request, false).await?;
+    let ended = jobs::ask(&lc, request, args.detach).await?;
     ended.print();
     Ok(ended.outcome())
 }

@@ -1,5 +1,6 @@
 //! `amipub publish --product SPEC --ami AMI`: records a release of the build and carries it to
-//! the end, showing progress. Publishing the same build again resumes the release recorded the
+//! the end, showing progress (or, with `--detach`, leaves it to the `amipub serve` workers and
+//! prints its id). Publishing the same build again resumes the release recorded the
 //! first time (after a crash or Ctrl-C); `--validate-only` checks the build, the role and the
 //! version without changing anything.
 
@@ -36,6 +37,10 @@ pub struct Args {
     /// Check the source AMI, the ingestion role and the version; change nothing.
     #[arg(long)]
     validate_only: bool,
+    /// Record the release for the `amipub serve` workers and print its id, instead of
+    /// carrying it to the end here.
+    #[arg(long)]
+    detach: bool,
     /// amipub.toml (default: ./amipub.toml, else the built-in sandbox configuration).
     #[arg(long)]
     config: Option<PathBuf>,
@@ -110,6 +115,12 @@ async fn publish(args: Args) -> anyhow::Result<Outcome> {
             release.id.clone()
         }
     };
+    if args.detach {
+        // The id alone on stdout, for scripts; the workers carry it on.
+        println!("{id}");
+        rt.store.close().await;
+        return Ok(Outcome::Ok);
+    }
     finish(&rt, &id).await
 }
 
