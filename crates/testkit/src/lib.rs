@@ -2,7 +2,9 @@
 //!
 //! - [`process`]: child processes, each owned by a guard that kills and reaps it when dropped;
 //! - [`sandbox`]: an in-process AWS sandbox (the `fedora` world) that stops when dropped;
-//! - [`store`]: SQLite stores in temporary directories;
+//! - [`store`]: stores on SQLite (temporary directories) or PostgreSQL (a schema per test), and
+//!   `on_both_stores!`, one test body on both;
+//! - [`postgres`]: a PostgreSQL server of a test's own, to restart;
 //! - [`service`]: an amipub home against a sandbox, and a small language to run the `amipub`
 //!   binary in it (`publish_build`, `kill_at`, `finish_scan`) and count what it created;
 //! - [`bus`]: RabbitMQ for `amipub serve` (a vhost per test, Fedora-shaped messages, a running
@@ -17,6 +19,7 @@
 pub mod bus;
 pub mod fakes;
 pub mod meter;
+pub mod postgres;
 pub mod process;
 pub mod sandbox;
 pub mod service;

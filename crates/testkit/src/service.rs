@@ -150,6 +150,74 @@ url = "{e}"
         ])
     }
 
+    /// Points the home's `[store] url` at another database.
+    pub fn use_store(&self, url: &str) {
+        let path = self.path("amipub.toml");
+        let text = std::fs::read_to_string(&path).unwrap();
+        let old = format!("url = \"sqlite://{}/amipub.db\"", self.dir.path().display());
+        assert!(text.contains(&old));
+        std::fs::write(&path, text.replace(&old, &format!("url = \"{url}\""))).unwrap();
+    }
+
+    /// `n` more listings in the sandbox, each with a spec `products/fleet-NN.toml` built from
+    /// the example (its own ids, SSM paths, `regions` only, no GovCloud); their paths.
+    pub fn add_fleet(&self, n: usize, regions: &[&str]) -> Vec<String> {
+        let example =
+            std::fs::read_to_string(crate::root().join("examples/products/fedora-cloud-base.toml"))
+                .unwrap();
+        let include: Vec<String> = regions.iter().map(|r| format!("\"{r}\"")).collect();
+        (1..=n)
+            .map(|k| {
+                let (id, code) = (format!("prod-fleet{k:08}"), format!("fleetcode{k:02}"));
+                amipub_sandbox::worlds::add_product(
+                    &mut lock(&self.world),
+                    &id,
+                    &code,
+                    &format!("Fleet {k}"),
+                    regions.iter().map(|r| (*r).to_owned()).collect(),
+                );
+                let spec = example
+                    .replacen(
+                        "[product]\n",
+                        &format!(
+                            "[product]\nid = \"{id}\"\nproduct_code = \"{code}\"\noffer_id = \"offer-fleet{k:08}\"\n"
+                        ),
+                        1,
+                    )
+                    .replace("slug = \"fedora-cloud-base-x86-64\"", &format!("slug = \"fleet-{k:02}\""))
+                    .replace("all = true\n", &format!("all = false\ninclude = [{}]\n", include.join(", ")))
+                    .replace("govcloud = true", "govcloud = false")
+                    .replace("/fedora/cloud/", &format!("/fleet/{k:02}/"));
+                let path = self.path(&format!("products/fleet-{k:02}.toml"));
+                std::fs::write(&path, spec).unwrap();
+                path.display().to_string()
+            })
+            .collect()
+    }
+
+    /// `amipub publish --detach` of the sample build as `version` of the product whose spec is
+    /// at `spec`.
+    pub fn publish_detached(&self, spec: &str, version: &str) -> Run<'_> {
+        self.amipub([
+            "publish",
+            "--detach",
+            "--product",
+            spec,
+            "--ami",
+            SOURCE_AMI,
+            "--version",
+            version,
+            "--var",
+            "release=41",
+            "--var",
+            "compose_id=Fedora-41-20241027.0",
+            "--var",
+            "subvariant=Cloud_Base",
+            "--var",
+            "image_name=Fedora-Cloud-Base-AmazonEC2.x86_64-41-1.4",
+        ])
+    }
+
     /// Sets how the security scans of new change sets finish.
     pub fn finish_scan(&self, verdict: Scan) {
         lock(&self.world).config.scan_verdict = match verdict {
