@@ -1,5 +1,7 @@
 //! Stopping the process at a named point of the work, for the tests that kill amipub there
-//! (`AMIPUB_TEST_HALT_AT`): the engine's hook points and a few of the command's own.
+//! (`AMIPUB_TEST_HALT_AT`) or freeze it there (`AMIPUB_TEST_FREEZE_AT`: the process sends
+//! itself SIGSTOP and goes on where it was when the test sends SIGCONT): the engine's hook
+//! points and a few of the command's own.
 
 use std::time::Duration;
 
@@ -40,7 +42,34 @@ pub fn halt_point(name: &str) {
     }
 }
 
-/// The hook that honours `AMIPUB_TEST_HALT_AT`, when it is set.
+/// The environment variable naming a point where the process freezes itself once.
+pub const FREEZE_ENV: &str = "AMIPUB_TEST_FREEZE_AT";
+
+/// Freezes the process (SIGSTOP to itself) the first time it reaches the point named by
+/// `AMIPUB_TEST_FREEZE_AT`, after saying so on stderr.
+fn freeze_point(name: &str) {
+    static DONE: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+    if std::env::var(FREEZE_ENV).ok().as_deref() != Some(name)
+        || DONE.swap(true, std::sync::atomic::Ordering::SeqCst)
+    {
+        return;
+    }
+    eprintln!("amipub: freezing at {name}");
+    let pid = std::process::id().to_string();
+    let _ = std::process::Command::new("kill")
+        .args(["-STOP", &pid])
+        .status();
+    eprintln!("amipub: thawed at {name}");
+}
+
+/// The hook that honours `AMIPUB_TEST_HALT_AT` and `AMIPUB_TEST_FREEZE_AT`, when one is set.
 pub fn halt_hook() -> Option<Hook> {
-    halt_at().map(|_| std::sync::Arc::new(halt_point) as Hook)
+    let freeze = std::env::var_os(FREEZE_ENV).is_some();
+    match (halt_at(), freeze) {
+        (None, false) => None,
+        _ => Some(std::sync::Arc::new(|name: &str| {
+            freeze_point(name);
+            halt_point(name);
+        }) as Hook),
+    }
 }

@@ -273,3 +273,77 @@ fn check_sandbox(env: &Env) {
         "a version submitted twice: {per_version:?}"
     );
 }
+
+/// The release's (state, timeline length) as stored.
+async fn stored(url: &str, id: &str) -> Option<(State, usize)> {
+    let s = SqlStore::open(url).await.ok()?;
+    let r = s.get(id).await.ok()??;
+    let n = s.timeline(id).await.ok()?.len();
+    s.close().await;
+    Some((r.state, n))
+}
+
+#[test]
+fn a_worker_frozen_past_its_lease_writes_nothing_when_it_thaws_and_says_why() {
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let url = rt.block_on(amipub_testkit::store::postgres_schema());
+    let env = Env::new(BIN, 500.0);
+    env.use_store(&url);
+    let (code, out, err) = env.amipub(["migrate"]).finish(Duration::from_secs(60));
+    assert_eq!(code, 0, "{out}{err}");
+    let spec = env.path("products/fedora.toml").display().to_string();
+    let (code, id, err) = env
+        .publish_detached(&spec, "41.20241027.0")
+        .finish(Duration::from_secs(60));
+    assert_eq!(code, 0, "{err}");
+    let id = id.trim().to_owned();
+    // The first worker freezes right after its copy was made, holding the release's lease.
+    let listen = |_: ()| format!("127.0.0.1:{}", free_port());
+    let mut frozen = env
+        .amipub(["serve", "--lease-secs", "2", "--listen", &listen(())])
+        .env("AMIPUB_TEST_FREEZE_AT", "after:ensure_mirror")
+        .spawn();
+    assert!(
+        frozen.wait_for_stderr("freezing at after:ensure_mirror", Duration::from_secs(60)),
+        "{}",
+        frozen.stderr().text()
+    );
+    std::thread::sleep(Duration::from_secs(3));
+    // Past its lease, a second worker takes the release over and finishes it.
+    let mut live = env
+        .amipub(["serve", "--lease-secs", "2", "--listen", &listen(())])
+        .spawn();
+    let deadline = Instant::now() + Duration::from_secs(300);
+    let before = loop {
+        if let Some((State::Done, n)) = rt.block_on(stored(&url, &id)) {
+            break n;
+        }
+        assert!(Instant::now() < deadline, "{}", live.stderr().text());
+        std::thread::sleep(Duration::from_millis(200));
+    };
+    // Thawed, the first worker's write is refused, and it says why.
+    let pid = frozen.id().to_string();
+    let cont = std::process::Command::new("kill")
+        .args(["-CONT", &pid])
+        .status()
+        .unwrap();
+    assert!(cont.success());
+    assert!(
+        frozen.wait_for_stderr("no longer holds the lease", Duration::from_secs(60)),
+        "{}",
+        frozen.stderr().text()
+    );
+    std::thread::sleep(Duration::from_secs(2));
+    assert_eq!(
+        rt.block_on(stored(&url, &id)),
+        Some((State::Done, before)),
+        "the thawed worker changed the release"
+    );
+    assert_eq!(
+        env.mirrors(),
+        1,
+        "the second worker found the first one's copy"
+    );
+    frozen.terminate(Duration::from_secs(30));
+    live.terminate(Duration::from_secs(30));
+}

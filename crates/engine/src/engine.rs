@@ -16,7 +16,8 @@ use crate::ports::{Announcement, PortError, PortResult, Ports, Store, TimelineEn
 pub use crate::product::Product;
 use crate::report::command_span;
 
-/// How long a claimed release stays leased to a worker: longer than any single step's calls.
+/// How long a claimed release stays leased to a worker by default: longer than any single
+/// step's calls.
 pub const LEASE_SECS: i64 = 900;
 /// Most releases one `step` claims.
 pub const CLAIM_LIMIT: usize = 32;
@@ -36,6 +37,7 @@ pub struct Engine<P: Ports> {
     products: BTreeMap<String, Product>,
     worker: String,
     hook: Option<Hook>,
+    lease_secs: i64,
 }
 
 impl<P: Ports> Engine<P> {
@@ -50,6 +52,7 @@ impl<P: Ports> Engine<P> {
             products,
             worker: worker.to_owned(),
             hook: None,
+            lease_secs: LEASE_SECS,
         }
     }
 
@@ -57,6 +60,17 @@ impl<P: Ports> Engine<P> {
     pub fn with_hook(mut self, hook: Hook) -> Self {
         self.hook = Some(hook);
         self
+    }
+
+    /// Claims work for `secs` seconds (another worker takes over a claim this long after this
+    /// one stopped answering).
+    pub fn set_lease(&mut self, secs: i64) {
+        self.lease_secs = secs.max(1);
+    }
+
+    /// How long this engine's claims last.
+    pub(crate) fn lease_secs(&self) -> i64 {
+        self.lease_secs
     }
 
     /// The worker this engine claims work as.
@@ -116,7 +130,7 @@ impl<P: Ports> Engine<P> {
         let due = self
             .ports
             .store()
-            .claim_due(now, &self.worker, LEASE_SECS, CLAIM_LIMIT)
+            .claim_due(now, &self.worker, self.lease_secs, CLAIM_LIMIT)
             .await?;
         let n = due.len();
         let results: Vec<PortResult<Release>> = futures_util::stream::iter(due)
@@ -142,7 +156,7 @@ impl<P: Ports> Engine<P> {
         let Some(r) = self
             .ports
             .store()
-            .claim(id, now, &self.worker, LEASE_SECS)
+            .claim(id, now, &self.worker, self.lease_secs)
             .await?
         else {
             return Ok(None);
@@ -171,7 +185,7 @@ impl<P: Ports> Engine<P> {
         let Some(current) = self
             .ports
             .store()
-            .claim(&release.id, now, &self.worker, LEASE_SECS)
+            .claim(&release.id, now, &self.worker, self.lease_secs)
             .await?
         else {
             return Err(PortError::new(

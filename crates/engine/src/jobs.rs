@@ -7,7 +7,7 @@ use amipub_domain::release::FailureKind;
 use futures_util::StreamExt;
 use tracing::Instrument;
 
-use crate::engine::{CLAIM_LIMIT, CONCURRENCY, Engine, LEASE_SECS};
+use crate::engine::{CLAIM_LIMIT, CONCURRENCY, Engine};
 use crate::job_execute::execute_job;
 use crate::ports::{Jobs, LifecyclePorts, PortError, PortResult, TimelineEntry};
 use crate::report::command_span;
@@ -34,7 +34,7 @@ impl<P: LifecyclePorts> Engine<P> {
     pub async fn step_jobs(&self, now: i64) -> PortResult<usize> {
         let jobs = self.ports().jobs();
         let due = jobs
-            .claim_due_jobs(now, self.worker(), LEASE_SECS, CLAIM_LIMIT)
+            .claim_due_jobs(now, self.worker(), self.lease_secs(), CLAIM_LIMIT)
             .await?;
         let n = due.len();
         let results: Vec<PortResult<Job>> = futures_util::stream::iter(due)
@@ -58,7 +58,10 @@ impl<P: LifecyclePorts> Engine<P> {
     /// (`None`: finished, or held by another worker).
     pub async fn step_job(&self, id: &str, now: i64) -> PortResult<Option<Job>> {
         let jobs = self.ports().jobs();
-        let Some(j) = jobs.claim_job(id, now, self.worker(), LEASE_SECS).await? else {
+        let Some(j) = jobs
+            .claim_job(id, now, self.worker(), self.lease_secs())
+            .await?
+        else {
             return Ok(None);
         };
         let result = if j.due(now) {
@@ -82,7 +85,7 @@ impl<P: LifecyclePorts> Engine<P> {
             return Ok(self.step_job(&job.id, now).await?.unwrap_or(next));
         }
         let Some(current) = jobs
-            .claim_job(&job.id, now, self.worker(), LEASE_SECS)
+            .claim_job(&job.id, now, self.worker(), self.lease_secs())
             .await?
         else {
             return Err(PortError::new(

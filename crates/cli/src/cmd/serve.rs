@@ -33,6 +33,11 @@ pub struct Args {
     /// Address of /healthz and /metrics.
     #[arg(long, default_value = "127.0.0.1:9187", env = "AMIPUB_LISTEN")]
     listen: String,
+    /// How long this worker holds a release or job it claimed, in seconds: if it stops
+    /// answering (a lost machine, a frozen process), another worker takes the work over this
+    /// long after, and a write of this one's after that is refused.
+    #[arg(long, default_value_t = amipub_engine::engine::LEASE_SECS, env = "AMIPUB_LEASE_SECS")]
+    lease_secs: i64,
 }
 
 /// Runs the command.
@@ -79,7 +84,8 @@ async fn serve(args: Args) -> anyhow::Result<Outcome> {
     };
     let trusted = settings.trust.build_accounts.clone();
     let feed_file = settings.feed_file.clone();
-    let rt = Runtime::open(settings, &[]).await?;
+    let mut rt = Runtime::open(settings, &[]).await?;
+    rt.engine.set_lease(args.lease_secs);
     // A build can only become a version of a listing that exists.
     let (specs, unlisted): (Vec<_>, Vec<_>) = rt
         .engine
