@@ -36,7 +36,7 @@ impl Backend {
     pub(crate) fn now(self) -> &'static str {
         match self {
             Backend::Sqlite => "CAST(strftime('%s', 'now') AS INTEGER)",
-            Backend::Postgres => "CAST(EXTRACT(EPOCH FROM clock_timestamp()) AS BIGINT)",
+            Backend::Postgres => "CAST(FLOOR(EXTRACT(EPOCH FROM clock_timestamp())) AS BIGINT)",
         }
     }
 

@@ -108,7 +108,8 @@ impl SqlStore {
             .await
             .map_err(StoreError::from)?;
         if written.rows_affected() == 0 {
-            return Err(leased::refused(&mut tx, Table::Jobs, &job.id, mode).await);
+            let refused = leased::refused(&mut tx, Table::Jobs, &job.id, mode).await;
+            return leased::finish(tx, Err(refused)).await;
         }
         leased::append(&mut tx, Table::Jobs, &job.id, timeline).await?;
         tx.commit().await.map_err(StoreError::from)?;

@@ -189,6 +189,22 @@ pub(crate) async fn refused(
     )
 }
 
+/// Commits a write's transaction, or rolls it back at once when the write failed: a refused
+/// upsert still locks the row it met, and on PostgreSQL other workers' claims skip locked
+/// rows, so the lock must not wait for the connection's next use.
+pub(crate) async fn finish(
+    tx: sqlx::Transaction<'_, sqlx::Any>,
+    written: Result<(), PortError>,
+) -> Result<(), PortError> {
+    match written {
+        Ok(()) => Ok(tx.commit().await.map_err(StoreError::from)?),
+        Err(e) => {
+            let _ = tx.rollback().await;
+            Err(e)
+        }
+    }
+}
+
 /// SQL built from a `Table`'s name: a closed set of literals, never input.
 fn safe(sql: String) -> AssertSqlSafe<String> {
     AssertSqlSafe(sql)

@@ -1,10 +1,14 @@
 //! The product lock: one change set of a product at a time, across every worker on the
 //! database. The Catalog API refuses a second change set on an entity with one in progress
 //! (<https://docs.aws.amazon.com/marketplace/latest/APIReference/API_StartChangeSet.html>), so
-//! amipub queues its own: a release scanning holds the product; among those submitting the
-//! oldest goes first; a lifecycle job submitting or following a change set holds it too. Who
-//! holds it is also one row of `product_locks`, taken with a single conditional upsert, so two
-//! workers that both find the queue free cannot both go: the second sees the first's row.
+//! amipub queues its own. Who holds a product is one row of `product_locks`, taken with a
+//! single conditional upsert, so two workers that both find the product free cannot both go:
+//! the second sees the first's row. The row's holder keeps it while it submits or waits for
+//! its change set (a release submitting or scanning, a job submitting or following), and goes
+//! on even when an older release started submitting after it took the row — otherwise each
+//! would wait for the other. Only when nobody holds the row does the queue decide: among
+//! releases submitting the oldest goes first, and a job with a change set holds the product.
+//! A release scanning always holds it (a change set is in flight whatever the rows say).
 
 use amipub_domain::job::JobState;
 use amipub_domain::release::State;
@@ -20,6 +24,14 @@ impl SqlStore {
         product: &str,
         asker: &str,
     ) -> Result<Option<String>, StoreError> {
+        if let Some(other) = self.scanning(product, asker).await? {
+            return Ok(Some(other));
+        }
+        match self.live_holder(product).await? {
+            Some(h) if h == asker => return Ok(None),
+            Some(h) => return Ok(Some(h)),
+            None => {}
+        }
         if let Some(other) = self.queued_before(product, asker).await? {
             return Ok(Some(other));
         }
@@ -29,7 +41,38 @@ impl SqlStore {
         self.lock_row(product, asker).await
     }
 
-    /// A release of the product scanning, or submitting and older than `asker`.
+    /// Another release of the product that is scanning.
+    async fn scanning(&self, product: &str, asker: &str) -> Result<Option<String>, StoreError> {
+        let row = sqlx::query(
+            "SELECT id FROM releases WHERE product = $1 AND id <> $2 AND state = $3 \
+             ORDER BY rowid LIMIT 1",
+        )
+        .bind(product)
+        .bind(asker)
+        .bind(State::Scanning.name())
+        .fetch_optional(&self.pool)
+        .await?;
+        Ok(row.map(|r| r.try_get("id")).transpose()?)
+    }
+
+    /// The holder of the product's row, while it is still in a change-set state.
+    async fn live_holder(&self, product: &str) -> Result<Option<String>, StoreError> {
+        let row = sqlx::query(
+            "SELECT holder FROM product_locks l WHERE product = $1 AND ( \
+                 EXISTS (SELECT 1 FROM releases r WHERE r.id = l.holder AND r.state IN ($2, $3)) \
+                 OR EXISTS (SELECT 1 FROM jobs j WHERE j.id = l.holder AND j.state IN ($4, $5)))",
+        )
+        .bind(product)
+        .bind(State::Submitting.name())
+        .bind(State::Scanning.name())
+        .bind(JobState::Submitting.name())
+        .bind(JobState::Following.name())
+        .fetch_optional(&self.pool)
+        .await?;
+        Ok(row.map(|r| r.try_get("holder")).transpose()?)
+    }
+
+    /// A release of the product submitting and older than `asker`.
     async fn queued_before(
         &self,
         product: &str,
@@ -37,12 +80,11 @@ impl SqlStore {
     ) -> Result<Option<String>, StoreError> {
         let row = sqlx::query(
             "SELECT id FROM releases WHERE product = $1 AND id <> $2 AND \
-               (state = $3 OR (state = $4 AND rowid < (SELECT rowid FROM releases WHERE id = $2))) \
+               state = $3 AND rowid < (SELECT rowid FROM releases WHERE id = $2) \
              ORDER BY rowid LIMIT 1",
         )
         .bind(product)
         .bind(asker)
-        .bind(State::Scanning.name())
         .bind(State::Submitting.name())
         .fetch_optional(&self.pool)
         .await?;

@@ -174,7 +174,7 @@ impl Store for SqlStore {
     ) -> PortResult<()> {
         leased::free_gone_holder(self, Table::Releases, &release.id).await?;
         let mut tx = self.pool.begin().await.map_err(StoreError::from)?;
-        write(
+        let written = write(
             &mut tx,
             self.backend,
             release,
@@ -182,9 +182,8 @@ impl Store for SqlStore {
             announcement,
             Write::Free,
         )
-        .await?;
-        tx.commit().await.map_err(StoreError::from)?;
-        Ok(())
+        .await;
+        leased::finish(tx, written).await
     }
 
     async fn save_as(
@@ -196,7 +195,7 @@ impl Store for SqlStore {
     ) -> PortResult<()> {
         let mut tx = self.pool.begin().await.map_err(StoreError::from)?;
         let token = self.token(Table::Releases, &release.id);
-        write(
+        let written = write(
             &mut tx,
             self.backend,
             release,
@@ -204,9 +203,8 @@ impl Store for SqlStore {
             announcement,
             Write::Holder(worker, token),
         )
-        .await?;
-        tx.commit().await.map_err(StoreError::from)?;
-        Ok(())
+        .await;
+        leased::finish(tx, written).await
     }
 
     async fn release_lease(&self, id: &str, worker: &str) -> PortResult<()> {

@@ -433,6 +433,8 @@ on_both_stores!(
             s.product_busy("p", "old").await.unwrap().as_deref(),
             Some("new")
         );
+        // "new", asking again (its next look), still goes: neither waits for the other.
+        assert_eq!(s.product_busy("p", "new").await.unwrap(), None);
         // Once "new" is done, "old" goes.
         s.save(&release("new", "p", State::Done), &[], None)
             .await
