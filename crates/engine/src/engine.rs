@@ -107,13 +107,7 @@ impl<P: Ports> Engine<P> {
 
     /// Records a new release (it is then due at once).
     pub async fn record(&self, release: &Release, now: i64) -> PortResult<()> {
-        let entry = TimelineEntry {
-            at: now,
-            event: "received".into(),
-            from: "-".into(),
-            to: release.state.name().into(),
-            detail: format!("{} from {}", release.source_ami, release.source_region),
-        };
+        let entry = received_entry(release, now);
         self.ports.store().save(release, &[entry], None).await?;
         crate::report::received(release);
         Ok(())
@@ -297,6 +291,17 @@ impl<P: Ports> Engine<P> {
 }
 
 /// The span of work on one release.
+/// The first timeline entry of a release recorded at `now`.
+pub fn received_entry(release: &Release, now: i64) -> TimelineEntry {
+    TimelineEntry {
+        at: now,
+        event: "received".into(),
+        from: "-".into(),
+        to: release.state.name().into(),
+        detail: format!("{} from {}", release.source_ami, release.source_region),
+    }
+}
+
 fn span_of(r: &Release) -> tracing::Span {
     tracing::info_span!("release", id = %r.id, product = %r.product, version = %r.version)
 }

@@ -91,6 +91,43 @@ pub fn fedora_spec() -> Option<amipub_domain::spec::ProductSpec> {
     Some(spec)
 }
 
+/// Listing `k` of a fleet: its product id, product code and offer id, valid as the
+/// Marketplace writes them.
+pub fn fleet_ids(k: usize) -> (String, String, String) {
+    (
+        format!("prod-fleet{k:08}"),
+        format!("fleetcode{k:02}"),
+        format!("offer-fleet{k:08}"),
+    )
+}
+
+/// Adds listing `k` of a fleet to the world and returns its spec as TOML text: the example
+/// Fedora spec with the listing's ids, slug `fleet-NN`, SSM paths under `/fleet/NN/`, only
+/// `regions`, and no GovCloud.
+pub fn add_fleet_product(world: &mut World, k: usize, regions: &[String]) -> String {
+    let (id, code, offer) = fleet_ids(k);
+    add_product(world, &id, &code, &format!("Fleet {k}"), regions.to_vec());
+    let include: Vec<String> = regions.iter().map(|r| format!("\"{r}\"")).collect();
+    FEDORA_SPEC
+        .replacen(
+            "[product]\n",
+            &format!(
+                "[product]\nid = \"{id}\"\nproduct_code = \"{code}\"\noffer_id = \"{offer}\"\n"
+            ),
+            1,
+        )
+        .replace(
+            "slug = \"fedora-cloud-base-x86-64\"",
+            &format!("slug = \"fleet-{k:02}\""),
+        )
+        .replace(
+            "all = true\n",
+            &format!("all = false\ninclude = [{}]\n", include.join(", ")),
+        )
+        .replace("govcloud = true", "govcloud = false")
+        .replace("/fedora/cloud/", &format!("/fleet/{k:02}/"))
+}
+
 /// The build of the sample Fedora 41 Cloud Base x86_64 message, with its us-east-1 AMI.
 pub fn fedora_build() -> Option<amipub_domain::release::build::Build> {
     let message: serde_json::Value = serde_json::from_str(MESSAGES[0]).ok()?;

@@ -222,6 +222,38 @@ async fn sqlite_pool(url: &str, options: AnyConnectOptions) -> Result<AnyPool, S
     Ok(pool)
 }
 
+/// Creates the schema `name` in the PostgreSQL database at `url` and returns a URL whose
+/// connections work in it (benchmarks and tests get a database of their own this way).
+pub async fn scratch_schema(url: &str, name: &str) -> Result<String, StoreError> {
+    use sqlx::Connection;
+    if !name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
+        return Err(StoreError::Setting(format!(
+            "{name:?} is not a plain schema name"
+        )));
+    }
+    let mut conn = sqlx::postgres::PgConnection::connect(url).await?;
+    conn.execute(sqlx::AssertSqlSafe(format!("CREATE SCHEMA {name}")))
+        .await?;
+    conn.close().await?;
+    let sep = if url.contains('?') { '&' } else { '?' };
+    Ok(format!("{url}{sep}options=-c%20search_path%3D{name}"))
+}
+
+/// Drops a schema `scratch_schema` made, with everything in it.
+pub async fn drop_schema(url: &str, name: &str) -> Result<(), StoreError> {
+    use sqlx::Connection;
+    if !name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
+        return Err(StoreError::Setting(format!(
+            "{name:?} is not a plain schema name"
+        )));
+    }
+    let mut conn = sqlx::postgres::PgConnection::connect(url).await?;
+    conn.execute(sqlx::AssertSqlSafe(format!("DROP SCHEMA {name} CASCADE")))
+        .await?;
+    conn.close().await?;
+    Ok(())
+}
+
 /// A URL with any password replaced, fit for messages and logs.
 pub fn redact(url: &str) -> String {
     match url::Url::parse(url) {

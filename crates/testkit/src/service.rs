@@ -159,35 +159,14 @@ url = "{e}"
         std::fs::write(&path, text.replace(&old, &format!("url = \"{url}\""))).unwrap();
     }
 
-    /// `n` more listings in the sandbox, each with a spec `products/fleet-NN.toml` built from
-    /// the example (its own ids, SSM paths, `regions` only, no GovCloud); their paths.
+    /// `n` more listings in the sandbox, each with a spec `products/fleet-NN.toml`
+    /// (`worlds::add_fleet_product`); their paths.
     pub fn add_fleet(&self, n: usize, regions: &[&str]) -> Vec<String> {
-        let example =
-            std::fs::read_to_string(crate::root().join("examples/products/fedora-cloud-base.toml"))
-                .unwrap();
-        let include: Vec<String> = regions.iter().map(|r| format!("\"{r}\"")).collect();
+        let regions: Vec<String> = regions.iter().map(|r| (*r).to_owned()).collect();
         (1..=n)
             .map(|k| {
-                let (id, code) = (format!("prod-fleet{k:08}"), format!("fleetcode{k:02}"));
-                amipub_sandbox::worlds::add_product(
-                    &mut lock(&self.world),
-                    &id,
-                    &code,
-                    &format!("Fleet {k}"),
-                    regions.iter().map(|r| (*r).to_owned()).collect(),
-                );
-                let spec = example
-                    .replacen(
-                        "[product]\n",
-                        &format!(
-                            "[product]\nid = \"{id}\"\nproduct_code = \"{code}\"\noffer_id = \"offer-fleet{k:08}\"\n"
-                        ),
-                        1,
-                    )
-                    .replace("slug = \"fedora-cloud-base-x86-64\"", &format!("slug = \"fleet-{k:02}\""))
-                    .replace("all = true\n", &format!("all = false\ninclude = [{}]\n", include.join(", ")))
-                    .replace("govcloud = true", "govcloud = false")
-                    .replace("/fedora/cloud/", &format!("/fleet/{k:02}/"));
+                let spec =
+                    amipub_sandbox::worlds::add_fleet_product(&mut lock(&self.world), k, &regions);
                 let path = self.path(&format!("products/fleet-{k:02}.toml"));
                 std::fs::write(&path, spec).unwrap();
                 path.display().to_string()

@@ -8,7 +8,6 @@ use std::path::Path;
 use std::sync::atomic::{AtomicU32, Ordering};
 
 use amipub_store::{Backend, Connect, SqlStore};
-use sqlx::Connection;
 
 /// The store URL of a database file.
 pub fn url(path: &Path) -> String {
@@ -46,21 +45,14 @@ pub async fn postgres_schema() -> String {
         N.fetch_add(1, Ordering::Relaxed)
     );
     let base = postgres_base();
-    let mut conn = sqlx::postgres::PgConnection::connect(&base)
+    amipub_store::backend::scratch_schema(&base, &schema)
         .await
         .unwrap_or_else(|e| {
             panic!(
                 "PostgreSQL at {base} does not answer ({e}); run the tests with ./scripts/test, \
                  which starts it, or set AMIPUB_TEST_POSTGRES"
             )
-        });
-    sqlx::raw_sql(sqlx::AssertSqlSafe(format!("CREATE SCHEMA {schema}")))
-        .execute(&mut conn)
-        .await
-        .unwrap();
-    conn.close().await.unwrap();
-    let sep = if base.contains('?') { '&' } else { '?' };
-    format!("{base}{sep}options=-c%20search_path%3D{schema}")
+        })
 }
 
 /// A store of a test's own on `backend`: migrated and empty.

@@ -4,7 +4,8 @@
 //! lag). (b) Catalog and EC2 calls per release, from the sandbox's request log. (c) Many releases
 //! over many products at once: makespan against the lower bound set by the product locks (each
 //! product's change sets run one after another), and the process's peak memory. `--intake`
-//! measures the bus intake instead (`bench_intake`).
+//! measures the bus intake instead (`bench_intake`); `--workers 1,2,4 --store postgres://…` the
+//! fleet carried by that many `amipub serve` processes on one database (`bench_workers`).
 
 use std::net::SocketAddr;
 use std::time::{Duration, Instant};
@@ -49,6 +50,13 @@ pub struct Args {
     /// The broker of the intake run.
     #[arg(long, default_value = "amqp://guest:guest@127.0.0.1:5672/%2F")]
     bus_url: String,
+    /// Run only the fleet, carried by this many `amipub serve` processes each (e.g. 1,2,4),
+    /// on the PostgreSQL database of --store.
+    #[arg(long, value_delimiter = ',')]
+    workers: Vec<usize>,
+    /// The PostgreSQL database of a --workers run (the run uses a schema of its own in it).
+    #[arg(long)]
+    store: Option<String>,
 }
 
 /// Runs the command.
@@ -189,6 +197,26 @@ async fn bench(args: Args) -> anyhow::Result<Outcome> {
     let commercial: Vec<String> = amipub_domain::catalog_data::commercial_regions()
         .map(|r| r.code.clone())
         .collect();
+    if !args.workers.is_empty() {
+        let Some(store) = &args.store else {
+            anyhow::bail!(
+                "--workers needs --store postgres://USER@HOST/DB, the database the workers share"
+            );
+        };
+        let regions: Vec<String> = commercial
+            .iter()
+            .take(args.fleet_regions)
+            .cloned()
+            .collect();
+        let fleet = super::bench_workers::Fleet {
+            scale: args.time_scale,
+            products: args.products,
+            releases: args.releases,
+            regions: &regions,
+        };
+        super::bench_workers::run(&fleet, &args.workers, store).await?;
+        return Ok(Outcome::Ok);
+    }
 
     // (a) + (b): one release to 30 Regions.
     let thirty: Vec<String> = commercial.iter().take(30).cloned().collect();
