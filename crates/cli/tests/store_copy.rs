@@ -1,6 +1,7 @@
 //! `amipub store copy` of a SQLite installation holding 1,000 releases (with timelines,
 //! announcements, inbox rows and lifecycle jobs) into an empty PostgreSQL database: `amipub
-//! status --json` and `amipub show --json` print the same from either database.
+//! status --json` and `amipub show --json` print the same from either database. (And a worker
+//! refuses the database before it is migrated.)
 #![allow(clippy::unwrap_used, clippy::expect_used)] // Tests fail loudly by design.
 
 use std::collections::BTreeMap;
@@ -128,6 +129,16 @@ fn a_thousand_releases_copied_to_postgres_read_the_same() {
 
     let pg = rt.block_on(amipub_testkit::store::postgres_schema());
     let sqlite = format!("sqlite://{}", env.path("amipub.db").display());
+    // Before the copy the PostgreSQL schema is empty: a worker refuses it and says what to run.
+    let sqlite_home = env.path("amipub.toml");
+    let sqlite_config = std::fs::read_to_string(&sqlite_home).unwrap();
+    env.use_store(&pg);
+    let (code, _, err) = env
+        .amipub(["serve", "--listen", "127.0.0.1:0"])
+        .finish(Duration::from_secs(60));
+    assert_ne!(code, 0);
+    assert!(err.contains("amipub migrate"), "{err}");
+    std::fs::write(&sqlite_home, sqlite_config).unwrap();
     let (code, out, err) = env
         .amipub(["store", "copy", "--from", &sqlite, "--to", &pg])
         .finish(Duration::from_secs(300));
