@@ -8,8 +8,8 @@ use sqlx::{AnyPool, Row};
 
 use crate::backend::{Backend, Connect};
 use crate::error::StoreError;
-use crate::leased::Table;
 use crate::migrate;
+use crate::table::Table;
 
 /// amipub's durable state, on SQLite or PostgreSQL.
 #[derive(Debug, Clone)]

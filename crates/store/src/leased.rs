@@ -13,48 +13,8 @@ use crate::backend::Backend;
 use crate::db::SqlStore;
 use crate::error::StoreError;
 use crate::lease::holder_gone;
-use amipub_telemetry::Subject;
+pub(crate) use crate::table::Table;
 use amipub_telemetry::events::LeaseLost;
-
-/// A table of leased work.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub(crate) enum Table {
-    /// `releases`.
-    Releases,
-    /// `jobs`.
-    Jobs,
-}
-
-impl Table {
-    pub(crate) fn name(self) -> &'static str {
-        match self {
-            Table::Releases => "releases",
-            Table::Jobs => "jobs",
-        }
-    }
-
-    /// The timeline table and its key column.
-    fn timeline(self) -> (&'static str, &'static str) {
-        match self {
-            Table::Releases => ("timeline", "release_id"),
-            Table::Jobs => ("job_timeline", "job_id"),
-        }
-    }
-
-    fn subject(self) -> Subject {
-        match self {
-            Table::Releases => Subject::Release,
-            Table::Jobs => Subject::Job,
-        }
-    }
-
-    fn noun(self) -> &'static str {
-        match self {
-            Table::Releases => "release",
-            Table::Jobs => "job",
-        }
-    }
-}
 
 /// How a write treats a row that is already stored.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -23,6 +23,7 @@ pub mod migrate;
 pub mod outbox;
 pub mod products;
 pub mod releases;
+mod table;
 pub mod wake;
 
 pub use backend::{Backend, Connect};
