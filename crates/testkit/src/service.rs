@@ -30,6 +30,18 @@ pub const PARAMS: [&str; 2] = [
     "/fedora/cloud/41/x86_64/latest",
 ];
 
+/// The `--var`s of the sample build.
+const BUILD_VARS: [&str; 8] = [
+    "--var",
+    "release=41",
+    "--var",
+    "compose_id=Fedora-41-20241027.0",
+    "--var",
+    "subvariant=Cloud_Base",
+    "--var",
+    "image_name=Fedora-Cloud-Base-AmazonEC2.x86_64-41-1.4",
+];
+
 /// The environment variable that stops `amipub` at a named point of its work.
 const HALT_AT: &str = "AMIPUB_TEST_HALT_AT";
 /// What `amipub` says on stderr once it stopped there.
@@ -133,21 +145,11 @@ url = "{e}"
     /// `amipub publish` of the sample build (Fedora 41 Cloud Base) from the source AMI `ami`.
     pub fn publish_build(&self, ami: &str) -> Run<'_> {
         let product = self.path("products/fedora.toml").display().to_string();
-        self.amipub([
-            "publish",
-            "--product",
-            &product,
-            "--ami",
-            ami,
-            "--var",
-            "release=41",
-            "--var",
-            "compose_id=Fedora-41-20241027.0",
-            "--var",
-            "subvariant=Cloud_Base",
-            "--var",
-            "image_name=Fedora-Cloud-Base-AmazonEC2.x86_64-41-1.4",
-        ])
+        self.amipub(
+            ["publish", "--product", &product, "--ami", ami]
+                .into_iter()
+                .chain(BUILD_VARS),
+        )
     }
 
     /// Points the home's `[store] url` at another database.
@@ -177,7 +179,7 @@ url = "{e}"
     /// `amipub publish --detach` of the sample build as `version` of the product whose spec is
     /// at `spec`.
     pub fn publish_detached(&self, spec: &str, version: &str) -> Run<'_> {
-        self.amipub([
+        let args = [
             "publish",
             "--detach",
             "--product",
@@ -186,15 +188,8 @@ url = "{e}"
             SOURCE_AMI,
             "--version",
             version,
-            "--var",
-            "release=41",
-            "--var",
-            "compose_id=Fedora-41-20241027.0",
-            "--var",
-            "subvariant=Cloud_Base",
-            "--var",
-            "image_name=Fedora-Cloud-Base-AmazonEC2.x86_64-41-1.4",
-        ])
+        ];
+        self.amipub(args.into_iter().chain(BUILD_VARS))
     }
 
     /// Sets how the security scans of new change sets finish.

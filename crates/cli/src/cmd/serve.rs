@@ -147,11 +147,7 @@ async fn serve(args: Args) -> anyhow::Result<Outcome> {
         clock: rt.clock.clone(),
     };
 
-    let signal = async {
-        stop_signal().await;
-        tracing::info!("serve: stopping: finishing the work in hand");
-        let _ = stop_tx.send(true);
-    };
+    let signal = stop_on_signal(stop_tx);
     let http = http(listener, shared, stop_rx.clone());
     let engine = engine_loop(&rt, &wake_engine, &wake_sender, stop_rx.clone());
     let work = async {
@@ -170,6 +166,13 @@ async fn serve(args: Args) -> anyhow::Result<Outcome> {
     rt.store.close().await;
     tracing::info!("serve: stopped");
     Ok(Outcome::Ok)
+}
+
+/// Waits for SIGTERM or Ctrl-C, then tells every part of the worker to stop.
+async fn stop_on_signal(stop: watch::Sender<bool>) {
+    stop_signal().await;
+    tracing::info!("serve: stopping: finishing the work in hand");
+    let _ = stop.send(true);
 }
 
 /// `/healthz` and `/metrics` until `stop`.
@@ -199,11 +202,7 @@ async fn engine_only(
         store: rt.store.clone(),
         clock: rt.clock.clone(),
     };
-    let signal = async {
-        stop_signal().await;
-        tracing::info!("serve: stopping: finishing the work in hand");
-        let _ = stop_tx.send(true);
-    };
+    let signal = stop_on_signal(stop_tx);
     let worker = worker_id("sender");
     tokio::join!(
         signal,
