@@ -5,7 +5,7 @@ use sqlx::Row;
 
 use crate::db::SqlStore;
 use crate::error::StoreError;
-use crate::lease::wall_now;
+use crate::lease::{holder_gone, wall_now};
 
 /// An announcement waiting to be sent (or sent).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -49,6 +49,7 @@ impl SqlStore {
         limit: i64,
         secs: i64,
     ) -> Result<Vec<OutboxRow>, StoreError> {
+        self.free_claims_of_gone_senders().await?;
         let now = self.backend.now();
         let sql = format!(
             "UPDATE outbox SET claim_owner = $1, claim_until = {now} + $2 WHERE id IN ( \
@@ -73,6 +74,29 @@ impl SqlStore {
             .collect::<Result<Vec<_>, StoreError>>()?;
         keyed.sort_by_key(|(k, _)| *k);
         Ok(keyed.into_iter().map(|(_, r)| r).collect())
+    }
+
+    /// Frees the claims of senders of this host whose process is gone (killed mid-send), so
+    /// their rows go out now rather than when the claims run out.
+    async fn free_claims_of_gone_senders(&self) -> Result<(), StoreError> {
+        let owners = sqlx::query(
+            "SELECT DISTINCT claim_owner FROM outbox WHERE sent_at IS NULL AND claim_owner IS NOT NULL",
+        )
+        .fetch_all(&self.pool)
+        .await?;
+        for row in owners {
+            let owner: String = row.try_get("claim_owner")?;
+            if holder_gone(&owner) {
+                sqlx::query(
+                    "UPDATE outbox SET claim_owner = NULL, claim_until = NULL \
+                     WHERE claim_owner = $1 AND sent_at IS NULL",
+                )
+                .bind(&owner)
+                .execute(&self.pool)
+                .await?;
+            }
+        }
+        Ok(())
     }
 
     /// How many announcements wait to be sent.

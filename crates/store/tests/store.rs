@@ -470,6 +470,12 @@ on_both_stores!(each_outbox_row_is_claimed_by_one_sender, |s| {
     );
     assert_eq!(ids(&s.outbox_claim("w1", 10, 0).await.unwrap()), ["m1"]);
     assert_eq!(ids(&s.outbox_claim("w3", 10, 60).await.unwrap()), ["m1"]);
+    // A sender of this host whose process is gone leaves its claim at once.
+    let r = release("r3", "p", State::Announced);
+    s.save(&r, &[], Some(&a("m3"))).await.unwrap();
+    let gone = format!("{}:4294967295:sender", host());
+    assert_eq!(ids(&s.outbox_claim(&gone, 10, 600).await.unwrap()), ["m3"]);
+    assert_eq!(ids(&s.outbox_claim("w4", 10, 600).await.unwrap()), ["m3"]);
 });
 
 /// (table, column, nullable, integer-or-text) of every column, PostgreSQL's `rowid` identities
