@@ -80,12 +80,14 @@ impl<'e> Workers<'e> {
     }
 }
 
-/// (releases not finished, jobs not finished, release states) as stored, if the database
-/// answers.
+/// (releases not finished or not yet announced, jobs not finished, release states) as stored,
+/// if the database answers.
 async fn progress(url: &str) -> Option<(usize, usize, BTreeMap<String, usize>)> {
     let s = SqlStore::open(url).await.ok()?;
     let releases = s.list(1000).await.ok()?;
     let jobs = s.list_jobs(1000).await.ok()?;
+    // Announcements not yet sent count as work in flight.
+    let unsent = usize::try_from(s.outbox_backlog().await.ok()?).unwrap_or(0);
     s.close().await;
     let mut states = BTreeMap::new();
     for r in &releases {
@@ -94,7 +96,7 @@ async fn progress(url: &str) -> Option<(usize, usize, BTreeMap<String, usize>)> 
     let open = releases.iter().filter(|r| !r.state.is_terminal()).count();
     let open_jobs = jobs.iter().filter(|j| !j.state.is_terminal()).count();
     Some((
-        open + (PRODUCTS * VERSIONS - releases.len()),
+        open + unsent + (PRODUCTS * VERSIONS - releases.len()),
         open_jobs,
         states,
     ))
