@@ -290,6 +290,36 @@ impl Runtime {
         })
     }
 
+    /// Teaches the engine the products of unfinished releases it does not know: their specs as
+    /// `publish` stored them (a release published with `--detach`, from another machine, after
+    /// this worker started).
+    pub async fn learn_products(&self) -> anyhow::Result<()> {
+        let unknown: Vec<String> = self
+            .store
+            .active_products()
+            .await?
+            .into_iter()
+            .filter(|slug| self.engine.product(slug).is_none())
+            .collect();
+        if unknown.is_empty() {
+            return Ok(());
+        }
+        let role = seller(&self.settings)?.ingestion_role;
+        for spec in products(&self.settings, &self.store, &[], &unknown).await? {
+            if unknown.contains(&spec.product.slug) {
+                tracing::info!(
+                    "engine: learned product {} from the store",
+                    spec.product.slug
+                );
+                self.engine.add_product(Product {
+                    spec,
+                    role_arn: role.clone(),
+                });
+            }
+        }
+        Ok(())
+    }
+
     /// A stored release by id or unique id prefix.
     pub async fn find(&self, id: &str) -> anyhow::Result<Release> {
         find(&self.store, id).await

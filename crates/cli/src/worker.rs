@@ -73,6 +73,7 @@ async fn turn(rt: &Runtime) -> Result<(usize, Duration), String> {
         .now()
         .await
         .map_err(|e| format!("cannot read the clock: {e:#}"))?;
+    rt.learn_products().await.map_err(|e| format!("{e:#}"))?;
     let releases = rt.engine.step(now).await.map_err(|e| e.to_string())?;
     let jobs = rt.engine.step_jobs(now).await.map_err(|e| e.to_string())?;
     let due = rt.store.next_due().await.map_err(|e| e.to_string())?;

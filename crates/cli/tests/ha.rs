@@ -349,3 +349,38 @@ fn a_worker_frozen_past_its_lease_writes_nothing_when_it_thaws_and_says_why() {
     frozen.terminate(Duration::from_secs(30));
     live.terminate(Duration::from_secs(30));
 }
+
+#[test]
+fn a_worker_learns_a_product_published_after_it_started() {
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let url = rt.block_on(amipub_testkit::store::postgres_schema());
+    let env = Env::new(BIN, 500.0);
+    env.use_store(&url);
+    let (code, out, err) = env.amipub(["migrate"]).finish(Duration::from_secs(60));
+    assert_eq!(code, 0, "{out}{err}");
+    // The spec lives only on the publishing machine, not in the workers' products_dir.
+    let spec = env.add_fleet(1, &REGIONS).remove(0);
+    let elsewhere = env.path("fleet-01.toml");
+    std::fs::rename(&spec, &elsewhere).unwrap();
+    let mut worker = env
+        .amipub(["serve", "--listen", &format!("127.0.0.1:{}", free_port())])
+        .spawn();
+    assert!(worker.wait_for_stderr("serve: no [bus]", Duration::from_secs(60)));
+    let (code, id, err) = env
+        .publish_detached(&elsewhere.display().to_string(), "41.1")
+        .finish(Duration::from_secs(60));
+    assert_eq!(code, 0, "{err}");
+    let id = id.trim().to_owned();
+    let deadline = Instant::now() + Duration::from_secs(300);
+    loop {
+        match rt.block_on(stored(&url, &id)) {
+            Some((State::Done, _)) => break,
+            Some((s, _)) if s.is_terminal() => panic!("ended {s:?}"),
+            _ => {}
+        }
+        assert!(Instant::now() < deadline, "{}", worker.stderr().text());
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    assert!(worker.stderr().contains("learned product fleet-01"));
+    worker.terminate(Duration::from_secs(30));
+}

@@ -3,7 +3,7 @@
 //! lease back. A release that has to wait keeps its `next_check_at`; nothing sleeps.
 
 use std::collections::BTreeMap;
-use std::sync::Arc;
+use std::sync::{Arc, RwLock};
 
 use futures_util::StreamExt;
 use tracing::Instrument;
@@ -34,7 +34,8 @@ pub type Hook = Arc<dyn Fn(&str) + Send + Sync>;
 /// The engine.
 pub struct Engine<P: Ports> {
     ports: P,
-    products: BTreeMap<String, Product>,
+    /// By slug; a worker learns products recorded after it started (`add_product`).
+    products: RwLock<BTreeMap<String, Arc<Product>>>,
     worker: String,
     hook: Option<Hook>,
     lease_secs: i64,
@@ -45,11 +46,11 @@ impl<P: Ports> Engine<P> {
     pub fn new(ports: P, products: Vec<Product>, worker: &str) -> Self {
         let products = products
             .into_iter()
-            .map(|p| (p.spec.product.slug.clone(), p))
+            .map(|p| (p.spec.product.slug.clone(), Arc::new(p)))
             .collect();
         Self {
             ports,
-            products,
+            products: RwLock::new(products),
             worker: worker.to_owned(),
             hook: None,
             lease_secs: LEASE_SECS,
@@ -97,12 +98,24 @@ impl<P: Ports> Engine<P> {
 
     /// The specs of every product, by slug.
     pub fn specs(&self) -> Vec<ProductSpec> {
-        self.products.values().map(|p| p.spec.clone()).collect()
+        self.products
+            .read()
+            .map(|ps| ps.values().map(|p| p.spec.clone()).collect())
+            .unwrap_or_default()
     }
 
     /// A product by slug.
-    pub fn product(&self, slug: &str) -> Option<&Product> {
-        self.products.get(slug)
+    pub fn product(&self, slug: &str) -> Option<Arc<Product>> {
+        self.products.read().ok()?.get(slug).cloned()
+    }
+
+    /// Learns a product it did not know (one recorded by another process after this engine
+    /// started); a product it knows keeps its spec.
+    pub fn add_product(&self, product: Product) {
+        if let Ok(mut ps) = self.products.write() {
+            ps.entry(product.spec.product.slug.clone())
+                .or_insert_with(|| Arc::new(product));
+        }
     }
 
     /// Records a new release (it is then due at once).
@@ -220,9 +233,10 @@ impl<P: Ports> Engine<P> {
     }
 
     async fn run(&self, mut r: Release, mut queue: Vec<Command>, now: i64) -> PortResult<Release> {
-        let Some(product) = self.products.get(&r.product) else {
+        let Some(product) = self.product(&r.product) else {
             return Ok(r);
         };
+        let product = &*product;
         let mut transitions = 0;
         while let Some(cmd) = queue.pop() {
             transitions += 1;
@@ -272,9 +286,8 @@ impl<P: Ports> Engine<P> {
         let made = match announcement {
             Some(_) => None,
             None => self
-                .products
-                .get(&after.product)
-                .and_then(|p| transition_announcement(p, before, after)),
+                .product(&after.product)
+                .and_then(|p| transition_announcement(&p, before, after)),
         };
         let store = self.ports.store();
         let announcement = announcement.or(made.as_ref());

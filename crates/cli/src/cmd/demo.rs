@@ -87,7 +87,7 @@ async fn demo(args: Args) -> anyhow::Result<Outcome> {
     let (r, interrupted) = rt.drive(&id).await?;
     let (end, _) = rt.clock.now().await?;
     let virtual_secs = end - now;
-    crate::cmd::publish::print_result(&r, rt.engine.product(&r.product));
+    crate::cmd::publish::print_result(&r, rt.engine.product(&r.product).as_deref());
     println!(
         "Feed: {} · took {:.1} s ({} of AWS time)",
         rt.settings.feed_file,

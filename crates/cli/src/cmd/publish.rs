@@ -137,7 +137,7 @@ pub async fn finish(rt: &Runtime, id: &str) -> anyhow::Result<Outcome> {
         return Ok(Outcome::Interrupted);
     }
     let product = rt.engine.product(&r.product);
-    print_result(&r, product);
+    print_result(&r, product.as_deref());
     Ok(match r.state {
         State::Done => Outcome::Ok,
         _ => Outcome::Failed,
