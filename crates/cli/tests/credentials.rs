@@ -58,11 +58,19 @@ fn demo(dir: &std::path::Path, hostile_env: bool) -> (i32, String, String) {
     process::spawn(&mut c).unwrap().finish(LIMIT)
 }
 
-/// The demo's result table: the summary line and one line per Region.
+/// The demo's result table: the summary line, the header and each Region's name with the
+/// shape of its AMI id. The ids themselves are not compared: the sandbox numbers images in the
+/// order requests reach it, and the Regions are copied to concurrently.
 fn regions_table(out: &str) -> Vec<String> {
     out.lines()
         .filter(|l| l.contains(" is published: ") || l.starts_with("REGION") || l.contains(" ami-"))
-        .map(str::to_owned)
+        .map(|l| match l.split_once(" ami-") {
+            Some((region, id)) if !l.contains(" is published: ") => {
+                let ok = id.len() == 17 && id.chars().all(|c| c.is_ascii_hexdigit());
+                format!("{} {}", region.trim(), if ok { "ami-…" } else { id })
+            }
+            _ => l.to_owned(),
+        })
         .collect()
 }
 
@@ -86,7 +94,7 @@ fn the_demo_ignores_the_callers_aws_environment() {
     assert_eq!(a.len(), 38, "{out}");
     assert_eq!(
         a, b,
-        "the same Regions and AMIs with and without the environment"
+        "the same Regions, each with a Marketplace AMI, with and without the environment"
     );
 }
 
