@@ -12,10 +12,33 @@
 
 use amipub_domain::job::JobState;
 use amipub_domain::release::State;
-use sqlx::Row;
+use sqlx::{AssertSqlSafe, Row};
 
 use crate::db::SqlStore;
 use crate::error::StoreError;
+
+/// Whether `product_locks.holder` still holds the product, as SQL: a release of it submitting
+/// or scanning, or a job submitting or following its change set. The four states are the
+/// placeholders `$first`…`$first+3`, bound by `with_holding_states` after the statement's own.
+fn holds(first: u8) -> String {
+    let [a, b, c, d] = [first, first + 1, first + 2, first + 3];
+    format!(
+        "(EXISTS (SELECT 1 FROM releases r WHERE r.id = product_locks.holder \
+             AND r.state IN (${a}, ${b})) \
+         OR EXISTS (SELECT 1 FROM jobs j WHERE j.id = product_locks.holder \
+             AND j.state IN (${c}, ${d})))"
+    )
+}
+
+/// Binds the states `holds` names.
+fn with_holding_states<'q>(
+    q: sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments>,
+) -> sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments> {
+    q.bind(State::Submitting.name())
+        .bind(State::Scanning.name())
+        .bind(JobState::Submitting.name())
+        .bind(JobState::Following.name())
+}
 
 impl SqlStore {
     /// Another release or job that holds `product`, or `None` when `asker` now holds it.
@@ -57,18 +80,13 @@ impl SqlStore {
 
     /// The holder of the product's row, while it is still in a change-set state.
     async fn live_holder(&self, product: &str) -> Result<Option<String>, StoreError> {
-        let row = sqlx::query(
-            "SELECT holder FROM product_locks l WHERE product = $1 AND ( \
-                 EXISTS (SELECT 1 FROM releases r WHERE r.id = l.holder AND r.state IN ($2, $3)) \
-                 OR EXISTS (SELECT 1 FROM jobs j WHERE j.id = l.holder AND j.state IN ($4, $5)))",
-        )
-        .bind(product)
-        .bind(State::Submitting.name())
-        .bind(State::Scanning.name())
-        .bind(JobState::Submitting.name())
-        .bind(JobState::Following.name())
-        .fetch_optional(&self.pool)
-        .await?;
+        let sql = format!(
+            "SELECT holder FROM product_locks WHERE product = $1 AND {}",
+            holds(2)
+        );
+        let row = with_holding_states(sqlx::query(AssertSqlSafe(sql)).bind(product))
+            .fetch_optional(&self.pool)
+            .await?;
         Ok(row.map(|r| r.try_get("holder")).transpose()?)
     }
 
@@ -94,24 +112,16 @@ impl SqlStore {
     /// Takes the product's lock row for `asker` unless a release or job still in a
     /// change-set state holds it; the holder otherwise.
     async fn lock_row(&self, product: &str, asker: &str) -> Result<Option<String>, StoreError> {
-        let taken = sqlx::query(
+        let sql = format!(
             "INSERT INTO product_locks (product, holder) VALUES ($1, $2) \
              ON CONFLICT (product) DO UPDATE SET holder = excluded.holder \
-             WHERE product_locks.holder = excluded.holder OR NOT ( \
-                 EXISTS (SELECT 1 FROM releases r WHERE r.id = product_locks.holder \
-                         AND r.state IN ($3, $4)) \
-                 OR EXISTS (SELECT 1 FROM jobs j WHERE j.id = product_locks.holder \
-                         AND j.state IN ($5, $6))) \
+             WHERE product_locks.holder = excluded.holder OR NOT {} \
              RETURNING holder",
-        )
-        .bind(product)
-        .bind(asker)
-        .bind(State::Submitting.name())
-        .bind(State::Scanning.name())
-        .bind(JobState::Submitting.name())
-        .bind(JobState::Following.name())
-        .fetch_optional(&self.pool)
-        .await?;
+            holds(3)
+        );
+        let taken = with_holding_states(sqlx::query(AssertSqlSafe(sql)).bind(product).bind(asker))
+            .fetch_optional(&self.pool)
+            .await?;
         if taken.is_some() {
             return Ok(None);
         }
