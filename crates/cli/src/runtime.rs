@@ -290,17 +290,11 @@ impl Runtime {
         })
     }
 
-    /// Teaches the engine the products of unfinished releases it does not know: their specs as
-    /// `publish` stored them (a release published with `--detach`, from another machine, after
+    /// Teaches the engine the products of the releases it met without knowing them: their specs
+    /// as `publish` stored them (a release published with `--detach`, from another machine, after
     /// this worker started).
     pub async fn learn_products(&self) -> anyhow::Result<()> {
-        let unknown: Vec<String> = self
-            .store
-            .active_products()
-            .await?
-            .into_iter()
-            .filter(|slug| self.engine.product(slug).is_none())
-            .collect();
+        let unknown = self.engine.take_unknown();
         if unknown.is_empty() {
             return Ok(());
         }

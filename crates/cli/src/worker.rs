@@ -73,8 +73,9 @@ async fn turn(rt: &Runtime) -> Result<(usize, Duration), String> {
         .now()
         .await
         .map_err(|e| format!("cannot read the clock: {e:#}"))?;
-    rt.learn_products().await.map_err(|e| format!("{e:#}"))?;
     let releases = rt.engine.step(now).await.map_err(|e| e.to_string())?;
+    // A release of a product this worker did not know waits one turn for its spec.
+    rt.learn_products().await.map_err(|e| format!("{e:#}"))?;
     let jobs = rt.engine.step_jobs(now).await.map_err(|e| e.to_string())?;
     let due = rt.store.next_due().await.map_err(|e| e.to_string())?;
     let pause = match due {

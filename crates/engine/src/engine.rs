@@ -2,8 +2,8 @@
 //! commands, feed the results back), persist every transition with its timeline entry, give the
 //! lease back. A release that has to wait keeps its `next_check_at`; nothing sleeps.
 
-use std::collections::BTreeMap;
-use std::sync::{Arc, RwLock};
+use std::collections::{BTreeMap, BTreeSet};
+use std::sync::{Arc, Mutex, RwLock};
 
 use futures_util::StreamExt;
 use tracing::Instrument;
@@ -36,6 +36,8 @@ pub struct Engine<P: Ports> {
     ports: P,
     /// By slug; a worker learns products recorded after it started (`add_product`).
     products: RwLock<BTreeMap<String, Arc<Product>>>,
+    /// Products of releases met without a spec, until `take_unknown` hands them over.
+    unknown: Mutex<BTreeSet<String>>,
     worker: String,
     hook: Option<Hook>,
     lease_secs: i64,
@@ -51,6 +53,7 @@ impl<P: Ports> Engine<P> {
         Self {
             ports,
             products: RwLock::new(products),
+            unknown: Mutex::default(),
             worker: worker.to_owned(),
             hook: None,
             lease_secs: LEASE_SECS,
@@ -107,6 +110,14 @@ impl<P: Ports> Engine<P> {
     /// A product by slug.
     pub fn product(&self, slug: &str) -> Option<Arc<Product>> {
         self.products.read().ok()?.get(slug).cloned()
+    }
+
+    /// The products of releases this engine met without knowing them, since the last call.
+    pub fn take_unknown(&self) -> Vec<String> {
+        self.unknown
+            .lock()
+            .map(|mut u| std::mem::take(&mut *u).into_iter().collect())
+            .unwrap_or_default()
     }
 
     /// Learns a product it did not know (one recorded by another process after this engine
@@ -234,6 +245,9 @@ impl<P: Ports> Engine<P> {
 
     async fn run(&self, mut r: Release, mut queue: Vec<Command>, now: i64) -> PortResult<Release> {
         let Some(product) = self.product(&r.product) else {
+            if let Ok(mut u) = self.unknown.lock() {
+                u.insert(r.product.clone());
+            }
             return Ok(r);
         };
         let product = &*product;

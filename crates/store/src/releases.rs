@@ -117,16 +117,6 @@ impl SqlStore {
         rows_to_releases(rows)
     }
 
-    /// The products of unfinished releases.
-    pub async fn active_products(&self) -> Result<Vec<String>, StoreError> {
-        let rows = sqlx::query("SELECT DISTINCT product FROM releases WHERE terminal = 0")
-            .fetch_all(&self.pool)
-            .await?;
-        rows.into_iter()
-            .map(|r| Ok(r.try_get("product")?))
-            .collect()
-    }
-
     /// A release's timeline, oldest first.
     pub async fn timeline(&self, id: &str) -> Result<Vec<TimelineEntry>, StoreError> {
         leased::timeline(&self.pool, Table::Releases, id).await
