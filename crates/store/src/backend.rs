@@ -225,28 +225,26 @@ async fn sqlite_pool(url: &str, options: AnyConnectOptions) -> Result<AnyPool, S
 /// Creates the schema `name` in the PostgreSQL database at `url` and returns a URL whose
 /// connections work in it (benchmarks and tests get a database of their own this way).
 pub async fn scratch_schema(url: &str, name: &str) -> Result<String, StoreError> {
-    on_schema(url, name, "CREATE SCHEMA").await?;
+    on_schema(url, "CREATE SCHEMA", name, "").await?;
     let sep = if url.contains('?') { '&' } else { '?' };
     Ok(format!("{url}{sep}options=-c%20search_path%3D{name}"))
 }
 
 /// Drops a schema `scratch_schema` made, with everything in it.
 pub async fn drop_schema(url: &str, name: &str) -> Result<(), StoreError> {
-    on_schema(url, &format!("{name} CASCADE"), "DROP SCHEMA").await
+    on_schema(url, "DROP SCHEMA", name, " CASCADE").await
 }
 
-/// Runs `<verb> <name>` on the database at `url`; `name` must be a plain identifier (and
-/// what follows it a keyword of ours).
-async fn on_schema(url: &str, name: &str, verb: &str) -> Result<(), StoreError> {
+/// Runs `<verb> <name><tail>` on the database at `url`; `name` must be a plain identifier.
+async fn on_schema(url: &str, verb: &str, name: &str, tail: &str) -> Result<(), StoreError> {
     use sqlx::Connection;
-    let ident = name.split(' ').next().unwrap_or_default();
-    if ident.is_empty() || !ident.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
+    if name.is_empty() || !name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
         return Err(StoreError::Setting(format!(
-            "{ident:?} is not a plain schema name"
+            "{name:?} is not a plain schema name"
         )));
     }
     let mut conn = sqlx::postgres::PgConnection::connect(url).await?;
-    conn.execute(sqlx::AssertSqlSafe(format!("{verb} {name}")))
+    conn.execute(sqlx::AssertSqlSafe(format!("{verb} {name}{tail}")))
         .await?;
     conn.close().await?;
     Ok(())
