@@ -6,6 +6,7 @@ use std::io::Write;
 use std::process::{Command, Output, Stdio};
 use std::time::Duration;
 
+use amipub_testkit::service::BUILD_VARS;
 use amipub_testkit::{process, root};
 use serde_json::Value;
 
@@ -171,23 +172,19 @@ fn validate_json_lists_problems_for_machines() {
 fn plan_json_for_every_example_passes_botocore_validation() {
     let cases: Vec<Vec<&str>> = vec![
         vec!["plan", "--product", FEDORA, "--format", "json"],
-        vec![
-            "plan",
-            "--product",
-            FEDORA,
-            "--format",
-            "json",
-            "--ami",
-            "ami-0123456789abcdef0",
-            "--var",
-            "release=41",
-            "--var",
-            "compose_id=Fedora-41-20241027.0",
-            "--var",
-            "subvariant=Cloud_Base",
-            "--var",
-            "image_name=Fedora-Cloud-Base-AmazonEC2.x86_64-41-1.4",
-        ],
+        [
+            &[
+                "plan",
+                "--product",
+                FEDORA,
+                "--format",
+                "json",
+                "--ami",
+                "ami-0123456789abcdef0",
+            ][..],
+            &BUILD_VARS,
+        ]
+        .concat(),
         vec!["plan", "--product", NGINX, "--format", "json"],
         vec![
             "plan",

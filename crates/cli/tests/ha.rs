@@ -285,14 +285,21 @@ async fn stored(url: &str, id: &str) -> Option<(State, usize)> {
     Some((r.state, n))
 }
 
-#[test]
-fn a_worker_frozen_past_its_lease_writes_nothing_when_it_thaws_and_says_why() {
+/// A runtime for the store, a PostgreSQL schema of the test's own, migrated, and a home
+/// against a sandbox at ×500 that uses it.
+fn migrated_home() -> (tokio::runtime::Runtime, String, Env) {
     let rt = tokio::runtime::Runtime::new().unwrap();
     let url = rt.block_on(amipub_testkit::store::postgres_schema());
     let env = Env::new(BIN, 500.0);
     env.use_store(&url);
     let (code, out, err) = env.amipub(["migrate"]).finish(Duration::from_secs(60));
     assert_eq!(code, 0, "{out}{err}");
+    (rt, url, env)
+}
+
+#[test]
+fn a_worker_frozen_past_its_lease_writes_nothing_when_it_thaws_and_says_why() {
+    let (rt, url, env) = migrated_home();
     let spec = env.path("products/fedora.toml").display().to_string();
     let (code, id, err) = env
         .publish_detached(&spec, "41.20241027.0")
@@ -352,12 +359,7 @@ fn a_worker_frozen_past_its_lease_writes_nothing_when_it_thaws_and_says_why() {
 
 #[test]
 fn a_worker_learns_a_product_published_after_it_started() {
-    let rt = tokio::runtime::Runtime::new().unwrap();
-    let url = rt.block_on(amipub_testkit::store::postgres_schema());
-    let env = Env::new(BIN, 500.0);
-    env.use_store(&url);
-    let (code, out, err) = env.amipub(["migrate"]).finish(Duration::from_secs(60));
-    assert_eq!(code, 0, "{out}{err}");
+    let (rt, url, env) = migrated_home();
     // The spec lives only on the publishing machine, not in the workers' products_dir.
     let spec = env.add_fleet(1, &REGIONS).remove(0);
     let elsewhere = env.path("fleet-01.toml");

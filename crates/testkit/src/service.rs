@@ -31,7 +31,7 @@ pub const PARAMS: [&str; 2] = [
 ];
 
 /// The `--var`s of the sample build.
-const BUILD_VARS: [&str; 8] = [
+pub const BUILD_VARS: [&str; 8] = [
     "--var",
     "release=41",
     "--var",
