@@ -4,12 +4,19 @@
 //! The workbook has the form's two familiar sheets: `Instructions` (what each column holds) and
 //! `Products` (the rows). Everything is written to temporary names first and renamed into place,
 //! so a failed export never leaves a half-written form where the previous one was.
+//!
+//! [`template`] fills the other form, AWS's "second-party product load form", into a copy of
+//! the workbook the operator supplies; [`sample`] builds a workbook with that form's structure
+//! for tests and demonstrations.
 
 use std::fs;
 use std::path::{Path, PathBuf};
 
 use amipub_domain::load_form::COLUMNS;
 use rust_xlsxwriter::{Format, Workbook, XlsxError};
+
+pub mod sample;
+pub mod template;
 
 /// File name of the workbook inside the output directory.
 pub const XLSX_NAME: &str = "product-load-form.xlsx";
