@@ -1,5 +1,6 @@
 //! The admin API under `/_sandbox/`: seed worlds and resources, inspect state and the request log,
-//! move virtual time, save and load state. JSON in, JSON out.
+//! move virtual time, save and load state, and play the Marketplace team that processes
+//! second-party load forms. JSON in (a workbook's raw bytes for a load form), JSON out.
 //!
 //! | method | path | body | does |
 //! |---|---|---|---|
@@ -17,7 +18,11 @@
 //! | POST | `/_sandbox/instances` | `{"account", "region", "image_id", "instance_type", "may_meter"}` | launches an instance; answers its id, keys and IMDS path |
 //! | POST | `/_sandbox/entitlements` | `{"account", "product_code", "entitled"}` | grants or revokes a subscription |
 //! | GET | `/_sandbox/metering` | | every accepted usage record |
-//! | POST | `/_sandbox/faults` | `{"rules": [{"service", "operation", "region", "kind", "probability", "latency_ms"}]}` | replaces the fault rules |
+//! | POST | `/_sandbox/faults` | `{"rules": [{"service", "operation", "region", "kind", "probability", "latency_ms"}]}` | replaces the fault rules (`kind`: `throttle`, `server_error`, `reset`, `latency`, `deny`, `drop_share`; `operation` may be `Name/resource-id`) |
+//! | POST | `/_sandbox/marketplace/forms?submitted_by=…&ticket_url=…` | the raw `.xlsx` bytes of a filled second-party load form (query optional) | opens a ticket: `{"ticket": "2p-…", "status": "submitted", …}` (processed at once with `second_party_auto_process`) |
+//! | GET | `/_sandbox/marketplace/forms` | | `{"tickets": […]}` |
+//! | GET | `/_sandbox/marketplace/forms/TICKET` | | `{"ticket", "status": "submitted"/"accepted"/"published"/"rejected", "reason", "product", "version", "regions", "versions", …}` |
+//! | POST | `/_sandbox/marketplace/forms/TICKET/process` | | the Marketplace team checks the form now: `{"ticket", "status": "accepted"/"rejected", "reason", …}`; publishing follows after `second_party_publish_delay_seconds` |
 
 use std::collections::BTreeMap;
 
@@ -290,6 +295,9 @@ pub fn handle(shared: &Shared, method: &Method, uri: &Uri, body: &[u8]) -> Respo
             world.config.faults = b.rules;
             json!({ "rules": world.config.faults })
         }),
+        (m, p) if p.starts_with(crate::catalog::second_party::FORMS) => {
+            crate::catalog::second_party::admin(&mut world, m, p, uri.query(), body)
+        }
         ("GET", "/_sandbox/metering") => Ok(json!({ "records": world.metering.records.values().collect::<Vec<_>>() })),
         ("POST", p) if p.starts_with("/_sandbox/worlds/") => {
             let name = &p["/_sandbox/worlds/".len()..];

@@ -42,6 +42,13 @@ pub struct SandboxConfig {
     pub region_lag_overrides: BTreeMap<String, f64>,
     /// How long the manual review of a visibility change takes.
     pub visibility_review_seconds: f64,
+    /// How long after the Marketplace team accepts a second-party load form the new version is
+    /// published (entity version added, Marketplace AMIs visible): "about 4 days" in the form's
+    /// instructions.
+    pub second_party_publish_delay_seconds: f64,
+    /// Process a submitted second-party load form at once (for demos) instead of waiting for
+    /// `POST /_sandbox/marketplace/forms/<ticket>/process`.
+    pub second_party_auto_process: bool,
     /// SQS queue (in the seller's account, us-east-1) that receives change-set events.
     pub events_queue: Option<String>,
     /// Fault rules, checked in order; the first that fires applies.
@@ -67,6 +74,8 @@ impl Default for SandboxConfig {
             region_lag_jitter_seconds: 600.0,
             region_lag_overrides: BTreeMap::new(),
             visibility_review_seconds: 3.0 * 86400.0,
+            second_party_publish_delay_seconds: 4.0 * 86400.0,
+            second_party_auto_process: false,
             events_queue: Some("amipub-catalog-events".to_owned()),
             faults: Vec::new(),
         }

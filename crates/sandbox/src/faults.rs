@@ -1,6 +1,7 @@
-//! Fault injection: rules that throttle, fail with a server error, reset the connection or add
-//! latency, by service, operation and Region, with a probability. Decisions come from their own
-//! seeded stream, so a run with the same seed and requests sees the same faults.
+//! Fault injection: rules that throttle, fail with a server error, reset the connection, add
+//! latency, deny, or silently drop a share, by service, operation (optionally one resource) and
+//! Region, with a probability. Decisions come from their own seeded stream, so a run with the same
+//! seed and requests sees the same faults.
 
 use serde::{Deserialize, Serialize};
 
@@ -21,7 +22,22 @@ pub enum FaultKind {
     /// The caller lacks a permission: the service's own access-denied answer (what a missing
     /// IAM permission looks like).
     Deny,
+    /// A sharing operation (`ModifyImageAttribute`, `ModifySnapshotAttribute`) answers success
+    /// but the launch or create-volume permission is not recorded, so only the caller's read-back
+    /// (`DescribeImageAttribute`, `DescribeSnapshotAttribute`) finds it missing. Rules of this
+    /// kind match no other operation.
+    DropShare,
 }
+
+impl FaultKind {
+    /// Whether the request is answered with the service's error instead of being served.
+    pub fn answers_with_error(self) -> bool {
+        matches!(self, Self::Throttle | Self::ServerError | Self::Deny)
+    }
+}
+
+/// The operations a [`FaultKind::DropShare`] rule applies to.
+pub const SHARING_OPERATIONS: &[&str] = &["ModifyImageAttribute", "ModifySnapshotAttribute"];
 
 /// One rule. Empty selectors match everything.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -30,7 +46,9 @@ pub struct FaultRule {
     /// SigV4 service name (`ec2`, `iam`, `sts`, `ssm`, `aws-marketplace`, `sqs`), or empty.
     #[serde(default)]
     pub service: String,
-    /// Operation name (`CopyImage`, `StartChangeSet`, …), or empty.
+    /// Operation name (`CopyImage`, `StartChangeSet`, …), or empty; `Name/resource-id`
+    /// (`ModifySnapshotAttribute/snap-0123…`) matches only requests naming that resource in their
+    /// `ImageId` or `SnapshotId` parameter.
     #[serde(default)]
     pub operation: String,
     /// Region, or empty.
@@ -46,11 +64,23 @@ pub struct FaultRule {
 }
 
 impl FaultRule {
-    /// Whether the rule applies to a request.
-    pub fn matches(&self, service: &str, operation: &str, region: &str) -> bool {
+    /// Whether the rule applies to a request; `resource` is the id the request names, if any.
+    pub fn matches(
+        &self,
+        service: &str,
+        operation: &str,
+        region: &str,
+        resource: Option<&str>,
+    ) -> bool {
+        let (op, wanted) = match self.operation.split_once('/') {
+            Some((op, id)) => (op, Some(id)),
+            None => (self.operation.as_str(), None),
+        };
         (self.service.is_empty() || self.service == service)
-            && (self.operation.is_empty() || self.operation == operation)
+            && (op.is_empty() || op == operation)
+            && wanted.is_none_or(|id| resource == Some(id))
             && (self.region.is_empty() || self.region == region)
+            && (self.kind != FaultKind::DropShare || SHARING_OPERATIONS.contains(&operation))
     }
 }
 
@@ -102,5 +132,40 @@ pub fn error(kind: FaultKind, service: &str) -> AwsError {
             "InternalServerError",
             "An internal server error occurred.",
         ),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn rule(kind: FaultKind, operation: &str) -> FaultRule {
+        FaultRule {
+            service: "ec2".into(),
+            operation: operation.into(),
+            region: "eu-west-1".into(),
+            kind,
+            probability: 1.0,
+            latency_ms: 0,
+        }
+    }
+
+    #[test]
+    fn a_resource_selector_matches_only_that_resource() {
+        let r = rule(FaultKind::DropShare, "ModifySnapshotAttribute/snap-1");
+        let op = "ModifySnapshotAttribute";
+        assert!(r.matches("ec2", op, "eu-west-1", Some("snap-1")));
+        assert!(!r.matches("ec2", op, "eu-west-1", Some("snap-2")));
+        assert!(!r.matches("ec2", op, "eu-west-1", None));
+        assert!(!r.matches("ec2", op, "us-east-1", Some("snap-1")));
+    }
+
+    #[test]
+    fn drop_share_rules_match_only_sharing_operations() {
+        let r = rule(FaultKind::DropShare, "");
+        assert!(r.matches("ec2", "ModifyImageAttribute", "eu-west-1", None));
+        assert!(r.matches("ec2", "ModifySnapshotAttribute", "eu-west-1", None));
+        assert!(!r.matches("ec2", "CopyImage", "eu-west-1", None));
+        assert!(rule(FaultKind::Throttle, "").matches("ec2", "CopyImage", "eu-west-1", None));
     }
 }

@@ -180,17 +180,9 @@ async fn dispatch(State(shared): State<Shared>, request: Request<Body>) -> Respo
         Some(f) if f.kind == FaultKind::Reset => return broken_response(),
         _ => {}
     }
-    let forced = fault
-        .as_ref()
-        .filter(|f| {
-            matches!(
-                f.kind,
-                FaultKind::Throttle | FaultKind::ServerError | FaultKind::Deny
-            )
-        })
-        .map(|f| f.kind);
+    let fault = fault.map(|f| f.kind);
     let result = catch_unwind(AssertUnwindSafe(|| {
-        route(&shared, &method, &uri, &headers, &body, forced)
+        route(&shared, &method, &uri, &headers, &body, fault)
     }));
     match result {
         Ok(r) => r,
@@ -289,11 +281,24 @@ fn decide_fault(shared: &Shared, uri: &Uri, headers: &HeaderMap, body: &[u8]) ->
     }
     let scope = scope_of(uri, headers)?;
     let op = operation_of(uri, headers, body, &scope.service);
+    let resource = resource_of(uri, headers, body);
     let rules = world.config.faults.clone();
     rules.into_iter().find(|rule| {
-        rule.matches(&scope.service, &op, &scope.region)
+        rule.matches(&scope.service, &op, &scope.region, resource.as_deref())
             && world.fault_rng.next_f64() < rule.probability
     })
+}
+
+/// The resource a query-protocol request names (its `ImageId` or `SnapshotId`), for fault rules
+/// that select one resource.
+fn resource_of(uri: &Uri, headers: &HeaderMap, body: &[u8]) -> Option<String> {
+    if headers.contains_key("x-amz-target") {
+        return None;
+    }
+    let params = Params::parse(body, uri.query());
+    ["ImageId", "SnapshotId"]
+        .iter()
+        .find_map(|name| params.get(name).map(str::to_owned))
 }
 
 /// A response whose body fails after the headers: the client sees the connection cut.
@@ -317,7 +322,7 @@ fn route(
     uri: &Uri,
     headers: &HeaderMap,
     body: &[u8],
-    forced: Option<FaultKind>,
+    fault: Option<FaultKind>,
 ) -> Response<Body> {
     if uri.path().starts_with("/_sandbox/") || uri.path() == "/_sandbox" {
         return crate::admin::handle(shared, method, uri, body);
@@ -364,8 +369,8 @@ fn route(
         ("?".to_owned(), Err(e))
     } else {
         match &scope {
-            Some(scope) if forced.is_some() => {
-                let kind = forced.unwrap_or(FaultKind::ServerError);
+            Some(scope) if fault.is_some_and(FaultKind::answers_with_error) => {
+                let kind = fault.unwrap_or(FaultKind::ServerError);
                 (
                     operation_of(uri, headers, body, &scope.service),
                     Err(crate::faults::error(kind, &scope.service)),
@@ -379,7 +384,17 @@ fn route(
                 );
                 ("?".to_owned(), Err(e))
             }
-            Some(scope) => serve_signed(&mut world, scope, family, &incoming, &request_id),
+            Some(scope) => {
+                let drop_share = fault == Some(FaultKind::DropShare);
+                serve_signed(
+                    &mut world,
+                    scope,
+                    family,
+                    &incoming,
+                    &request_id,
+                    drop_share,
+                )
+            }
         }
     };
     let region = scope.as_ref().map(|s| s.region.clone()).unwrap_or_default();
@@ -452,6 +467,7 @@ fn serve_signed(
     family: Family,
     req: &Incoming<'_>,
     request_id: &str,
+    drop_share: bool,
 ) -> (String, Result<String, AwsError>) {
     let Some(principal) = world.principal(&scope.access_key) else {
         return ("?".to_owned(), Err(unknown_key(family)));
@@ -468,6 +484,7 @@ fn serve_signed(
         request_id: request_id.to_owned(),
         now: world.clock.elapsed(),
         host: req.host.clone(),
+        drop_share,
     };
     if let Some(t) = &req.target {
         let (prefix, op) = t.split_once('.').unwrap_or((t.as_str(), ""));

@@ -1,7 +1,8 @@
 //! Built-in worlds. `fedora`: Fedora's build account owning public Fedora Cloud Base AMIs
 //! (x86_64 and aarch64, releases 40 and 41, plus a Rawhide nightly) in the 22 Regions of the
 //! sample bus messages, with the AMI ids of those messages; a seller account holding the
-//! Marketplace ingestion role; and a buyer account.
+//! Marketplace ingestion role; a buyer account; and access keys of AWS Marketplace's own two
+//! accounts, so a test can read back, as the Marketplace, what a second-party seller shared.
 
 use std::collections::BTreeMap;
 
@@ -10,10 +11,10 @@ use serde::Deserialize;
 use serde_json::json;
 
 use crate::error::AwsError;
-use crate::world::World;
 use crate::world::catalog::{Change, ChangeSet};
 use crate::world::ec2::{Image, Snapshot};
 use crate::world::iam::{INGESTION_POLICY_ARN, INGESTION_PRINCIPAL, Iam, Role};
+use crate::world::{MARKETPLACE_ACCOUNT, MARKETPLACE_SCAN_ACCOUNT, World};
 
 /// Fedora's build account.
 pub const FEDORA_BUILD_ACCOUNT: &str = "125523088429";
@@ -32,6 +33,12 @@ pub const GOVCLOUD_SELLER_KEY: &str = "AKIASANDBOXGOVSELL01";
 pub const BUYER_ACCOUNT: &str = "444455556666";
 /// Its access key in the sandbox.
 pub const BUYER_KEY: &str = "AKIASANDBOXBUYER0001";
+/// The access key of AWS Marketplace's publishing account ([`MARKETPLACE_ACCOUNT`]), valid in
+/// every partition.
+pub const MARKETPLACE_KEY: &str = "AKIASANDBOXMARKET001";
+/// The access key of the second Marketplace account the load form names
+/// ([`MARKETPLACE_SCAN_ACCOUNT`]), valid in every partition.
+pub const MARKETPLACE_SCAN_KEY: &str = "AKIASANDBOXMKTSCAN01";
 /// The seller's ingestion role name.
 pub const INGESTION_ROLE: &str = "AwsMarketplaceAmiIngestion";
 /// The existing Fedora Cloud Base (x86_64) product of the `fedora` world.
@@ -163,6 +170,12 @@ fn fedora(world: &mut World) {
         GOVCLOUD_SELLER_ACCOUNT,
         "seller-govcloud",
         &[GOVCLOUD_SELLER_KEY],
+    );
+    world.add_account(MARKETPLACE_ACCOUNT, "aws-marketplace", &[MARKETPLACE_KEY]);
+    world.add_account(
+        MARKETPLACE_SCAN_ACCOUNT,
+        "aws-marketplace-scan",
+        &[MARKETPLACE_SCAN_KEY],
     );
     for (acct, partition) in [
         (FEDORA_BUILD_ACCOUNT, "aws"),

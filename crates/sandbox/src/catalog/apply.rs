@@ -335,7 +335,15 @@ fn edit(world: &mut World, e: &mut Entity, c: &Change, when: &str) -> Option<Val
     None
 }
 
-fn new_version(world: &mut World, doc: &Value, d: &Value, product: &str, when: &str) -> Value {
+/// The DescribeEntity `Versions` item of a new version, from `AddDeliveryOptions` details `d`
+/// (also used for versions a second-party load form adds).
+pub(crate) fn new_version(
+    world: &mut World,
+    doc: &Value,
+    d: &Value,
+    product: &str,
+    when: &str,
+) -> Value {
     let o = &d["DeliveryOptions"][0];
     let det = if o["Details"].is_object() {
         &o["Details"]

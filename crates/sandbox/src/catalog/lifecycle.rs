@@ -2,7 +2,8 @@
 //! set one status on — PREPARING ends with the asynchronous checks (FAILED with an
 //! `ErrorDetailList`, or APPLYING); APPLYING ends with the security scan's verdict for new
 //! versions, then the changes are applied (SUCCEEDED) — emits the EventBridge-style event into the
-//! configured SQS queue, and lets scheduled Marketplace AMIs appear.
+//! configured SQS queue, publishes accepted second-party load forms whose delay has passed, and
+//! lets scheduled Marketplace AMIs appear.
 
 use serde_json::{Value, json};
 
@@ -30,6 +31,7 @@ pub fn tick(world: &mut World) {
         step(world, &mut cs);
         world.catalog.change_sets.insert(id, cs);
     }
+    super::second_party::tick(world, now);
     publish::tick(world, now);
 }
 

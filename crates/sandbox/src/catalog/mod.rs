@@ -2,14 +2,16 @@
 //! all 13 operations. `start` validates and stores change sets (tokens, locks, references),
 //! `lifecycle` moves them through PREPARING → APPLYING → SUCCEEDED | FAILED | CANCELLED as virtual
 //! time passes, `checks` holds the asynchronous validators and the AMI ingestion, `apply` turns
-//! changes into entity documents, `publish` makes Marketplace AMIs appear Region by Region, and
-//! `read` answers the describe and list operations.
+//! changes into entity documents, `publish` makes Marketplace AMIs appear Region by Region,
+//! `read` answers the describe and list operations, and `second_party` plays the catalog team
+//! that processes second-party load forms (admin routes, not part of the Catalog API).
 
 pub mod apply;
 pub mod checks;
 pub mod lifecycle;
 pub mod publish;
 pub mod read;
+pub mod second_party;
 pub mod start;
 
 use serde_json::{Value, json};

@@ -24,12 +24,9 @@ pub fn lag(world: &World, region: &str) -> f64 {
     c.region_lag_seconds + c.region_lag_jitter_seconds * ((hash % 1000) as f64 / 1000.0)
 }
 
-/// Schedules the regional clones of a new version.
+/// Schedules the regional clones of a new version: one per Region of the product, each made from
+/// the version's source AMI, after that Region's lag.
 pub fn schedule(world: &mut World, product: &Entity, version: &Value, at: f64) {
-    let code = product.doc["Description"]["ProductCode"]
-        .as_str()
-        .unwrap_or("")
-        .to_owned();
     let title = version["VersionTitle"].as_str().unwrap_or("").to_owned();
     let source_ami = version["Sources"][0]["Image"].as_str().unwrap_or("");
     let source = world.ec2.images.get(source_ami).cloned();
@@ -41,60 +38,74 @@ pub fn schedule(world: &mut World, product: &Entity, version: &Value, at: f64) {
         .collect();
     for region in regions {
         let due = at + lag(world, &region);
-        let id = world.ids.resource("ami");
-        let snap = world.ids.resource("snap");
-        let suffix = world.ids.uuid();
-        let name = format!(
-            "{}-{suffix}",
-            source
-                .as_ref()
-                .map_or("marketplace-image", |s| s.name.as_str())
-        );
-        let image = Image {
-            id,
-            region: region.clone(),
-            owner: MARKETPLACE_ACCOUNT.to_owned(),
-            name,
-            description: Some(format!(
-                "{} {}",
-                product.doc["Description"]["ProductTitle"]
-                    .as_str()
-                    .unwrap_or(""),
-                title
-            )),
-            architecture: source
-                .as_ref()
-                .map_or("x86_64".into(), |s| s.architecture.clone()),
-            virtualization: "hvm".into(),
-            root_device_type: "ebs".into(),
-            ena_support: true,
-            snapshots: vec![snap],
-            volume_size: source.as_ref().map_or(8, |s| s.volume_size),
-            creation_date: world
-                .clock
-                .at(due)
-                .format("%Y-%m-%dT%H:%M:%S%.3fZ")
-                .to_string(),
-            ready_at: due,
-            fails: false,
-            deregistered: false,
-            public: true,
-            launch_users: Default::default(),
-            product_codes: vec![code.clone()],
-            tags: BTreeMap::new(),
-            source: None,
-            deprecation_time: None,
-        };
-        let aliases = vec![
-            format!("/aws/service/marketplace/{}/{title}", product.id),
-            format!("/aws/service/marketplace/{}/latest", product.id),
-        ];
-        world.catalog.scheduled.push(Scheduled {
-            due,
-            image,
-            aliases,
-        });
+        schedule_copy(world, product, &title, &region, source.as_ref(), due);
     }
+}
+
+/// Schedules one Marketplace-owned copy of `source` (public, carrying the product's code, named
+/// `<source name>-<uuid>`) to appear in `region` at virtual second `due`, with the version's
+/// public AMI alias parameters.
+pub fn schedule_copy(
+    world: &mut World,
+    product: &Entity,
+    title: &str,
+    region: &str,
+    source: Option<&Image>,
+    due: f64,
+) {
+    let code = product.doc["Description"]["ProductCode"]
+        .as_str()
+        .unwrap_or("")
+        .to_owned();
+    let id = world.ids.resource("ami");
+    let snap = world.ids.resource("snap");
+    let suffix = world.ids.uuid();
+    let name = format!(
+        "{}-{suffix}",
+        source.map_or("marketplace-image", |s| s.name.as_str())
+    );
+    let image = Image {
+        id,
+        region: region.to_owned(),
+        owner: MARKETPLACE_ACCOUNT.to_owned(),
+        name,
+        description: Some(format!(
+            "{} {}",
+            product.doc["Description"]["ProductTitle"]
+                .as_str()
+                .unwrap_or(""),
+            title
+        )),
+        architecture: source.map_or("x86_64".into(), |s| s.architecture.clone()),
+        virtualization: "hvm".into(),
+        root_device_type: "ebs".into(),
+        ena_support: true,
+        snapshots: vec![snap],
+        volume_size: source.map_or(8, |s| s.volume_size),
+        creation_date: world
+            .clock
+            .at(due)
+            .format("%Y-%m-%dT%H:%M:%S%.3fZ")
+            .to_string(),
+        ready_at: due,
+        fails: false,
+        deregistered: false,
+        public: true,
+        launch_users: Default::default(),
+        product_codes: vec![code],
+        tags: BTreeMap::new(),
+        source: None,
+        deprecation_time: None,
+    };
+    let aliases = vec![
+        format!("/aws/service/marketplace/{}/{title}", product.id),
+        format!("/aws/service/marketplace/{}/latest", product.id),
+    ];
+    world.catalog.scheduled.push(Scheduled {
+        due,
+        image,
+        aliases,
+    });
 }
 
 /// Makes every clone that is due visible, oldest first.

@@ -1,6 +1,7 @@
 //! Tags, image launch permissions, snapshot create-volume permissions and deprecation: the
 //! sharing operations, owner-only, with AWS's rules (product-coded images and encrypted snapshots
-//! cannot be made public).
+//! cannot be made public). A `drop_share` fault makes a valid sharing request answer success
+//! without recording the permission.
 
 use super::{Ctx, owned_image_mut, response};
 use crate::error::{AwsError, AwsResult};
@@ -210,6 +211,9 @@ pub(super) fn modify_image_attribute(
             "AMIs with a Marketplace product code cannot be made public.",
         ));
     }
+    if ctx.drop_share {
+        return Ok(super::ok("ModifyImageAttribute", ctx));
+    }
     image.launch_users.extend(add);
     for u in remove {
         image.launch_users.remove(&u);
@@ -277,6 +281,9 @@ pub(super) fn modify_snapshot_attribute(
             "InvalidParameter",
             "Encrypted snapshots cannot be made public.",
         ));
+    }
+    if ctx.drop_share {
+        return Ok(super::ok("ModifySnapshotAttribute", ctx));
     }
     s.volume_users.extend(add);
     for u in remove {

@@ -133,11 +133,15 @@ fn owner_matches(owner: &str, account: &str, i: &Image) -> bool {
     }
 }
 
+/// The `ExecutableBy.N` selector (`ExecutableUsers`), as
+/// <https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_DescribeImages.html> has it:
+/// `all` for public AMIs, `self` (or the caller's own id) for AMIs shared with the caller, and
+/// another account's id for the caller's AMIs shared with that account.
 fn executable_by(who: &str, account: &str, i: &Image) -> bool {
     match who {
         "all" => i.public,
-        "self" => i.launch_users.contains(account) || i.public,
-        id if id == account => i.launch_users.contains(account) || i.public,
+        "self" => i.launch_users.contains(account),
+        id if id == account => i.launch_users.contains(account),
         id => i.owner == account && i.launch_users.contains(id),
     }
 }

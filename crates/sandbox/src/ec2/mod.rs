@@ -29,6 +29,9 @@ pub struct Ctx {
     pub now: f64,
     /// The `Host` the client used (for URLs handed back, such as SQS queue URLs).
     pub host: String,
+    /// A `drop_share` fault fired: a sharing operation answers success without recording the
+    /// permission.
+    pub drop_share: bool,
 }
 
 impl Ctx {

@@ -1,11 +1,13 @@
 //! DeregisterImage (optionally deleting its snapshots), DeleteSnapshot (refused while an image
-//! uses the snapshot) and DescribeSnapshots.
+//! uses the snapshot) and DescribeSnapshots (the caller sees its own, public and explicitly
+//! shared snapshots; an unknown id is an error, one it may not restore is left out).
 
 use super::attributes::snapshot_not_found;
 use super::{Ctx, glob, owned_image_mut, response};
 use crate::error::{AwsError, AwsResult};
 use crate::protocol::query::Params;
-use crate::world::World;
+use crate::world::ec2::Snapshot;
+use crate::world::{AMAZON_ACCOUNT, World};
 
 pub(super) fn deregister_image(world: &mut World, ctx: &Ctx, p: &Params) -> AwsResult<String> {
     let id = p.require("ImageId")?.to_owned();
@@ -85,6 +87,17 @@ pub(super) fn describe_snapshots(world: &mut World, ctx: &Ctx, p: &Params) -> Aw
             ));
         }
     }
+    // An id that does not exist is an error; one the caller may not restore is left out.
+    let exists = |id: &String| {
+        world
+            .ec2
+            .snapshots
+            .get(id)
+            .is_some_and(|s| s.region == ctx.region)
+    };
+    if let Some(missing) = ids.iter().find(|id| !exists(id)) {
+        return Err(snapshot_not_found(missing));
+    }
     let found: Vec<_> = world
         .ec2
         .snapshots
@@ -92,19 +105,9 @@ pub(super) fn describe_snapshots(world: &mut World, ctx: &Ctx, p: &Params) -> Aw
         .filter(|s| s.region == ctx.region)
         .filter(|s| s.owner == account || s.public || s.volume_users.contains(&account))
         .filter(|s| ids.is_empty() || ids.contains(&s.id))
+        .filter(|s| owners.is_empty() || owners.iter().any(|o| owned_by(o, &account, s)))
         .filter(|s| {
-            owners.is_empty()
-                || owners
-                    .iter()
-                    .any(|o| (o == "self" && s.owner == account) || *o == s.owner)
-        })
-        .filter(|s| {
-            restorable.is_empty()
-                || restorable.iter().any(|r| {
-                    (r == "all" && s.public)
-                        || s.volume_users.contains(r)
-                        || (r == "self" && s.owner == account)
-                })
+            restorable.is_empty() || restorable.iter().any(|r| restorable_by(r, &account, s))
         })
         .filter(|s| {
             filters.iter().all(|(name, values)| {
@@ -123,9 +126,6 @@ pub(super) fn describe_snapshots(world: &mut World, ctx: &Ctx, p: &Params) -> Aw
         })
         .cloned()
         .collect();
-    if let Some(missing) = ids.iter().find(|id| !found.iter().any(|s| &&s.id == id)) {
-        return Err(snapshot_not_found(missing));
-    }
     Ok(response("DescribeSnapshots", ctx, |x| {
         x.open("snapshotSet");
         for s in &found {
@@ -152,4 +152,27 @@ pub(super) fn describe_snapshots(world: &mut World, ctx: &Ctx, p: &Params) -> Aw
         }
         x.close("snapshotSet");
     }))
+}
+
+/// The `Owner.N` selector: `self`, `amazon` or an account id.
+fn owned_by(owner: &str, account: &str, s: &Snapshot) -> bool {
+    match owner {
+        "self" => s.owner == account,
+        "amazon" => s.owner == AMAZON_ACCOUNT,
+        id => s.owner == id,
+    }
+}
+
+/// The `RestorableBy.N` selector (`RestorableByUserIds`), as
+/// <https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_DescribeSnapshots.html> has it:
+/// `all` for public snapshots, `self` (or the caller's own id) for snapshots the caller owns or
+/// holds an explicit create-volume permission on, and another account's id only on snapshots the
+/// caller owns.
+fn restorable_by(who: &str, account: &str, s: &Snapshot) -> bool {
+    match who {
+        "all" => s.public,
+        "self" => s.owner == account || s.volume_users.contains(account),
+        id if id == account => s.owner == account || s.volume_users.contains(account),
+        id => s.owner == account && s.volume_users.contains(id),
+    }
 }

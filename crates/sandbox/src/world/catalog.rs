@@ -1,6 +1,7 @@
 //! Marketplace Catalog state: entities (`AmiProduct@1.0`, `Offer@1.0`) with their DescribeEntity
 //! documents and revisions, change sets with their timeline, idempotency tokens, tags, resource
-//! policies, and the Marketplace AMIs scheduled to appear in each Region after publication.
+//! policies, the Marketplace AMIs scheduled to appear in each Region after publication, and the
+//! tickets of the second-party load-form queue.
 
 use std::collections::BTreeMap;
 
@@ -143,4 +144,7 @@ pub struct Catalog {
     pub scheduled: Vec<Scheduled>,
     /// Scan verdict overrides by AMI id (`pass`/`fail`).
     pub scan_overrides: BTreeMap<String, String>,
+    /// Second-party load-form tickets by id.
+    #[serde(default)]
+    pub forms: BTreeMap<String, super::forms::Ticket>,
 }

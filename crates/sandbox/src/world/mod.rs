@@ -1,9 +1,11 @@
 //! Everything the sandbox knows: accounts and their access keys, Regions and opt-in state,
 //! images and snapshots, IAM roles, STS sessions, the virtual clock, the id generator and the log
 //! of requests. Service modules read and change it under one lock; nothing here does I/O.
+//! `catalog` also holds the second-party load-form tickets (`catalog::second_party` runs them).
 
 pub mod catalog;
 pub mod ec2;
+pub mod forms;
 pub mod iam;
 pub mod metering;
 pub mod sqs;
@@ -28,6 +30,12 @@ pub fn lock(shared: &Shared) -> MutexGuard<'_, World> {
 
 /// The account that owns published Marketplace AMIs (alias `aws-marketplace`).
 pub const MARKETPLACE_ACCOUNT: &str = "679593333241";
+/// The second AWS Marketplace account the second-party load form's instructions name: a seller
+/// shares each clone and its snapshots with it as well as with [`MARKETPLACE_ACCOUNT`].
+pub const MARKETPLACE_SCAN_ACCOUNT: &str = "684062674729";
+/// The accounts a second-party seller shares every clone (launch permission) and its snapshots
+/// (create-volume permission) with.
+pub const MARKETPLACE_SHARE_ACCOUNTS: [&str; 2] = [MARKETPLACE_ACCOUNT, MARKETPLACE_SCAN_ACCOUNT];
 /// The account that owns Amazon's own AMIs (alias `amazon`).
 pub const AMAZON_ACCOUNT: &str = "137112412989";
 
@@ -131,6 +139,7 @@ impl World {
             requests: Vec::new(),
         };
         w.add_account(MARKETPLACE_ACCOUNT, "aws-marketplace", &[]);
+        w.add_account(MARKETPLACE_SCAN_ACCOUNT, "aws-marketplace-scan", &[]);
         w.add_account(AMAZON_ACCOUNT, "amazon", &[]);
         let keys = w.config.access_keys.clone();
         for (key, account) in keys {
@@ -176,7 +185,7 @@ impl World {
             Some(r) if !r.opt_in => true,
             Some(r) => {
                 self.config.all_regions_enabled
-                    || account == MARKETPLACE_ACCOUNT
+                    || is_marketplace(account)
                     || self
                         .accounts
                         .get(account)
@@ -186,8 +195,13 @@ impl World {
     }
 
     /// Whether the account's credentials are valid in `region`'s partition. An account whose
-    /// partition is not yet known takes that of its first Region.
+    /// partition is not yet known takes that of its first Region. The Marketplace's own accounts
+    /// work in every partition: the sandbox has one Marketplace for the commercial and GovCloud
+    /// Regions, as it has one `aws-marketplace` owner of the AMIs it publishes in both.
     pub fn partition_admits(&mut self, account: &str, region: &str) -> bool {
+        if is_marketplace(account) {
+            return true;
+        }
         let wanted = partition_of(region);
         match self.accounts.get_mut(account) {
             Some(a) => match &a.partition {
@@ -218,6 +232,11 @@ impl World {
             .format("%Y-%m-%dT%H:%M:%S%.3fZ")
             .to_string()
     }
+}
+
+/// Whether `account` is one of AWS Marketplace's own accounts.
+pub fn is_marketplace(account: &str) -> bool {
+    MARKETPLACE_SHARE_ACCOUNTS.contains(&account)
 }
 
 /// The partition of a Region code.
