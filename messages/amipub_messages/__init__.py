@@ -9,7 +9,12 @@ from importlib import resources
 
 from fedora_messaging import message
 
-__all__ = ["ReleasePublishedV1", "ReleaseSubmittedV1", "ReleaseFailedV1"]
+__all__ = [
+    "ReleasePublishedV1",
+    "ReleaseSubmittedV1",
+    "ReleaseFailedV1",
+    "ReleaseAwaitingSubmissionV1",
+]
 
 
 def _schema(name):
@@ -103,4 +108,29 @@ class ReleaseFailedV1(_Release):
     def __str__(self):
         return "\n".join(
             [self.summary, "", self.body.get("detail", ""), "", "To do: " + self.body.get("remedy", "")]
+        )
+
+
+class ReleaseAwaitingSubmissionV1(_Release):
+    """A second-party load form waits for a person to attach it to the Marketplace ticket."""
+
+    topic = "amipub.release.awaiting-submission.v1"
+    body_schema = _schema(topic)
+
+    @property
+    def summary(self):
+        hours = self.body.get("waited_seconds", 0) // 3600
+        return (
+            f"amipub's load form for {self.product} {self.version_title} has waited {hours} h "
+            f"to be attached to the AWS Marketplace ticket"
+        )
+
+    def __str__(self):
+        return "\n".join(
+            [
+                self.summary,
+                "",
+                f"Workbook: {self.body.get('form')} (amipub form {self.release_id} --out DIR)",
+                f"Then: amipub submitted {self.release_id} --ticket URL",
+            ]
         )

@@ -8,6 +8,7 @@ use std::time::{Duration, Instant};
 use amipub_aws::{AwsPorts, Seller, Target};
 use amipub_domain::changeset::{AMI_PRODUCT, Change, ChangeSet};
 use amipub_domain::release::build::new_release;
+use amipub_domain::release::second_party::Terms;
 use amipub_domain::release::{Release, State};
 use amipub_engine::ports::{Catalog, Ports};
 use amipub_engine::{Engine, Product};
@@ -55,10 +56,7 @@ async fn rig(scale: f64, faults: Vec<FaultRule>, prepare_seconds: f64) -> Rig {
     let sandbox = sandbox::start_with(config);
     let (dir, store) = store::temp().await;
     let spec = fedora_spec().unwrap();
-    let product = Product {
-        spec,
-        role_arn: ingestion_role_arn(),
-    };
+    let product = Product::new(spec, &ingestion_role_arn());
     let seller = Seller {
         account: SELLER_ACCOUNT.into(),
         home_region: "us-east-1".into(),
@@ -100,6 +98,7 @@ impl Rig {
             &[FEDORA_BUILD_ACCOUNT.into()],
             Some(version),
             "2026-11-22",
+            &Terms::default(),
             self.now(),
         )
         .unwrap()

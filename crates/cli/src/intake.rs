@@ -109,7 +109,15 @@ impl StoreIntake<'_> {
             let Some(spec) = self.specs.iter().find(|s| s.product.slug == b.product) else {
                 continue;
             };
-            match new_release(spec, &b.build, &self.trusted, None, &date_of(now), now) {
+            match new_release(
+                spec,
+                &b.build,
+                &self.trusted,
+                None,
+                &date_of(now),
+                &self.rt.settings.second_party.terms(),
+                now,
+            ) {
                 Ok(r) => {
                     let first = TimelineEntry {
                         at: now,

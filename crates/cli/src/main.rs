@@ -71,6 +71,10 @@ enum Command {
     Retry(cmd::timeline::ReleaseArgs),
     /// Stop a release.
     Cancel(cmd::timeline::ReleaseArgs),
+    /// Write a second-party release's load form workbook (and its CSV view) again.
+    Form(cmd::second_party::FormArgs),
+    /// Record that a second-party load form was attached to the Marketplace ticket (or refused).
+    Submitted(cmd::second_party::SubmittedArgs),
     /// Create the ingestion role AWS Marketplace assumes (safe to run again).
     Init(cmd::init::InitArgs),
     /// Print the least-privilege IAM policy for the calls amipub makes.
@@ -125,6 +129,8 @@ fn main() -> ExitCode {
         Command::Show(a) => cmd::releases::show(a),
         Command::Retry(a) => cmd::releases::retry(a),
         Command::Cancel(a) => cmd::releases::cancel(a),
+        Command::Form(a) => cmd::second_party::form(a),
+        Command::Submitted(a) => cmd::second_party::submitted(a),
         Command::Init(a) => cmd::init::init(a),
         Command::IamPolicy(a) => cmd::init::iam_policy(a),
         Command::Doctor(a) => cmd::doctor::run(a),

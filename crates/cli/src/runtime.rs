@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use amipub_aws::config::CredentialSource;
 use amipub_aws::{AwsPorts, Seller, Target};
-use amipub_domain::release::Release;
+use amipub_domain::release::{Release, State};
 use amipub_domain::settings::{Partition, Settings};
 use amipub_domain::spec::ProductSpec;
 use amipub_domain::validate::{has_errors, validate_text};
@@ -276,6 +276,7 @@ impl Runtime {
             .map(|spec| Product {
                 spec,
                 role_arn: role.clone(),
+                second_party: settings.second_party.clone(),
             })
             .collect();
         let mut engine = Engine::new(ports, products, &worker_id("cli"));
@@ -308,6 +309,7 @@ impl Runtime {
                 self.engine.add_product(Product {
                     spec,
                     role_arn: role.clone(),
+                    second_party: self.settings.second_party.clone(),
                 });
             }
         }
@@ -371,7 +373,8 @@ impl Runtime {
                 outbox::deliver(&self.store, &self.settings.feed_file).await?;
             }
             progress.show(&r, &timeline, now);
-            if r.state.is_terminal() {
+            // A second-party form waiting for a person is as far as a command can take it.
+            if r.state.is_terminal() || r.state == State::AwaitingSubmission {
                 progress.finish();
                 return Ok((r, false));
             }

@@ -14,6 +14,7 @@ pub mod limits;
 pub mod load_form;
 pub mod messages;
 pub mod release;
+pub mod second_party;
 pub mod settings;
 pub mod spec;
 pub mod template;

@@ -40,6 +40,9 @@ pub struct Settings {
     /// every announcement (for a website to serve).
     #[serde(default = "default_feed_file")]
     pub feed_file: String,
+    /// The second-party ("provided by AWS") path.
+    #[serde(default)]
+    pub second_party: crate::second_party::SecondPartySettings,
 }
 
 fn default_feed_file() -> String {
@@ -248,6 +251,9 @@ pub fn validate_settings_text(text: &str) -> (Option<Settings>, Vec<Problem>) {
             account(&mut f, &p.key("share_with").index(i), a);
         }
     }
+    settings
+        .second_party
+        .check(&mut f, &root.key("second_party"));
     let tp = root.key("trust").key("build_accounts");
     if settings.trust.build_accounts.is_empty() {
         f.error(

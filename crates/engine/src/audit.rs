@@ -105,10 +105,7 @@ pub async fn audit<P: LifecyclePorts>(
     let (ami_rows, located) =
         marketplace_amis(ports, spec, &live, &releases, &code, &regions).await;
     rows.extend(ami_rows);
-    let product = Product {
-        spec: spec.clone(),
-        role_arn: String::new(),
-    };
+    let product = Product::new(spec.clone(), "");
     rows.extend(parameters(ports, &product, &releases, &located, &regions).await);
     rows.extend(leftovers(ports, spec, &live.versions, &in_flight, now).await);
     rows

@@ -113,6 +113,21 @@ pub async fn execute<P: Ports>(
                 Err(e) => failed(e),
             },
         },
+        Command::EnsureClones { regions, name } => {
+            crate::second_party::ensure_clones(ports, r, regions, name).await
+        }
+        Command::ShareClones { clones } => {
+            crate::second_party::share_clones(ports, product, clones).await
+        }
+        Command::WriteForm => crate::second_party::write_form(ports, product, r).await,
+        Command::Remind => {
+            let queued = product
+                .spec
+                .announce
+                .enabled
+                .then(|| crate::second_party::reminder(product, r, now));
+            return (Some(Event::Reminded), queued);
+        }
         Command::WriteParameters => match write_parameters(ports, product, r).await {
             Ok(verified) => Event::ParametersWritten { verified },
             Err(e) => failed(e),
@@ -336,7 +351,10 @@ async fn write_parameters<P: Ports>(
 
 /// The build fields every announcement repeats from the inbound message, plus the product,
 /// version and release.
-fn common_fields(product: &Product, r: &Release) -> serde_json::Map<String, serde_json::Value> {
+pub(crate) fn common_fields(
+    product: &Product,
+    r: &Release,
+) -> serde_json::Map<String, serde_json::Value> {
     let var = |k: &str| r.vars.get(k).cloned();
     // Fedora's release is an integer; other distributions may name theirs.
     let release = match var("release") {

@@ -293,10 +293,7 @@ async fn promote<P: LifecyclePorts>(
         .and_then(|s| s.aliases.get(alias))
         .cloned()
         .unwrap_or_default();
-    let product = Product {
-        spec: spec.clone(),
-        role_arn: String::new(),
-    };
+    let product = Product::new(spec.clone(), "");
     let name = template::render(&template, &variables(&product, &r)).map_err(|e| {
         PortError::new(
             FailureKind::InvalidInput,

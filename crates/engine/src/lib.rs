@@ -13,10 +13,12 @@ pub mod execute;
 pub mod job_execute;
 pub mod jobs;
 pub mod memory;
+pub mod memory_clones;
 pub mod ports;
 pub mod preflight;
 pub mod product;
 pub mod report;
+pub mod second_party;
 
 pub use engine::Engine;
 pub use ports::{PortError, PortResult, Ports};

@@ -8,7 +8,7 @@ use amipub_domain::job::{Job, JobState};
 use amipub_domain::release::{FailureKind, Release, State};
 
 use crate::ports::{
-    Announcement, Created, Jobs, PortError, PortResult, Store, TimelineEntry, lease_free,
+    Announcement, Created, Forms, Jobs, PortError, PortResult, Store, TimelineEntry, lease_free,
 };
 
 #[derive(Debug, Default)]
@@ -17,6 +17,7 @@ struct Inner {
     leases: BTreeMap<String, (String, i64)>,
     timeline: BTreeMap<String, Vec<TimelineEntry>>,
     outbox: Vec<Announcement>,
+    forms: BTreeMap<String, (String, Vec<u8>)>,
 }
 
 /// A store in memory.
@@ -74,6 +75,18 @@ impl MemoryStore {
             g.outbox.push(a.clone());
         }
         Ok(())
+    }
+}
+
+impl Forms for MemoryStore {
+    async fn save_form(&self, release: &str, name: &str, workbook: &[u8]) -> PortResult<()> {
+        let form = (name.to_owned(), workbook.to_vec());
+        self.lock().forms.insert(release.to_owned(), form);
+        Ok(())
+    }
+
+    async fn form(&self, release: &str) -> PortResult<Option<(String, Vec<u8>)>> {
+        Ok(self.lock().forms.get(release).cloned())
     }
 }
 

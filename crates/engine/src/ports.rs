@@ -162,6 +162,60 @@ pub trait Images: Send + Sync {
     fn launchable(&self, region: &str, ami: &str) -> impl Future<Output = PortResult<bool>> + Send;
 }
 
+/// What a clone's shares read back as.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Shares {
+    /// Accounts with launch permission on the AMI.
+    pub launch: Vec<String>,
+    /// Snapshot → accounts with create-volume permission on it, for each EBS snapshot of the AMI.
+    pub snapshots: BTreeMap<String, Vec<String>>,
+}
+
+/// The second-party path's clones: one copy of the source AMI per Region, in the seller account
+/// of that Region's partition.
+pub trait Clones: Send + Sync {
+    /// The release's clone in `region`, found by its tag (copies that failed are not counted):
+    /// (AMI, state).
+    fn find(
+        &self,
+        region: &Region,
+        release: &str,
+    ) -> impl Future<Output = PortResult<Option<(String, ImageState)>>> + Send;
+    /// Starts a copy of the source AMI into `region`; returns the new AMI.
+    fn copy(
+        &self,
+        region: &Region,
+        request: &CopyRequest,
+    ) -> impl Future<Output = PortResult<String>> + Send;
+    /// Grants launch permission on `ami` and create-volume permission on each of its snapshots
+    /// to `accounts` (adding is idempotent).
+    fn share(
+        &self,
+        region: &Region,
+        ami: &str,
+        accounts: &[String],
+    ) -> impl Future<Output = PortResult<()>> + Send;
+    /// Reads both permissions back.
+    fn shares(&self, region: &Region, ami: &str)
+    -> impl Future<Output = PortResult<Shares>> + Send;
+}
+
+/// The second-party load forms, stored with their release.
+pub trait Forms: Send + Sync {
+    /// Stores the workbook of a release (replacing an earlier one of the same release).
+    fn save_form(
+        &self,
+        release: &str,
+        name: &str,
+        workbook: &[u8],
+    ) -> impl Future<Output = PortResult<()>> + Send;
+    /// The stored workbook of a release: (file name, bytes).
+    fn form(
+        &self,
+        release: &str,
+    ) -> impl Future<Output = PortResult<Option<(String, Vec<u8>)>>> + Send;
+}
+
 /// The ingestion role.
 pub trait Grants: Send + Sync {
     /// `Ok(None)` when the role is in place, `Ok(Some(what is missing))` otherwise.
@@ -296,7 +350,9 @@ pub trait Ports: Send + Sync {
     /// Parameters port.
     type Parameters: Parameters;
     /// Store port.
-    type Store: Store;
+    type Store: Store + Forms;
+    /// Clones port (second-party path).
+    type Clones: Clones;
     /// Images.
     fn images(&self) -> &Self::Images;
     /// Grants.
@@ -307,6 +363,8 @@ pub trait Ports: Send + Sync {
     fn parameters(&self) -> &Self::Parameters;
     /// Store.
     fn store(&self) -> &Self::Store;
+    /// Clones.
+    fn clones(&self) -> &Self::Clones;
 }
 
 /// What a creation change set made.

@@ -17,7 +17,7 @@ use amipub_engine::ports::{
     Catalog, ChangeSetStatus, CopyRequest, Grants, Images, Parameters, PortResult, StartOutcome,
 };
 use amipub_engine::{Engine, PortError, Ports, Product};
-use amipub_testkit::fakes::{MemoryStore, image_facts, restricted_by};
+use amipub_testkit::fakes::{MemoryClones, MemoryStore, image_facts, restricted_by};
 
 const SPEC: &str = include_str!("../../../examples/products/fedora-cloud-base.toml");
 const REGIONS: [&str; 3] = ["us-east-1", "eu-west-1", "ap-south-1"];
@@ -47,6 +47,7 @@ struct World {
 struct Fake {
     w: Mutex<World>,
     store: MemoryStore,
+    clones: MemoryClones,
 }
 
 impl Fake {
@@ -219,6 +220,7 @@ impl Ports for Fake {
     type Catalog = Fake;
     type Parameters = Fake;
     type Store = MemoryStore;
+    type Clones = MemoryClones;
     fn images(&self) -> &Fake {
         self
     }
@@ -234,16 +236,19 @@ impl Ports for Fake {
     fn store(&self) -> &MemoryStore {
         &self.store
     }
+    fn clones(&self) -> &MemoryClones {
+        &self.clones
+    }
 }
 
 fn product() -> Product {
     let mut spec = parse_spec(SPEC).unwrap();
     spec.product.id = Some("prod-fedoracbx8664".into());
     spec.product.product_code = Some("fedoracloudbasex8664code0".into());
-    Product {
+    Product::new(
         spec,
-        role_arn: "arn:aws:iam::111122223333:role/AwsMarketplaceAmiIngestion".into(),
-    }
+        "arn:aws:iam::111122223333:role/AwsMarketplaceAmiIngestion",
+    )
 }
 
 fn release(id: &str, version: &str, ami: &str) -> Release {

@@ -22,7 +22,7 @@ use amipub_engine::ports::{
     Mirrors, Parameters, PortResult, StartOutcome, Store,
 };
 use amipub_engine::{Engine, Ports};
-use amipub_testkit::fakes::MemoryStore;
+use amipub_testkit::fakes::{MemoryClones, MemoryStore};
 
 const SPEC: &str = include_str!("../../../examples/products/nginx-free.toml");
 const DAY: i64 = 86_400;
@@ -42,6 +42,7 @@ struct World {
 struct Fake {
     w: Mutex<World>,
     store: MemoryStore,
+    clones: MemoryClones,
 }
 
 impl Fake {
@@ -169,6 +170,7 @@ impl Ports for Fake {
     type Catalog = Self;
     type Parameters = Self;
     type Store = MemoryStore;
+    type Clones = MemoryClones;
     fn images(&self) -> &Self {
         self
     }
@@ -183,6 +185,9 @@ impl Ports for Fake {
     }
     fn store(&self) -> &MemoryStore {
         &self.store
+    }
+    fn clones(&self) -> &MemoryClones {
+        &self.clones
     }
 }
 

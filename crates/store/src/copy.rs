@@ -1,6 +1,6 @@
 //! `amipub store copy`: every row of one store written into another, an empty one on the
 //! latest schema, in one transaction on the destination — releases, jobs, their timelines in
-//! their order, the outbox, the inbox, intake keys, products and product locks. Columns are
+//! their order, the outbox, the inbox, intake keys, products, product locks and load forms. Columns are
 //! named, never `*`, so the two backends' own columns (PostgreSQL's identity `rowid`) are
 //! filled by the destination, in the source's order.
 
@@ -16,9 +16,10 @@ use crate::migrate;
 enum Kind {
     Text,
     Int,
+    Bytes,
 }
 
-use Kind::{Int, Text};
+use Kind::{Bytes, Int, Text};
 
 /// A column and how it is copied.
 type Column = (&'static str, Kind);
@@ -83,6 +84,16 @@ const TABLES: &[(&str, &[Column], &str)] = &[
         "product_locks",
         &[("product", Text), ("holder", Text)],
         "product",
+    ),
+    (
+        "forms",
+        &[
+            ("release_id", Text),
+            ("name", Text),
+            ("workbook", Bytes),
+            ("created_at", Int),
+        ],
+        "release_id",
     ),
 ];
 
@@ -163,6 +174,7 @@ pub async fn copy(from: &SqlStore, to: &SqlStore) -> Result<Copied, StoreError> 
                 q = match kind {
                     Text => q.bind(row.try_get::<Option<String>, _>(*name)?),
                     Int => q.bind(row.try_get::<Option<i64>, _>(*name)?),
+                    Bytes => q.bind(row.try_get::<Option<Vec<u8>>, _>(*name)?),
                 };
             }
             q.execute(&mut *tx).await?;

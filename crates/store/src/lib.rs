@@ -14,6 +14,7 @@ pub mod backend;
 pub mod copy;
 pub mod db;
 pub mod error;
+pub mod forms;
 pub mod inbox;
 pub mod jobs;
 pub mod lease;

@@ -33,6 +33,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         include_str!("../migrations/sqlite/0004_workers.sql"),
         include_str!("../migrations/postgres/0004_workers.sql"),
     ),
+    (
+        5,
+        include_str!("../migrations/sqlite/0005_forms.sql"),
+        include_str!("../migrations/postgres/0005_forms.sql"),
+    ),
 ];
 
 /// Any number, the same for every amipub: the advisory lock `amipub migrate` holds.

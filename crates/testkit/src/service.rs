@@ -161,6 +161,84 @@ url = "{e}"
         std::fs::write(&path, text.replace(&old, &format!("url = \"{url}\""))).unwrap();
     }
 
+    /// One call of the sandbox's admin API; its JSON answer (a 200).
+    pub fn admin(&self, method: &str, path: &str, body: &serde_json::Value) -> serde_json::Value {
+        self._sandbox.admin(method, path, body)
+    }
+
+    /// Turns the home's Fedora product into a second-party one: `delivery_path` in its spec and
+    /// `[second_party] template` in amipub.toml, naming `template.xlsx`, a sample workbook with
+    /// the load form's headers and a column for each Region in `regions`; the build also has an
+    /// AMI in GovCloud (CopyImage does not cross partitions), owned by a trusted account. The
+    /// template's path and the GovCloud AMI's `--source` argument for `publish`.
+    pub fn second_party(&self, regions: &[&str]) -> (PathBuf, String) {
+        let gov = self.admin(
+            "POST",
+            "/_sandbox/images",
+            &serde_json::json!({
+                "owner": GOVCLOUD_BUILD_ACCOUNT,
+                "region": "us-gov-west-1",
+                "name": "Fedora-Cloud-Base-AmazonEC2.x86_64-41-1.4",
+                "public": true,
+            }),
+        );
+        let gov_ami = gov["image_id"].as_str().unwrap().to_owned();
+        let template = self.path("template.xlsx");
+        let types = amipub_sandbox::worlds::FEDORA_INSTANCE_TYPES;
+        std::fs::write(
+            &template,
+            amipub_loadform::sample::template(regions, types).unwrap(),
+        )
+        .unwrap();
+        let spec = self.path("products/fedora.toml");
+        let text = std::fs::read_to_string(&spec).unwrap();
+        let text = text.replacen(
+            "[product]\n",
+            "[product]\ndelivery_path = \"second-party\"\n",
+            1,
+        );
+        std::fs::write(&spec, text).unwrap();
+        let config = self.path("amipub.toml");
+        let mut text = std::fs::read_to_string(&config).unwrap();
+        text.push_str(&format!(
+            "[second_party]\ntemplate = \"{}\"\n",
+            template.display()
+        ));
+        let trusted = format!("build_accounts = [\"125523088429\", \"{GOVCLOUD_BUILD_ACCOUNT}\"]");
+        let text = text.replace("build_accounts = [\"125523088429\"]", &trusted);
+        std::fs::write(&config, text).unwrap();
+        (template, format!("us-gov-west-1={gov_ami}"))
+    }
+
+    /// The second-party clones of `release` (found by their tag): (Region, AMI, owner), and
+    /// the accounts each clone and its snapshots are shared with.
+    pub fn clones(&self, release: &str) -> Vec<Clone> {
+        let w = lock(&self.world);
+        w.ec2
+            .images
+            .values()
+            .filter(|i| i.tags.get("amipub:clone-of").map(String::as_str) == Some(release))
+            .map(|i| Clone {
+                region: i.region.clone(),
+                ami: i.id.clone(),
+                owner: i.owner.clone(),
+                launch: i.launch_users.iter().cloned().collect(),
+                snapshots: i
+                    .snapshots
+                    .iter()
+                    .map(|s| {
+                        let users = w
+                            .ec2
+                            .snapshots
+                            .get(s)
+                            .map(|x| x.volume_users.iter().cloned().collect());
+                        (s.clone(), users.unwrap_or_default())
+                    })
+                    .collect(),
+            })
+            .collect()
+    }
+
     /// `n` more listings in the sandbox, each with a spec `products/fleet-NN.toml`
     /// (`worlds::add_fleet_product`); their paths.
     pub fn add_fleet(&self, n: usize, regions: &[&str]) -> Vec<String> {
@@ -249,6 +327,24 @@ url = "{e}"
             ps.iter().map(|p| p.versions.len()).max().unwrap_or(0),
         )
     }
+}
+
+/// The account that owns the sample build's AMI in GovCloud.
+pub const GOVCLOUD_BUILD_ACCOUNT: &str = "225566778899";
+
+/// A second-party clone as the sandbox holds it.
+#[derive(Debug, Clone)]
+pub struct Clone {
+    /// Its Region.
+    pub region: String,
+    /// Its id.
+    pub ami: String,
+    /// The account that owns it.
+    pub owner: String,
+    /// Accounts with launch permission.
+    pub launch: Vec<String>,
+    /// Its snapshots and the accounts with create-volume permission on each.
+    pub snapshots: Vec<(String, Vec<String>)>,
 }
 
 /// One `amipub` command in an [`Env`], not started yet; each way of running it starts a new

@@ -4,6 +4,7 @@
 //! account's rate limits and lazily built clients per Region.
 
 pub mod catalog;
+pub mod clones;
 pub mod fleet;
 pub mod grants;
 pub mod identity;
@@ -15,7 +16,7 @@ use std::sync::{Arc, Mutex};
 
 use amipub_domain::catalog_data::partition_of;
 use amipub_domain::release::FailureKind;
-use amipub_engine::ports::{Jobs, LifecyclePorts, PortError, Ports, Store};
+use amipub_engine::ports::{Forms, Jobs, LifecyclePorts, PortError, Ports, Store};
 use aws_config::{Region, SdkConfig};
 use aws_sdk_ec2::error::{ProvideErrorMetadata, SdkError};
 
@@ -230,6 +231,7 @@ impl Shared {
 /// The engine's ports on AWS, for one seller account, with a store.
 pub struct AwsPorts<S: Store> {
     images: images::Ec2Images,
+    clones: clones::Ec2Clones,
     grants: grants::IamGrants,
     catalog: catalog::MarketplaceCatalog,
     parameters: parameters::SsmParameters,
@@ -255,6 +257,7 @@ impl<S: Store> AwsPorts<S> {
         let shared = Arc::new(shared(target, seller, others).await);
         Self {
             images: images::Ec2Images::new(shared.clone()),
+            clones: clones::Ec2Clones::new(shared.clone()),
             grants: grants::IamGrants::new(shared.clone()),
             catalog: catalog::MarketplaceCatalog::new(shared.clone()),
             parameters: parameters::SsmParameters::new(shared.clone()),
@@ -295,8 +298,9 @@ impl<S: Store> AwsPorts<S> {
     }
 }
 
-impl<S: Store> Ports for AwsPorts<S> {
+impl<S: Store + Forms> Ports for AwsPorts<S> {
     type Images = images::Ec2Images;
+    type Clones = clones::Ec2Clones;
     type Grants = grants::IamGrants;
     type Catalog = catalog::MarketplaceCatalog;
     type Parameters = parameters::SsmParameters;
@@ -316,9 +320,12 @@ impl<S: Store> Ports for AwsPorts<S> {
     fn store(&self) -> &Self::Store {
         &self.store
     }
+    fn clones(&self) -> &Self::Clones {
+        &self.clones
+    }
 }
 
-impl<S: Store + Jobs> LifecyclePorts for AwsPorts<S> {
+impl<S: Store + Forms + Jobs> LifecyclePorts for AwsPorts<S> {
     type Listings = catalog::MarketplaceCatalog;
     type Mirrors = fleet::Fleet;
     type Jobs = S;

@@ -12,6 +12,7 @@ use std::time::{Duration, Instant};
 
 use amipub_aws::{AwsPorts, Seller, Target};
 use amipub_domain::release::build::new_release;
+use amipub_domain::release::second_party::Terms;
 use amipub_domain::spec::ProductSpec;
 use amipub_engine::{Engine, Product};
 use amipub_sandbox::catalog::publish::lag;
@@ -118,10 +119,7 @@ async fn rig(scale: f64, specs: &[ProductSpec]) -> anyhow::Result<Rig> {
     let ports = AwsPorts::connect(&target, seller, store.clone()).await;
     let products = specs
         .iter()
-        .map(|s| Product {
-            spec: s.clone(),
-            role_arn: ingestion_role_arn(),
-        })
+        .map(|s| Product::new(s.clone(), &ingestion_role_arn()))
         .collect();
     Ok(Rig {
         engine: Engine::new(ports, products, "bench"),
@@ -145,6 +143,7 @@ impl Rig {
             &[FEDORA_BUILD_ACCOUNT.into()],
             Some(version),
             "2026-11-22",
+            &Terms::default(),
             now,
         )
         .map_err(anyhow::Error::msg)?;

@@ -8,6 +8,7 @@ use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use amipub_domain::release::build::new_release;
+use amipub_domain::release::second_party::Terms;
 use amipub_domain::spec::parse_spec;
 use amipub_engine::engine::received_entry;
 use amipub_engine::ports::Store;
@@ -116,6 +117,7 @@ async fn once(fleet: &Fleet<'_>, n: usize, url: &str) -> anyhow::Result<Run> {
             &[FEDORA_BUILD_ACCOUNT.into()],
             Some(&version),
             "2026-11-22",
+            &Terms::default(),
             t0,
         )
         .map_err(anyhow::Error::msg)?;

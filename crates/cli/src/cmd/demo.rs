@@ -70,9 +70,10 @@ async fn demo(args: Args) -> anyhow::Result<Outcome> {
 
     let build = fedora_build().context("the sample bus message does not parse")?;
     let trusted = settings.trust.build_accounts.clone();
+    let terms = settings.second_party.terms();
     let rt = Runtime::open(settings, std::slice::from_ref(&spec)).await?;
     let (now, _) = rt.clock.now().await?;
-    let release = new_release(&spec, &build, &trusted, None, &date_of(now), now)
+    let release = new_release(&spec, &build, &trusted, None, &date_of(now), &terms, now)
         .map_err(anyhow::Error::msg)?;
     let id = match rt.resume_or_record(&release, now).await? {
         Some(old) => old.id,

@@ -263,7 +263,7 @@ fn access_fix(e: &PortError, calls: &str) -> String {
 }
 
 /// One read under each SSM path the product specs write, in the home Region.
-async fn ssm_checks<S: amipub_engine::ports::Store>(
+async fn ssm_checks<S: amipub_engine::ports::Store + amipub_engine::ports::Forms>(
     settings: &Settings,
     ports: &AwsPorts<S>,
     home: &str,
@@ -289,7 +289,7 @@ async fn ssm_checks<S: amipub_engine::ports::Store>(
 }
 
 /// Each product with an id is visible in the Marketplace Catalog.
-async fn catalog_checks<S: amipub_engine::ports::Store>(
+async fn catalog_checks<S: amipub_engine::ports::Store + amipub_engine::ports::Forms>(
     settings: &Settings,
     ports: &AwsPorts<S>,
 ) -> Vec<Check> {

@@ -17,6 +17,7 @@ pub mod promote;
 pub mod publish;
 pub mod releases;
 pub mod sandbox;
+pub mod second_party;
 pub mod serve;
 pub mod store;
 pub mod timeline;

@@ -34,6 +34,10 @@ pub struct Args {
     /// Template variables of the build, e.g. --var release=41 --var compose_id=Fedora-41-20241027.0.
     #[arg(long = "var", value_name = "NAME=VALUE")]
     vars: Vec<String>,
+    /// The build's AMI in another Region, e.g. --source us-gov-west-1=ami-…: a second-party
+    /// product clones a partition CopyImage cannot reach (GovCloud) from it.
+    #[arg(long = "source", value_name = "REGION=AMI")]
+    sources: Vec<String>,
     /// Check the source AMI, the ingestion role and the version; change nothing.
     #[arg(long)]
     validate_only: bool,
@@ -71,12 +75,18 @@ async fn publish(args: Args) -> anyhow::Result<Outcome> {
             .unwrap_or_else(|| "us-east-1".to_owned()),
         source_ami: args.ami.clone(),
         vars: Default::default(),
+        sources: Default::default(),
     };
     for pair in &args.vars {
         let (k, v) = parse_var(pair).map_err(|e| anyhow::anyhow!("--var {e}"))?;
         build.vars.insert(k.to_owned(), v);
     }
+    for pair in &args.sources {
+        let (region, ami) = parse_source(pair)?;
+        build.sources.insert(region, ami);
+    }
     let trusted = settings.trust.build_accounts.clone();
+    let terms = settings.second_party.terms();
     let rt = Runtime::open(settings, std::slice::from_ref(&spec)).await?;
     let (now, _) = rt.clock.now().await?;
     let release = new_release(
@@ -85,6 +95,7 @@ async fn publish(args: Args) -> anyhow::Result<Outcome> {
         &trusted,
         args.version.as_deref(),
         &date_of(now),
+        &terms,
         now,
     )
     .map_err(|e| anyhow::anyhow!(e))?;
@@ -139,7 +150,7 @@ pub async fn finish(rt: &Runtime, id: &str) -> anyhow::Result<Outcome> {
     let product = rt.engine.product(&r.product);
     print_result(&r, product.as_deref());
     Ok(match r.state {
-        State::Done => Outcome::Ok,
+        State::Done | State::AwaitingSubmission => Outcome::Ok,
         _ => Outcome::Failed,
     })
 }
@@ -169,6 +180,7 @@ pub fn print_result(r: &Release, product: Option<&Product>) {
                 }
             }
         }
+        State::AwaitingSubmission => print_awaiting(r),
         State::Rejected => println!(
             "{} {} was rejected: {}",
             r.product,
@@ -220,4 +232,43 @@ async fn validate_only(rt: &Runtime, release: &Release, now: i64) -> anyhow::Res
         release.expected_regions.len()
     );
     Ok(if p.ok() { Outcome::Ok } else { Outcome::Failed })
+}
+
+/// A second-party release whose load form waits for a person: the clones and what to do.
+fn print_awaiting(r: &Release) {
+    let Some(sp) = &r.second_party else { return };
+    println!(
+        "{} {}: cloned into {} of {} Regions and shared with {}; the load form is ready",
+        r.product,
+        r.version,
+        sp.cloned_count(&r.expected_regions),
+        r.expected_regions.len(),
+        sp.shared_with.join(", ")
+    );
+    println!("{:<16} CLONED AMI", "REGION");
+    for region in &r.expected_regions {
+        let ami = sp.clones.get(region).map_or("(none)", |c| c.ami.as_str());
+        println!("{region:<16} {ami}");
+    }
+    println!(
+        "next:   amipub form {} --out DIR   (the workbook {})",
+        r.id,
+        sp.form.as_deref().unwrap_or("")
+    );
+    println!("        attach it to the AWS Marketplace ticket, then");
+    println!("        amipub submitted {} --ticket URL", r.id);
+}
+
+/// `--source REGION=AMI`, checked.
+fn parse_source(pair: &str) -> anyhow::Result<(String, String)> {
+    let Some((region, ami)) = pair.split_once('=') else {
+        bail!("--source {pair:?}: write REGION=AMI, e.g. us-gov-west-1=ami-0123456789abcdef0");
+    };
+    if amipub_domain::catalog_data::region(region).is_none() {
+        bail!("--source {pair:?}: {region} is not a Region where Marketplace lists AMI products");
+    }
+    if ami.parse::<amipub_domain::ids::AmiId>().is_err() {
+        bail!("--source {pair:?}: {ami} is not an AMI id (ami- and 8 or 17 letters or digits)");
+    }
+    Ok((region.to_owned(), ami.to_owned()))
 }

@@ -71,6 +71,7 @@ pub fn status(args: StatusArgs) -> anyhow::Result<Outcome> {
                 .map(|f| format!("{}: {}", f.kind.label(), f.detail))
                 .or_else(|| r.rejection.clone())
                 .or_else(|| r.blocked_by.as_ref().map(|b| format!("waiting for {b}")))
+                .or_else(|| second_party_detail(&r))
                 .unwrap_or_default();
             println!(
                 "{:<15} {:<28} {:<22} {:<19} {:>7}  {}",
@@ -79,7 +80,7 @@ pub fn status(args: StatusArgs) -> anyhow::Result<Outcome> {
                 r.version,
                 r.state.name(),
                 format!("{}/{}", r.regions.len(), r.expected_regions.len()),
-                detail.chars().take(80).collect::<String>()
+                detail.chars().take(120).collect::<String>()
             );
         }
         super::jobs::print_table(&jobs);
@@ -189,5 +190,30 @@ pub fn cancel(args: ReleaseArgs) -> anyhow::Result<Outcome> {
         let after = rt.engine.request(r, Event::CancelRequested, now).await?;
         println!("Release {} is {}", after.id, after.state.name());
         Ok(Outcome::Ok)
+    })
+}
+
+/// What a second-party release waits for, in words.
+fn second_party_detail(r: &amipub_domain::release::Release) -> Option<String> {
+    let sp = r.second_party.as_ref()?;
+    let since = chrono::DateTime::from_timestamp(r.entered_at, 0)
+        .map(|t| t.format("%Y-%m-%d %H:%M UTC").to_string())
+        .unwrap_or_default();
+    Some(match r.state {
+        State::Cloning => format!(
+            "{} of {} Regions cloned",
+            sp.cloned_count(&r.expected_regions),
+            r.expected_regions.len()
+        ),
+        State::AwaitingSubmission => format!(
+            "{}form waits since {since}: attach it, then amipub submitted {} --ticket URL",
+            if sp.reminded { "REMINDED: " } else { "" },
+            r.id
+        ),
+        State::Submitted => format!(
+            "submitted {since} ({}); the Marketplace publishes in about 4 days",
+            sp.ticket.as_deref().unwrap_or("no ticket")
+        ),
+        _ => return None,
     })
 }

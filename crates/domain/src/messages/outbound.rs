@@ -1,4 +1,4 @@
-//! amipub's own messages: the three `amipub.release.*.v1` schemas (JSON Schema files in
+//! amipub's own messages: the four `amipub.release.*.v1` schemas (JSON Schema files in
 //! `messages/amipub_messages/schemas/`, shipped to Python consumers by the `amipub_messages`
 //! package), the severity each is sent with, and the deterministic message id of an outbox row.
 
@@ -10,6 +10,8 @@ pub const PUBLISHED: &str = "amipub.release.published.v1";
 pub const SUBMITTED: &str = "amipub.release.submitted.v1";
 /// A release stopped on a step that needs a person.
 pub const FAILED: &str = "amipub.release.failed.v1";
+/// A second-party load form has waited too long for a person to submit it.
+pub const AWAITING_SUBMISSION: &str = "amipub.release.awaiting-submission.v1";
 /// The Python package holding the schema classes (the `fedora_messaging_schema_package` header).
 pub const SCHEMA_PACKAGE: &str = "amipub_messages";
 
@@ -24,6 +26,9 @@ pub fn schema_text(name: &str) -> Option<&'static str> {
         ),
         FAILED => include_str!(
             "../../../../messages/amipub_messages/schemas/amipub.release.failed.v1.json"
+        ),
+        AWAITING_SUBMISSION => include_str!(
+            "../../../../messages/amipub_messages/schemas/amipub.release.awaiting-submission.v1.json"
         ),
         _ => return None,
     })
@@ -69,7 +74,7 @@ mod tests {
 
     #[test]
     fn every_kind_has_a_parseable_schema() {
-        for name in [PUBLISHED, SUBMITTED, FAILED] {
+        for name in [PUBLISHED, SUBMITTED, FAILED, AWAITING_SUBMISSION] {
             let text = schema_text(name).unwrap();
             let v: serde_json::Value = serde_json::from_str(text).unwrap();
             assert_eq!(v["title"], name);

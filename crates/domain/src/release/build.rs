@@ -9,9 +9,10 @@ use std::collections::BTreeMap;
 use serde_json::Value;
 
 use super::model::Release;
+use super::second_party::{SecondParty, Terms};
 use crate::changeset::plan::render_version;
 use crate::ids::digest_hex;
-use crate::spec::ProductSpec;
+use crate::spec::{DeliveryPath, ProductSpec};
 use crate::template;
 
 /// A build to publish.
@@ -23,6 +24,9 @@ pub struct Build {
     pub source_ami: String,
     /// Template variables (`release`, `arch`, `subvariant`, `compose_id`, `image_name`, …).
     pub vars: BTreeMap<String, String>,
+    /// The build's AMIs in other Regions (Region → AMI), for partitions CopyImage cannot reach
+    /// from the source Region.
+    pub sources: BTreeMap<String, String>,
 }
 
 /// `NAME=VALUE` → a known template variable.
@@ -62,6 +66,19 @@ pub fn from_fedora_body(body: &Value, source_region: &str) -> Result<Build, Stri
             "body.regions.{source_region} is {source_ami:?}, not an AMI id (ami- and 8 or 17 letters or digits)"
         ));
     }
+    // The other Regions' AMIs of the build, where they are AMI ids (a partition the source
+    // Region's CopyImage cannot reach is cloned from its own AMI).
+    let sources = body["regions"]
+        .as_object()
+        .into_iter()
+        .flatten()
+        .filter(|(region, _)| region.as_str() != source_region)
+        .filter_map(|(region, ami)| {
+            let ami = ami.as_str()?;
+            ami.parse::<crate::ids::AmiId>().ok()?;
+            Some((region.clone(), ami.to_owned()))
+        })
+        .collect();
     let mut vars = BTreeMap::new();
     vars.insert("arch".to_owned(), field("architecture")?);
     vars.insert("compose_id".to_owned(), field("compose_id")?);
@@ -72,6 +89,7 @@ pub fn from_fedora_body(body: &Value, source_region: &str) -> Result<Build, Stri
         source_region: source_region.to_owned(),
         source_ami,
         vars,
+        sources,
     })
 }
 
@@ -120,6 +138,7 @@ pub fn new_release(
     trusted_owners: &[String],
     explicit_version: Option<&str>,
     date: &str,
+    terms: &Terms,
     now: i64,
 ) -> Result<Release, String> {
     let vars = template_vars(spec, build, date);
@@ -142,6 +161,14 @@ pub fn new_release(
         now,
     );
     r.notes = notes;
+    r.sources = build
+        .sources
+        .iter()
+        .map(|(g, ami)| (crate::ids::Region::known(g), ami.clone()))
+        .collect();
+    if spec.product.delivery_path == DeliveryPath::SecondParty {
+        r.second_party = Some(SecondParty::new(*terms));
+    }
     r.vars = vars
         .into_iter()
         .filter(|(k, _)| !matches!(*k, "ami_id" | "product_title" | "os_name" | "os_version"))

@@ -6,6 +6,7 @@
 
 use super::event::{Command, Event, ImageFacts};
 use super::model::{Failure, FailureKind, Release, State};
+use super::second_party;
 use super::timing::*;
 use super::token::token;
 use crate::image::ImageState;
@@ -32,10 +33,20 @@ fn step(r: &mut Release, event: &Event, now: i64) -> Vec<Command> {
             if resume == S::Scanning {
                 r.change_set = None;
             }
-            let resume = match resume {
-                S::Mirroring => S::Admitted,
-                S::Scanning => S::Granted,
-                other => other,
+            let resume = match (second_party::resume(resume), resume) {
+                (Some(sp), _) => {
+                    if let Some(p) = r.second_party.as_mut() {
+                        p.form = None;
+                        p.ticket = None;
+                        p.submitted_by = None;
+                        p.submitted_at = None;
+                        p.reminded = false;
+                    }
+                    sp
+                }
+                (None, S::Mirroring) => S::Admitted,
+                (None, S::Scanning) => S::Granted,
+                (None, other) => other,
             };
             enter(r, resume, now);
             return look(r, now);
@@ -44,6 +55,9 @@ fn step(r: &mut Release, event: &Event, now: i64) -> Vec<Command> {
     }
     if r.state.is_terminal() {
         return Vec::new();
+    }
+    if let Some(cmds) = second_party::step(r, event, now) {
+        return cmds;
     }
     match (r.state, event) {
         (_, E::CancelRequested) => {
@@ -58,7 +72,7 @@ fn step(r: &mut Release, event: &Event, now: i64) -> Vec<Command> {
             if r.next_check_at.is_some_and(|t| t > now) {
                 return Vec::new();
             }
-            if let Some(deadline) = deadline(r.state)
+            if let Some(deadline) = second_party::deadline(r).or(deadline(r.state))
                 && now - r.entered_at >= deadline {
                     let (detail, remedy) = timeout_words(r);
                     return fail(r, FailureKind::Timeout, detail, remedy, now);
@@ -182,7 +196,7 @@ fn step(r: &mut Release, event: &Event, now: i64) -> Vec<Command> {
 
 /// Waits in `state`, entering it first if the release is not there yet: AWS answered, so the
 /// retries of a call start over, and one more poll lengthens the wait.
-fn wait(r: &mut Release, state: State, base: i64, cap: i64, now: i64) {
+pub(super) fn wait(r: &mut Release, state: State, base: i64, cap: i64, now: i64) {
     if r.state == state {
         r.attempts += 1;
     } else {
@@ -193,7 +207,7 @@ fn wait(r: &mut Release, state: State, base: i64, cap: i64, now: i64) {
 }
 
 /// Enters a state: attempts, failures and waiting start over.
-fn enter(r: &mut Release, state: State, now: i64) {
+pub(super) fn enter(r: &mut Release, state: State, now: i64) {
     r.state = state;
     r.entered_at = now;
     r.attempts = 0;
@@ -201,7 +215,7 @@ fn enter(r: &mut Release, state: State, now: i64) {
     r.next_check_at = None;
 }
 
-fn fail(
+pub(super) fn fail(
     r: &mut Release,
     kind: FailureKind,
     detail: String,
@@ -220,8 +234,12 @@ fn fail(
 
 /// The command that makes progress in the current state. It is idempotent, so running it again
 /// after a crash is safe; `next_check_at` is a watchdog in case its result never comes back.
-fn look(r: &mut Release, now: i64) -> Vec<Command> {
+pub(super) fn look(r: &mut Release, now: i64) -> Vec<Command> {
     use State as S;
+    if let Some(cmd) = second_party::command(r, now) {
+        r.next_check_at = Some(now + COMMAND_TIMEOUT_SECS);
+        return vec![cmd];
+    }
     let cmd = match r.state {
         S::Received => Command::InspectSource {
             region: r.source_region.clone(),
@@ -289,6 +307,9 @@ fn deadline(state: State) -> Option<i64> {
 }
 
 fn timeout_words(r: &Release) -> (String, String) {
+    if let Some(words) = second_party::timeout_words(r) {
+        return words;
+    }
     match r.state {
         State::Mirroring => (
             format!("The copy {} was still pending after {} hours.", r.mirror_ami.clone().unwrap_or_default(), MIRROR_DEADLINE_SECS / 3600),
@@ -385,6 +406,9 @@ fn admit(r: &mut Release, f: &ImageFacts, now: i64) -> Vec<Command> {
 }
 
 fn step_words(state: State) -> &'static str {
+    if let Some(words) = second_party::step_words(state) {
+        return words;
+    }
     match state {
         State::Received => "Inspecting the source AMI",
         State::Admitted | State::Mirroring => "Copying the AMI into the seller account",

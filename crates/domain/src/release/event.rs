@@ -84,6 +84,48 @@ pub enum Event {
     },
     /// Our change set was CANCELLED (by someone else).
     ChangeSetCancelled,
+    /// Second-party path: the clones of the release, as found in each Region asked about.
+    ClonesSeen {
+        /// Region → clone that is available.
+        available: BTreeMap<Region, String>,
+        /// Region → clone still being copied.
+        pending: BTreeMap<Region, String>,
+        /// Region → why no clone can be made or why the copy failed (with the fix).
+        failed: BTreeMap<Region, String>,
+    },
+    /// Second-party path: every clone and snapshot reads back shared with these accounts.
+    SharesVerified {
+        /// The accounts.
+        accounts: Vec<String>,
+        /// How the list differs from the previous release's, in words, if it does.
+        changed: Option<String>,
+    },
+    /// Second-party path: a share did not read back.
+    SharesMissing {
+        /// Region, resource and account of each missing share.
+        detail: String,
+    },
+    /// Second-party path: the load form workbook is written and stored with the release.
+    FormWritten {
+        /// The workbook's file name.
+        name: String,
+    },
+    /// Second-party path: the reminder that the form still waits for submission is queued.
+    Reminded,
+    /// Second-party path: a person attached the form to the Marketplace ticket.
+    SubmissionRecorded {
+        /// Where (the ticket's address).
+        ticket: String,
+        /// Who said so.
+        by: String,
+    },
+    /// Second-party path: the Marketplace team refused the form.
+    FormRejected {
+        /// The reason the ticket gives.
+        reason: String,
+        /// Who recorded it.
+        by: String,
+    },
     /// Marketplace AMIs found, Region → AMI.
     RegionsFound {
         /// What was found in this look.
@@ -159,6 +201,22 @@ pub enum Command {
         /// Regions still missing.
         regions: Vec<Region>,
     },
+    /// Second-party path: find each Region's clone by tag, or CopyImage with the Region's token.
+    EnsureClones {
+        /// Region → CopyImage `ClientToken`, for the Regions without an available clone.
+        regions: BTreeMap<Region, String>,
+        /// Name of the clones.
+        name: String,
+    },
+    /// Second-party path: share every clone and its snapshots, then read the shares back.
+    ShareClones {
+        /// Region → clone.
+        clones: BTreeMap<Region, String>,
+    },
+    /// Second-party path: fill the load form from the operator's template and store it.
+    WriteForm,
+    /// Second-party path: queue the reminder that the form waits for submission.
+    Remind,
     /// Write the SSM parameters for the found Regions.
     WriteParameters,
     /// Put the announcement in the outbox.
@@ -184,6 +242,13 @@ impl Event {
             Event::ChangeSetSucceeded => "change_set_succeeded",
             Event::ChangeSetFailed { .. } => "change_set_failed",
             Event::ChangeSetCancelled => "change_set_cancelled",
+            Event::ClonesSeen { .. } => "clones_seen",
+            Event::SharesVerified { .. } => "shares_verified",
+            Event::SharesMissing { .. } => "shares_missing",
+            Event::FormWritten { .. } => "form_written",
+            Event::Reminded => "reminded",
+            Event::SubmissionRecorded { .. } => "submission_recorded",
+            Event::FormRejected { .. } => "form_rejected",
             Event::RegionsFound { .. } => "regions_found",
             Event::ParametersWritten { .. } => "parameters_written",
             Event::AnnouncementQueued => "announcement_queued",
@@ -206,6 +271,10 @@ impl Command {
             Command::CheckChangeSet { .. } => "check_change_set",
             Command::CancelChangeSet { .. } => "cancel_change_set",
             Command::LocateRegions { .. } => "locate_regions",
+            Command::EnsureClones { .. } => "ensure_clones",
+            Command::ShareClones { .. } => "share_clones",
+            Command::WriteForm => "write_form",
+            Command::Remind => "remind",
             Command::WriteParameters => "write_parameters",
             Command::QueueAnnouncement => "queue_announcement",
         }

@@ -4,13 +4,14 @@
 //! events and feeds them back. Waiting is data (`next_check_at`), never a sleeping task.
 //!
 //! `model` holds the release and its states; `event` the events and commands; `decide` the
-//! transitions; `timing` the polling and backoff policy; `token` the idempotency tokens; `build`
+//! transitions; `timing` the polling and backoff policy; `token` the idempotency tokens; `second_party` the "provided by AWS" path's steps; `build`
 //! turns a build (command line or bus message) into a new release.
 
 pub mod build;
 pub mod decide;
 pub mod event;
 pub mod model;
+pub mod second_party;
 pub mod timing;
 pub mod token;
 

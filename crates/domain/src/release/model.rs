@@ -26,6 +26,16 @@ pub enum State {
     Submitting,
     /// The change set runs: validation and security scan.
     Scanning,
+    /// Second-party path: the source AMI is being copied into every Region of the seller account.
+    Cloning,
+    /// Second-party path: a clone is available in every Region.
+    Cloned,
+    /// Second-party path: every clone and snapshot is shared with the Marketplace accounts.
+    Shared,
+    /// Second-party path: the load form is written; a person attaches it to the Marketplace ticket.
+    AwaitingSubmission,
+    /// Second-party path: the form is submitted; the Marketplace publishes (days).
+    Submitted,
     /// The version is listed.
     Published,
     /// Its Marketplace AMIs are found (all Regions, or as many as appeared before the deadline).
@@ -48,7 +58,7 @@ pub enum State {
 
 impl State {
     /// Every state, in pipeline order.
-    pub const ALL: [State; 16] = [
+    pub const ALL: [State; 21] = [
         State::Received,
         State::Admitted,
         State::Mirroring,
@@ -56,6 +66,11 @@ impl State {
         State::Granted,
         State::Submitting,
         State::Scanning,
+        State::Cloning,
+        State::Cloned,
+        State::Shared,
+        State::AwaitingSubmission,
+        State::Submitted,
         State::Published,
         State::Located,
         State::ParametersWritten,
@@ -75,6 +90,18 @@ impl State {
         )
     }
 
+    /// A step of the second-party path only.
+    pub fn is_second_party(self) -> bool {
+        matches!(
+            self,
+            State::Cloning
+                | State::Cloned
+                | State::Shared
+                | State::AwaitingSubmission
+                | State::Submitted
+        )
+    }
+
     /// The stable name (`mirroring`, …).
     pub fn name(self) -> &'static str {
         match self {
@@ -85,6 +112,11 @@ impl State {
             State::Granted => "granted",
             State::Submitting => "submitting",
             State::Scanning => "scanning",
+            State::Cloning => "cloning",
+            State::Cloned => "cloned",
+            State::Shared => "shared",
+            State::AwaitingSubmission => "awaiting_submission",
+            State::Submitted => "submitted",
             State::Published => "published",
             State::Located => "located",
             State::ParametersWritten => "parameters_written",
@@ -173,6 +205,10 @@ pub struct Release {
     pub source_region: Region,
     /// The source AMI.
     pub source_ami: String,
+    /// The build's AMIs in other Regions (Region → AMI): the second-party path clones a
+    /// partition CopyImage cannot reach from `source_region` (GovCloud) from the build's AMI there.
+    #[serde(default)]
+    pub sources: BTreeMap<Region, String>,
     /// Accounts whose AMIs may be published.
     pub trusted_owners: Vec<String>,
     /// The product's architecture (`x86_64` or `arm64`).
@@ -211,6 +247,9 @@ pub struct Release {
     /// SSM parameters holding them), once it ran.
     #[serde(default)]
     pub verification: Option<String>,
+    /// The second-party ("provided by AWS") path's progress; `None` on the catalog path.
+    #[serde(default)]
+    pub second_party: Option<super::second_party::SecondParty>,
 }
 
 impl Release {
@@ -235,6 +274,7 @@ impl Release {
             vars: BTreeMap::new(),
             source_region: Region::known(source_region),
             source_ami: source_ami.to_owned(),
+            sources: BTreeMap::new(),
             trusted_owners,
             architecture: Architecture::from(architecture),
             state: State::Received,
@@ -251,6 +291,7 @@ impl Release {
             failure: None,
             rejection: None,
             verification: None,
+            second_party: None,
         }
     }
 }

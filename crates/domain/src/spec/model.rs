@@ -70,6 +70,23 @@ pub struct ProductSection {
     pub product_code: Option<String>,
     /// `x86_64` or `arm64`; every version of the listing has this architecture.
     pub architecture: String,
+    /// How versions reach the Marketplace: `catalog` (the seller's own change sets, the default)
+    /// or `second-party` (AWS is the seller of record: clones, shares and the load form).
+    #[serde(default)]
+    pub delivery_path: DeliveryPath,
+}
+
+/// How a product's versions reach the Marketplace.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize, Serialize)]
+pub enum DeliveryPath {
+    /// Self-service: the seller's Catalog API change sets.
+    #[default]
+    #[serde(rename = "catalog")]
+    Catalog,
+    /// "Provided by AWS": clones in every Region shared with the Marketplace, and the second-party
+    /// load form, which the Marketplace's catalog team publishes.
+    #[serde(rename = "second-party")]
+    SecondParty,
 }
 
 /// `[listing]`: the marketing information.

@@ -11,11 +11,38 @@ use super::{Findings, TextRule, text};
 use crate::catalog_data::region;
 use crate::ids::{OfferId, ProductCode, ProductId};
 use crate::limits::*;
-use crate::spec::ProductSpec;
 use crate::spec::path::FieldPath;
+use crate::spec::{DeliveryPath, ProductSpec};
 use crate::template::{self, NOTES_VARS, SSM_VARS, TITLE_VARS, TOPIC_VARS, compose_date};
 
+/// A second-party product is published by AWS into a listing that exists: it needs the
+/// listing's id (for the load form's first column) and us-east-1, the Region the form requires.
+fn second_party(f: &mut Findings, p: &FieldPath, spec: &ProductSpec) {
+    if spec.product.delivery_path != DeliveryPath::SecondParty {
+        return;
+    }
+    if spec.product.id.is_none() {
+        f.error(
+            &p.key("id"),
+            "product.delivery_path.id",
+            "a second-party product has no `id`",
+            "the Marketplace product id (prod-…) of the listing AWS created",
+            "copy the product id from the listing's page or the Marketplace team's answer into [product] id",
+        );
+    }
+    if !spec.region_codes().iter().any(|g| g == "us-east-1") {
+        f.error(
+            &p.key("delivery_path"),
+            "product.delivery_path.us-east-1",
+            "a second-party product is not listed in us-east-1",
+            "the load form requires the us-east-1 clone",
+            "add us-east-1 to [regions] include (or set all = true)",
+        );
+    }
+}
+
 pub(super) fn product(f: &mut Findings, p: &FieldPath, spec: &ProductSpec) {
+    second_party(f, p, spec);
     let pr = &spec.product;
     let slug_ok = !pr.slug.is_empty()
         && pr.slug.len() <= SLUG_MAX_CHARS
