@@ -15,6 +15,7 @@ use amipub_domain::messages::{FAILED, PUBLISHED, SUBMITTED};
 use amipub_domain::release::{Command, Event, FailureKind, Release, State, mirror_name};
 use amipub_domain::template;
 
+use crate::fields::common_fields;
 use crate::ports::{
     Announcement, Catalog, ChangeSetStatus, CopyRequest, Grants, Images, Parameters, PortError,
     Ports, StartOutcome, Store,
@@ -347,38 +348,6 @@ async fn write_parameters<P: Ports>(
         ));
     }
     Ok(words)
-}
-
-/// The build fields every announcement repeats from the inbound message, plus the product,
-/// version and release.
-pub(crate) fn common_fields(
-    product: &Product,
-    r: &Release,
-) -> serde_json::Map<String, serde_json::Value> {
-    let var = |k: &str| r.vars.get(k).cloned();
-    // Fedora's release is an integer; other distributions may name theirs.
-    let release = match var("release") {
-        Some(v) => v
-            .parse::<i64>()
-            .map_or(serde_json::Value::String(v), serde_json::Value::from),
-        None => serde_json::Value::Null,
-    };
-    let body = serde_json::json!({
-        "architecture": var("arch").unwrap_or_else(|| product.spec.product.architecture.clone()),
-        "compose_id": var("compose_id"),
-        "image_name": var("image_name"),
-        "release": release,
-        "subvariant": var("subvariant"),
-        "regions": { r.source_region.to_string(): r.source_ami.clone() },
-        "product_id": product.spec.product.id,
-        "product": r.product,
-        "version_title": r.version,
-        "release_id": r.id,
-    });
-    match body {
-        serde_json::Value::Object(m) => m,
-        _ => serde_json::Map::new(),
-    }
 }
 
 /// The `amipub.release.published.v1` announcement of a release (`docs/usage/bus.md`).

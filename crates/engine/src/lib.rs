@@ -10,6 +10,7 @@
 pub mod audit;
 pub mod engine;
 pub mod execute;
+pub mod fields;
 pub mod job_execute;
 pub mod jobs;
 pub mod memory;

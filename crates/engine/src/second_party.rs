@@ -9,13 +9,13 @@ use std::path::Path;
 use amipub_domain::ids::Region;
 use amipub_domain::image::ImageState;
 use amipub_domain::messages::outbound::AWAITING_SUBMISSION;
-use amipub_domain::release::second_party::source_for;
+use amipub_domain::release::second_party_steps::source_for;
 use amipub_domain::release::{Event, FailureKind, Release, untrusted};
 use amipub_domain::second_party::form::{self, Value, region_of_header};
 use amipub_loadform::template::{self as workbook, CellValue, TemplateError};
 use futures_util::StreamExt;
 
-use crate::execute::common_fields;
+use crate::fields::common_fields;
 use crate::ports::{Announcement, Clones, CopyRequest, Forms, Images, PortError, Ports, Shares};
 use crate::product::Product;
 

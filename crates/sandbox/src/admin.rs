@@ -296,6 +296,8 @@ pub fn handle(shared: &Shared, method: &Method, uri: &Uri, body: &[u8]) -> Respo
             json!({ "rules": world.config.faults })
         }),
         (m, p) if p.starts_with(crate::catalog::second_party::FORMS) => {
+            // Publications that came due are made before a ticket is read or processed.
+            crate::catalog::lifecycle::tick(&mut world);
             crate::catalog::second_party::admin(&mut world, m, p, uri.query(), body)
         }
         ("GET", "/_sandbox/metering") => Ok(json!({ "records": world.metering.records.values().collect::<Vec<_>>() })),

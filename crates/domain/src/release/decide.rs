@@ -5,8 +5,9 @@
 //! the release as it was and asks for nothing.
 
 use super::event::{Command, Event, ImageFacts};
-use super::model::{Failure, FailureKind, Release, State};
-use super::second_party;
+use super::model::{FailureKind, Release, State};
+use super::second_party_steps::{self as second_party, Next};
+use super::steps::{enter, fail, mirror_name, wait};
 use super::timing::*;
 use super::token::token;
 use crate::image::ImageState;
@@ -56,8 +57,10 @@ fn step(r: &mut Release, event: &Event, now: i64) -> Vec<Command> {
     if r.state.is_terminal() {
         return Vec::new();
     }
-    if let Some(cmds) = second_party::step(r, event, now) {
-        return cmds;
+    match second_party::step(r, event, now) {
+        Some(Next::Commands(cmds)) => return cmds,
+        Some(Next::Look) => return look(r, now),
+        None => {}
     }
     match (r.state, event) {
         (_, E::CancelRequested) => {
@@ -194,47 +197,9 @@ fn step(r: &mut Release, event: &Event, now: i64) -> Vec<Command> {
     }
 }
 
-/// Waits in `state`, entering it first if the release is not there yet: AWS answered, so the
-/// retries of a call start over, and one more poll lengthens the wait.
-pub(super) fn wait(r: &mut Release, state: State, base: i64, cap: i64, now: i64) {
-    if r.state == state {
-        r.attempts += 1;
-    } else {
-        enter(r, state, now);
-    }
-    r.failures = 0;
-    r.next_check_at = Some(now + backoff(base, cap, r.attempts));
-}
-
-/// Enters a state: attempts, failures and waiting start over.
-pub(super) fn enter(r: &mut Release, state: State, now: i64) {
-    r.state = state;
-    r.entered_at = now;
-    r.attempts = 0;
-    r.failures = 0;
-    r.next_check_at = None;
-}
-
-pub(super) fn fail(
-    r: &mut Release,
-    kind: FailureKind,
-    detail: String,
-    remedy: String,
-    now: i64,
-) -> Vec<Command> {
-    r.failure = Some(Failure {
-        step: r.state,
-        kind,
-        detail,
-        remedy,
-    });
-    enter(r, State::Failed, now);
-    Vec::new()
-}
-
 /// The command that makes progress in the current state. It is idempotent, so running it again
 /// after a crash is safe; `next_check_at` is a watchdog in case its result never comes back.
-pub(super) fn look(r: &mut Release, now: i64) -> Vec<Command> {
+fn look(r: &mut Release, now: i64) -> Vec<Command> {
     use State as S;
     if let Some(cmd) = second_party::command(r, now) {
         r.next_check_at = Some(now + COMMAND_TIMEOUT_SECS);
@@ -280,21 +245,6 @@ pub(super) fn look(r: &mut Release, now: i64) -> Vec<Command> {
     };
     r.next_check_at = Some(now + COMMAND_TIMEOUT_SECS);
     vec![cmd]
-}
-
-/// The seller-side copy's name: recognisable, unique per release, within EC2's 128 characters.
-pub fn mirror_name(r: &Release) -> String {
-    let name = format!("amipub-{}-{}", r.product, r.version);
-    name.chars()
-        .map(|c| {
-            if c.is_ascii_alphanumeric() || "()[] ./-'@_".contains(c) {
-                c
-            } else {
-                '-'
-            }
-        })
-        .take(128)
-        .collect()
 }
 
 fn deadline(state: State) -> Option<i64> {

@@ -12,9 +12,12 @@ pub mod decide;
 pub mod event;
 pub mod model;
 pub mod second_party;
+pub mod second_party_steps;
+pub mod steps;
 pub mod timing;
 pub mod token;
 
-pub use decide::{decide, explain, mirror_name, untrusted};
+pub use decide::{decide, explain, untrusted};
 pub use event::{Command, Event, ImageFacts};
 pub use model::{Failure, FailureKind, Release, State};
+pub use steps::mirror_name;

@@ -26,7 +26,8 @@ pub const FORMS: &str = "/_sandbox/marketplace/forms";
 /// An admin answer: JSON, or an HTTP status and a message.
 type AdminResult = Result<Value, (u16, String)>;
 
-/// Handles one `/_sandbox/marketplace/forms…` request (`path` without a trailing `/`).
+/// Handles one `/_sandbox/marketplace/forms…` request (`path` without a trailing `/`). The
+/// caller makes due publications first (`catalog::lifecycle::tick`).
 pub fn admin(
     world: &mut World,
     method: &str,
@@ -34,7 +35,6 @@ pub fn admin(
     query: Option<&str>,
     body: &[u8],
 ) -> AdminResult {
-    crate::catalog::lifecycle::tick(world);
     let rest = path.strip_prefix(FORMS).unwrap_or(path);
     let parts: Vec<&str> = rest.split('/').filter(|p| !p.is_empty()).collect();
     match (method, parts.as_slice()) {
