@@ -336,8 +336,9 @@ impl Runtime {
         Ok(old)
     }
 
-    /// Moves release `id` until it finishes (or Ctrl-C), showing progress and delivering its
-    /// announcement. Returns the release as stored at the end, and whether it was interrupted.
+    /// Moves release `id` until it finishes, waits for a person (a second-party form to
+    /// submit) or Ctrl-C, showing progress and delivering its announcements. Returns the release
+    /// as stored at the end, and whether it was interrupted.
     pub async fn drive(&self, id: &str) -> anyhow::Result<(Release, bool)> {
         let mut progress = Progress::new(std::io::stderr().is_terminal());
         let ctrl_c = tokio::signal::ctrl_c();

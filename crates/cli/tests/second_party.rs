@@ -391,3 +391,74 @@ fn a_form_waiting_three_days_is_reminded_once_and_completes_when_submitted() {
     assert_eq!(code, 0, "{err}");
     assert_eq!(state(&env, &id).state, State::Done);
 }
+
+#[test]
+fn load_form_fills_the_metadata_update_sheet_of_a_second_party_product() {
+    let env = Env::new(AMIPUB, SCALE);
+    let all = regions();
+    let (template, _) = env.second_party(&region_refs(&all));
+    let out = env.path("load-form").display().to_string();
+    let (code, stdout, err) = env.amipub(["load-form", "--out", &out]).finish(LIMIT);
+    assert_eq!(code, 0, "{err}");
+    assert!(stdout.contains("Metadata Update"), "{stdout}");
+    let bytes = std::fs::read(env.path("load-form/second-party-load-form.xlsx")).unwrap();
+    let (before, after) = (cells(&std::fs::read(&template).unwrap()), cells(&bytes));
+    let sheet = "Metadata Update".to_owned();
+    let header = |col: u32| {
+        let h = after
+            .get(&(sheet.clone(), 1, col))
+            .or_else(|| after.get(&(sheet.clone(), 2, col)))
+            .cloned()
+            .unwrap_or_default();
+        h.split_whitespace().collect::<Vec<_>>().join(" ")
+    };
+    let row: std::collections::BTreeMap<String, String> = after
+        .iter()
+        .filter(|(k, _)| k.0 == sheet && k.1 == 3)
+        .map(|(k, v)| (header(k.2), v.clone()))
+        .collect();
+    assert_eq!(row["Product Title"], "Fedora Cloud Base (x86_64)");
+    assert_eq!(row["Type"], "Single AMI");
+    assert_eq!(row["Operating System username"], "fedora");
+    assert_eq!(row["us-gov-east-1 Availability"], "true");
+    assert_eq!(row["t3.small Availability"], "true");
+    for (k, v) in &before {
+        assert_eq!(after.get(k), Some(v), "template cell {k:?} changed");
+    }
+    // Without a template it says what to set.
+    let config = env.path("amipub.toml");
+    let text = std::fs::read_to_string(&config).unwrap();
+    let cut = text.find("[second_party]").unwrap();
+    std::fs::write(&config, &text[..cut]).unwrap();
+    let (code, _, err) = env.amipub(["load-form", "--out", &out]).finish(LIMIT);
+    assert_ne!(code, 0);
+    assert!(err.contains("set [second_party] template"), "{err}");
+}
+
+#[test]
+fn the_demo_takes_the_second_party_path_to_the_end() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path().display().to_string();
+    let mut cmd = std::process::Command::new(AMIPUB);
+    cmd.args(["demo", "--second-party", "--dir", &d]);
+    for var in [
+        "AWS_ACCESS_KEY_ID",
+        "AWS_SECRET_ACCESS_KEY",
+        "AWS_PROFILE",
+        "AMIPUB_TEST_HALT_AT",
+    ] {
+        cmd.env_remove(var);
+    }
+    let out = cmd.output().unwrap();
+    let (stdout, stderr) = (
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr),
+    );
+    assert!(out.status.success(), "{stderr}\n{stdout}");
+    assert!(stdout.contains("the load form is ready"), "{stdout}");
+    assert!(
+        stdout.contains("is published: Marketplace AMIs in 36 of 36 Regions"),
+        "{stdout}"
+    );
+    assert!(stderr.contains("ticket 2p-"), "{stderr}");
+}

@@ -2,7 +2,8 @@
 //! `fedora` world and a time scale, publishes the example Fedora Cloud Base product for the build
 //! of the sample `fedora_image_uploader.published.v1.aws` message (admit, mirror, grant, submit,
 //! scan, locate, parameters, announce) with SQLite state in a temporary directory, and prints
-//! the per-Region Marketplace AMI table.
+//! the per-Region Marketplace AMI table. `--second-party` takes the "provided by AWS" path
+//! (`demo_second_party`).
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -21,12 +22,17 @@ use crate::runtime::{Runtime, date_of};
 /// Arguments of `amipub demo`.
 #[derive(Debug, clap::Args)]
 pub struct Args {
-    /// Virtual seconds per real second in the sandbox (a one-hour scan takes 3600/N seconds).
-    #[arg(long, default_value_t = 500.0)]
-    time_scale: f64,
+    /// Virtual seconds per real second in the sandbox (a one-hour scan takes 3600/N seconds);
+    /// default 500, or 20000 on the second-party path (the Marketplace takes days).
+    #[arg(long)]
+    time_scale: Option<f64>,
     /// Directory for the state database and the feed (default: a new temporary directory).
     #[arg(long)]
     dir: Option<PathBuf>,
+    /// Take the second-party ("provided by AWS") path: clones in every Region, shares, the load
+    /// form, and the sandbox's Marketplace publishing it (time ×20000 unless --time-scale).
+    #[arg(long)]
+    second_party: bool,
 }
 
 /// Runs the command.
@@ -36,8 +42,12 @@ pub fn run(args: Args) -> anyhow::Result<Outcome> {
 
 async fn demo(args: Args) -> anyhow::Result<Outcome> {
     let started = Instant::now();
+    let scale = args
+        .time_scale
+        .unwrap_or(if args.second_party { 20_000.0 } else { 500.0 });
     let config = SandboxConfig {
-        time_scale: args.time_scale,
+        time_scale: scale,
+        second_party_auto_process: args.second_party,
         ..SandboxConfig::default()
     };
     let sandbox = start(config, "fedora", SocketAddr::from(([127, 0, 0, 1], 0)))
@@ -51,7 +61,7 @@ async fn demo(args: Args) -> anyhow::Result<Outcome> {
     eprintln!(
         "Sandbox (fedora world) at {} · time ×{} · state in {}",
         sandbox.endpoint(),
-        args.time_scale,
+        scale,
         dir.display()
     );
 
@@ -62,13 +72,18 @@ async fn demo(args: Args) -> anyhow::Result<Outcome> {
     settings.feed_file = dir.join("amipub-feed.json").display().to_string();
     settings.products_dir = dir.join("products").display().to_string();
 
-    let spec = fedora_spec().context("the example spec does not parse")?;
+    let mut spec = fedora_spec().context("the example spec does not parse")?;
+    let mut build = fedora_build().context("the sample bus message does not parse")?;
+    if args.second_party {
+        let world = &sandbox.world;
+        super::demo_second_party::prepare(world, &dir, &mut spec, &mut settings, &mut build)
+            .await?;
+    }
     eprintln!(
         "Product {} = {} (product code {}) in the sandbox",
         spec.product.slug, FEDORA_PRODUCT_ID, FEDORA_PRODUCT_CODE
     );
 
-    let build = fedora_build().context("the sample bus message does not parse")?;
     let trusted = settings.trust.build_accounts.clone();
     let terms = settings.second_party.terms();
     let rt = Runtime::open(settings, std::slice::from_ref(&spec)).await?;
@@ -85,7 +100,12 @@ async fn demo(args: Args) -> anyhow::Result<Outcome> {
         build.source_ami,
         release.version
     );
-    let (r, interrupted) = rt.drive(&id).await?;
+    let (mut r, mut interrupted) = rt.drive(&id).await?;
+    if r.state == State::AwaitingSubmission && !interrupted {
+        crate::cmd::publish::print_result(&r, rt.engine.product(&r.product).as_deref());
+        super::demo_second_party::submit(&rt, &sandbox.world, &id).await?;
+        (r, interrupted) = rt.drive(&id).await?;
+    }
     let (end, _) = rt.clock.now().await?;
     let virtual_secs = end - now;
     crate::cmd::publish::print_result(&r, rt.engine.product(&r.product).as_deref());

@@ -7,6 +7,7 @@ pub mod bench;
 pub mod bench_intake;
 pub mod bench_workers;
 pub mod demo;
+pub mod demo_second_party;
 pub mod doctor;
 pub mod init;
 pub mod jobs;

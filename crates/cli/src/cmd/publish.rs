@@ -175,8 +175,8 @@ pub fn print_result(r: &Release, product: Option<&Product>) {
             println!("{:<16} MARKETPLACE AMI", "REGION");
             for region in &r.expected_regions {
                 match r.regions.get(region) {
-                    Some(ami) => println!("{region:<16} {ami}"),
-                    None => println!("{region:<16} (not yet available)"),
+                    Some(ami) => println!("{:<16} {ami}", region.as_str()),
+                    None => println!("{:<16} (not yet available)", region.as_str()),
                 }
             }
         }
@@ -248,7 +248,7 @@ fn print_awaiting(r: &Release) {
     println!("{:<16} CLONED AMI", "REGION");
     for region in &r.expected_regions {
         let ami = sp.clones.get(region).map_or("(none)", |c| c.ami.as_str());
-        println!("{region:<16} {ami}");
+        println!("{:<16} {ami}", region.as_str());
     }
     println!(
         "next:   amipub form {} --out DIR   (the workbook {})",
