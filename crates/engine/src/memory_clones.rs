@@ -68,7 +68,7 @@ impl Clones for MemoryClones {
         Ok(ami)
     }
 
-    async fn share(&self, _: &Region, ami: &str, accounts: &[String]) -> PortResult<()> {
+    async fn share(&self, _: &Region, ami: &str, accounts: &[String]) -> PortResult<Vec<String>> {
         let mut all = self.clones.lock().unwrap_or_else(|e| e.into_inner());
         for c in all.values_mut().filter(|c| c.ami == ami) {
             for a in accounts {
@@ -79,10 +79,10 @@ impl Clones for MemoryClones {
                 }
             }
         }
-        Ok(())
+        Ok(vec![format!("snap-of-{ami}")])
     }
 
-    async fn shares(&self, _: &Region, ami: &str) -> PortResult<Shares> {
+    async fn shares(&self, _: &Region, ami: &str, _: &[String]) -> PortResult<Shares> {
         let all = self.clones.lock().unwrap_or_else(|e| e.into_inner());
         Ok(all
             .values()

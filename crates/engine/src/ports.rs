@@ -188,16 +188,20 @@ pub trait Clones: Send + Sync {
         request: &CopyRequest,
     ) -> impl Future<Output = PortResult<String>> + Send;
     /// Grants launch permission on `ami` and create-volume permission on each of its snapshots
-    /// to `accounts` (adding is idempotent).
+    /// to `accounts` (adding is idempotent); returns the snapshots.
     fn share(
         &self,
         region: &Region,
         ami: &str,
         accounts: &[String],
-    ) -> impl Future<Output = PortResult<()>> + Send;
-    /// Reads both permissions back.
-    fn shares(&self, region: &Region, ami: &str)
-    -> impl Future<Output = PortResult<Shares>> + Send;
+    ) -> impl Future<Output = PortResult<Vec<String>>> + Send;
+    /// Reads both permissions back, of `ami` and of its `snapshots`.
+    fn shares(
+        &self,
+        region: &Region,
+        ami: &str,
+        snapshots: &[String],
+    ) -> impl Future<Output = PortResult<Shares>> + Send;
 }
 
 /// The second-party load forms, stored with their release.

@@ -173,7 +173,7 @@ pub async fn share_clones<P: Ports>(
             async move {
                 let c = ports.clones();
                 let read = match c.share(region, ami, accounts).await {
-                    Ok(()) => c.shares(region, ami).await,
+                    Ok(snapshots) => c.shares(region, ami, &snapshots).await,
                     Err(e) => Err(e),
                 };
                 (region, ami, read)

@@ -130,7 +130,12 @@ impl Clones for Ec2Clones {
         })
     }
 
-    async fn share(&self, region: &Region, ami: &str, accounts: &[String]) -> PortResult<()> {
+    async fn share(
+        &self,
+        region: &Region,
+        ami: &str,
+        accounts: &[String],
+    ) -> PortResult<Vec<String>> {
         let ec2 = self.shared.ec2(region, Class::Ec2Modify).await?;
         let mut launch = LaunchPermissionModifications::builder();
         for a in accounts {
@@ -146,7 +151,8 @@ impl Clones for Ec2Clones {
                     .error(region, "ModifyImageAttribute", &e)
                     .about(ami)
             })?;
-        for snap in self.snapshots(region, ami).await? {
+        let snapshots = self.snapshots(region, ami).await?;
+        for snap in &snapshots {
             let mut volume = CreateVolumePermissionModifications::builder();
             for a in accounts {
                 volume = volume.add(CreateVolumePermission::builder().user_id(a).build());
@@ -155,20 +161,20 @@ impl Clones for Ec2Clones {
                 .ec2(region, Class::Ec2Modify)
                 .await?
                 .modify_snapshot_attribute()
-                .snapshot_id(&snap)
+                .snapshot_id(snap)
                 .create_volume_permission(volume.build())
                 .send()
                 .await
                 .map_err(|e| {
                     self.shared
                         .error(region, "ModifySnapshotAttribute", &e)
-                        .about(&snap)
+                        .about(snap)
                 })?;
         }
-        Ok(())
+        Ok(snapshots)
     }
 
-    async fn shares(&self, region: &Region, ami: &str) -> PortResult<Shares> {
+    async fn shares(&self, region: &Region, ami: &str, snaps: &[String]) -> PortResult<Shares> {
         let ec2 = self.shared.ec2(region, Class::Ec2Describe).await?;
         let image = ec2
             .describe_image_attribute()
@@ -187,27 +193,27 @@ impl Clones for Ec2Clones {
             .filter_map(|p| p.user_id().map(str::to_owned))
             .collect();
         let mut snapshots = BTreeMap::new();
-        for snap in self.snapshots(region, ami).await? {
+        for snap in snaps {
             let out = self
                 .shared
                 .ec2(region, Class::Ec2Describe)
                 .await?
                 .describe_snapshot_attribute()
-                .snapshot_id(&snap)
+                .snapshot_id(snap)
                 .attribute(aws_sdk_ec2::types::SnapshotAttributeName::CreateVolumePermission)
                 .send()
                 .await
                 .map_err(|e| {
                     self.shared
                         .error(region, "DescribeSnapshotAttribute", &e)
-                        .about(&snap)
+                        .about(snap)
                 })?;
             let granted = out
                 .create_volume_permissions()
                 .iter()
                 .filter_map(|p| p.user_id().map(str::to_owned))
                 .collect();
-            snapshots.insert(snap, granted);
+            snapshots.insert(snap.clone(), granted);
         }
         Ok(Shares { launch, snapshots })
     }

@@ -3,7 +3,9 @@
 //! critical path (copy + change set preparation + scan + application + the slowest Region's
 //! lag). (b) Catalog and EC2 calls per release, from the sandbox's request log. (c) Many releases
 //! over many products at once: makespan against the lower bound set by the product locks (each
-//! product's change sets run one after another), and the process's peak memory. `--intake`
+//! product's change sets run one after another), and the process's peak memory. (d) One
+//! second-party release to every commercial Region up to its load form (`bench_second_party`).
+//! `--intake`
 //! measures the bus intake instead (`bench_intake`); `--workers 1,2,4 --store postgres://…` the
 //! fleet carried by that many `amipub serve` processes on one database (`bench_workers`).
 
@@ -13,6 +15,7 @@ use std::time::{Duration, Instant};
 use amipub_aws::{AwsPorts, Seller, Target};
 use amipub_domain::release::build::new_release;
 use amipub_domain::release::second_party::Terms;
+use amipub_domain::second_party::SecondPartySettings;
 use amipub_domain::spec::ProductSpec;
 use amipub_engine::{Engine, Product};
 use amipub_sandbox::catalog::publish::lag;
@@ -65,14 +68,16 @@ pub fn run(args: Args) -> anyhow::Result<Outcome> {
     super::block_on(bench(args))
 }
 
-struct Rig {
-    sandbox: Handle,
-    engine: Engine<AwsPorts<SqlStore>>,
-    store: SqlStore,
+/// A sandbox and an engine on it, with a store of its own.
+pub(super) struct Rig {
+    pub(super) sandbox: Handle,
+    pub(super) engine: Engine<AwsPorts<SqlStore>>,
+    pub(super) store: SqlStore,
     _dir: tempfile::TempDir,
 }
 
-fn spec(n: usize, regions: &[String]) -> anyhow::Result<ProductSpec> {
+/// Product `n` of the runs: the Fedora example in `regions`.
+pub(super) fn spec(n: usize, regions: &[String]) -> anyhow::Result<ProductSpec> {
     let mut s = fedora_spec().context("the example spec does not parse")?;
     s.product.slug = format!("bench-{n:02}");
     s.product.id = Some(format!("prod-bench{n:02}"));
@@ -87,7 +92,12 @@ fn spec(n: usize, regions: &[String]) -> anyhow::Result<ProductSpec> {
     Ok(s)
 }
 
-async fn rig(scale: f64, specs: &[ProductSpec]) -> anyhow::Result<Rig> {
+/// A rig for `specs` at `scale`, second-party products following `second_party`.
+pub(super) async fn rig(
+    scale: f64,
+    specs: &[ProductSpec],
+    second_party: &SecondPartySettings,
+) -> anyhow::Result<Rig> {
     let config = SandboxConfig {
         time_scale: scale,
         ..SandboxConfig::default()
@@ -119,7 +129,10 @@ async fn rig(scale: f64, specs: &[ProductSpec]) -> anyhow::Result<Rig> {
     let ports = AwsPorts::connect(&target, seller, store.clone()).await;
     let products = specs
         .iter()
-        .map(|s| Product::new(s.clone(), &ingestion_role_arn()))
+        .map(|s| Product {
+            second_party: second_party.clone(),
+            ..Product::new(s.clone(), &ingestion_role_arn())
+        })
         .collect();
     Ok(Rig {
         engine: Engine::new(ports, products, "bench"),
@@ -130,11 +143,11 @@ async fn rig(scale: f64, specs: &[ProductSpec]) -> anyhow::Result<Rig> {
 }
 
 impl Rig {
-    fn now(&self) -> i64 {
+    pub(super) fn now(&self) -> i64 {
         lock(&self.sandbox.world).clock.now().timestamp()
     }
 
-    async fn record(&self, spec: &ProductSpec, version: &str) -> anyhow::Result<()> {
+    pub(super) async fn record(&self, spec: &ProductSpec, version: &str) -> anyhow::Result<()> {
         let build = fedora_build().context("the sample bus message does not parse")?;
         let now = self.now();
         let r = new_release(
@@ -179,7 +192,7 @@ impl Rig {
     }
 
     /// Requests in the sandbox's log per service.
-    fn calls(&self) -> std::collections::BTreeMap<String, usize> {
+    pub(super) fn calls(&self) -> std::collections::BTreeMap<String, usize> {
         let mut out = std::collections::BTreeMap::new();
         for r in &lock(&self.sandbox.world).requests {
             *out.entry(r.service.clone()).or_default() += 1;
@@ -220,7 +233,12 @@ async fn bench(args: Args) -> anyhow::Result<Outcome> {
     // (a) + (b): one release to 30 Regions.
     let thirty: Vec<String> = commercial.iter().take(30).cloned().collect();
     let one = spec(0, &thirty)?;
-    let rig_a = rig(args.time_scale, std::slice::from_ref(&one)).await?;
+    let rig_a = rig(
+        args.time_scale,
+        std::slice::from_ref(&one),
+        &Default::default(),
+    )
+    .await?;
     let before = rig_a.calls();
     let t0 = rig_a.now();
     let wall = Instant::now();
@@ -271,7 +289,7 @@ async fn bench(args: Args) -> anyhow::Result<Outcome> {
     let specs = (1..=args.products)
         .map(|n| spec(n, &regions))
         .collect::<anyhow::Result<Vec<_>>>()?;
-    let rig_c = rig(args.time_scale, &specs).await?;
+    let rig_c = rig(args.time_scale, &specs, &Default::default()).await?;
     let t0 = rig_c.now();
     let wall = Instant::now();
     for i in 0..args.releases {
@@ -305,5 +323,8 @@ async fn bench(args: Args) -> anyhow::Result<Outcome> {
         super::peak_rss_mib().map_or("unknown".into(), |m| format!("{m:.0} MiB"))
     );
     rig_c.sandbox.stop().await;
+
+    // (d) the second-party path's clones.
+    super::bench_second_party::run(args.time_scale, &commercial).await?;
     Ok(Outcome::Ok)
 }
