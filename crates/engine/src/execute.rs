@@ -118,7 +118,7 @@ pub async fn execute<P: Ports>(
             crate::second_party::ensure_clones(ports, r, regions, name).await
         }
         Command::ShareClones { clones } => {
-            crate::second_party::share_clones(ports, product, clones).await
+            crate::second_party::share_clones(ports, product, r, clones).await
         }
         Command::WriteForm => crate::second_party::write_form(ports, product, r).await,
         Command::Remind => {

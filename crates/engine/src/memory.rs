@@ -88,6 +88,21 @@ impl Forms for MemoryStore {
     async fn form(&self, release: &str) -> PortResult<Option<(String, Vec<u8>)>> {
         Ok(self.lock().forms.get(release).cloned())
     }
+
+    async fn last_share_list(
+        &self,
+        product: &str,
+        except: &str,
+    ) -> PortResult<Option<Vec<String>>> {
+        let all = self.lock();
+        let mut earlier: Vec<&Release> = all
+            .releases
+            .values()
+            .filter(|r| r.product == product && r.id.as_str() != except)
+            .collect();
+        earlier.sort_by_key(|r| std::cmp::Reverse(r.entered_at));
+        Ok(crate::second_party::latest_share_list(earlier))
+    }
 }
 
 impl Store for MemoryStore {

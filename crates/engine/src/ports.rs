@@ -204,7 +204,8 @@ pub trait Clones: Send + Sync {
     ) -> impl Future<Output = PortResult<Shares>> + Send;
 }
 
-/// The second-party load forms, stored with their release.
+/// The second-party records kept with releases: their load forms, and the share list a release
+/// compares with its predecessor's.
 pub trait Forms: Send + Sync {
     /// Stores the workbook of a release (replacing an earlier one of the same release).
     fn save_form(
@@ -213,6 +214,13 @@ pub trait Forms: Send + Sync {
         name: &str,
         workbook: &[u8],
     ) -> impl Future<Output = PortResult<()>> + Send;
+    /// The accounts the product's most recent other second-party release shared its clones
+    /// with, if any did.
+    fn last_share_list(
+        &self,
+        product: &str,
+        except: &str,
+    ) -> impl Future<Output = PortResult<Option<Vec<String>>>> + Send;
     /// The stored workbook of a release: (file name, bytes).
     fn form(
         &self,

@@ -164,6 +164,7 @@ async fn ensure_one<P: Ports>(
 pub async fn share_clones<P: Ports>(
     ports: &P,
     product: &Product,
+    r: &Release,
     clones: &BTreeMap<Region, String>,
 ) -> Event {
     let accounts = product.second_party.share_with.clone();
@@ -190,10 +191,15 @@ pub async fn share_clones<P: Ports>(
         }
     }
     if missing.is_empty() {
-        Event::SharesVerified {
-            accounts,
-            changed: None,
+        let before = match ports.store().last_share_list(&r.product, &r.id).await {
+            Ok(before) => before,
+            Err(e) => return failed(e),
+        };
+        let changed = before.and_then(|b| share_change(&b, &accounts));
+        if let Some(words) = &changed {
+            tracing::warn!("release {}: {words}", r.id);
         }
+        Event::SharesVerified { accounts, changed }
     } else {
         missing.sort();
         Event::SharesMissing {
@@ -315,5 +321,81 @@ pub fn reminder(product: &Product, r: &Release, now: i64) -> Announcement {
         schema: AWAITING_SUBMISSION.to_owned(),
         topic: AWAITING_SUBMISSION.to_owned(),
         body: serde_json::Value::Object(body).to_string(),
+    }
+}
+
+/// The share list of the most recent of `earlier` (newest first) that shared its clones.
+pub fn latest_share_list<'a>(
+    earlier: impl IntoIterator<Item = &'a Release>,
+) -> Option<Vec<String>> {
+    earlier
+        .into_iter()
+        .filter_map(|r| r.second_party.as_ref())
+        .find(|sp| !sp.shared_with.is_empty())
+        .map(|sp| sp.shared_with.clone())
+}
+
+/// How the share list changed since the previous release, in words; `None` if it did not.
+pub fn share_change(before: &[String], now: &[String]) -> Option<String> {
+    let added: Vec<&str> = now
+        .iter()
+        .filter(|a| !before.contains(a))
+        .map(String::as_str)
+        .collect();
+    let removed: Vec<&str> = before
+        .iter()
+        .filter(|a| !now.contains(a))
+        .map(String::as_str)
+        .collect();
+    if added.is_empty() && removed.is_empty() {
+        return None;
+    }
+    let mut words = vec!["the share list changed since the previous release".to_owned()];
+    if !added.is_empty() {
+        words.push(format!("added {}", added.join(", ")));
+    }
+    if !removed.is_empty() {
+        words.push(format!("no longer shared with {}", removed.join(", ")));
+    }
+    Some(words.join("; "))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn list(a: &[&str]) -> Vec<String> {
+        a.iter().map(|x| (*x).to_owned()).collect()
+    }
+
+    #[test]
+    fn a_changed_share_list_is_said_in_words() {
+        let before = list(&["679593333241", "684062674729"]);
+        assert_eq!(share_change(&before, &before), None);
+        let words = share_change(&before, &list(&["679593333241", "111111111111"])).unwrap();
+        assert!(words.contains("added 111111111111"), "{words}");
+        assert!(
+            words.contains("no longer shared with 684062674729"),
+            "{words}"
+        );
+    }
+
+    #[test]
+    fn missing_shares_name_region_resource_and_account() {
+        let s = Shares {
+            launch: list(&["679593333241"]),
+            snapshots: [("snap-1".to_owned(), list(&["679593333241", "684062674729"]))].into(),
+        };
+        let region = Region::known("eu-west-1");
+        let missing = missing_shares(
+            &region,
+            "ami-1",
+            &s,
+            &list(&["679593333241", "684062674729"]),
+        );
+        assert_eq!(
+            missing,
+            ["launch permission on ami-1 in eu-west-1 for 684062674729"]
+        );
     }
 }

@@ -25,6 +25,31 @@ impl Forms for SqlStore {
         Ok(())
     }
 
+    async fn last_share_list(
+        &self,
+        product: &str,
+        except: &str,
+    ) -> PortResult<Option<Vec<String>>> {
+        let rows = sqlx::query(
+            "SELECT id, body FROM releases WHERE product = $1 AND id <> $2 \
+             ORDER BY created_at DESC, rowid DESC LIMIT 50",
+        )
+        .bind(product)
+        .bind(except)
+        .fetch_all(&self.pool)
+        .await
+        .map_err(StoreError::from)?;
+        let mut earlier = Vec::with_capacity(rows.len());
+        for row in &rows {
+            let id: String = row.try_get("id").map_err(StoreError::from)?;
+            let body: String = row.try_get("body").map_err(StoreError::from)?;
+            earlier.push(crate::releases::decode(&id, &body)?);
+        }
+        Ok(amipub_engine::second_party::latest_share_list(
+            earlier.iter(),
+        ))
+    }
+
     async fn form(&self, release: &str) -> PortResult<Option<(String, Vec<u8>)>> {
         let row = sqlx::query("SELECT name, workbook FROM forms WHERE release_id = $1")
             .bind(release)

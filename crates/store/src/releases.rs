@@ -13,7 +13,7 @@ use crate::error::StoreError;
 use crate::lease::wall_now;
 use crate::leased::{self, Table, Write};
 
-fn decode(id: &str, body: &str) -> Result<Release, StoreError> {
+pub(crate) fn decode(id: &str, body: &str) -> Result<Release, StoreError> {
     serde_json::from_str(body).map_err(|e| StoreError::Corrupt {
         id: id.to_owned(),
         detail: e.to_string(),

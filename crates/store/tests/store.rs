@@ -478,6 +478,47 @@ on_both_stores!(each_outbox_row_is_claimed_by_one_sender, |s| {
     assert_eq!(ids(&s.outbox_claim("w4", 10, 600).await.unwrap()), ["m3"]);
 });
 
+on_both_stores!(
+    a_release_finds_the_share_list_of_the_products_previous_second_party_release,
+    |s| {
+        use amipub_domain::release::second_party::{SecondParty, Terms};
+        use amipub_engine::ports::Forms;
+        let with = |id: &str, product: &str, accounts: &[&str]| {
+            let mut r = release(id, product, State::Done);
+            let mut sp = SecondParty::new(Terms::default());
+            sp.shared_with = accounts.iter().map(|a| (*a).to_owned()).collect();
+            r.second_party = Some(sp);
+            r
+        };
+        assert_eq!(s.last_share_list("p", "r9").await.unwrap(), None);
+        s.save(&release("r0", "p", State::Done), &[], None)
+            .await
+            .unwrap();
+        s.save(&with("r1", "p", &["1"]), &[], None).await.unwrap();
+        s.save(&with("r2", "p", &["1", "2"]), &[], None)
+            .await
+            .unwrap();
+        s.save(&with("r3", "other", &["3"]), &[], None)
+            .await
+            .unwrap();
+        s.save(&with("r4", "p", &[]), &[], None).await.unwrap();
+        let list = s.last_share_list("p", "r4").await.unwrap();
+        assert_eq!(list, Some(vec!["1".to_owned(), "2".to_owned()]));
+        let list = s.last_share_list("p", "r2").await.unwrap();
+        assert_eq!(
+            list,
+            Some(vec!["1".to_owned()]),
+            "the release itself is left out"
+        );
+        s.save_form("r2", "f.xlsx", b"PK").await.unwrap();
+        assert_eq!(
+            s.form("r2").await.unwrap(),
+            Some(("f.xlsx".into(), b"PK".to_vec()))
+        );
+        assert_eq!(s.form("r1").await.unwrap(), None);
+    }
+);
+
 /// (table, column, nullable, integer-or-text) of every column, PostgreSQL's `rowid` identities
 /// aside (SQLite has that column implicitly).
 async fn columns(t: &TestStore, backend: Backend) -> Vec<(String, String, bool, &'static str)> {

@@ -118,6 +118,23 @@ pub fn show(args: ReleaseArgs) -> anyhow::Result<Outcome> {
             println!("change    {c}");
         }
         println!("regions   {}/{}", r.regions.len(), r.expected_regions.len());
+        if let Some(sp) = &r.second_party {
+            let cloned = sp.cloned_count(&r.expected_regions);
+            println!("clones    {cloned}/{} Regions", r.expected_regions.len());
+            if !sp.shared_with.is_empty() {
+                println!("shared    with {}", sp.shared_with.join(", "));
+            }
+            if let Some(change) = &sp.share_change {
+                println!("          {change}");
+            }
+            if let Some(form) = &sp.form {
+                println!("form      {form} (amipub form {} --out DIR)", r.id);
+            }
+            if let Some(ticket) = &sp.ticket {
+                let by = sp.submitted_by.as_deref().unwrap_or("?");
+                println!("ticket    {ticket} (recorded by {by})");
+            }
+        }
         if let Some(f) = &r.failure {
             print_failure(f.step.name(), f.kind, &f.detail, &f.remedy);
         }
