@@ -20,11 +20,39 @@ const PHASES: &[(&str, State, State, i64)] = &[
     ("announce", State::ParametersWritten, State::Announced, 5),
 ];
 
+/// The phases of a second-party release (as many as the catalog path's: the bars are made
+/// before the release is known).
+const SECOND_PARTY_PHASES: &[(&str, State, State, i64)] = &[
+    ("admit", State::Received, State::Received, 5),
+    ("clone", State::Admitted, State::Cloning, 900),
+    ("share+form", State::Cloned, State::Shared, 30),
+    (
+        "submission",
+        State::AwaitingSubmission,
+        State::AwaitingSubmission,
+        86_400,
+    ),
+    ("marketplace", State::Submitted, State::Submitted, 345_600),
+    ("locate", State::Published, State::Published, 1_500),
+    ("parameters", State::Located, State::Located, 10),
+    ("announce", State::ParametersWritten, State::Announced, 5),
+];
+
+/// The phases of the release's path.
+fn phases(r: &Release) -> &'static [(&'static str, State, State, i64)] {
+    if r.second_party.is_some() {
+        SECOND_PARTY_PHASES
+    } else {
+        PHASES
+    }
+}
+
 /// The display.
 pub struct Progress {
     bars: Option<Bars>,
     seen: usize,
     regions: usize,
+    clones: usize,
 }
 
 /// The terminal's bars: a header, one bar per phase, the failure below.
@@ -111,6 +139,7 @@ impl Progress {
             bars: tty.then(Bars::new),
             seen: 0,
             regions: 0,
+            clones: 0,
         }
     }
 
@@ -129,6 +158,17 @@ impl Progress {
         if let Some(b) = &self.bars {
             b.draw(r, timeline, now);
             return;
+        }
+        let clones = r
+            .second_party
+            .as_ref()
+            .map_or(0, |sp| sp.cloned_count(&r.expected_regions));
+        if clones != self.clones {
+            self.clones = clones;
+            eprintln!(
+                "            Clones  {clones:>2}/{}",
+                r.expected_regions.len()
+            );
         }
         if r.regions.len() != self.regions {
             self.regions = r.regions.len();
@@ -188,11 +228,12 @@ struct Row {
 fn rows(r: &Release, timeline: &[TimelineEntry], now: i64) -> Vec<Row> {
     let failed_at = r.failure.as_ref().map(|f| f.step);
     let current = failed_at.unwrap_or(r.state);
-    PHASES
+    let phases = phases(r);
+    phases
         .iter()
         .enumerate()
         .map(|(i, (name, first, last, typical))| {
-            let end = PHASES.get(i + 1).map_or(State::Done, |p| p.1);
+            let end = phases.get(i + 1).map_or(State::Done, |p| p.1);
             let start_at = entered(timeline, *first);
             let done =
                 current >= end && current <= State::Done && failed_at.is_none_or(|f| f > *last);
@@ -207,6 +248,9 @@ fn rows(r: &Release, timeline: &[TimelineEntry], now: i64) -> Vec<Row> {
                 let spent = start_at.map_or(0, |a| now - a);
                 let frac = if *name == "locate" && !r.expected_regions.is_empty() {
                     r.regions.len() as f64 / r.expected_regions.len() as f64
+                } else if let (true, Some(sp)) = (*name == "clone", &r.second_party) {
+                    let n = r.expected_regions.len().max(1);
+                    sp.cloned_count(&r.expected_regions) as f64 / n as f64
                 } else {
                     (spent as f64 / *typical as f64).min(0.95)
                 };
@@ -226,7 +270,8 @@ fn rows(r: &Release, timeline: &[TimelineEntry], now: i64) -> Vec<Row> {
         .collect()
 }
 
-/// What a phase is working on: Regions found, the mirror, the lock holder, the change set.
+/// What a phase is working on: Regions found or cloned, the mirror, the lock holder, the change
+/// set, the load form, the Marketplace ticket.
 fn extra(r: &Release, name: &str, shown: bool) -> String {
     let found = match name {
         "locate" if shown => Some(format!(
@@ -237,6 +282,12 @@ fn extra(r: &Release, name: &str, shown: bool) -> String {
         "mirror" => r.mirror_ami.clone(),
         "submit" => r.blocked_by.as_ref().map(|c| format!("waiting for {c}")),
         "scan" => r.change_set.clone(),
+        "clone" if shown => r.second_party.as_ref().map(|sp| {
+            let n = sp.cloned_count(&r.expected_regions);
+            format!("Regions {n}/{} cloned", r.expected_regions.len())
+        }),
+        "submission" => r.second_party.as_ref().and_then(|sp| sp.form.clone()),
+        "marketplace" => r.second_party.as_ref().and_then(|sp| sp.ticket.clone()),
         _ => None,
     };
     found.map(|f| format!("  {f}")).unwrap_or_default()

@@ -425,6 +425,14 @@ fn load_form_fills_the_metadata_update_sheet_of_a_second_party_product() {
     for (k, v) in &before {
         assert_eq!(after.get(k), Some(v), "template cell {k:?} changed");
     }
+    // Its listing is the Marketplace team's to change: apply says so and names load-form.
+    let spec = env.path("products/fedora.toml").display().to_string();
+    let (code, _, err) = env.amipub(["apply", "--product", &spec]).finish(LIMIT);
+    assert_ne!(code, 0);
+    assert!(
+        err.contains("second-party product") && err.contains("amipub load-form"),
+        "{err}"
+    );
     // Without a template it says what to set.
     let config = env.path("amipub.toml");
     let text = std::fs::read_to_string(&config).unwrap();

@@ -56,6 +56,12 @@ pub fn run(args: Args) -> anyhow::Result<Outcome> {
 
 async fn apply(args: Args) -> anyhow::Result<Outcome> {
     let (mut spec, text) = read_spec(&args.product)?;
+    if spec.product.delivery_path == amipub_domain::spec::DeliveryPath::SecondParty {
+        bail!(
+            "{} is a second-party product: AWS is its seller, so its listing is changed by the Marketplace team, not by change sets; amipub load-form --out DIR writes the Metadata Update sheet of your second-party load form template to attach to a ticket",
+            args.product.display()
+        );
+    }
     let Some(lc) = Lifecycle::open(args.config.as_deref()).await? else {
         return Ok(Outcome::Invalid);
     };
