@@ -10,7 +10,7 @@ use amipub_domain::second_party::SecondPartySettings;
 use amipub_domain::spec::DeliveryPath;
 use anyhow::Context;
 
-use super::bench::{Rig, rig, spec};
+use super::bench_rig::{Rig, rig, spec};
 
 /// Runs the measurement and prints it.
 pub async fn run(scale: f64, regions: &[String]) -> anyhow::Result<()> {
