@@ -10,16 +10,14 @@ use std::sync::Arc;
 
 use amipub_domain::ids::Region;
 use amipub_domain::image::ImageState;
-use amipub_domain::release::FailureKind;
-use amipub_engine::PortError;
 use amipub_engine::ports::{Clones, CopyRequest, PortResult, Shares};
 use aws_sdk_ec2::types::{
     CreateVolumePermission, CreateVolumePermissionModifications, Filter, Image, LaunchPermission,
-    LaunchPermissionModifications, ResourceType, Tag, TagSpecification,
+    LaunchPermissionModifications,
 };
 
 use super::Shared;
-use super::images::{PRODUCT_TAG, state_of};
+use super::images::{copy_image, state_of};
 use crate::limits::Class;
 
 /// The tag carrying the release on clones (the same in every Region and retry).
@@ -75,14 +73,6 @@ impl Ec2Clones {
     }
 }
 
-fn tags(req: &CopyRequest, kind: ResourceType) -> TagSpecification {
-    TagSpecification::builder()
-        .resource_type(kind)
-        .tags(Tag::builder().key(CLONE_TAG).value(&req.release).build())
-        .tags(Tag::builder().key(PRODUCT_TAG).value(&req.product).build())
-        .build()
-}
-
 impl Clones for Ec2Clones {
     async fn find(
         &self,
@@ -99,35 +89,7 @@ impl Clones for Ec2Clones {
     }
 
     async fn copy(&self, region: &Region, req: &CopyRequest) -> PortResult<String> {
-        let out = self
-            .shared
-            .ec2(region, Class::Ec2Copy)
-            .await?
-            .copy_image()
-            .source_region(req.source_region.as_str())
-            .source_image_id(&req.source_ami)
-            .name(&req.name)
-            .description(format!(
-                "amipub clone of {} ({}) for {}",
-                req.source_ami, req.source_region, req.product
-            ))
-            .client_token(&req.client_token)
-            .tag_specifications(tags(req, ResourceType::Image))
-            .tag_specifications(tags(req, ResourceType::Snapshot))
-            .send()
-            .await
-            .map_err(|e| {
-                self.shared
-                    .error(region, "CopyImage", &e)
-                    .about(&req.source_ami)
-            })?;
-        out.image_id().map(str::to_owned).ok_or_else(|| {
-            PortError::new(
-                FailureKind::ServerFault,
-                "CopyImage answered without an ImageId",
-            )
-            .at("CopyImage", region)
-        })
+        copy_image(&self.shared, region, req, CLONE_TAG, "clone").await
     }
 
     async fn share(

@@ -102,12 +102,48 @@ pub fn facts(i: &Image) -> ImageFacts {
     }
 }
 
-fn tags(req: &CopyRequest, kind: ResourceType) -> TagSpecification {
+fn tags(req: &CopyRequest, key: &str, kind: ResourceType) -> TagSpecification {
     TagSpecification::builder()
         .resource_type(kind)
-        .tags(Tag::builder().key(RELEASE_TAG).value(&req.release).build())
+        .tags(Tag::builder().key(key).value(&req.release).build())
         .tags(Tag::builder().key(PRODUCT_TAG).value(&req.product).build())
         .build()
+}
+
+/// CopyImage of `req` into `region` of the seller account of its partition, the copy and its
+/// snapshots tagged with the release under `key` and with the product; `what` names the copy in
+/// its description (`mirror`, `clone`). The new AMI.
+pub(super) async fn copy_image(
+    shared: &Shared,
+    region: &str,
+    req: &CopyRequest,
+    key: &str,
+    what: &str,
+) -> PortResult<String> {
+    let out = shared
+        .ec2(region, Class::Ec2Copy)
+        .await?
+        .copy_image()
+        .source_region(req.source_region.as_str())
+        .source_image_id(&req.source_ami)
+        .name(&req.name)
+        .description(format!(
+            "amipub {what} of {} ({}) for {}",
+            req.source_ami, req.source_region, req.product
+        ))
+        .client_token(&req.client_token)
+        .tag_specifications(tags(req, key, ResourceType::Image))
+        .tag_specifications(tags(req, key, ResourceType::Snapshot))
+        .send()
+        .await
+        .map_err(|e| shared.error(region, "CopyImage", &e).about(&req.source_ami))?;
+    out.image_id().map(str::to_owned).ok_or_else(|| {
+        amipub_engine::PortError::new(
+            amipub_domain::release::FailureKind::ServerFault,
+            "CopyImage answered without an ImageId",
+        )
+        .at("CopyImage", region)
+    })
 }
 
 impl Images for Ec2Images {
@@ -128,34 +164,7 @@ impl Images for Ec2Images {
     }
 
     async fn copy(&self, req: &CopyRequest) -> PortResult<String> {
-        let out = self
-            .shared
-            .ec2(self.shared.home(), Class::Ec2Copy)
-            .await?
-            .copy_image()
-            .source_region(req.source_region.as_str())
-            .source_image_id(&req.source_ami)
-            .name(&req.name)
-            .description(format!(
-                "amipub mirror of {} ({}) for {}",
-                req.source_ami, req.source_region, req.product
-            ))
-            .client_token(&req.client_token)
-            .tag_specifications(tags(req, ResourceType::Image))
-            .tag_specifications(tags(req, ResourceType::Snapshot))
-            .send()
-            .await
-            .map_err(|e| {
-                self.shared
-                    .home_error("CopyImage", &e)
-                    .about(&req.source_ami)
-            })?;
-        out.image_id().map(str::to_owned).ok_or_else(|| {
-            amipub_engine::PortError::new(
-                amipub_domain::release::FailureKind::ServerFault,
-                "CopyImage answered without an ImageId",
-            )
-        })
+        copy_image(&self.shared, self.shared.home(), req, RELEASE_TAG, "mirror").await
     }
 
     async fn launchable(&self, region: &str, ami: &str) -> PortResult<bool> {
