@@ -5,10 +5,9 @@
 //! announcement, sent.
 #![allow(clippy::unwrap_used, clippy::expect_used)] // Tests fail loudly by design.
 
-use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use amipub_testkit::service::{Env, PARAMS, SOURCE_AMI, VERSION, release_id};
+use amipub_testkit::service::{Env, PARAMS, SOURCE_AMI, VERSION, each_point, release_id};
 
 const AMIPUB: &str = env!("CARGO_BIN_EXE_amipub");
 
@@ -137,28 +136,6 @@ fn crash_and_resume(point: &str) -> Result<(), String> {
 #[test]
 fn a_release_killed_at_any_point_resumes_to_done_without_duplicates() {
     assert!(KILL_POINTS.len() >= 20);
-    let queue = Arc::new(Mutex::new(KILL_POINTS.to_vec()));
-    let failures = Arc::new(Mutex::new(Vec::new()));
-    // Two at a time: each has its own sandbox, state directory and processes.
-    let workers: Vec<_> = (0..2)
-        .map(|_| {
-            let queue = queue.clone();
-            let failures = failures.clone();
-            std::thread::spawn(move || {
-                loop {
-                    let Some(point) = queue.lock().unwrap().pop() else {
-                        break;
-                    };
-                    if let Err(e) = crash_and_resume(point) {
-                        failures.lock().unwrap().push(e);
-                    }
-                }
-            })
-        })
-        .collect();
-    for w in workers {
-        w.join().unwrap();
-    }
-    let failures = failures.lock().unwrap();
+    let failures = each_point(KILL_POINTS, crash_and_resume);
     assert!(failures.is_empty(), "{}", failures.join("\n\n"));
 }

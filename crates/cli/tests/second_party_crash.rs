@@ -5,7 +5,6 @@
 //! sent.
 #![allow(clippy::unwrap_used, clippy::expect_used)] // Tests fail loudly by design.
 
-use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use amipub_domain::catalog_data::{commercial_regions, govcloud_regions};
@@ -13,7 +12,7 @@ use amipub_domain::release::State;
 use amipub_engine::ports::Forms;
 use amipub_sandbox::catalog::second_party::{FORMS, admin};
 use amipub_sandbox::server::lock;
-use amipub_testkit::service::{Env, SOURCE_AMI, release_id};
+use amipub_testkit::service::{Env, SOURCE_AMI, each_point, release_id};
 
 const AMIPUB: &str = env!("CARGO_BIN_EXE_amipub");
 const SCALE: f64 = 3000.0;
@@ -196,27 +195,6 @@ fn a_second_party_release_killed_at_any_point_resumes_without_duplicates() {
         .copied()
         .collect();
     assert!(points.len() >= 12);
-    let queue = Arc::new(Mutex::new(points));
-    let failures = Arc::new(Mutex::new(Vec::new()));
-    let workers: Vec<_> = (0..2)
-        .map(|_| {
-            let queue = queue.clone();
-            let failures = failures.clone();
-            std::thread::spawn(move || {
-                loop {
-                    let Some(point) = queue.lock().unwrap().pop() else {
-                        break;
-                    };
-                    if let Err(e) = crash_and_resume(point) {
-                        failures.lock().unwrap().push(e);
-                    }
-                }
-            })
-        })
-        .collect();
-    for w in workers {
-        w.join().unwrap();
-    }
-    let failures = failures.lock().unwrap();
+    let failures = each_point(&points, crash_and_resume);
     assert!(failures.is_empty(), "{}", failures.join("\n\n"));
 }

@@ -426,3 +426,28 @@ pub fn release_id(stderr: &str) -> Option<String> {
         .find(|w| w.starts_with("r-") && w.len() == 14)
         .map(str::to_owned)
 }
+
+/// Runs `check` for every point, two at a time (each run has its own sandbox, state directory
+/// and processes); the failures, in no particular order.
+pub fn each_point(
+    points: &[&'static str],
+    check: fn(&'static str) -> Result<(), String>,
+) -> Vec<String> {
+    let queue = std::sync::Mutex::new(points.to_vec());
+    let failures = std::sync::Mutex::new(Vec::new());
+    std::thread::scope(|scope| {
+        for _ in 0..2 {
+            scope.spawn(|| {
+                loop {
+                    let Some(point) = queue.lock().unwrap_or_else(|e| e.into_inner()).pop() else {
+                        break;
+                    };
+                    if let Err(e) = check(point) {
+                        failures.lock().unwrap_or_else(|e| e.into_inner()).push(e);
+                    }
+                }
+            });
+        }
+    });
+    failures.into_inner().unwrap_or_else(|e| e.into_inner())
+}
