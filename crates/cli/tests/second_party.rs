@@ -13,6 +13,7 @@ use amipub_domain::catalog_data::{commercial_regions, govcloud_regions};
 use amipub_domain::release::State;
 use amipub_sandbox::catalog::second_party::{FORMS, admin};
 use amipub_sandbox::server::lock;
+use amipub_sandbox::worlds::{MARKETPLACE_KEY, MARKETPLACE_SCAN_KEY};
 use amipub_testkit::service::{Env, SOURCE_AMI, VERSION, release_id};
 use calamine::{Data, Reader, Xlsx};
 
@@ -147,6 +148,31 @@ fn a_second_party_release_clones_shares_fills_the_form_and_completes_after_publi
                     .all(|(_, users)| users.contains(&a.to_owned())),
                 "{c:?}"
             );
+        }
+    }
+    // Read back as the Marketplace accounts see it, with their own keys.
+    for key in [MARKETPLACE_KEY, MARKETPLACE_SCAN_KEY] {
+        for c in &clones {
+            let xml = env.ec2_as(key, &c.region, "DescribeImages", &[("ImageId.1", &c.ami)]);
+            assert!(
+                xml.contains(&c.ami),
+                "{key} cannot see {} in {}",
+                c.ami,
+                c.region
+            );
+            for (snap, _) in &c.snapshots {
+                let xml = env.ec2_as(
+                    key,
+                    &c.region,
+                    "DescribeSnapshots",
+                    &[("SnapshotId.1", snap)],
+                );
+                assert!(
+                    xml.contains(snap.as_str()),
+                    "{key} cannot restore {snap} in {}",
+                    c.region
+                );
+            }
         }
     }
     let r = state(&env, &id);

@@ -210,6 +210,33 @@ url = "{e}"
         (template, format!("us-gov-west-1={gov_ami}"))
     }
 
+    /// One EC2 query call to the sandbox with the access key `key` in `region` (the sandbox
+    /// takes the key from the authorization header); the answer's XML, which must be a 200.
+    /// Parameter values are sent as they are: ids and names, no characters to escape.
+    pub fn ec2_as(&self, key: &str, region: &str, action: &str, params: &[(&str, &str)]) -> String {
+        use std::io::{Read, Write};
+        let mut body = format!("Action={action}&Version=2016-11-15");
+        for (k, v) in params {
+            body.push_str(&format!("&{k}={v}"));
+        }
+        let host = self.endpoint.trim_start_matches("http://");
+        let mut s = std::net::TcpStream::connect(host).unwrap();
+        write!(
+            s,
+            "POST / HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\nContent-Type: application/x-www-form-urlencoded\r\nAuthorization: AWS4-HMAC-SHA256 Credential={key}/20261121/{region}/ec2/aws4_request, SignedHeaders=host, Signature=00\r\nContent-Length: {}\r\n\r\n{body}",
+            body.len()
+        )
+        .unwrap();
+        let mut raw = String::new();
+        s.read_to_string(&mut raw).unwrap();
+        let (head, xml) = raw.split_once("\r\n\r\n").unwrap();
+        assert!(
+            head.starts_with("HTTP/1.1 200"),
+            "{action} in {region}: {head}\n{xml}"
+        );
+        xml.to_owned()
+    }
+
     /// The second-party clones of `release` (found by their tag): (Region, AMI, owner), and
     /// the accounts each clone and its snapshots are shared with.
     pub fn clones(&self, release: &str) -> Vec<Clone> {
