@@ -12,12 +12,12 @@ use amipub_domain::ids::Region;
 use amipub_domain::image::ImageState;
 use amipub_engine::ports::{Clones, CopyRequest, PortResult, Shares};
 use aws_sdk_ec2::types::{
-    CreateVolumePermission, CreateVolumePermissionModifications, Filter, Image, LaunchPermission,
+    CreateVolumePermission, CreateVolumePermissionModifications, Image, LaunchPermission,
     LaunchPermissionModifications,
 };
 
 use super::Shared;
-use super::images::{copy_image, state_of};
+use super::images::{copy_image, describe_in, own_tagged_in, state_of};
 use crate::limits::Class;
 
 /// The tag carrying the release on clones (the same in every Region and retry).
@@ -36,36 +36,12 @@ impl Ec2Clones {
     }
 
     async fn tagged(&self, region: &str, release: &str) -> PortResult<Vec<Image>> {
-        let out = self
-            .shared
-            .ec2(region, Class::Ec2Describe)
-            .await?
-            .describe_images()
-            .owners("self")
-            .filters(
-                Filter::builder()
-                    .name(format!("tag:{CLONE_TAG}"))
-                    .values(release)
-                    .build(),
-            )
-            .send()
-            .await
-            .map_err(|e| self.shared.error(region, "DescribeImages", &e))?;
-        Ok(out.images().to_vec())
+        own_tagged_in(&self.shared, region, CLONE_TAG, release).await
     }
 
     async fn snapshots(&self, region: &str, ami: &str) -> PortResult<Vec<String>> {
-        let out = self
-            .shared
-            .ec2(region, Class::Ec2Describe)
-            .await?
-            .describe_images()
-            .image_ids(ami)
-            .send()
-            .await
-            .map_err(|e| self.shared.error(region, "DescribeImages", &e).about(ami))?;
-        Ok(out
-            .images()
+        let image = describe_in(&self.shared, region, ami).await?;
+        Ok(image
             .iter()
             .flat_map(|i| i.block_device_mappings())
             .filter_map(|m| m.ebs().and_then(|e| e.snapshot_id()).map(str::to_owned))

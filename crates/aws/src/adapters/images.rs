@@ -32,42 +32,58 @@ impl Ec2Images {
     /// DescribeImages of one AMI in `region`; `None` when EC2 does not know it (or does not
     /// show it to the seller).
     pub async fn describe(&self, region: &str, ami: &str) -> PortResult<Option<Image>> {
-        let out = self
-            .shared
-            .ec2(region, Class::Ec2Describe)
-            .await?
-            .describe_images()
-            .image_ids(ami)
-            .send()
-            .await;
-        match out {
-            Ok(o) => Ok(o.images().first().cloned()),
-            Err(e) if code(&e).is_some_and(|c| c.starts_with("InvalidAMIID")) => Ok(None),
-            Err(e) => Err(self.shared.error(region, "DescribeImages", &e).about(ami)),
-        }
+        describe_in(&self.shared, region, ami).await
+    }
+
+    /// The seller's own images in its home Region whose tag `key` is `value`.
+    pub async fn own_tagged(&self, key: &str, value: &str) -> PortResult<Vec<Image>> {
+        own_tagged_in(&self.shared, self.shared.home(), key, value).await
     }
 }
 
-impl Ec2Images {
-    /// The seller's own images in its home Region whose tag `key` is `value`.
-    pub async fn own_tagged(&self, key: &str, value: &str) -> PortResult<Vec<Image>> {
-        let out = self
-            .shared
-            .ec2(self.shared.home(), Class::Ec2Describe)
-            .await?
-            .describe_images()
-            .owners("self")
-            .filters(
-                Filter::builder()
-                    .name(format!("tag:{key}"))
-                    .values(value)
-                    .build(),
-            )
-            .send()
-            .await
-            .map_err(|e| self.shared.home_error("DescribeImages", &e))?;
-        Ok(out.images().to_vec())
+/// DescribeImages of one AMI in `region` with the credentials of its partition; `None` when
+/// EC2 does not know it (or does not show it to the seller).
+pub(super) async fn describe_in(
+    shared: &Shared,
+    region: &str,
+    ami: &str,
+) -> PortResult<Option<Image>> {
+    let out = shared
+        .ec2(region, Class::Ec2Describe)
+        .await?
+        .describe_images()
+        .image_ids(ami)
+        .send()
+        .await;
+    match out {
+        Ok(o) => Ok(o.images().first().cloned()),
+        Err(e) if code(&e).is_some_and(|c| c.starts_with("InvalidAMIID")) => Ok(None),
+        Err(e) => Err(shared.error(region, "DescribeImages", &e).about(ami)),
     }
+}
+
+/// The seller's own images in `region` whose tag `key` is `value`.
+pub(super) async fn own_tagged_in(
+    shared: &Shared,
+    region: &str,
+    key: &str,
+    value: &str,
+) -> PortResult<Vec<Image>> {
+    let out = shared
+        .ec2(region, Class::Ec2Describe)
+        .await?
+        .describe_images()
+        .owners("self")
+        .filters(
+            Filter::builder()
+                .name(format!("tag:{key}"))
+                .values(value)
+                .build(),
+        )
+        .send()
+        .await
+        .map_err(|e| shared.error(region, "DescribeImages", &e))?;
+    Ok(out.images().to_vec())
 }
 
 /// An image's state (`available`, `pending`, …).
