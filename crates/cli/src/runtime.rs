@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use amipub_aws::config::CredentialSource;
 use amipub_aws::{AwsPorts, Seller, Target};
-use amipub_domain::release::{Release, State};
+use amipub_domain::release::Release;
 use amipub_domain::settings::{Partition, Settings};
 use amipub_domain::spec::ProductSpec;
 use amipub_domain::validate::{has_errors, validate_text};
@@ -374,8 +374,7 @@ impl Runtime {
                 outbox::deliver(&self.store, &self.settings.feed_file).await?;
             }
             progress.show(&r, &timeline, now);
-            // A second-party form waiting for a person is as far as a command can take it.
-            if r.state.is_terminal() || r.state == State::AwaitingSubmission {
+            if r.state.is_terminal() || r.state.waits_for_person() {
                 progress.finish();
                 return Ok((r, false));
             }

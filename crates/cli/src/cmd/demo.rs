@@ -101,7 +101,7 @@ async fn demo(args: Args) -> anyhow::Result<Outcome> {
         release.version
     );
     let (mut r, mut interrupted) = rt.drive(&id).await?;
-    if r.state == State::AwaitingSubmission && !interrupted {
+    if r.state.waits_for_person() && !interrupted {
         crate::cmd::publish::print_result(&r, rt.engine.product(&r.product).as_deref());
         super::demo_second_party::submit(&rt, &sandbox.world, &id).await?;
         (r, interrupted) = rt.drive(&id).await?;

@@ -34,17 +34,8 @@ fn step(r: &mut Release, event: &Event, now: i64) -> Vec<Command> {
             if resume == S::Scanning {
                 r.change_set = None;
             }
-            let resume = match (second_party::resume(resume), resume) {
-                (Some(sp), _) => {
-                    if let Some(p) = r.second_party.as_mut() {
-                        p.form = None;
-                        p.ticket = None;
-                        p.submitted_by = None;
-                        p.submitted_at = None;
-                        p.reminded = false;
-                    }
-                    sp
-                }
+            let resume = match (second_party::resume(r, resume), resume) {
+                (Some(sp), _) => sp,
                 (None, S::Mirroring) => S::Admitted,
                 (None, S::Scanning) => S::Granted,
                 (None, other) => other,

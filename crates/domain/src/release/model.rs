@@ -90,6 +90,12 @@ impl State {
         )
     }
 
+    /// Nothing moves until a person acts (a second-party load form to attach to the
+    /// Marketplace ticket): as far as a command that follows a release can take it.
+    pub fn waits_for_person(self) -> bool {
+        self == State::AwaitingSubmission
+    }
+
     /// A step of the second-party path only.
     pub fn is_second_party(self) -> bool {
         matches!(

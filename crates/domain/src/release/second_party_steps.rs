@@ -285,14 +285,23 @@ pub(super) fn timeout_words(r: &Release) -> Option<(String, String)> {
     }
 }
 
-/// Where `amipub retry` resumes a second-party step that failed.
-pub(super) fn resume(step: State) -> Option<State> {
-    match step {
-        State::Cloning => Some(State::Admitted),
-        State::AwaitingSubmission | State::Submitted => Some(State::Cloned),
-        State::Cloned | State::Shared => Some(step),
-        _ => None,
+/// Where `amipub retry` resumes a second-party step that failed; a form written before is
+/// forgotten with its submission, since the retry writes a new one.
+pub(super) fn resume(r: &mut Release, step: State) -> Option<State> {
+    let at = match step {
+        State::Cloning => State::Admitted,
+        State::AwaitingSubmission | State::Submitted => State::Cloned,
+        State::Cloned | State::Shared => step,
+        _ => return None,
+    };
+    if let Some(sp) = r.second_party.as_mut() {
+        sp.form = None;
+        sp.ticket = None;
+        sp.submitted_by = None;
+        sp.submitted_at = None;
+        sp.reminded = false;
     }
+    Some(at)
 }
 
 /// The words for a second-party step, for failure messages.
