@@ -7,14 +7,14 @@ use std::path::PathBuf;
 
 use amipub_domain::release::{Event, Release, State};
 use amipub_domain::second_party::form::{Value, new_version_row};
-use amipub_domain::spec::ProductSpec;
+use amipub_domain::spec::{ProductSpec, parse_spec};
 use amipub_engine::ports::Forms;
 use anyhow::{Context, bail};
 
 use crate::Outcome;
 use crate::cmd::block_on;
 use crate::config;
-use crate::runtime::Runtime;
+use crate::runtime::{self, Runtime};
 
 /// Arguments of `amipub form`.
 #[derive(Debug, clap::Args)]
@@ -57,9 +57,10 @@ pub fn form(args: FormArgs) -> anyhow::Result<Outcome> {
         let Some((settings, _)) = config::load(args.config.as_deref())? else {
             return Ok(Outcome::Invalid);
         };
-        let rt = Runtime::open(settings, &[]).await?;
-        let r = rt.find(&args.release).await?;
-        let Some((name, bytes)) = rt.store.form(&r.id).await? else {
+        // Only the store: the workbook and the spec the release was published with.
+        let store = runtime::open_store(&settings).await?;
+        let r = runtime::find(&store, &args.release).await?;
+        let Some((name, bytes)) = store.form(&r.id).await? else {
             bail!(
                 "release {} has no load form yet (it is {}); the form is written once its clones are shared",
                 r.id,
@@ -71,9 +72,10 @@ pub fn form(args: FormArgs) -> anyhow::Result<Outcome> {
         let path = args.out.join(&name);
         crate::files::write_atomic(&path, &bytes, "xlsx.tmp")?;
         let mut written = vec![path.display().to_string()];
-        if let Some(product) = rt.engine.product(&r.product) {
+        let spec = store.product_spec(&r.product).await?;
+        if let Some(spec) = spec.and_then(|text| parse_spec(&text).ok()) {
             let csv = path.with_extension("csv");
-            crate::files::write_atomic(&csv, csv_view(&product.spec, &r)?, "csv.tmp")?;
+            crate::files::write_atomic(&csv, csv_view(&spec, &r)?, "csv.tmp")?;
             written.push(csv.display().to_string());
         }
         println!("Wrote {}", written.join(" and "));
