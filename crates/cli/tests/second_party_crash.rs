@@ -12,7 +12,7 @@ use amipub_domain::release::State;
 use amipub_engine::ports::Forms;
 use amipub_sandbox::catalog::second_party::{FORMS, admin};
 use amipub_sandbox::server::lock;
-use amipub_testkit::service::{Env, SOURCE_AMI, each_point, release_id};
+use amipub_testkit::service::{Env, SOURCE_AMI, each_point, release_id, verdict};
 
 const AMIPUB: &str = env!("CARGO_BIN_EXE_amipub");
 const SCALE: f64 = 3000.0;
@@ -176,15 +176,7 @@ fn check(env: &Env, id: &str, point: &str, printed: usize, regions: usize) -> Re
     if schemas != ["amipub.release.published.v1"] || rows.iter().any(|r| r.sent_at.is_none()) {
         problems.push(format!("outbox {schemas:?}"));
     }
-    let expected = rows.len() + usize::from(point == "outbox:printed");
-    if printed != expected {
-        problems.push(format!("announcement printed {printed} times"));
-    }
-    if problems.is_empty() {
-        Ok(())
-    } else {
-        Err(format!("{point}: {}", problems.join(", ")))
-    }
+    verdict(point, problems, printed, rows.len())
 }
 
 #[test]

@@ -478,3 +478,24 @@ pub fn each_point(
     });
     failures.into_inner().unwrap_or_else(|e| e.into_inner())
 }
+
+/// The end of a crash suite's check at `point`: the announcement rows must each have been
+/// printed once — twice only when killed between printing one and marking it sent
+/// (`outbox:printed`; the message id is the same, so consumers drop the copy) — and no other
+/// problem may have been found.
+pub fn verdict(
+    point: &str,
+    mut problems: Vec<String>,
+    printed: usize,
+    rows: usize,
+) -> Result<(), String> {
+    let expected = rows + usize::from(point == "outbox:printed");
+    if printed != expected {
+        problems.push(format!("announcement printed {printed} times"));
+    }
+    if problems.is_empty() {
+        Ok(())
+    } else {
+        Err(format!("{point}: {}", problems.join(", ")))
+    }
+}
