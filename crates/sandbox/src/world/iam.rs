@@ -1,5 +1,6 @@
-//! IAM state: roles with trust policies and attached managed policies, and the AWS managed
-//! policies the sandbox knows (notably `AWSMarketplaceAmiIngestion` with its real actions).
+//! IAM state: roles with trust policies and attached managed policies, the role sessions STS
+//! handed out, and the AWS managed policies the sandbox knows (notably
+//! `AWSMarketplaceAmiIngestion` with its real actions).
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -9,6 +10,10 @@ use serde::{Deserialize, Serialize};
 pub const INGESTION_POLICY_ARN: &str = "arn:aws:iam::aws:policy/AWSMarketplaceAmiIngestion";
 /// The service principal the ingestion role must trust.
 pub const INGESTION_PRINCIPAL: &str = "assets.marketplace.amazonaws.com";
+/// A role's maximum session duration, in seconds, when none is set: one hour
+/// (<https://docs.aws.amazon.com/IAM/latest/APIReference/API_CreateRole.html>). The sandbox's
+/// roles all keep it.
+pub const DEFAULT_MAX_SESSION_SECS: i64 = 3600;
 
 /// A role.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -100,6 +105,10 @@ pub struct ManagedPolicy {
 pub struct Iam {
     /// Roles keyed by `account/name`.
     pub roles: BTreeMap<String, Role>,
+    /// Role sessions handed out by AssumeRole: the assumed-role ARN → its `AssumedRoleId`
+    /// (`role id:session name`), which GetCallerIdentity answers as the caller's `UserId`.
+    #[serde(default)]
+    pub sessions: BTreeMap<String, String>,
 }
 
 impl Iam {

@@ -1,5 +1,6 @@
 //! SSM Parameter Store state: parameters per account and Region, each with its versions and the
-//! labels attached to them.
+//! labels attached to them. Parameters are keyed so that the two spellings of a root parameter
+//! (`/name` and `name`) find the same entry; how requests name parameters is `crate::ssm`'s.
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -33,7 +34,7 @@ pub struct Parameter {
     pub account: String,
     /// Region.
     pub region: String,
-    /// Name.
+    /// Name, spelled as it was when the parameter was created.
     pub name: String,
     /// Versions, oldest first.
     pub versions: Vec<Version>,
@@ -49,13 +50,36 @@ impl Parameter {
 /// All SSM state.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct Ssm {
-    /// Parameters keyed by `account/region/name`.
+    /// Parameters keyed by `account/region/name`, the name in its [`canonical`] spelling.
     pub parameters: BTreeMap<String, Parameter>,
 }
 
 impl Ssm {
     /// The key of a parameter.
     pub fn key(account: &str, region: &str, name: &str) -> String {
-        format!("{account}/{region}/{name}")
+        format!("{account}/{region}/{}", canonical(name))
+    }
+}
+
+/// The one spelling of a parameter name the store keys on. A root parameter is the same
+/// parameter with or without its leading slash (`/TestParam1` and `TestParam1` are not unique:
+/// <https://docs.aws.amazon.com/systems-manager/latest/userguide/sysman-paramstore-su-create.html#sysman-parameter-name-constraints>),
+/// so it is keyed without the slash; names in a hierarchy keep theirs.
+pub fn canonical(name: &str) -> &str {
+    match name.strip_prefix('/') {
+        Some(rest) if !rest.contains('/') => rest,
+        _ => name,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn root_names_share_a_key_and_hierarchies_do_not() {
+        assert_eq!(Ssm::key("a", "r", "/p"), Ssm::key("a", "r", "p"));
+        assert_ne!(Ssm::key("a", "r", "/x/p"), Ssm::key("a", "r", "x/p"));
+        assert_eq!(canonical("/x/p"), "/x/p");
     }
 }
