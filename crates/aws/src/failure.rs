@@ -102,7 +102,12 @@ pub fn kind_of_code(code: &str) -> Kind {
             || c == "NoSuchEntity"
             || c == "ResourceNotFoundException"
             || c == "ParameterNotFound"
-            || c == "QueueDoesNotExist" =>
+            // SQS names a missing queue `QueueDoesNotExist` in the JSON body and
+            // `AWS.SimpleQueueService.NonExistentQueue` in `x-amzn-query-error`, which
+            // query-compatible SDKs report as the code
+            // (https://docs.aws.amazon.com/AWSSimpleQueueService/latest/SQSDeveloperGuide/sqs-json-api-responses.html).
+            || c == "QueueDoesNotExist"
+            || c == "AWS.SimpleQueueService.NonExistentQueue" =>
         {
             Kind::NotFound
         }
@@ -171,6 +176,11 @@ mod tests {
             Kind::AccessDenied
         );
         assert_eq!(kind_of_code("ValidationException"), Kind::InvalidInput);
+        assert_eq!(kind_of_code("QueueDoesNotExist"), Kind::NotFound);
+        assert_eq!(
+            kind_of_code("AWS.SimpleQueueService.NonExistentQueue"),
+            Kind::NotFound
+        );
         assert!(Kind::Throttled.retryable() && !Kind::InvalidInput.retryable());
     }
 }

@@ -435,13 +435,17 @@ fn route(
             errors::query(&e, &request_id, ns),
             Some(&e.code),
         ),
-        (Err(e), Family::Json) => reply(
-            e.status,
-            "application/x-amz-json-1.1",
-            &request_id,
-            errors::json(&e),
-            Some(&e.code),
-        ),
+        (Err(e), Family::Json) => {
+            let mut r = reply(
+                e.status,
+                "application/x-amz-json-1.1",
+                &request_id,
+                errors::json(&e),
+                Some(&e.code),
+            );
+            crate::sqs::mark_query_error(&mut r, incoming.target.as_deref(), &e);
+            r
+        }
     }
 }
 
