@@ -55,6 +55,10 @@ pub struct Change {
     pub identifier: Option<String>,
     /// The resolved entity id, once known.
     pub entity_id: Option<String>,
+    /// The entity's revision this change names in DescribeChangeSet: the revision it targeted
+    /// when submitted (1 for a new entity), then the revision its change set produced.
+    #[serde(default)]
+    pub revision: Option<u64>,
     /// The document.
     pub details: Value,
     /// Asynchronous errors.

@@ -223,3 +223,77 @@ def test_list_entities_tags_and_policies(sandbox):
     assert PRODUCT in batch["EntityDetails"] and "prod-doesnotexist1" in batch["Errors"]
     cli = sandbox.cli("marketplace-catalog", "describe-entity", "--catalog", "AWSMarketplace", "--entity-id", PRODUCT)
     assert cli["DetailsDocument"]["Description"]["ProductCode"] == CODE
+
+
+def test_update_delivery_options_applies_every_field(sandbox):
+    """UpdateDeliveryOptions changes a version's release notes and its delivery option's usage
+    instructions, recommended instance type, security groups and access endpoint, and DescribeEntity
+    shows every one of them; a member the change type does not document (the AMI itself) is refused.
+    https://docs.aws.amazon.com/marketplace/latest/APIReference/work-with-single-ami-products.html"""
+    cat = sandbox.client("marketplace-catalog")
+    version = cat.describe_entity(Catalog="AWSMarketplace", EntityId=PRODUCT)["DetailsDocument"]["Versions"][0]
+    option = version["DeliveryOptions"][0]["Id"]
+    groups = [{"IpProtocol": "tcp", "FromPort": 22, "ToPort": 22, "IpRanges": ["10.0.0.0/16"]},
+              {"IpProtocol": "tcp", "FromPort": 443, "ToPort": 443, "IpRanges": ["0.0.0.0/0", "10.2.0.0/16"]}]
+    details = {"UsageInstructions": "Open https://<ip>/ after boot.", "RecommendedInstanceType": "m5.large", "SecurityGroups": groups,
+               "AccessEndpointUrl": {"Port": 443, "Protocol": "https", "RelativePath": "index.html"}}
+    update = {"ChangeType": "UpdateDeliveryOptions", "Entity": {"Type": "AmiProduct@1.0", "Identifier": PRODUCT}, "DetailsDocument": {
+        "Version": {"ReleaseNotes": "Updated notes."},
+        "DeliveryOptions": [{"Id": option, "Details": {"AmiDeliveryOptionDetails": details}}]}}
+    done = run_until_done(sandbox, cat, cat.start_change_set(Catalog="AWSMarketplace", ChangeSet=[update])["ChangeSetId"])
+    assert done["Status"] == "SUCCEEDED", done
+    version = cat.describe_entity(Catalog="AWSMarketplace", EntityId=PRODUCT)["DetailsDocument"]["Versions"][0]
+    o = version["DeliveryOptions"][0]
+    assert version["ReleaseNotes"] == "Updated notes."
+    assert o["Instructions"]["Usage"] == "Open https://<ip>/ after boot."
+    assert o["Instructions"]["Access"] == {"Type": "Endpoint", "Port": 443, "Protocol": "https", "RelativePath": "index.html"}
+    assert o["Recommendations"]["InstanceType"] == "m5.large"
+    assert o["Recommendations"]["SecurityGroups"] == [
+        {"Protocol": "tcp", "FromPort": 22, "ToPort": 22, "CidrIps": ["10.0.0.0/16"]},
+        {"Protocol": "tcp", "FromPort": 443, "ToPort": 443, "CidrIps": ["0.0.0.0/0", "10.2.0.0/16"]}]
+
+    bad = json.loads(json.dumps(update))
+    bad["DetailsDocument"]["DeliveryOptions"][0]["Details"]["AmiDeliveryOptionDetails"]["SecurityGroups"] = [{"IpProtocol": "icmp", "FromPort": 0, "ToPort": 0, "IpRanges": ["nowhere"]}]
+    failed = run_until_done(sandbox, cat, cat.start_change_set(Catalog="AWSMarketplace", ChangeSet=[bad])["ChangeSetId"])
+    assert failed["Status"] == "FAILED"
+    assert {"INVALID_SECURITY_GROUP_PROTOCOL", "INVALID_SECURITY_GROUP", "INVALID_CIDR_IP"} <= {e["ErrorCode"] for e in failed["ChangeSet"][0]["ErrorDetailList"]}
+    ami = json.loads(json.dumps(update))
+    ami["DetailsDocument"]["DeliveryOptions"][0]["Details"]["AmiDeliveryOptionDetails"]["AmiSource"] = {"AmiId": FEDORA_41_X86_US_EAST_1}
+    with pytest.raises(ClientError) as e:
+        cat.start_change_set(Catalog="AWSMarketplace", ChangeSet=[ami])
+    assert error_code(e.value) == "ValidationException"
+
+
+def test_describe_change_set_resolves_change_name_references(sandbox):
+    """Changes that name their entity with `$ChangeName.Entity.Identifier` show the created entity's
+    id and revision in DescribeChangeSet (`prod-…@1`, `offer-…@1`), as do references inside a
+    DetailsDocument, from submission on.
+    https://docs.aws.amazon.com/marketplace/latest/APIReference/API_DescribeChangeSet.html
+    https://docs.aws.amazon.com/marketplace/latest/APIReference/work-with-single-ami-products.html"""
+    cat = sandbox.client("marketplace-catalog")
+    P, O = "$NewProduct.Entity.Identifier", "$NewOffer.Entity.Identifier"
+    changes = [
+        {"ChangeType": "CreateProduct", "ChangeName": "NewProduct", "Entity": {"Type": "AmiProduct@1.0"}, "DetailsDocument": {"ProductTitle": "Gadget OS"}},
+        {"ChangeType": "AddRegions", "Entity": {"Type": "AmiProduct@1.0", "Identifier": P}, "DetailsDocument": {"Regions": ["us-east-1"]}},
+        {"ChangeType": "CreateOffer", "ChangeName": "NewOffer", "Entity": {"Type": "Offer@1.0"}, "DetailsDocument": {"ProductId": P, "Name": "Gadget OS"}},
+        {"ChangeType": "UpdateInformation", "Entity": {"Type": "Offer@1.0", "Identifier": O}, "DetailsDocument": {"Description": "Public offer"}},
+    ]
+    cs = cat.start_change_set(Catalog="AWSMarketplace", ChangeSet=changes)["ChangeSetId"]
+
+    def identifiers():
+        d = cat.describe_change_set(Catalog="AWSMarketplace", ChangeSetId=cs)
+        return d, [c["Entity"]["Identifier"] for c in d["ChangeSet"]]
+
+    d, ids = identifiers()
+    assert d["Status"] == "PREPARING"
+    assert all("$" not in i for i in ids), ids
+    assert ids[0] == ids[1] and ids[2] == ids[3]
+    assert ids[0].startswith("prod-") and ids[0].endswith("@1") and ids[2].startswith("offer-") and ids[2].endswith("@1")
+    assert d["ChangeSet"][2]["DetailsDocument"]["ProductId"] == ids[0].split("@")[0]
+    done = run_until_done(sandbox, cat, cs)
+    assert done["Status"] == "SUCCEEDED", done
+    assert identifiers()[1] == ids
+    product = ids[0].split("@")[0]
+    later = cat.start_change_set(Catalog="AWSMarketplace", ChangeSet=[{"ChangeType": "AddRegions", "Entity": {"Type": "AmiProduct@1.0", "Identifier": product}, "DetailsDocument": {"Regions": ["eu-west-1"]}}])
+    assert run_until_done(sandbox, cat, later["ChangeSetId"])["ChangeSet"][0]["Entity"]["Identifier"] == f"{product}@2"
+    assert identifiers()[1] == ids

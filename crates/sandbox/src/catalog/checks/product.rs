@@ -1,9 +1,10 @@
 //! The rule table of AmiProduct@1.0 changes, and the rules of the changes that have no file of
 //! their own: the product title, Regions and future Region support, instance types, restricting
-//! and updating versions, pricing dimensions, buyer targeting, visibility and release. The change
+//! versions, pricing dimensions, buyer targeting, visibility and release. The change
 //! types and their errors are those of the AWS Marketplace developer guide
 //! (<https://docs.aws.amazon.com/marketplace/latest/developerguide/work-with-seller-products.html>
-//! and <https://docs.aws.amazon.com/marketplace/latest/developerguide/work-with-single-ami-products.html>).
+//! and <https://docs.aws.amazon.com/marketplace/latest/developerguide/work-with-single-ami-products.html>);
+//! the rules of adding and updating versions live in `delivery`.
 
 use std::collections::BTreeSet;
 
@@ -23,7 +24,7 @@ pub(super) const RULES: &[(&str, Rule)] = &[
     ("RestrictInstanceTypes", instance_types),
     ("AddDeliveryOptions", delivery::check),
     ("RestrictDeliveryOptions", restrict_delivery_options),
-    ("UpdateDeliveryOptions", update_delivery_options),
+    ("UpdateDeliveryOptions", delivery::update),
     ("AddDimensions", dimension_count),
     ("AddDimensions", each_dimension),
     ("UpdateTargeting", buyer_accounts),
@@ -126,22 +127,6 @@ fn restrict_delivery_options(ctx: &Ctx, errs: &mut Errors) {
             errs.push(
                 "ALL_DELIVERY_OPTIONS_RESTRICTED",
                 "At least one version must remain available.",
-            );
-        }
-    }
-}
-
-fn update_delivery_options(ctx: &Ctx, errs: &mut Errors) {
-    let p = ctx.project();
-    for o in ctx.details()["DeliveryOptions"]
-        .as_array()
-        .into_iter()
-        .flatten()
-    {
-        if !p.delivery_ids.contains_key(o["Id"].as_str().unwrap_or("")) {
-            errs.push(
-                "INVALID_DELIVERY_OPTION_IDS",
-                format!("Delivery option {} was not found.", o["Id"]),
             );
         }
     }

@@ -1,31 +1,38 @@
-//! The rule table of Offer@1.0 changes and its rules: the offer's product and name, pricing
-//! terms and rate cards, legal and support terms, country targeting, availability and release.
-//! The change types are those the developer guide documents for offers
-//! (<https://docs.aws.amazon.com/marketplace/latest/developerguide/work-with-private-offers.html>).
+//! The rule table of Offer@1.0 changes and its rules: the offer's product and name, legal and
+//! support terms, country targeting and the release's pricing terms; pricing and rate cards live
+//! in `pricing`, and what depends on an offer being private or public (buyer accounts,
+//! availability end date and expiry, validity terms, payment schedule, one public offer per
+//! product) in `private`. The change types are those AWS documents for offers
+//! (<https://docs.aws.amazon.com/marketplace/latest/APIReference/work-with-private-offers.html>).
 
-use std::collections::BTreeSet;
+mod pricing;
+mod private;
 
 use serde_json::Value;
 
-use super::{Ctx, Errors, Rule, project, strings};
+use super::{Ctx, Errors, Rule, strings};
 
 /// The Offer@1.0 rules, by change type, in the order they run.
 pub(super) const RULES: &[(&str, Rule)] = &[
     ("CreateOffer", offer_product),
     ("CreateOffer", offer_name),
     ("UpdateInformation", information),
-    ("UpdatePricingTerms", pricing_model),
-    ("UpdatePricingTerms", rate_cards),
+    ("UpdatePricingTerms", pricing::pricing_model),
+    ("UpdatePricingTerms", pricing::rate_cards),
     ("UpdateLegalTerms", legal_terms),
     ("UpdateSupportTerms", support_terms),
     ("UpdateTargeting", country_codes),
-    ("UpdateAvailability", availability),
+    ("UpdateTargeting", private::buyer_accounts),
+    ("UpdateAvailability", private::availability),
+    ("UpdateValidityTerms", private::validity),
+    ("UpdatePaymentScheduleTerms", private::payment_schedule),
     ("ReleaseOffer", release_terms),
-    ("ReleaseOffer", release_single),
+    ("ReleaseOffer", private::release_end_date),
+    ("ReleaseOffer", private::release_single_public),
 ];
 
 /// The product of an offer: from its CreateOffer in this set, else from its current document.
-fn product_of(ctx: &Ctx, id: &str) -> Option<String> {
+pub(super) fn product_of(ctx: &Ctx, id: &str) -> Option<String> {
     ctx.cs
         .changes
         .iter()
@@ -84,75 +91,6 @@ fn information(ctx: &Ctx, errs: &mut Errors) {
             "Offer Name must be 1-150 and Description 1-255 characters.",
         );
     }
-}
-
-fn model(d: &Value) -> &str {
-    d["PricingModel"].as_str().unwrap_or("")
-}
-
-fn pricing_model(ctx: &Ctx, errs: &mut Errors) {
-    let model = model(ctx.details());
-    if !matches!(model, "Usage" | "Contract" | "Free" | "Byol") {
-        errs.push(
-            "INVALID_INPUT",
-            format!("PricingModel '{model}' is not one of Usage, Contract, Free, Byol."),
-        );
-    }
-}
-
-fn rate_cards(ctx: &Ctx, errs: &mut Errors) {
-    let d = ctx.details();
-    let product = product_of(ctx, &ctx.entity).unwrap_or_default();
-    let dims = project(ctx.world, ctx.cs, &product).dimensions;
-    for t in d["Terms"]
-        .as_array()
-        .into_iter()
-        .flatten()
-        .filter(|t| t["Type"] == "UsageBasedPricingTerm")
-    {
-        let card = t["RateCards"][0]["RateCard"]
-            .as_array()
-            .map_or(&[][..], Vec::as_slice);
-        if card.is_empty() || card.len() > 800 {
-            errs.push("INVALID_RATE_CARD", "A rate card holds 1-800 rates.");
-        }
-        for r in card {
-            rate(r, model(d), &dims, errs);
-        }
-    }
-}
-
-fn rate(r: &Value, model: &str, dims: &BTreeSet<String>, errs: &mut Errors) {
-    let key = r["DimensionKey"].as_str().unwrap_or("");
-    let price = r["Price"].as_str().unwrap_or("x");
-    if !dims.contains(key) {
-        errs.push(
-            "INVALID_RATE_CARD",
-            format!("Rate for unknown dimension '{key}'."),
-        );
-    }
-    if !price_ok(price) {
-        errs.push(
-            "INVALID_RATE_CARD",
-            format!("Price '{price}' is not a valid USD amount."),
-        );
-    } else if model == "Free" && price.parse::<f64>().unwrap_or(1.0) != 0.0 {
-        errs.push(
-            "INCOMPATIBLE_RATES",
-            "Free pricing requires every rate to be 0.",
-        );
-    }
-}
-
-/// A USD amount: up to 9 whole digits and 8 decimals, at most 100,000,000.
-fn price_ok(p: &str) -> bool {
-    let (w, f) = p.split_once('.').unwrap_or((p, ""));
-    !w.is_empty()
-        && w.len() <= 9
-        && w.bytes().all(|b| b.is_ascii_digit())
-        && f.len() <= 8
-        && f.bytes().all(|b| b.is_ascii_digit())
-        && p.parse::<f64>().is_ok_and(|v| v <= 100_000_000.0)
 }
 
 /// One LegalTerm holding one document: a StandardEula of a published version, or a CustomEula
@@ -221,13 +159,6 @@ fn country_codes(ctx: &Ctx, errs: &mut Errors) {
     }
 }
 
-fn availability(_: &Ctx, errs: &mut Errors) {
-    errs.push(
-        "INVALID_AVAILABILITY_END_DATE",
-        "AvailabilityEndDate isn't supported for public offers.",
-    );
-}
-
 fn release_terms(ctx: &Ctx, errs: &mut Errors) {
     let has_terms = ctx
         .cs
@@ -244,23 +175,6 @@ fn release_terms(ctx: &Ctx, errs: &mut Errors) {
         errs.push(
             "MISSING_MANDATORY_TERMS",
             "Provide pricing terms before releasing the offer.",
-        );
-    }
-}
-
-fn release_single(ctx: &Ctx, errs: &mut Errors) {
-    let offer_id = &ctx.entity;
-    let product = product_of(ctx, offer_id).unwrap_or_default();
-    let others = ctx.world.catalog.entities.values().any(|e| {
-        e.kind == "Offer"
-            && e.id != *offer_id
-            && e.doc["ProductId"] == product.as_str()
-            && e.doc["State"] == "Released"
-    });
-    if others {
-        errs.push(
-            "TOO_MANY_OFFERS",
-            format!("{product} already has a released public offer."),
         );
     }
 }
