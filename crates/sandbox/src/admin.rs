@@ -13,7 +13,7 @@
 //! | POST | `/_sandbox/images` | `{"owner", "region", "name", …}` | adds an available image |
 //! | POST | `/_sandbox/save` / `/_sandbox/load` | `{"path"}` | writes / reads the state file |
 //! | POST | `/_sandbox/config` | any sandbox settings, e.g. `{"scan_seconds": 60}` | changes settings |
-//! | POST | `/_sandbox/scan` | `{"ami": "ami-…", "verdict": "fail"}` | sets the scan verdict of one AMI |
+//! | POST | `/_sandbox/scan` | `{"ami": "ami-…", "verdict": "fail", "controls": ["SSH_ROOT_LOGIN"]}` | sets the scan verdict of one AMI (all AMIs without `ami`) and, for `fail`, the assessment controls that fail (default `KNOWN_VULNERABILITIES`) |
 //! | GET | `/_sandbox/config` | | the current settings |
 //! | POST | `/_sandbox/instances` | `{"account", "region", "image_id", "instance_type", "may_meter"}` | launches an instance; answers its id, keys and IMDS path |
 //! | POST | `/_sandbox/entitlements` | `{"account", "product_code", "entitled"}` | grants or revokes a subscription |
@@ -57,6 +57,9 @@ pub struct SavedState {
     /// Catalog.
     #[serde(default)]
     pub catalog: crate::world::catalog::Catalog,
+    /// AMI security assessments.
+    #[serde(default)]
+    pub assessments: crate::world::assessments::Assessments,
     /// SQS.
     #[serde(default)]
     pub sqs: crate::world::sqs::Sqs,
@@ -77,6 +80,7 @@ impl SavedState {
             iam: world.iam.clone(),
             ssm: world.ssm.clone(),
             catalog: world.catalog.clone(),
+            assessments: world.assessments.clone(),
             sqs: world.sqs.clone(),
             metering: world.metering.clone(),
         }
@@ -90,6 +94,7 @@ impl SavedState {
         world.iam = self.iam;
         world.ssm = self.ssm;
         world.catalog = self.catalog;
+        world.assessments = self.assessments;
         world.sqs = self.sqs;
         world.metering = self.metering;
         let now = world.clock.elapsed();
@@ -198,6 +203,8 @@ struct ScanBody {
     #[serde(default)]
     ami: Option<String>,
     verdict: String,
+    #[serde(default)]
+    controls: Option<Vec<String>>,
 }
 
 #[derive(Deserialize)]
@@ -274,6 +281,12 @@ pub fn handle(shared: &Shared, method: &Method, uri: &Uri, body: &[u8]) -> Respo
         ("POST", "/_sandbox/scan") => parse::<ScanBody>(body).and_then(|b| {
             if !matches!(b.verdict.as_str(), "pass" | "fail") {
                 return Err((400, "verdict must be pass or fail".to_owned()));
+            }
+            if let Some(controls) = b.controls.clone() {
+                if b.verdict != "fail" {
+                    return Err((400, "controls name the failing controls of a fail verdict".to_owned()));
+                }
+                world.assessments.choose(b.ami.as_deref(), controls).map_err(|e| (400, e))?;
             }
             match b.ami {
                 Some(ami) => world.catalog.scan_overrides.insert(ami, b.verdict.clone()),

@@ -29,6 +29,7 @@ pub fn tick(world: &mut World) {
             break;
         };
         step(world, &mut cs);
+        super::assessments::record(world, &cs);
         world.catalog.change_sets.insert(id, cs);
     }
     super::second_party::tick(world, now);

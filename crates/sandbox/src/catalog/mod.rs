@@ -1,12 +1,16 @@
 //! The Marketplace Catalog API over REST-JSON (SigV4 service `aws-marketplace`, us-east-1 only):
-//! all 13 operations. `start` validates and stores change sets (tokens, locks, references),
+//! the 13 operations of change sets, entities, tags and policies, and the two of security
+//! assessments. `start` validates and stores change sets (tokens, locks, references),
 //! `lifecycle` moves them through PREPARING → APPLYING → SUCCEEDED | FAILED | CANCELLED as virtual
 //! time passes, `checks` holds the asynchronous validators and the AMI ingestion, `apply` turns
 //! changes into entity documents, `publish` makes Marketplace AMIs appear Region by Region,
-//! `read` answers the describe and list operations, and `second_party` plays the catalog team
-//! that processes second-party load forms (admin routes, not part of the Catalog API).
+//! `read` answers the describe and list operations, `assessments` records each scan's AMI
+//! security assessments and answers ListAssessments and DescribeAssessment, and `second_party`
+//! plays the catalog team that processes second-party load forms (admin routes, not part of the
+//! Catalog API).
 
 pub mod apply;
+pub mod assessments;
 pub mod checks;
 pub mod lifecycle;
 pub mod publish;
@@ -92,6 +96,10 @@ pub fn handle(
         }
         ("POST", "ListEntities") => json_body()
             .and_then(|b| catalog_field(&b).and_then(|_| read::list_entities(world, ctx, &b))),
+        ("POST", "ListAssessments") => json_body()
+            .and_then(|b| catalog_field(&b).and_then(|_| assessments::list(world, ctx, &b))),
+        ("POST", "DescribeAssessment") => json_body()
+            .and_then(|b| catalog_field(&b).and_then(|_| assessments::describe(world, ctx, &b))),
         ("POST", "TagResource") => json_body().and_then(|b| read::tag(world, ctx, &b, true)),
         ("POST", "UntagResource") => json_body().and_then(|b| read::tag(world, ctx, &b, false)),
         ("POST", "ListTagsForResource") => {

@@ -3,6 +3,7 @@
 //! of requests. Service modules read and change it under one lock; nothing here does I/O.
 //! `catalog` also holds the second-party load-form tickets (`catalog::second_party` runs them).
 
+pub mod assessments;
 pub mod catalog;
 pub mod ec2;
 pub mod forms;
@@ -109,6 +110,8 @@ pub struct World {
     pub ssm: ssm::Ssm,
     /// Marketplace Catalog state.
     pub catalog: catalog::Catalog,
+    /// The AMI security assessments the Catalog's scans recorded.
+    pub assessments: assessments::Assessments,
     /// SQS state.
     pub sqs: sqs::Sqs,
     /// Metering state.
@@ -134,6 +137,7 @@ impl World {
             iam: iam::Iam::default(),
             ssm: ssm::Ssm::default(),
             catalog: catalog::Catalog::default(),
+            assessments: assessments::Assessments::default(),
             sqs: sqs::Sqs::default(),
             metering: metering::Metering::default(),
             requests: Vec::new(),
