@@ -42,6 +42,9 @@ pub struct SandboxConfig {
     pub region_lag_overrides: BTreeMap<String, f64>,
     /// How long the manual review of a visibility change takes.
     pub visibility_review_seconds: f64,
+    /// How long after a version is added buyers see it through the Marketplace Discovery API
+    /// (the buyer-facing catalog updating after the seller's; 0: at once).
+    pub discovery_lag_seconds: f64,
     /// How long after the Marketplace team accepts a second-party load form the new version is
     /// published (entity version added, Marketplace AMIs visible): "about 4 days" in the form's
     /// instructions.
@@ -74,6 +77,7 @@ impl Default for SandboxConfig {
             region_lag_jitter_seconds: 600.0,
             region_lag_overrides: BTreeMap::new(),
             visibility_review_seconds: 3.0 * 86400.0,
+            discovery_lag_seconds: 0.0,
             second_party_publish_delay_seconds: 4.0 * 86400.0,
             second_party_auto_process: false,
             events_queue: Some("amipub-catalog-events".to_owned()),

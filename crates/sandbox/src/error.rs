@@ -11,6 +11,9 @@ pub struct AwsError {
     pub code: String,
     /// A message for people.
     pub message: String,
+    /// The `reason` member some JSON services add to a validation error (the Marketplace
+    /// Discovery API's `ValidationExceptionReason`).
+    pub reason: Option<String>,
 }
 
 impl AwsError {
@@ -20,7 +23,14 @@ impl AwsError {
             status,
             code: code.to_owned(),
             message: message.into(),
+            reason: None,
         }
+    }
+
+    /// The same error with a `reason` member.
+    pub fn with_reason(mut self, reason: &str) -> Self {
+        self.reason = Some(reason.to_owned());
+        self
     }
 
     /// 400 with a code.

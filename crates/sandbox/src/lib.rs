@@ -4,13 +4,14 @@
 //! offline.
 //!
 //! Layout: `server` routes requests by protocol; `protocol` reads and writes the wire formats;
-//! `ec2`, `iam`, `sts` implement the services; `world` holds the state; `worlds` seeds built-in
+//! `ec2`, `iam`, `sts`, `catalog`, `discovery` (and the others) implement the services; `world` holds the state; `worlds` seeds built-in
 //! worlds; `admin` is the `/_sandbox/` API; `clock` and `idgen` make time and ids controllable.
 
 pub mod admin;
 pub mod catalog;
 pub mod clock;
 pub mod config;
+pub mod discovery;
 pub mod ec2;
 pub mod error;
 pub mod faults;

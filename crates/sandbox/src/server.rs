@@ -1,8 +1,9 @@
 //! The HTTP listener: one port on loopback for every service. Each request is routed by its
 //! protocol — `/_sandbox/…` to the admin API, `X-Amz-Target` to the JSON services, SigV4 service
-//! `aws-marketplace` to the Catalog's REST routes, everything else to the query protocol (EC2,
-//! IAM, STS) — and answered in that protocol's exact shape, errors included. A handler that
-//! panics answers 500 and the server keeps serving.
+//! `aws-marketplace` to the Discovery API's REST routes (paths under its API version) or else the
+//! Catalog's, everything else to the query protocol (EC2, IAM, STS) — and answered in that
+//! protocol's exact shape, errors included. A handler that panics answers 500 and the server
+//! keeps serving.
 
 use std::net::SocketAddr;
 use std::panic::{AssertUnwindSafe, catch_unwind};
@@ -262,6 +263,9 @@ fn operation_of(uri: &Uri, headers: &HeaderMap, body: &[u8], service: &str) -> S
     if let Some(t) = headers.get("x-amz-target").and_then(|v| v.to_str().ok()) {
         return t.rsplit('.').next().unwrap_or(t).to_owned();
     }
+    if service == "aws-marketplace" && crate::discovery::serves(uri.path()) {
+        return crate::discovery::operation(uri.path());
+    }
     if service == "aws-marketplace" {
         return uri.path().trim_start_matches('/').to_owned();
     }
@@ -515,6 +519,11 @@ fn serve_signed(
                 format!("The sandbox does not serve {t}."),
             )),
         };
+        return (op, outcome.map(|v| v.to_string()));
+    }
+    if scope.service == "aws-marketplace" && crate::discovery::serves(req.uri.path()) {
+        let (op, outcome) =
+            crate::discovery::handle(world, &ctx, req.method.as_str(), req.uri.path(), req.body);
         return (op, outcome.map(|v| v.to_string()));
     }
     if scope.service == "aws-marketplace" {

@@ -38,7 +38,12 @@ pub fn query(e: &AwsError, request_id: &str, ns: &str) -> String {
 }
 
 /// JSON protocols: `{"__type": code, "message": …}` (the `X-Amzn-ErrorType` header is added by
-/// the server).
+/// the server), with the error's `reason` member when it has one.
 pub fn json(e: &AwsError) -> String {
-    serde_json::json!({ "__type": e.code, "message": e.message, "Message": e.message }).to_string()
+    let mut body =
+        serde_json::json!({ "__type": e.code, "message": e.message, "Message": e.message });
+    if let Some(reason) = &e.reason {
+        body["reason"] = serde_json::json!(reason);
+    }
+    body.to_string()
 }
