@@ -58,6 +58,12 @@ class ReleasePublishedV1(_Release):
         return dict(self.body.get("marketplace_regions", {}))
 
     @property
+    def ami_alias(self):
+        """The version's AMI alias (launch with ``resolve:ssm:<alias>`` in any Region of the
+        listing), or None when the message has none (senders before the field existed)."""
+        return self.body.get("ami_alias")
+
+    @property
     def summary(self):
         return (
             f"amipub published {self.product} {self.version_title} in AWS Marketplace "
@@ -71,6 +77,8 @@ class ReleasePublishedV1(_Release):
         params = self.body.get("ssm_parameters") or []
         if params:
             lines += ["", "SSM parameters: " + ", ".join(params)]
+        if self.ami_alias:
+            lines += ["", f"Launch with: --image-id resolve:ssm:{self.ami_alias}"]
         return "\n".join(lines)
 
 
@@ -105,10 +113,18 @@ class ReleaseFailedV1(_Release):
             f"at {self.body.get('step')}: {self.body.get('kind')}"
         )
 
+    @property
+    def failed_controls(self):
+        """The AMI security controls a failed scan failed: [(control, remedy)], empty when the
+        message names none (other failures, or senders before the field existed)."""
+        return [(c["control"], c.get("remedy", "")) for c in self.body.get("failed_controls") or []]
+
     def __str__(self):
-        return "\n".join(
-            [self.summary, "", self.body.get("detail", ""), "", "To do: " + self.body.get("remedy", "")]
-        )
+        lines = [self.summary, "", self.body.get("detail", ""), "", "To do: " + self.body.get("remedy", "")]
+        if self.failed_controls:
+            lines += ["", "Failed controls:"]
+            lines += [f"{control}: {remedy}" for control, remedy in self.failed_controls]
+        return "\n".join(lines)
 
 
 class ReleaseAwaitingSubmissionV1(_Release):

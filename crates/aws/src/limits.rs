@@ -26,6 +26,12 @@ pub enum Class {
     CatalogListChangeSets,
     /// Catalog StartChangeSet and CancelChangeSet (5/s).
     CatalogChange,
+    /// Catalog ListAssessments and DescribeAssessment: the quotas page names no rate for them,
+    /// so they get the lowest the Catalog documents (5/s).
+    CatalogAssessments,
+    /// Marketplace Discovery reads (GetProduct, ListFulfillmentOptions: 5/s per account,
+    /// <https://docs.aws.amazon.com/marketplace/latest/developerguide/discovery-service-quotas.html>).
+    Discovery,
     /// SSM reads (conservative: 20 tokens, 10/s).
     SsmRead,
     /// SSM writes (conservative: 10 tokens, 3/s).
@@ -43,7 +49,10 @@ impl Class {
             Class::Ec2Modify => (200.0, 5.0),
             Class::CatalogDescribeEntity => (20.0, 20.0),
             Class::CatalogDescribeChangeSet => (10.0, 10.0),
-            Class::CatalogListChangeSets | Class::CatalogChange => (5.0, 5.0),
+            Class::CatalogListChangeSets | Class::CatalogChange | Class::CatalogAssessments => {
+                (5.0, 5.0)
+            }
+            Class::Discovery => (5.0, 5.0),
             Class::SsmRead => (20.0, 10.0),
             Class::SsmWrite => (10.0, 3.0),
             Class::Iam => (10.0, 5.0),

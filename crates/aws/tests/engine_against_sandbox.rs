@@ -289,3 +289,31 @@ async fn a_foreign_change_set_holding_the_product_makes_the_release_wait_then_co
         .unwrap_or_else(|| panic!("never waited: {timeline:?} ({started:?})"));
     assert!(locked.detail.contains("waiting for"), "{locked:?}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_release_checks_the_buyers_view_through_the_discovery_api() {
+    use amipub_engine::ports::Buyers;
+    let _one = SERIAL.lock().await;
+    let rig = rig(5_000.0, Vec::new(), 60.0).await;
+    let r = rig.release("41.400");
+    rig.engine.record(&r, rig.now()).await.unwrap();
+    let done = rig.settle(Duration::from_secs(120)).await;
+    let r = done.iter().find(|x| x.id == r.id).unwrap();
+    assert_eq!(r.state, State::Done, "{:?}", r.failure);
+    let verified = r.verification.clone().unwrap_or_default();
+    assert!(
+        verified.ends_with("buyer's view: 41.400 listed as published"),
+        "{verified}"
+    );
+    let buyers = rig.engine.ports().buyers();
+    let seen = buyers.versions(FEDORA_PRODUCT_ID).await.unwrap().unwrap();
+    let titles: Vec<&str> = seen.iter().map(|v| v.title.as_str()).collect();
+    assert_eq!(titles, ["41.400", "40.20240416.0"]);
+    assert_eq!(
+        seen[0].ami_alias.as_deref(),
+        Some("/aws/service/marketplace/prod-fedoracbx8664/41.400")
+    );
+    assert_eq!(seen[0].os[0].name, "FEDORA");
+    // A product AWS Marketplace does not show is an answer, not an error.
+    assert_eq!(buyers.versions("prod-doesnotexist01").await.unwrap(), None);
+}

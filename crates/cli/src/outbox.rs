@@ -1,9 +1,9 @@
 //! The outbox's two senders. The command line prints each pending announcement to stdout as one
 //! JSON line; `amipub serve` hands them to the bus (`StoreOutbox`, marked sent after the broker's
 //! confirm). Both merge each `published` announcement into the feed file (the latest version per
-//! product and architecture, with its Marketplace AMI per Region) before marking the row. The
-//! feed is written to a temporary file and renamed, so a reader never sees half of it; a crash
-//! before the mark re-sends the same message id, which the feed absorbs.
+//! product and architecture, with its Marketplace AMI per Region and its AMI alias) before marking
+//! the row. The feed is written to a temporary file and renamed, so a reader never sees half of
+//! it; a crash before the mark re-sends the same message id, which the feed absorbs.
 
 use std::path::Path;
 
@@ -102,6 +102,7 @@ pub fn merged(mut feed: Value, body: &Value) -> Value {
         "release": body["release"],
         "regions": body["marketplace_regions"],
         "ssm_parameters": body["ssm_parameters"],
+        "ami_alias": body["ami_alias"],
     });
     feed
 }
@@ -147,13 +148,18 @@ mod tests {
         let a = json!({"product": "p", "architecture": "x86_64", "version_title": "1",
                        "marketplace_regions": {"us-east-1": "ami-1"}});
         let b = json!({"product": "p", "architecture": "x86_64", "version_title": "2",
-                       "marketplace_regions": {"us-east-1": "ami-2"}});
+                       "marketplace_regions": {"us-east-1": "ami-2"},
+                       "ami_alias": "/aws/service/marketplace/prod-p/2"});
         let c = json!({"product": "p", "architecture": "arm64", "version_title": "2"});
         let feed = merged(merged(merged(json!(null), &a), &b), &c);
         assert_eq!(feed["products"]["p"]["x86_64"]["version"], "2");
         assert_eq!(
             feed["products"]["p"]["x86_64"]["regions"]["us-east-1"],
             "ami-2"
+        );
+        assert_eq!(
+            feed["products"]["p"]["x86_64"]["ami_alias"],
+            "/aws/service/marketplace/prod-p/2"
         );
         assert_eq!(feed["products"]["p"]["arm64"]["version"], "2");
         // Merging the same message again changes nothing.

@@ -69,6 +69,7 @@ fn in_state(state: State) -> Release {
             kind: FailureKind::ScanFailed,
             detail: "x".into(),
             remedy: "y".into(),
+            controls: Vec::new(),
         });
     }
     if state == State::Rejected {
@@ -127,11 +128,17 @@ fn events() -> Vec<(&'static str, Event)> {
         ),
         ("csSt", Event::ChangeSetStarted { id: "cs1".into() }),
         ("csRn", Event::ChangeSetRunning),
-        ("csOk", Event::ChangeSetSucceeded),
+        (
+            "csOk",
+            Event::ChangeSetSucceeded {
+                controls: Vec::new(),
+            },
+        ),
         (
             "csFl",
             Event::ChangeSetFailed {
                 errors: vec![("SCAN_ERROR".into(), "https://report".into())],
+                controls: Vec::new(),
             },
         ),
         ("csCn", Event::ChangeSetCancelled),
@@ -248,7 +255,9 @@ fn answer(cmd: &Command) -> Event {
         Command::CheckMirror { ami } => Event::MirrorAvailable { ami: ami.clone() },
         Command::VerifyGrant => Event::GrantVerified,
         Command::SubmitVersion { .. } => Event::ChangeSetStarted { id: "cs1".into() },
-        Command::CheckChangeSet { .. } => Event::ChangeSetSucceeded,
+        Command::CheckChangeSet { .. } => Event::ChangeSetSucceeded {
+            controls: Vec::new(),
+        },
         Command::LocateRegions { .. } => Event::RegionsFound {
             found: all_regions(),
         },
@@ -446,6 +455,7 @@ fn a_failed_scan_is_explained_and_retry_completes_it() {
                     "SCAN_ERROR".into(),
                     "https://reports.example/r1.json".into(),
                 )],
+                controls: Vec::new(),
             }
         }
         other => answer(other),

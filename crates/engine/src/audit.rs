@@ -1,6 +1,7 @@
 //! The audit of one product, per Region, on the ports: the listing against the spec, a
 //! Marketplace AMI for every live version in every Region of the listing, the SSM parameters
-//! pointing at launchable AMIs of live versions, and seller-side leftovers — one row per check
+//! pointing at launchable AMIs of live versions, each live version in the buyer's view
+//! (`buyer_view`), and seller-side leftovers — one row per check
 //! (Correct, Incorrect, Missing, Unexpected, Unreachable). `amipub verify` prints the rows.
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -107,6 +108,7 @@ pub async fn audit<P: LifecyclePorts>(
     rows.extend(ami_rows);
     let product = Product::new(spec.clone(), "");
     rows.extend(parameters(ports, &product, &releases, &located, &regions).await);
+    rows.extend(crate::buyer_view::rows(ports, spec, pid, &live).await);
     rows.extend(leftovers(ports, spec, &live.versions, &in_flight, now).await);
     rows
 }

@@ -344,11 +344,14 @@ fn detail(event: &Event, r: &Release) -> String {
             r.expected_regions.len()
         ),
         Event::CallFailed { kind, detail } => format!("{}: {detail}", kind.label()),
-        Event::ChangeSetFailed { errors } => errors
+        Event::ChangeSetFailed { errors, .. } => errors
             .iter()
             .map(|(c, m)| format!("{c}: {m}"))
             .collect::<Vec<_>>()
             .join("; "),
+        Event::ChangeSetSucceeded { controls } => {
+            amipub_domain::release::assessment::summary(controls).unwrap_or_default()
+        }
         Event::GrantMissing { detail } | Event::MirrorFailed { detail } => detail.clone(),
         Event::ParametersWritten { verified } => verified.clone(),
         _ => r

@@ -9,10 +9,13 @@ use std::collections::BTreeMap;
 use amipub_domain::changeset::plan::plan_add_version;
 use amipub_domain::changeset::product::VersionInput;
 use amipub_domain::image::ImageState;
+use amipub_domain::lifecycle::buyer::ami_alias;
 use amipub_domain::lifecycle::parameters::{Held, RegionPlan, plan_region};
 use amipub_domain::lifecycle::retention;
 use amipub_domain::messages::{FAILED, PUBLISHED, SUBMITTED};
-use amipub_domain::release::{Command, Event, FailureKind, Release, State, mirror_name};
+use amipub_domain::release::{
+    Command, ControlFinding, Event, FailureKind, Release, State, mirror_name,
+};
 use amipub_domain::template;
 
 use crate::fields::common_fields;
@@ -94,8 +97,13 @@ pub async fn execute<P: Ports>(
         } => submit(ports, product, r, mirror_ami, client_request_token, now).await,
         Command::CheckChangeSet { id } => match ports.catalog().status(id).await {
             Ok(ChangeSetStatus::Running) => Event::ChangeSetRunning,
-            Ok(ChangeSetStatus::Succeeded) => Event::ChangeSetSucceeded,
-            Ok(ChangeSetStatus::Failed(errors)) => Event::ChangeSetFailed { errors },
+            Ok(ChangeSetStatus::Succeeded) => Event::ChangeSetSucceeded {
+                controls: assessed(ports, id).await,
+            },
+            Ok(ChangeSetStatus::Failed(errors)) => Event::ChangeSetFailed {
+                errors,
+                controls: assessed(ports, id).await,
+            },
             Ok(ChangeSetStatus::Cancelled) => Event::ChangeSetCancelled,
             Err(e) => failed(e),
         },
@@ -130,7 +138,12 @@ pub async fn execute<P: Ports>(
             return (Some(Event::Reminded), queued);
         }
         Command::WriteParameters => match write_parameters(ports, product, r).await {
-            Ok(verified) => Event::ParametersWritten { verified },
+            Ok(verified) => Event::ParametersWritten {
+                verified: format!(
+                    "{verified}; {}",
+                    crate::buyer_view::final_check(ports, product, r).await
+                ),
+            },
             Err(e) => failed(e),
         },
         Command::QueueAnnouncement => {
@@ -143,6 +156,24 @@ pub async fn execute<P: Ports>(
         }
     };
     (Some(ev), None)
+}
+
+/// The controls of a finished change set's AMI security assessments. Reading them is best
+/// effort: the change set's status already decided the outcome, so a failed read is logged and
+/// the release goes on without them.
+async fn assessed<P: Ports>(ports: &P, change_set: &str) -> Vec<ControlFinding> {
+    match ports.catalog().assessments(change_set).await {
+        Ok(controls) => controls,
+        Err(e) => {
+            tracing::warn!(
+                change_set,
+                kind = e.kind.label(),
+                error = %e.detail,
+                "Could not read the change set's security assessment"
+            );
+            Vec::new()
+        }
+    }
 }
 
 fn mirror_event(ami: String, state: &ImageState) -> Event {
@@ -360,6 +391,9 @@ pub fn announcement(product: &Product, r: &Release) -> Announcement {
     body.insert("change_set_id".into(), serde_json::json!(r.change_set));
     body.insert("marketplace_regions".into(), serde_json::json!(r.regions));
     body.insert("ssm_parameters".into(), serde_json::json!(params));
+    let id = product.spec.product.id.as_deref();
+    let alias = id.map(|id| ami_alias(id, &r.version));
+    body.insert("ami_alias".into(), serde_json::json!(alias));
     Announcement {
         id: format!("{}-published", r.id),
         schema: PUBLISHED.to_owned(),
@@ -392,6 +426,14 @@ pub fn transition_announcement(
             body.insert("kind".into(), serde_json::json!(f.kind.label()));
             body.insert("detail".into(), serde_json::json!(f.detail));
             body.insert("remedy".into(), serde_json::json!(f.remedy));
+            if !f.controls.is_empty() {
+                let controls: Vec<_> = f
+                    .controls
+                    .iter()
+                    .map(|c| serde_json::json!({ "control": c.control, "remedy": c.remedy }))
+                    .collect();
+                body.insert("failed_controls".into(), serde_json::json!(controls));
+            }
             (FAILED, "failed")
         }
         _ => return None,

@@ -5,15 +5,18 @@
 //!
 //! `ports` defines what the engine needs from the world (images, grants, catalog, parameters,
 //! store, clock) in amipub's own types; `execute` turns commands into port calls and events;
-//! `engine` is the loop; `memory` holds in-memory implementations for tests and the demo.
+//! `engine` is the loop; `memory` holds in-memory implementations for tests and the demo;
+//! `buyer_view` compares what buyers see with what was published.
 
 pub mod audit;
+pub mod buyer_view;
 pub mod engine;
 pub mod execute;
 pub mod fields;
 pub mod job_execute;
 pub mod jobs;
 pub mod memory;
+pub mod memory_buyers;
 pub mod memory_clones;
 pub mod ports;
 pub mod preflight;

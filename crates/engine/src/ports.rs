@@ -9,9 +9,10 @@ use std::future::Future;
 
 use amipub_domain::changeset::ChangeSet;
 use amipub_domain::job::Job;
+use amipub_domain::lifecycle::buyer::BuyerVersion;
 use amipub_domain::lifecycle::retention::Mirror;
 use amipub_domain::lifecycle::{LiveListing, LiveVersion};
-use amipub_domain::release::{FailureKind, ImageFacts, Release};
+use amipub_domain::release::{ControlFinding, FailureKind, ImageFacts, Release};
 
 /// A failed port call: its kind decides retries.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -255,6 +256,13 @@ pub trait Catalog: Send + Sync {
     fn status(&self, id: &str) -> impl Future<Output = PortResult<ChangeSetStatus>> + Send;
     /// CancelChangeSet.
     fn cancel(&self, id: &str) -> impl Future<Output = PortResult<()>> + Send;
+    /// The controls of the change set's AMI security assessments (ListAssessments and
+    /// DescribeAssessment): one per control of each scanned version; none when the change set
+    /// has no assessment.
+    fn assessments(
+        &self,
+        change_set: &str,
+    ) -> impl Future<Output = PortResult<Vec<ControlFinding>>> + Send;
     /// The product's Marketplace AMI of a version in each of `regions` where it already exists
     /// and is available. Marketplace names its Regional copies after the submitted AMI, so the
     /// version is recognised by `name_prefix`, the name of the release's mirror.
@@ -282,6 +290,16 @@ pub trait Parameters: Send + Sync {
         name: &str,
         ami: &str,
     ) -> impl Future<Output = PortResult<()>> + Send;
+}
+
+/// The buyer's view of AWS Marketplace (the Discovery API), as the seller account sees it.
+pub trait Buyers: Send + Sync {
+    /// The AMI versions buyers are offered for `product_id`, or `None` when AWS Marketplace does
+    /// not show the product to this account at all. The view names no Regions.
+    fn versions(
+        &self,
+        product_id: &str,
+    ) -> impl Future<Output = PortResult<Option<Vec<BuyerVersion>>>> + Send;
 }
 
 /// Whether a lease held by `owner` until `until` lets `worker` claim the release at `now`:
@@ -365,6 +383,8 @@ pub trait Ports: Send + Sync {
     type Store: Store + Forms;
     /// Clones port (second-party path).
     type Clones: Clones;
+    /// Buyer's-view port.
+    type Buyers: Buyers;
     /// Images.
     fn images(&self) -> &Self::Images;
     /// Grants.
@@ -377,6 +397,8 @@ pub trait Ports: Send + Sync {
     fn store(&self) -> &Self::Store;
     /// Clones.
     fn clones(&self) -> &Self::Clones;
+    /// The buyer's view.
+    fn buyers(&self) -> &Self::Buyers;
 }
 
 /// What a creation change set made.

@@ -11,13 +11,14 @@ use amipub_domain::changeset::ChangeSet;
 use amipub_domain::ids::Region;
 use amipub_domain::image::ImageState;
 use amipub_domain::lifecycle::LiveVersion;
-use amipub_domain::release::{Event, FailureKind, ImageFacts, Release, State};
+use amipub_domain::release::assessment::ControlError;
+use amipub_domain::release::{ControlFinding, Event, FailureKind, ImageFacts, Release, State};
 use amipub_domain::spec::parse_spec;
 use amipub_engine::ports::{
     Catalog, ChangeSetStatus, CopyRequest, Grants, Images, Parameters, PortResult, StartOutcome,
 };
 use amipub_engine::{Engine, PortError, Ports, Product};
-use amipub_testkit::fakes::{MemoryClones, MemoryStore, image_facts, restricted_by};
+use amipub_testkit::fakes::{MemoryBuyers, MemoryClones, MemoryStore, image_facts, restricted_by};
 
 const SPEC: &str = include_str!("../../../examples/products/fedora-cloud-base.toml");
 const REGIONS: [&str; 3] = ["us-east-1", "eu-west-1", "ap-south-1"];
@@ -33,6 +34,8 @@ struct World {
     open: Option<String>,
     versions: Vec<String>,
     scan_fails: bool,
+    /// ListAssessments answers with an error.
+    assessments_unreadable: bool,
     locate_calls: u32,
     params: BTreeMap<(String, String), String>,
     throttle_copies: u32,
@@ -48,6 +51,7 @@ struct Fake {
     w: Mutex<World>,
     store: MemoryStore,
     clones: MemoryClones,
+    buyers: MemoryBuyers,
 }
 
 impl Fake {
@@ -178,6 +182,30 @@ impl Catalog for Fake {
     async fn cancel(&self, _id: &str) -> PortResult<()> {
         Ok(())
     }
+    async fn assessments(&self, _id: &str) -> PortResult<Vec<ControlFinding>> {
+        let w = self.w();
+        if w.assessments_unreadable {
+            return Err(PortError::new(
+                FailureKind::Throttled,
+                "ThrottlingException",
+            ));
+        }
+        // The scan's verdict decides the root-login control; malware always passes.
+        let (result, errors) = if w.scan_fails {
+            let e = ControlError {
+                code: "ROOT_PASSWORD_LOGIN_ENABLED".into(),
+                message: "Lock root's password.".into(),
+                scope: vec![("FILE_PATH".into(), "/etc/ssh/sshd_config".into())],
+            };
+            ("FAIL", vec![e])
+        } else {
+            ("PASS", Vec::new())
+        };
+        Ok(vec![
+            ControlFinding::read("MALWARE", "PASS", &[]),
+            ControlFinding::read("SSH_ROOT_LOGIN", result, &errors),
+        ])
+    }
     async fn locate(
         &self,
         _code: &str,
@@ -221,6 +249,7 @@ impl Ports for Fake {
     type Parameters = Fake;
     type Store = MemoryStore;
     type Clones = MemoryClones;
+    type Buyers = MemoryBuyers;
     fn images(&self) -> &Fake {
         self
     }
@@ -238,6 +267,9 @@ impl Ports for Fake {
     }
     fn clones(&self) -> &MemoryClones {
         &self.clones
+    }
+    fn buyers(&self) -> &MemoryBuyers {
+        &self.buyers
     }
 }
 
@@ -413,6 +445,96 @@ async fn a_scan_failure_is_explained_and_retry_publishes_after_the_fix() {
 }
 
 #[tokio::test]
+async fn a_failed_scan_names_its_failed_controls_in_the_failure_and_the_announcement() {
+    let fake = Fake::default();
+    fake.w().scan_fails = true;
+    let e = engine(fake);
+    e.submit(release("r1", "41.1", "ami-06b2596588ff27750"), 0)
+        .await
+        .unwrap();
+    let now = settle(&e, 0).await;
+    let failed = e.ports().store.get("r1").unwrap();
+    let f = failed.failure.clone().unwrap();
+    assert_eq!(f.kind, FailureKind::ScanFailed);
+    assert_eq!(
+        f.controls.len(),
+        1,
+        "only the failed control: {:?}",
+        f.controls
+    );
+    assert_eq!(f.controls[0].control, "SSH_ROOT_LOGIN");
+    assert!(
+        f.detail.contains("SSH_ROOT_LOGIN") && !f.detail.contains("MALWARE"),
+        "{}",
+        f.detail
+    );
+    assert!(
+        f.remedy
+            .contains("SSH_ROOT_LOGIN: Lock root's password. (FILE_PATH /etc/ssh/sshd_config)"),
+        "{}",
+        f.remedy
+    );
+    let outbox = e.ports().store.outbox();
+    let announced = outbox
+        .iter()
+        .find(|a| a.id.starts_with("r1-failed"))
+        .unwrap();
+    let body: serde_json::Value = serde_json::from_str(&announced.body).unwrap();
+    assert_eq!(body["failed_controls"][0]["control"], "SSH_ROOT_LOGIN");
+    assert!(
+        body["failed_controls"][0]["remedy"]
+            .as_str()
+            .unwrap()
+            .contains("Lock root")
+    );
+    assert_eq!(body["failed_controls"].as_array().unwrap().len(), 1);
+
+    // After the fix, the succeeded scan's assessment is in the timeline.
+    e.ports().w().scan_fails = false;
+    e.request(failed, Event::RetryRequested, now).await.unwrap();
+    settle(&e, now).await;
+    let timeline = e.ports().store.timeline("r1");
+    let scanned = timeline
+        .iter()
+        .find(|t| t.event == "change_set_succeeded")
+        .unwrap();
+    assert_eq!(
+        scanned.detail,
+        "AMI security assessment: 2 of 2 controls passed"
+    );
+}
+
+#[tokio::test]
+async fn an_unreadable_assessment_leaves_the_change_set_errors_to_explain_the_failure() {
+    let fake = Fake::default();
+    fake.w().scan_fails = true;
+    fake.w().assessments_unreadable = true;
+    let e = engine(fake);
+    e.submit(release("r1", "41.1", "ami-06b2596588ff27750"), 0)
+        .await
+        .unwrap();
+    settle(&e, 0).await;
+    let f = e.ports().store.get("r1").unwrap().failure.unwrap();
+    assert_eq!((f.step, f.kind), (State::Scanning, FailureKind::ScanFailed));
+    assert!(f.controls.is_empty());
+    assert!(
+        f.detail.contains("https://reports.example/scan.json"),
+        "{}",
+        f.detail
+    );
+    let outbox = e.ports().store.outbox();
+    let announced = outbox
+        .iter()
+        .find(|a| a.id.starts_with("r1-failed"))
+        .unwrap();
+    assert!(
+        !announced.body.contains("failed_controls"),
+        "{}",
+        announced.body
+    );
+}
+
+#[tokio::test]
 async fn an_untrusted_source_is_rejected_and_nothing_is_created() {
     let e = engine(Fake::default());
     e.submit(release("r1", "41.1", "ami-untrusted0000000"), 0)
@@ -552,5 +674,85 @@ async fn a_versioned_parameter_is_never_overwritten() {
             .params
             .get(&("us-east-1".into(), "/fedora/cloud/41/x86_64/41.1".into())),
         Some(&"ami-0someoneelse00000".to_owned())
+    );
+}
+
+fn listed(title: &str, alias: &str, os: &str) -> amipub_domain::lifecycle::buyer::BuyerVersion {
+    use amipub_domain::lifecycle::buyer::{BuyerOs, BuyerVersion};
+    BuyerVersion {
+        title: title.into(),
+        ami_alias: Some(alias.into()),
+        os: vec![BuyerOs {
+            name: os.into(),
+            version: Some("41".into()),
+        }],
+    }
+}
+
+#[tokio::test]
+async fn the_published_announcement_carries_the_ami_alias_and_the_final_check_reads_buyers_view() {
+    let fake = Fake::default();
+    let alias = "/aws/service/marketplace/prod-fedoracbx8664/41.1";
+    fake.buyers
+        .list("prod-fedoracbx8664", listed("41.1", alias, "Fedora"));
+    let e = engine(fake);
+    e.submit(release("r1", "41.1", "ami-06b2596588ff27750"), 0)
+        .await
+        .unwrap();
+    settle(&e, 0).await;
+    let r = e.ports().store.get("r1").unwrap();
+    assert_eq!(r.state, State::Done, "{:?}", r.failure);
+    let verified = r.verification.unwrap();
+    assert!(
+        verified.ends_with("buyer's view: 41.1 listed as published"),
+        "{verified}"
+    );
+    let outbox = e.ports().store.outbox();
+    let published = outbox
+        .iter()
+        .find(|a| a.schema == "amipub.release.published.v1")
+        .unwrap();
+    let body: serde_json::Value = serde_json::from_str(&published.body).unwrap();
+    assert_eq!(body["ami_alias"], alias);
+}
+
+/// The final check of release 41.1 with the buyer's view `set_up` made; the release is Done.
+async fn final_check_with(set_up: impl Fn(&MemoryBuyers)) -> String {
+    let fake = Fake::default();
+    set_up(&fake.buyers);
+    let e = engine(fake);
+    e.submit(release("r1", "41.1", "ami-06b2596588ff27750"), 0)
+        .await
+        .unwrap();
+    settle(&e, 0).await;
+    let r = e.ports().store.get("r1").unwrap();
+    assert_eq!(r.state, State::Done, "{:?}", r.failure);
+    assert!(e.ports().buyers.looks() >= 1);
+    r.verification.unwrap()
+}
+
+#[tokio::test]
+async fn what_buyers_do_not_see_is_reported_without_failing_the_release() {
+    let product = "prod-fedoracbx8664";
+    // Shown, but without the version.
+    let words = final_check_with(|b| b.show(product)).await;
+    assert!(
+        words.contains("buyer's view Incorrect for 41.1: not listed to buyers"),
+        "{words}"
+    );
+    // Listed under another alias.
+    let wrong = "/aws/service/marketplace/prod-fedoracbx8664/41";
+    let words = final_check_with(|b| b.list(product, listed("41.1", wrong, "FEDORA"))).await;
+    let want = format!("buyer's view Incorrect for 41.1: alias {wrong} (expected");
+    assert!(words.contains(&want), "{words}");
+    // Unreadable.
+    let denied = PortError::new(
+        FailureKind::AccessDenied,
+        "ListFulfillmentOptions: AccessDeniedException",
+    );
+    let words = final_check_with(|b| b.fail_with(Some(denied.clone()))).await;
+    assert!(
+        words.contains("buyer's view unreachable: ListFulfillmentOptions: AccessDeniedException"),
+        "{words}"
     );
 }

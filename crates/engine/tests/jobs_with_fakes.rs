@@ -22,7 +22,7 @@ use amipub_engine::ports::{
     Mirrors, Parameters, PortResult, StartOutcome, Store,
 };
 use amipub_engine::{Engine, Ports};
-use amipub_testkit::fakes::{MemoryClones, MemoryStore};
+use amipub_testkit::fakes::{MemoryBuyers, MemoryClones, MemoryStore};
 
 const SPEC: &str = include_str!("../../../examples/products/nginx-free.toml");
 const DAY: i64 = 86_400;
@@ -43,6 +43,7 @@ struct Fake {
     w: Mutex<World>,
     store: MemoryStore,
     clones: MemoryClones,
+    buyers: MemoryBuyers,
 }
 
 impl Fake {
@@ -108,6 +109,12 @@ impl Catalog for Fake {
         self.w().cancelled.push(id.to_owned());
         Ok(())
     }
+    async fn assessments(
+        &self,
+        _: &str,
+    ) -> PortResult<Vec<amipub_domain::release::ControlFinding>> {
+        Ok(Vec::new())
+    }
     async fn locate(&self, _: &str, _: &str, _: &[Region]) -> PortResult<BTreeMap<Region, String>> {
         Ok(BTreeMap::new())
     }
@@ -171,6 +178,7 @@ impl Ports for Fake {
     type Parameters = Self;
     type Store = MemoryStore;
     type Clones = MemoryClones;
+    type Buyers = MemoryBuyers;
     fn images(&self) -> &Self {
         self
     }
@@ -188,6 +196,9 @@ impl Ports for Fake {
     }
     fn clones(&self) -> &MemoryClones {
         &self.clones
+    }
+    fn buyers(&self) -> &MemoryBuyers {
+        &self.buyers
     }
 }
 

@@ -6,6 +6,7 @@ use amipub_domain::changeset::ChangeSet;
 use amipub_domain::release::ImageFacts;
 
 pub use amipub_engine::memory::*;
+pub use amipub_engine::memory_buyers::MemoryBuyers;
 pub use amipub_engine::memory_clones::MemoryClones;
 
 /// An available x86_64 HVM image on EBS with ENA, unencrypted, without product codes, owned by

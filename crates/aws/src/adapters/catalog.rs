@@ -1,8 +1,9 @@
 //! The Marketplace Catalog: whether a product already lists a version (DescribeEntity), whether
 //! another change set holds it (ListChangeSets), StartChangeSet with the plan's token (a
 //! `ResourceInUseException` means "locked", not "failed"), DescribeChangeSet, CancelChangeSet;
-//! and the Regional Marketplace AMIs of a version (EC2 DescribeImages, owner `aws-marketplace`,
-//! by product code and the submitted AMI's name, Regions looked at a few at a time).
+//! the security assessments of a change set (read in `assessments`); and the Regional
+//! Marketplace AMIs of a version (EC2 DescribeImages, owner `aws-marketplace`, by product code
+//! and the submitted AMI's name, Regions looked at a few at a time).
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -12,7 +13,7 @@ use amipub_domain::ids::Region;
 use amipub_domain::image::ImageState;
 use amipub_domain::lifecycle::live::versions;
 use amipub_domain::lifecycle::{LiveListing, LiveVersion};
-use amipub_domain::release::FailureKind;
+use amipub_domain::release::{ControlFinding, FailureKind};
 use amipub_engine::ports::{
     Catalog, ChangeSetStatus, Created, Listings, PortError, PortResult, StartOutcome,
 };
@@ -29,7 +30,7 @@ pub const MARKETPLACE_OWNER: &str = "aws-marketplace";
 /// The Catalog (and the Regional Marketplace AMIs).
 #[derive(Debug, Clone)]
 pub struct MarketplaceCatalog {
-    shared: Arc<Shared>,
+    pub(super) shared: Arc<Shared>,
 }
 
 impl MarketplaceCatalog {
@@ -255,6 +256,10 @@ impl Catalog for MarketplaceCatalog {
             .await
             .map_err(|e| self.shared.home_error("CancelChangeSet", &e).about(id))?;
         Ok(())
+    }
+
+    async fn assessments(&self, change_set: &str) -> PortResult<Vec<ControlFinding>> {
+        self.change_set_controls(change_set).await
     }
 
     async fn locate(

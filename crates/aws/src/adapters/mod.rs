@@ -1,8 +1,11 @@
 //! The engine's ports on the AWS SDK: `images` (EC2 in the seller account), `grants` (the
 //! ingestion role in IAM), `catalog` (Marketplace Catalog, and EC2 for the Regional Marketplace
-//! AMIs), `parameters` (SSM). One `AwsPorts` holds them for one seller account, with the
+//! AMIs; `assessments` reads its security scans), `parameters` (SSM), `buyers` (the Marketplace
+//! Discovery API: the buyer's view). One `AwsPorts` holds them for one seller account, with the
 //! account's rate limits and lazily built clients per Region.
 
+pub mod assessments;
+pub mod buyers;
 pub mod catalog;
 pub mod clones;
 pub mod fleet;
@@ -50,6 +53,7 @@ pub struct Regional {
     ssm: Mutex<BTreeMap<String, aws_sdk_ssm::Client>>,
     iam: aws_sdk_iam::Client,
     catalog: aws_sdk_marketplacecatalog::Client,
+    discovery: aws_sdk_marketplacediscovery::Client,
 }
 
 impl Regional {
@@ -64,6 +68,11 @@ impl Regional {
             ),
             catalog: aws_sdk_marketplacecatalog::Client::from_conf(
                 aws_sdk_marketplacecatalog::config::Builder::from(&base)
+                    .interceptor(Observe)
+                    .build(),
+            ),
+            discovery: aws_sdk_marketplacediscovery::Client::from_conf(
+                aws_sdk_marketplacediscovery::config::Builder::from(&base)
                     .interceptor(Observe)
                     .build(),
             ),
@@ -131,6 +140,11 @@ impl Regional {
     /// The Marketplace Catalog (home Region).
     pub fn catalog(&self) -> &aws_sdk_marketplacecatalog::Client {
         &self.catalog
+    }
+
+    /// The Marketplace Discovery API (home Region).
+    pub fn discovery(&self) -> &aws_sdk_marketplacediscovery::Client {
+        &self.discovery
     }
 }
 
@@ -221,6 +235,12 @@ impl Shared {
         self.clients.catalog()
     }
 
+    /// The Discovery API, once a token is taken.
+    pub async fn discovery(&self) -> &aws_sdk_marketplacediscovery::Client {
+        self.limits.acquire(self.home(), Class::Discovery).await;
+        self.clients.discovery()
+    }
+
     /// IAM, once a token is taken.
     pub async fn iam(&self) -> &aws_sdk_iam::Client {
         self.limits.acquire("global", Class::Iam).await;
@@ -235,6 +255,7 @@ pub struct AwsPorts<S: Store> {
     grants: grants::IamGrants,
     catalog: catalog::MarketplaceCatalog,
     parameters: parameters::SsmParameters,
+    buyers: buyers::MarketplaceDiscovery,
     fleet: fleet::Fleet,
     identity: identity::Identity,
     store: S,
@@ -261,6 +282,7 @@ impl<S: Store> AwsPorts<S> {
             grants: grants::IamGrants::new(shared.clone()),
             catalog: catalog::MarketplaceCatalog::new(shared.clone()),
             parameters: parameters::SsmParameters::new(shared.clone()),
+            buyers: buyers::MarketplaceDiscovery::new(shared.clone()),
             fleet: fleet::Fleet::new(shared.clone()),
             identity: identity::Identity::new(shared.clone()),
             store,
@@ -301,6 +323,7 @@ impl<S: Store> AwsPorts<S> {
 impl<S: Store + Forms> Ports for AwsPorts<S> {
     type Images = images::Ec2Images;
     type Clones = clones::Ec2Clones;
+    type Buyers = buyers::MarketplaceDiscovery;
     type Grants = grants::IamGrants;
     type Catalog = catalog::MarketplaceCatalog;
     type Parameters = parameters::SsmParameters;
@@ -322,6 +345,9 @@ impl<S: Store + Forms> Ports for AwsPorts<S> {
     }
     fn clones(&self) -> &Self::Clones {
         &self.clones
+    }
+    fn buyers(&self) -> &Self::Buyers {
+        &self.buyers
     }
 }
 

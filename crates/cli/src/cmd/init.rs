@@ -152,8 +152,20 @@ pub fn policy(settings: &Settings, with_init: bool) -> anyhow::Result<Value> {
                 "aws-marketplace:ListChangeSets",
                 "aws-marketplace:StartChangeSet",
                 "aws-marketplace:DescribeChangeSet",
-                "aws-marketplace:CancelChangeSet"
+                "aws-marketplace:CancelChangeSet",
+                // A finished change set's AMI security assessment, as AWS's read-only seller
+                // policy grants it (<https://docs.aws.amazon.com/aws-managed-policy/latest/reference/AWSMarketplaceSellerProductsReadOnly.html>).
+                "aws-marketplace:ListAssessments",
+                "aws-marketplace:DescribeAssessment"
             ],
+            "Resource": "*"
+        }),
+        // The buyer's view each release and `verify` check (Discovery API,
+        // <https://docs.aws.amazon.com/marketplace/latest/developerguide/discovery-api-access-control.html>).
+        json!({
+            "Sid": "ReadBuyersView",
+            "Effect": "Allow",
+            "Action": ["aws-marketplace:ListFulfillmentOptions"],
             "Resource": "*"
         }),
         json!({

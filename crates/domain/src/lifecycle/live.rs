@@ -41,6 +41,8 @@ pub struct LiveListing {
     pub offer_state: Option<String>,
     /// Every version, restricted ones included.
     pub versions: Vec<LiveVersion>,
+    /// Each version's operating system as the Catalog records it, by title: (name, version).
+    pub os: BTreeMap<String, (String, String)>,
 }
 
 fn text(v: &Value) -> Value {
@@ -156,6 +158,7 @@ impl LiveListing {
             product_code: d["ProductCode"].as_str().map(str::to_owned),
             offer_state: offer.and_then(|o| o["State"].as_str().map(str::to_owned)),
             versions: versions(product),
+            os: super::buyer::catalog_os(product),
         }
     }
 

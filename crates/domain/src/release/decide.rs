@@ -4,6 +4,7 @@
 //! releases ignore events (a Failed one accepts `RetryRequested`); a pair with no meaning leaves
 //! the release as it was and asks for nothing.
 
+use super::assessment;
 use super::event::{Command, Event, ImageFacts};
 use super::model::{FailureKind, Release, State};
 use super::second_party_steps::{self as second_party, Next};
@@ -144,13 +145,17 @@ fn step(r: &mut Release, event: &Event, now: i64) -> Vec<Command> {
             wait(r, S::Scanning, SCAN_POLL_SECS, SCAN_POLL_CAP_SECS, now);
             Vec::new()
         }
-        (S::Scanning, E::ChangeSetSucceeded) => {
+        (S::Scanning, E::ChangeSetSucceeded { .. }) => {
             enter(r, S::Published, now);
             look(r, now)
         }
-        (S::Scanning, E::ChangeSetFailed { errors }) => {
-            let (kind, detail, remedy) = explain(errors);
-            fail(r, kind, detail, remedy, now)
+        (S::Scanning, E::ChangeSetFailed { errors, controls }) => {
+            let (kind, detail, remedy) = assessment::explain_scan(errors, controls);
+            let cmds = fail(r, kind, detail, remedy, now);
+            if let Some(f) = r.failure.as_mut() {
+                f.controls = assessment::failed(controls);
+            }
+            cmds
         }
         (S::Scanning, E::ChangeSetCancelled) => fail(
             r,

@@ -5,6 +5,7 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
+use super::assessment::ControlFinding;
 use super::model::FailureKind;
 use crate::ids::Region;
 use crate::image::{Architecture, ImageState};
@@ -76,11 +77,20 @@ pub enum Event {
     /// Our change set is still PREPARING or APPLYING.
     ChangeSetRunning,
     /// Our change set SUCCEEDED.
-    ChangeSetSucceeded,
+    ChangeSetSucceeded {
+        /// The controls of its AMI security assessment (none when it has none or it could not
+        /// be read).
+        #[serde(default)]
+        controls: Vec<ControlFinding>,
+    },
     /// Our change set FAILED.
     ChangeSetFailed {
         /// (code, message) of each ErrorDetailList entry.
         errors: Vec<(String, String)>,
+        /// The controls of its AMI security assessment (none when it has none or it could not
+        /// be read).
+        #[serde(default)]
+        controls: Vec<ControlFinding>,
     },
     /// Our change set was CANCELLED (by someone else).
     ChangeSetCancelled,
@@ -239,7 +249,7 @@ impl Event {
             Event::ProductLocked { .. } => "product_locked",
             Event::ChangeSetStarted { .. } => "change_set_started",
             Event::ChangeSetRunning => "change_set_running",
-            Event::ChangeSetSucceeded => "change_set_succeeded",
+            Event::ChangeSetSucceeded { .. } => "change_set_succeeded",
             Event::ChangeSetFailed { .. } => "change_set_failed",
             Event::ChangeSetCancelled => "change_set_cancelled",
             Event::ClonesSeen { .. } => "clones_seen",

@@ -3,10 +3,12 @@
 //! clock, no logging: the engine runs the commands through its ports, turns their results into
 //! events and feeds them back. Waiting is data (`next_check_at`), never a sleeping task.
 //!
-//! `model` holds the release and its states; `event` the events and commands; `decide` the
+//! `model` holds the release and its states; `event` the events and commands; `assessment` the
+//! security scan's controls in amipub's words; `decide` the
 //! transitions; `timing` the polling and backoff policy; `token` the idempotency tokens; `second_party` the "provided by AWS" path's steps; `build`
 //! turns a build (command line or bus message) into a new release.
 
+pub mod assessment;
 pub mod build;
 pub mod decide;
 pub mod event;
@@ -17,6 +19,7 @@ pub mod steps;
 pub mod timing;
 pub mod token;
 
+pub use assessment::{ControlFinding, ControlResult};
 pub use decide::{decide, explain, untrusted};
 pub use event::{Command, Event, ImageFacts};
 pub use model::{Failure, FailureKind, Release, State};

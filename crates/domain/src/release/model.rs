@@ -191,6 +191,10 @@ pub struct Failure {
     pub detail: String,
     /// What to do about it.
     pub remedy: String,
+    /// The AMI security controls a failed scan failed, each with its remedy (empty for every
+    /// other failure).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub controls: Vec<super::assessment::ControlFinding>,
 }
 
 /// One release.

@@ -38,6 +38,7 @@ pub(crate) fn fail(
         kind,
         detail,
         remedy,
+        controls: Vec::new(),
     });
     enter(r, State::Failed, now);
     Vec::new()
