@@ -8,6 +8,7 @@
 use std::collections::BTreeMap;
 
 use amipub_domain::ids::Region;
+use amipub_domain::release::assessment::{ControlError, ControlFinding};
 use amipub_domain::release::timing::{LOCATE_DEADLINE_SECS, MAX_CALL_ATTEMPTS};
 use amipub_domain::release::{Command, Event, FailureKind, ImageFacts, Release, State, decide};
 use proptest::prelude::*;
@@ -688,5 +689,52 @@ fn the_pipeline_page_is_the_state_machine() {
         written == page,
         "docs/development/pipeline.md differs from the state machine; run \
          AMIPUB_BLESS=1 cargo test -p amipub-domain --test release_machine and review the diff"
+    );
+}
+
+#[test]
+fn a_failed_change_set_keeps_its_failed_controls_on_the_release() {
+    let mut r = Release::new(
+        "r-0123456789ab",
+        "fedora",
+        "41.1",
+        "us-east-1",
+        "ami-0123456789abcdef0",
+        vec!["125523088429".into()],
+        "x86_64",
+        vec!["us-east-1".into()],
+        0,
+    );
+    r.state = State::Scanning;
+    r.change_set = Some("cs1".into());
+    let controls = vec![
+        ControlFinding::read("MALWARE", "PASS", &[]),
+        ControlFinding::read(
+            "SUDO_USER",
+            "FAIL",
+            &[ControlError {
+                code: "NO_SUDO_USER".into(),
+                message: "Add a sudo user.".into(),
+                scope: vec![],
+            }],
+        ),
+    ];
+    let event = Event::ChangeSetFailed {
+        errors: vec![("SCAN_ERROR".into(), "https://report".into())],
+        controls,
+    };
+    let (after, cmds) = decide(&r, &event, 100);
+    let f = after.failure.unwrap();
+    assert!(cmds.is_empty());
+    assert_eq!(
+        (after.state, f.step, f.kind),
+        (State::Failed, State::Scanning, FailureKind::ScanFailed)
+    );
+    assert_eq!(f.controls.len(), 1);
+    assert_eq!(f.controls[0].control, "SUDO_USER");
+    assert!(
+        f.remedy.contains("SUDO_USER: Add a sudo user."),
+        "{}",
+        f.remedy
     );
 }

@@ -8,9 +8,6 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::decide::explain;
-use super::model::FailureKind;
-
 /// The result of one control (`ControlAssessmentResult`,
 /// <https://docs.aws.amazon.com/marketplace/latest/APIReference/API_ControlAssessment.html>).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -114,34 +111,6 @@ pub fn failed(controls: &[ControlFinding]) -> Vec<ControlFinding> {
         .collect()
 }
 
-/// A failed change set explained (as [`explain`] does) and, when its assessment names failed
-/// controls, with each failed control in the detail and its remedy in the remedy: the scan
-/// failed, and the fix is in the image.
-pub fn explain_scan(
-    errors: &[(String, String)],
-    controls: &[ControlFinding],
-) -> (FailureKind, String, String) {
-    let (kind, detail, remedy) = explain(errors);
-    let bad = failed(controls);
-    if bad.is_empty() {
-        return (kind, detail, remedy);
-    }
-    let names: Vec<&str> = bad.iter().map(|c| c.control.as_str()).collect();
-    let detail = format!(
-        "{detail} Failed AMI security controls: {}.",
-        names.join(", ")
-    );
-    let fixes: Vec<String> = bad
-        .iter()
-        .map(|c| format!("{}: {}", c.control, c.remedy))
-        .collect();
-    let remedy = format!(
-        "Fix each failed control in the image, then build and publish a new AMI. {} If a finding is wrong, ask AWS Marketplace Seller Operations, then amipub retry.",
-        fixes.join(" ")
-    );
-    (FailureKind::ScanFailed, detail, remedy)
-}
-
 /// A succeeded scan's assessment in a line for the timeline, or nothing when none was read.
 pub fn summary(controls: &[ControlFinding]) -> Option<String> {
     if controls.is_empty() {
@@ -208,86 +177,6 @@ mod tests {
             ControlResult::NotExecuted
         );
         assert!(ControlResult::parse("EXEMPTION_PASS").passed());
-    }
-
-    #[test]
-    fn a_failed_scan_names_each_failed_control_and_its_remedy() {
-        let errors = [("SCAN_ERROR".to_owned(), "https://report".to_owned())];
-        let controls = [
-            ControlFinding::read("MALWARE", "PASS", &[]),
-            ControlFinding::read(
-                "SUDO_USER",
-                "FAIL",
-                &[error("NO_SUDO_USER", "Add a sudo user.", &[])],
-            ),
-            ControlFinding::read("SSH_ROOT_LOGIN", "FAIL", &[error("R", "Lock root.", &[])]),
-        ];
-        let (kind, detail, remedy) = explain_scan(&errors, &controls);
-        assert_eq!(kind, FailureKind::ScanFailed);
-        assert!(detail.contains("https://report"), "{detail}");
-        assert!(
-            detail.ends_with("Failed AMI security controls: SUDO_USER, SSH_ROOT_LOGIN."),
-            "{detail}"
-        );
-        assert!(!detail.contains("MALWARE"), "{detail}");
-        assert!(
-            remedy.contains("SUDO_USER: Add a sudo user.")
-                && remedy.contains("SSH_ROOT_LOGIN: Lock root."),
-            "{remedy}"
-        );
-        assert_eq!(failed(&controls).len(), 2);
-    }
-
-    #[test]
-    fn without_failed_controls_the_change_set_errors_explain_alone() {
-        let errors = [("ASSET_ACCESS_EXCEPTION".to_owned(), "role".to_owned())];
-        let passed = [ControlFinding::read("MALWARE", "PASS", &[])];
-        assert_eq!(explain_scan(&errors, &passed), explain(&errors));
-        assert_eq!(explain_scan(&errors, &[]), explain(&errors));
-    }
-
-    #[test]
-    fn a_failed_change_set_keeps_its_failed_controls_on_the_release() {
-        use crate::release::{Event, Release, State, decide};
-        let mut r = Release::new(
-            "r-0123456789ab",
-            "fedora",
-            "41.1",
-            "us-east-1",
-            "ami-0123456789abcdef0",
-            vec!["125523088429".into()],
-            "x86_64",
-            vec!["us-east-1".into()],
-            0,
-        );
-        r.state = State::Scanning;
-        r.change_set = Some("cs1".into());
-        let controls = vec![
-            ControlFinding::read("MALWARE", "PASS", &[]),
-            ControlFinding::read(
-                "SUDO_USER",
-                "FAIL",
-                &[error("NO_SUDO_USER", "Add a sudo user.", &[])],
-            ),
-        ];
-        let event = Event::ChangeSetFailed {
-            errors: vec![("SCAN_ERROR".into(), "https://report".into())],
-            controls,
-        };
-        let (after, cmds) = decide(&r, &event, 100);
-        let f = after.failure.unwrap();
-        assert!(cmds.is_empty());
-        assert_eq!(
-            (after.state, f.step, f.kind),
-            (State::Failed, State::Scanning, FailureKind::ScanFailed)
-        );
-        assert_eq!(f.controls.len(), 1);
-        assert_eq!(f.controls[0].control, "SUDO_USER");
-        assert!(
-            f.remedy.contains("SUDO_USER: Add a sudo user."),
-            "{}",
-            f.remedy
-        );
     }
 
     #[test]

@@ -6,6 +6,8 @@
 
 use super::assessment;
 use super::event::{Command, Event, ImageFacts};
+pub use super::explain::explain;
+use super::explain::explain_scan;
 use super::model::{FailureKind, Release, State};
 use super::second_party_steps::{self as second_party, Next};
 use super::steps::{enter, fail, mirror_name, wait};
@@ -150,7 +152,7 @@ fn step(r: &mut Release, event: &Event, now: i64) -> Vec<Command> {
             look(r, now)
         }
         (S::Scanning, E::ChangeSetFailed { errors, controls }) => {
-            let (kind, detail, remedy) = assessment::explain_scan(errors, controls);
+            let (kind, detail, remedy) = explain_scan(errors, controls);
             let cmds = fail(r, kind, detail, remedy, now);
             if let Some(f) = r.failure.as_mut() {
                 f.controls = assessment::failed(controls);
@@ -376,66 +378,4 @@ fn remedy_for(kind: FailureKind, state: State) -> String {
         FailureKind::ServerFault | FailureKind::Timeout => "AWS did not answer properly; run amipub retry later.".into(),
         FailureKind::InvalidInput | FailureKind::ScanFailed => "Fix the product spec or the image, then amipub retry.".into(),
     }
-}
-
-/// A failed change set's `ErrorDetailList`, in plain words with a remedy.
-pub fn explain(errors: &[(String, String)]) -> (FailureKind, String, String) {
-    let words = |code: &str, msg: &str| -> String {
-        match code {
-            "SCAN_ERROR" => format!(
-                "The AWS Marketplace security scan found problems in the image (report: {msg})"
-            ),
-            "ASSET_ACCESS_EXCEPTION" => {
-                format!("AWS Marketplace could not use the ingestion role to read the AMI ({msg})")
-            }
-            "ASSET_NOT_FOUND" => format!(
-                "AWS Marketplace could not find the AMI in us-east-1 of the seller account ({msg})"
-            ),
-            "DUPLICATE_VERSION_TITLE" => {
-                format!("The product already has a version with this title ({msg})")
-            }
-            "INCOMPATIBLE_AMI"
-            | "INVALID_AMI_ARCHITECTURE"
-            | "INVALID_AMI_VIRTUALIZATION_TYPE"
-            | "EXISTING_AMI_PRODUCT_CODE" => {
-                format!("The AMI does not meet the Marketplace requirements: {msg}")
-            }
-            _ => format!("AWS Marketplace refused the change ({code}: {msg})"),
-        }
-    };
-    let detail = if errors.is_empty() {
-        "The change set failed without details (a Marketplace server fault).".to_owned()
-    } else {
-        errors
-            .iter()
-            .map(|(c, m)| words(c, m))
-            .collect::<Vec<_>>()
-            .join("; ")
-            + "."
-    };
-    let codes: Vec<&str> = errors.iter().map(|(c, _)| c.as_str()).collect();
-    let (kind, remedy) = if codes.contains(&"SCAN_ERROR") {
-        (
-            FailureKind::ScanFailed,
-            "Read the scan report, fix the findings (update packages, remove keys and passwords), build and publish a new AMI; if the finding is wrong, ask Seller Operations and then amipub retry.",
-        )
-    } else if codes.contains(&"ASSET_ACCESS_EXCEPTION") {
-        (
-            FailureKind::AccessDenied,
-            "Run amipub init to repair the ingestion role, then amipub retry.",
-        )
-    } else if codes.contains(&"DUPLICATE_VERSION_TITLE") {
-        (
-            FailureKind::InvalidInput,
-            "Change the version-title template (or pass --version) so the title is new, then publish again.",
-        )
-    } else if errors.is_empty() {
-        (FailureKind::ServerFault, "Run amipub retry later.")
-    } else {
-        (
-            FailureKind::InvalidInput,
-            "Fix the product spec or the image as the message says, then amipub retry.",
-        )
-    };
-    (kind, detail, remedy.to_owned())
 }

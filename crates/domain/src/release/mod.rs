@@ -4,14 +4,16 @@
 //! events and feeds them back. Waiting is data (`next_check_at`), never a sleeping task.
 //!
 //! `model` holds the release and its states; `event` the events and commands; `assessment` the
-//! security scan's controls in amipub's words; `decide` the
-//! transitions; `timing` the polling and backoff policy; `token` the idempotency tokens; `second_party` the "provided by AWS" path's steps; `build`
+//! security scan's controls in amipub's words; `explain` a failed change set's words and remedy;
+//! `decide` the transitions; `timing` the polling and backoff policy; `token` the idempotency
+//! tokens; `second_party` the "provided by AWS" path's steps; `build`
 //! turns a build (command line or bus message) into a new release.
 
 pub mod assessment;
 pub mod build;
 pub mod decide;
 pub mod event;
+pub mod explain;
 pub mod model;
 pub mod second_party;
 pub mod second_party_steps;

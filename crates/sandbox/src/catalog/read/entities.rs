@@ -9,7 +9,8 @@
 use serde_json::{Value, json};
 
 use super::super::validation;
-use super::{offers, page};
+use super::offers::{self, title};
+use super::page;
 use crate::ec2::Ctx;
 use crate::error::AwsResult;
 use crate::protocol::json::strings;
@@ -46,16 +47,6 @@ pub fn list_entities(world: &World, ctx: &Ctx, body: &Value) -> AwsResult<Value>
         out["NextToken"] = json!(format!("sbx-{end}"));
     }
     Ok(out)
-}
-
-/// The entity's name: an offer's `Name`, a product's `ProductTitle`; none when unset or empty.
-pub(super) fn title(e: &Entity) -> Option<String> {
-    let v = if e.kind == "Offer" {
-        &e.doc["Name"]
-    } else {
-        &e.doc["Description"]["ProductTitle"]
-    };
-    v.as_str().filter(|t| !t.is_empty()).map(str::to_owned)
 }
 
 fn product_visibility(e: &Entity) -> Option<String> {

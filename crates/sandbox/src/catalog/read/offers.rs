@@ -11,7 +11,6 @@
 use serde_json::{Map, Value, json};
 
 use super::super::validation;
-use super::entities::title;
 use crate::error::AwsResult;
 use crate::protocol::json::strings;
 use crate::world::catalog::Entity;
@@ -174,4 +173,14 @@ fn date_range(key: &str, r: &Value) -> AwsResult<Option<(Option<String>, Option<
 fn date_time(v: &str) -> bool {
     v.len() == DATE_TIME_CHARS
         && chrono::NaiveDateTime::parse_from_str(v, "%Y-%m-%dT%H:%M:%SZ").is_ok()
+}
+
+/// The entity's name: an offer's `Name`, a product's `ProductTitle`; none when unset or empty.
+pub(super) fn title(e: &Entity) -> Option<String> {
+    let v = if e.kind == "Offer" {
+        &e.doc["Name"]
+    } else {
+        &e.doc["Description"]["ProductTitle"]
+    };
+    v.as_str().filter(|t| !t.is_empty()).map(str::to_owned)
 }
