@@ -186,6 +186,28 @@ pub enum Event {
     },
 }
 
+/// The latest hour an event may name: 9999-12-31T23:00:00Z. Hours outside 0 to this (and
+/// sample times too) were not written by the agent; the arithmetic on hours may assume them.
+pub const LATEST_HOUR: i64 = 253_402_297_200;
+
+impl Event {
+    /// Whether every hour and time the event carries lies between 1970 and `LATEST_HOUR`:
+    /// the journal replays only such events (a damaged number is an unreadable line).
+    pub fn in_range(&self) -> bool {
+        let ok = |t: &i64| (0..=LATEST_HOUR).contains(t);
+        match self {
+            Event::Started { .. } => true,
+            Event::Sample { at, hour, .. } => ok(at) && ok(hour),
+            Event::Close { hour, records, .. } => ok(hour) && records.iter().all(|r| ok(&r.hour)),
+            Event::Sent { hour, .. } | Event::Expired { hour, .. } => ok(hour),
+            Event::Snapshot { ledger } => {
+                ledger.open.as_ref().is_none_or(|o| ok(&o.hour))
+                    && ledger.records.values().all(|r| ok(&r.hour))
+            }
+        }
+    }
+}
+
 impl Ledger {
     /// Applies one event.
     pub fn apply(&mut self, event: &Event) {
@@ -202,17 +224,17 @@ impl Ledger {
                 for (id, v) in values {
                     let growth = match self.counters.get(id) {
                         None => 0.0,
-                        Some(prev) if v >= prev => v - prev,
+                        Some(prev) if v >= prev => finite(v - prev),
                         // A counter that went down was reset: all of its value is new.
                         Some(_) => *v,
                     };
                     self.counters.insert(id.clone(), *v);
                     let r = open.series.entry(id.clone()).or_default();
                     r.max = if r.count == 0 { *v } else { r.max.max(*v) };
-                    r.count += 1;
-                    r.sum += v;
+                    r.count = r.count.saturating_add(1);
+                    r.sum = finite(r.sum + v);
                     r.last = *v;
-                    r.growth += growth;
+                    r.growth = finite(r.growth + growth);
                 }
             }
             Event::Close {
@@ -304,8 +326,9 @@ impl Ledger {
             let q = match s.kind {
                 Kind::Gauge => gauge_quantity(&running, s.aggregate, s.scale),
                 Kind::Counter => {
-                    let owed =
-                        running.growth * s.scale + self.carry.get(&s.id).copied().unwrap_or(0.0);
+                    let owed = finite(
+                        running.growth * s.scale + self.carry.get(&s.id).copied().unwrap_or(0.0),
+                    );
                     // Whole units are billed; the fraction waits for the next hour.
                     let whole = (owed + 1e-9).floor().clamp(0.0, MAX_QUANTITY as f64);
                     carry.insert(s.id.clone(), (owed - whole).max(0.0));
@@ -374,6 +397,13 @@ impl Ledger {
         }
         c
     }
+}
+
+/// `x` kept finite, an infinity becoming the largest value of its sign: the journal is JSON,
+/// which has no infinities, so a ledger holding one could not be written to it (its compaction
+/// snapshot would be unreadable, and with it every record).
+fn finite(x: f64) -> f64 {
+    x.clamp(f64::MIN, f64::MAX)
 }
 
 fn zero_close(series: &[Series], hour: i64) -> Event {
