@@ -180,12 +180,20 @@ pub fn fill(template: &[u8], sheet: &str, rows: &[Row]) -> Result<Vec<u8>, Templ
     let opened = open_sheet(&mut package, sheet)?;
     let targets = targets(sheet, &opened.headers, rows)?;
     let patched = patch::patch(&opened.xml, &opened.map, &targets, sheet, &opened.part)?;
-    package.replace(&opened.part, &patched)
+    package.replace(&opened.part, &[opened.bom.as_bytes(), &patched].concat())
 }
+
+/// The UTF-8 byte-order mark some writers put before a part's XML declaration.
+const BOM: &str = "\u{feff}";
 
 /// A worksheet read from the template.
 struct Opened {
     part: String,
+    /// The byte-order mark the part started with (or nothing), set aside: quick-xml skips it
+    /// without counting it, so every byte range found in a part holding it would be three bytes
+    /// short, and a filled row would land inside another row's end tag.
+    bom: &'static str,
+    /// The part's text after it.
     xml: String,
     map: SheetMap,
     /// Folded header → 1-based column, in column order.
@@ -199,6 +207,10 @@ fn open_sheet(package: &mut Package<'_>, sheet: &str) -> Result<Opened, Template
         .ok_or_else(|| TemplateError::MissingPart {
             part: located.part.clone(),
         })?;
+    let (bom, xml) = match xml.strip_prefix(BOM) {
+        Some(rest) => (BOM, rest.to_owned()),
+        None => ("", xml),
+    };
     let shared = match &located.shared_strings {
         None => Vec::new(),
         Some(part) => {
@@ -212,6 +224,7 @@ fn open_sheet(package: &mut Package<'_>, sheet: &str) -> Result<Opened, Template
     let headers = header_columns(&xml, &map, &shared, &located.part)?;
     Ok(Opened {
         part: located.part,
+        bom,
         xml,
         map,
         headers,
