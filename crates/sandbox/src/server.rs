@@ -320,6 +320,20 @@ fn broken_response() -> Response<Body> {
         .unwrap_or_else(|_| Response::new(Body::empty()))
 }
 
+/// Answers one request without a socket, through the same router as the listener (the fuzz
+/// targets in `fuzz/` drive the protocol decoders this way). What only the listener does is left
+/// out: the body-size read, SQS long polls, fault rules, and turning a handler's panic into a
+/// 500 — a panic propagates here, so a fuzzer sees it.
+pub fn answer(
+    shared: &Shared,
+    method: &Method,
+    uri: &Uri,
+    headers: &HeaderMap,
+    body: &[u8],
+) -> Response<Body> {
+    route(shared, method, uri, headers, body, None)
+}
+
 fn route(
     shared: &Shared,
     method: &Method,

@@ -1,0 +1,13 @@
+//! Fuzz target `sandbox_json`: one request in the JSON protocol (`X-Amz-Target`: SSM, SQS, the Metering Service): a JSON body
+//! (framing in `amipub_fuzz::request`), answered against a fresh `fedora` world through the
+//! sandbox's own router, `amipub_sandbox::server::answer`, so the real decoders and handlers run.
+#![no_main]
+
+use amipub_fuzz::request;
+use libfuzzer_sys::fuzz_target;
+
+fuzz_target!(|data: &[u8]| {
+    if let Some(r) = request::json(data) {
+        let _ = request::answer(&r);
+    }
+});

@@ -1,0 +1,13 @@
+//! Fuzz target `sandbox_query`: one request in the query protocol (EC2, IAM, STS): a form-encoded body and URL query
+//! (framing in `amipub_fuzz::request`), answered against a fresh `fedora` world through the
+//! sandbox's own router, `amipub_sandbox::server::answer`, so the real decoders and handlers run.
+#![no_main]
+
+use amipub_fuzz::request;
+use libfuzzer_sys::fuzz_target;
+
+fuzz_target!(|data: &[u8]| {
+    if let Some(r) = request::query(data) {
+        let _ = request::answer(&r);
+    }
+});
