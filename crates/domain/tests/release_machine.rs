@@ -712,11 +712,7 @@ fn a_failed_change_set_keeps_its_failed_controls_on_the_release() {
         ControlFinding::read(
             "SUDO_USER",
             "FAIL",
-            &[ControlError {
-                code: "NO_SUDO_USER".into(),
-                message: "Add a sudo user.".into(),
-                scope: vec![],
-            }],
+            &[ControlError::new("NO_SUDO_USER", "Add a sudo user.", &[])],
         ),
     ];
     let event = Event::ChangeSetFailed {

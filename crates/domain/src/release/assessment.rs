@@ -53,6 +53,20 @@ pub struct ControlError {
     pub scope: Vec<(String, String)>,
 }
 
+impl ControlError {
+    /// An error with its code, message and (name, value) scope pairs.
+    pub fn new(code: &str, message: &str, scope: &[(&str, &str)]) -> Self {
+        Self {
+            code: code.into(),
+            message: message.into(),
+            scope: scope
+                .iter()
+                .map(|(n, v)| ((*n).to_owned(), (*v).to_owned()))
+                .collect(),
+        }
+    }
+}
+
 /// One control of an assessment, as amipub keeps it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ControlFinding {
@@ -136,23 +150,12 @@ pub fn summary(controls: &[ControlFinding]) -> Option<String> {
 mod tests {
     use super::*;
 
-    fn error(code: &str, message: &str, scope: &[(&str, &str)]) -> ControlError {
-        ControlError {
-            code: code.into(),
-            message: message.into(),
-            scope: scope
-                .iter()
-                .map(|(n, v)| ((*n).to_owned(), (*v).to_owned()))
-                .collect(),
-        }
-    }
-
     #[test]
     fn controls_read_their_result_and_remedy_from_aws() {
         let c = ControlFinding::read(
             "SSH_PASSWORD_AUTHENTICATION",
             "FAIL",
-            &[error(
+            &[ControlError::new(
                 "PASSWORD_AUTHENTICATION_ENABLED",
                 "Set PasswordAuthentication no.",
                 &[("FILE_PATH", "/etc/ssh/sshd_config")],
@@ -168,7 +171,7 @@ mod tests {
             (pass.result, pass.remedy.as_str()),
             (ControlResult::Pass, "")
         );
-        let bare = ControlFinding::read("X", "FAIL", &[error("CODE_ONLY", "", &[])]);
+        let bare = ControlFinding::read("X", "FAIL", &[ControlError::new("CODE_ONLY", "", &[])]);
         assert_eq!(bare.remedy, "CODE_ONLY");
         let silent = ControlFinding::read("X", "FAIL", &[]);
         assert!(silent.remedy.contains("scan report"), "{}", silent.remedy);

@@ -100,17 +100,6 @@ mod tests {
     use super::*;
     use crate::release::assessment::{ControlError, ControlFinding};
 
-    fn error(code: &str, message: &str, scope: &[(&str, &str)]) -> ControlError {
-        ControlError {
-            code: code.into(),
-            message: message.into(),
-            scope: scope
-                .iter()
-                .map(|(n, v)| ((*n).to_owned(), (*v).to_owned()))
-                .collect(),
-        }
-    }
-
     #[test]
     fn a_failed_scan_names_each_failed_control_and_its_remedy() {
         let errors = [("SCAN_ERROR".to_owned(), "https://report".to_owned())];
@@ -119,9 +108,13 @@ mod tests {
             ControlFinding::read(
                 "SUDO_USER",
                 "FAIL",
-                &[error("NO_SUDO_USER", "Add a sudo user.", &[])],
+                &[ControlError::new("NO_SUDO_USER", "Add a sudo user.", &[])],
             ),
-            ControlFinding::read("SSH_ROOT_LOGIN", "FAIL", &[error("R", "Lock root.", &[])]),
+            ControlFinding::read(
+                "SSH_ROOT_LOGIN",
+                "FAIL",
+                &[ControlError::new("R", "Lock root.", &[])],
+            ),
         ];
         let (kind, detail, remedy) = explain_scan(&errors, &controls);
         assert_eq!(kind, FailureKind::ScanFailed);

@@ -59,10 +59,8 @@ fn malformed(member: &str, value: &str, constraint: &str) -> AwsError {
     )
 }
 
-/// 404 ResourceNotFoundException.
-pub fn not_found(msg: impl Into<String>) -> AwsError {
-    AwsError::new(404, "ResourceNotFoundException", msg)
-}
+/// 404 ResourceNotFoundException, as the Catalog API answers it.
+pub use crate::catalog::not_found;
 
 /// Handles one Discovery request; returns the operation name and the JSON answer.
 pub fn handle(
@@ -203,22 +201,10 @@ fn list_fulfillment_options(world: &World, ctx: &Ctx, body: &Value) -> AwsResult
 mod tests {
     use super::*;
     use crate::config::SandboxConfig;
-    use crate::world::Principal;
     use crate::worlds::{FEDORA_PRODUCT_ID, SELLER_ACCOUNT, seed};
 
     fn seller(region: &str) -> Ctx {
-        Ctx {
-            principal: Principal {
-                account: SELLER_ACCOUNT.to_owned(),
-                arn: format!("arn:aws:iam::{SELLER_ACCOUNT}:root"),
-                role: None,
-            },
-            region: region.to_owned(),
-            request_id: "test".to_owned(),
-            now: 0.0,
-            host: "localhost".to_owned(),
-            drop_share: false,
-        }
+        Ctx::root_of(SELLER_ACCOUNT, region)
     }
 
     #[test]

@@ -35,6 +35,24 @@ pub struct Ctx {
 }
 
 impl Ctx {
+    /// An account's root calling in `region` at virtual time zero, for tests that drive a
+    /// service's handler directly.
+    #[cfg(test)]
+    pub fn root_of(account: &str, region: &str) -> Self {
+        Self {
+            principal: Principal {
+                account: account.to_owned(),
+                arn: format!("arn:aws:iam::{account}:root"),
+                role: None,
+            },
+            region: region.to_owned(),
+            request_id: "test".to_owned(),
+            now: 0.0,
+            host: "localhost".to_owned(),
+            drop_share: false,
+        }
+    }
+
     /// The caller's account.
     pub fn account(&self) -> &str {
         &self.principal.account

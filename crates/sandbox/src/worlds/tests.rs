@@ -12,7 +12,7 @@ use super::{GOVCLOUD_SELLER_ACCOUNT, SELLER_ACCOUNT, WORLDS, seed};
 use crate::catalog::start::change_set_name_ok;
 use crate::config::SandboxConfig;
 use crate::ec2::Ctx;
-use crate::world::{Principal, World};
+use crate::world::World;
 
 fn world(name: &str) -> World {
     let mut world = World::new(SandboxConfig::default());
@@ -27,18 +27,7 @@ fn seller(region: &str) -> Ctx {
     } else {
         SELLER_ACCOUNT
     };
-    Ctx {
-        principal: Principal {
-            account: account.to_owned(),
-            arn: format!("arn:aws:iam::{account}:root"),
-            role: None,
-        },
-        region: region.to_owned(),
-        request_id: "test".to_owned(),
-        now: 0.0,
-        host: "localhost".to_owned(),
-        drop_share: false,
-    }
+    Ctx::root_of(account, region)
 }
 
 #[test]
