@@ -219,6 +219,16 @@ impl Job {
         self.request.args.get(name).map(String::as_str)
     }
 
+    /// The change set (or local lock holder) whose end it waits for, if any: the key a wake-up
+    /// names.
+    pub fn waits_on(&self) -> Option<&str> {
+        match self.state {
+            JobState::Submitting => self.blocked_by.as_deref(),
+            JobState::Following => self.change_set.as_deref(),
+            _ => None,
+        }
+    }
+
     /// Whether it is due at `now`.
     pub fn due(&self, now: i64) -> bool {
         self.next_check_at.is_none_or(|t| t <= now)

@@ -9,8 +9,9 @@ use super::event::{Command, Event, ImageFacts};
 pub use super::explain::explain;
 use super::explain::explain_scan;
 use super::model::{FailureKind, Release, State};
+use super::pace::{self, Durations, next_look};
 use super::second_party_steps::{self as second_party, Next};
-use super::steps::{enter, fail, mirror_name, wait};
+use super::steps::{enter, fail, mirror_name, wait, wait_paced};
 use super::timing::*;
 use super::token::token;
 use crate::image::ImageState;
@@ -100,11 +101,15 @@ fn step(r: &mut Release, event: &Event, now: i64) -> Vec<Command> {
             Vec::new()
         }
         (S::Admitted | S::Mirroring, E::MirrorStarted { ami }) => {
-            wait(r, S::Mirroring, MIRROR_POLL_SECS, MIRROR_POLL_CAP_SECS, now);
+            let expected = expected(r, |d| d.copy);
+            wait_paced(r, S::Mirroring, expected, (MIRROR_POLL_SECS, MIRROR_POLL_CAP_SECS), now);
             r.mirror_ami = Some(ami.clone());
             Vec::new()
         }
         (S::Admitted | S::Mirroring, E::MirrorAvailable { ami }) => {
+            if r.state == S::Mirroring {
+                r.took.copy = Some(now - r.entered_at);
+            }
             r.mirror_ami = Some(ami.clone());
             enter(r, S::Mirrored, now);
             look(r, now)
@@ -140,14 +145,18 @@ fn step(r: &mut Release, event: &Event, now: i64) -> Vec<Command> {
             r.blocked_by = None;
             r.change_set = Some(id.clone());
             enter(r, S::Scanning, now);
-            r.next_check_at = Some(now + SCAN_POLL_SECS);
+            let expected = expected(r, |d| d.scan);
+            r.next_check_at =
+                Some(now + next_look(0, expected, SCAN_POLL_SECS, SCAN_POLL_CAP_SECS, 0));
             Vec::new()
         }
         (S::Scanning, E::ChangeSetRunning) => {
-            wait(r, S::Scanning, SCAN_POLL_SECS, SCAN_POLL_CAP_SECS, now);
+            let expected = expected(r, |d| d.scan);
+            wait_paced(r, S::Scanning, expected, (SCAN_POLL_SECS, SCAN_POLL_CAP_SECS), now);
             Vec::new()
         }
         (S::Scanning, E::ChangeSetSucceeded { .. }) => {
+            r.took.scan = Some(now - r.entered_at);
             enter(r, S::Published, now);
             look(r, now)
         }
@@ -168,8 +177,10 @@ fn step(r: &mut Release, event: &Event, now: i64) -> Vec<Command> {
         ),
         (S::Published, E::RegionsFound { found }) => {
             for (region, ami) in found {
-                if r.expected_regions.contains(region) {
+                if r.expected_regions.contains(region) && !r.regions.contains_key(region) {
                     r.regions.insert(region.clone(), ami.clone());
+                    r.took.lag.insert(region.clone(), now - r.entered_at);
+                    r.located_at.insert(region.clone(), now);
                 }
             }
             let complete = r.expected_regions.iter().all(|x| r.regions.contains_key(x));
@@ -177,7 +188,9 @@ fn step(r: &mut Release, event: &Event, now: i64) -> Vec<Command> {
                 enter(r, S::Located, now);
                 look(r, now)
             } else {
-                wait(r, S::Published, LOCATE_POLL_SECS, LOCATE_POLL_CAP_SECS, now);
+                r.attempts += 1;
+                r.failures = 0;
+                r.next_check_at = Some(now + pace::locate_next(r, now));
                 Vec::new()
             }
         }
@@ -229,20 +242,25 @@ fn look(r: &mut Release, now: i64) -> Vec<Command> {
             Some(id) => Command::CheckChangeSet { id: id.clone() },
             None => return Vec::new(),
         },
-        S::Published => Command::LocateRegions {
-            regions: r
-                .expected_regions
-                .iter()
-                .filter(|x| !r.regions.contains_key(*x))
-                .cloned()
-                .collect(),
-        },
+        S::Published => {
+            let regions = pace::regions_due(r, now);
+            if regions.is_empty() {
+                r.next_check_at = Some(now + pace::locate_next(r, now));
+                return Vec::new();
+            }
+            Command::LocateRegions { regions }
+        }
         S::Located => Command::WriteParameters,
         S::ParametersWritten => Command::QueueAnnouncement,
         _ => return Vec::new(),
     };
     r.next_check_at = Some(now + COMMAND_TIMEOUT_SECS);
     vec![cmd]
+}
+
+/// One of the waits' expected length, once the engine has looked at the product's history.
+fn expected(r: &Release, which: impl Fn(&Durations) -> Option<i64>) -> Option<i64> {
+    r.expected.as_ref().and_then(which)
 }
 
 fn deadline(state: State) -> Option<i64> {

@@ -235,6 +235,9 @@ pub struct Release {
     pub expected_regions: Vec<Region>,
     /// Region → Marketplace AMI found so far.
     pub regions: BTreeMap<Region, String>,
+    /// Region → when its Marketplace AMI was last seen available (epoch seconds).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub located_at: BTreeMap<Region, i64>,
     /// Polls of the current step (how long it has been waiting), for the poll backoff.
     pub attempts: u32,
     /// Calls of the current step that failed in a row; the step fails when this reaches
@@ -260,9 +263,27 @@ pub struct Release {
     /// The second-party ("provided by AWS") path's progress; `None` on the catalog path.
     #[serde(default)]
     pub second_party: Option<super::second_party::SecondParty>,
+    /// How long this release's waits took, noted as they end (the history later releases of the
+    /// product are paced by).
+    #[serde(default, skip_serializing_if = "super::pace::Durations::is_empty")]
+    pub took: super::pace::Durations,
+    /// What its waits are expected to take, from the product's earlier releases; `None` until
+    /// the engine looked (`pace::expect`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub expected: Option<super::pace::Durations>,
 }
 
 impl Release {
+    /// The change set (or local lock holder) whose end it waits for, if any: the key a wake-up
+    /// names.
+    pub fn waits_on(&self) -> Option<&str> {
+        match self.state {
+            State::Submitting => self.blocked_by.as_deref(),
+            State::Scanning => self.change_set.as_deref(),
+            _ => None,
+        }
+    }
+
     /// A new release, Received at `now`.
     #[allow(clippy::too_many_arguments)]
     pub fn new(
@@ -293,6 +314,7 @@ impl Release {
             blocked_by: None,
             expected_regions: expected_regions.iter().map(|r| Region::known(r)).collect(),
             regions: BTreeMap::new(),
+            located_at: BTreeMap::new(),
             attempts: 0,
             failures: 0,
             generation: 0,
@@ -302,6 +324,8 @@ impl Release {
             rejection: None,
             verification: None,
             second_party: None,
+            took: Default::default(),
+            expected: None,
         }
     }
 }

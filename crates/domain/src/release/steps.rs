@@ -3,6 +3,7 @@
 
 use super::event::Command;
 use super::model::{Failure, FailureKind, Release, State};
+use super::pace::next_look;
 use super::timing::backoff;
 
 /// Waits in `state`, entering it first if the release is not there yet: AWS answered, so the
@@ -15,6 +16,19 @@ pub(crate) fn wait(r: &mut Release, state: State, base: i64, cap: i64, now: i64)
     }
     r.failures = 0;
     r.next_check_at = Some(now + backoff(base, cap, r.attempts));
+}
+
+/// Waits like `wait`, with the next look placed by the wait's expected length (`pace`).
+pub(crate) fn wait_paced(
+    r: &mut Release,
+    state: State,
+    expected: Option<i64>,
+    (base, cap): (i64, i64),
+    now: i64,
+) {
+    wait(r, state, base, cap, now);
+    let elapsed = now - r.entered_at;
+    r.next_check_at = Some(now + next_look(elapsed, expected, base, cap, r.attempts));
 }
 
 /// Enters a state: attempts, failures and waiting start over.

@@ -27,6 +27,9 @@ pub const LOCATE_POLL_SECS: i64 = 60;
 pub const LOCATE_POLL_CAP_SECS: i64 = 900;
 /// After this, the release continues with the Regions found ("N of M").
 pub const LOCATE_DEADLINE_SECS: i64 = 6 * 3600;
+/// A Marketplace AMI seen available this recently is taken as launchable without asking EC2
+/// again (Marketplace AMIs stay available; a restriction is announced, not sudden).
+pub const LOCATED_FRESH_SECS: i64 = 3600;
 /// A failed call is retried after this…
 pub const RETRY_SECS: i64 = 5;
 /// …backing off to this…

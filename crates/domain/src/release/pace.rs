@@ -1,0 +1,154 @@
+//! Pacing: how long a release's waits took (each release notes its own as it goes) and when to
+//! look next at a wait whose usual length is known from the product's earlier releases. With an
+//! expected length the looks are sparse before it (at most the cap apart), one lands on the
+//! expected end, and after it they come dense, spaced by a quarter of the lateness so far, so a
+//! wait that overruns is noticed within a quarter of its overrun. Without one, plain backoff.
+//! Events (`docs/usage/configuration.md`, `[events]`) wake a wait early; this is the fallback.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+use super::model::Release;
+use super::timing::{LOCATE_POLL_CAP_SECS, LOCATE_POLL_SECS, backoff};
+use crate::ids::Region;
+
+/// The closest two looks come after a wait's expected end.
+pub const DENSE_SECS: i64 = 10;
+/// How many earlier releases of a product the expectations are taken from.
+pub const HISTORY: usize = 5;
+
+/// How long the waits of one release took, in seconds.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Durations {
+    /// The seller-side copy, from CopyImage to available.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub copy: Option<i64>,
+    /// The change set, from StartChangeSet to its success being seen.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub scan: Option<i64>,
+    /// Per Region, from the change set's success being seen to the Marketplace AMI found there.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub lag: BTreeMap<Region, i64>,
+}
+
+impl Durations {
+    /// Whether nothing was measured.
+    pub fn is_empty(&self) -> bool {
+        self.copy.is_none() && self.scan.is_none() && self.lag.is_empty()
+    }
+}
+
+/// What to expect from the durations of earlier releases (newest first): the median of each.
+pub fn expect(history: &[&Durations]) -> Durations {
+    let mut lag: BTreeMap<Region, Vec<i64>> = BTreeMap::new();
+    for d in history {
+        for (region, secs) in &d.lag {
+            lag.entry(region.clone()).or_default().push(*secs);
+        }
+    }
+    Durations {
+        copy: median(history.iter().filter_map(|d| d.copy).collect()),
+        scan: median(history.iter().filter_map(|d| d.scan).collect()),
+        lag: lag
+            .into_iter()
+            .filter_map(|(region, v)| Some((region, median(v)?)))
+            .collect(),
+    }
+}
+
+fn median(mut v: Vec<i64>) -> Option<i64> {
+    v.sort_unstable();
+    v.get(v.len() / 2).copied()
+}
+
+/// Seconds until the next look at a wait `elapsed` seconds old that usually takes `expected`;
+/// `attempts` looks were made so far (for the backoff when nothing is expected).
+pub fn next_look(elapsed: i64, expected: Option<i64>, base: i64, cap: i64, attempts: u32) -> i64 {
+    let Some(expected) = expected else {
+        return backoff(base, cap, attempts);
+    };
+    let remaining = expected - elapsed;
+    if remaining > 0 {
+        return remaining.min(cap);
+    }
+    (-remaining / 4).clamp(DENSE_SECS, cap.max(DENSE_SECS))
+}
+
+/// The Regions a look of a published release asks: those still missing whose Marketplace AMI is
+/// due by now (or has no expected lag).
+pub fn regions_due(r: &Release, now: i64) -> Vec<Region> {
+    let elapsed = now - r.entered_at;
+    missing(r)
+        .filter(|region| lag_of(r, region).is_none_or(|lag| lag <= elapsed))
+        .cloned()
+        .collect()
+}
+
+/// Seconds until the next look for the Regions still missing: the soonest of their own schedules.
+pub fn locate_next(r: &Release, now: i64) -> i64 {
+    let elapsed = now - r.entered_at;
+    missing(r)
+        .map(|region| {
+            next_look(
+                elapsed,
+                lag_of(r, region),
+                LOCATE_POLL_SECS,
+                LOCATE_POLL_CAP_SECS,
+                r.attempts,
+            )
+        })
+        .min()
+        .unwrap_or(LOCATE_POLL_SECS)
+}
+
+fn missing(r: &Release) -> impl Iterator<Item = &Region> {
+    r.expected_regions
+        .iter()
+        .filter(|x| !r.regions.contains_key(*x))
+}
+
+fn lag_of(r: &Release, region: &Region) -> Option<i64> {
+    r.expected.as_ref()?.lag.get(region).copied()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn without_history_looks_back_off() {
+        assert_eq!(next_look(0, None, 60, 900, 0), 60);
+        assert_eq!(next_look(0, None, 60, 900, 3), 480);
+    }
+
+    #[test]
+    fn with_history_one_look_lands_on_the_expected_end() {
+        assert_eq!(next_look(0, Some(600), 30, 300, 0), 300);
+        assert_eq!(next_look(300, Some(600), 30, 300, 1), 300);
+        assert_eq!(next_look(590, Some(600), 30, 300, 2), 10);
+    }
+
+    #[test]
+    fn an_overrun_is_looked_at_densely_then_by_a_quarter_of_its_lateness() {
+        assert_eq!(next_look(600, Some(600), 30, 300, 0), DENSE_SECS);
+        assert_eq!(next_look(620, Some(600), 30, 300, 0), DENSE_SECS);
+        assert_eq!(next_look(1000, Some(600), 30, 300, 0), 100);
+        assert_eq!(next_look(9000, Some(600), 30, 300, 0), 300);
+    }
+
+    #[test]
+    fn expectations_are_medians_of_what_was_seen() {
+        let d = |copy, lag| Durations {
+            copy: Some(copy),
+            scan: None,
+            lag: [(Region::known("eu-west-1"), lag)].into(),
+        };
+        let (a, b, c) = (d(600, 900), d(700, 1000), d(10_000, 950));
+        let e = expect(&[&a, &b, &c]);
+        assert_eq!(e.copy, Some(700));
+        assert_eq!(e.scan, None);
+        assert_eq!(e.lag[&Region::known("eu-west-1")], 950);
+        assert!(expect(&[]).is_empty());
+    }
+}
