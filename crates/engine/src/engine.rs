@@ -8,11 +8,11 @@ use std::sync::{Arc, Mutex, RwLock};
 use futures_util::StreamExt;
 use tracing::Instrument;
 
-use amipub_domain::release::{Command, Event, FailureKind, Release, decide};
+use amipub_domain::release::{Command, Event, FailureKind, Release, State, decide, pace};
 use amipub_domain::spec::ProductSpec;
 
 use crate::execute::{execute, transition_announcement};
-use crate::ports::{Announcement, PortError, PortResult, Ports, Store, TimelineEntry};
+use crate::ports::{Announcement, PortError, PortResult, Ports, Store, TimelineEntry, lock_holder};
 pub use crate::product::Product;
 use crate::report::command_span;
 
@@ -143,16 +143,19 @@ impl<P: Ports> Engine<P> {
         Ok(self.step_one(&release.id, now).await?.unwrap_or(release))
     }
 
-    /// Moves every due release, a few at a time; returns how many were looked at.
+    /// Moves every due release, a few at a time, after applying the stored wake-ups; returns
+    /// how many were looked at.
     pub async fn step(&self, now: i64) -> PortResult<usize> {
-        let due = self
-            .ports
-            .store()
+        let store = self.ports.store();
+        store.apply_wakes(now).await?;
+        let due = store
             .claim_due(now, &self.worker, self.lease_secs, CLAIM_LIMIT)
             .await?;
         let n = due.len();
         let results: Vec<PortResult<Release>> = futures_util::stream::iter(due)
-            .map(|r| async move {
+            .map(|mut r| async move {
+                // The store found it due: a wake-up moves only the stored row's time.
+                r.next_check_at = r.next_check_at.map(|t| t.min(now));
                 let id = r.id.clone();
                 let span = span_of(&r);
                 let result = self.advance(r, now).instrument(span).await;
@@ -233,7 +236,17 @@ impl<P: Ports> Engine<P> {
     }
 
     /// Ticks one release and runs what it asks for.
-    async fn advance(&self, release: Release, now: i64) -> PortResult<Release> {
+    async fn advance(&self, mut release: Release, now: i64) -> PortResult<Release> {
+        if release.expected.is_none() {
+            let history = self
+                .ports
+                .store()
+                .recent_done(&release.product, pace::HISTORY)
+                .await?;
+            release.expected = Some(pace::expect(
+                &history.iter().map(|r| &r.took).collect::<Vec<_>>(),
+            ));
+        }
         let (next, cmds) = decide(&release, &Event::Tick, now);
         if next != release {
             let me = Some(self.worker.as_str());
@@ -310,6 +323,13 @@ impl<P: Ports> Engine<P> {
             None => store.save(after, &[entry], announcement).await?,
         }
         crate::report::release(before, after, event, now);
+        if holds_lock(before) && !holds_lock(after) {
+            // The product's lock is free: whatever queued behind this release goes at once.
+            store.add_wake(&lock_holder(&after.id), now).await?;
+            if let Some(cs) = &before.change_set {
+                store.add_wake(cs, now).await?;
+            }
+        }
         if after.state != before.state {
             self.point("saved", after.state.name());
         }
@@ -317,7 +337,11 @@ impl<P: Ports> Engine<P> {
     }
 }
 
-/// The span of work on one release.
+/// Whether a release holds (or queues for) its product's change-set lock.
+fn holds_lock(r: &Release) -> bool {
+    matches!(r.state, State::Submitting | State::Scanning)
+}
+
 /// The first timeline entry of a release recorded at `now`.
 pub fn received_entry(release: &Release, now: i64) -> TimelineEntry {
     TimelineEntry {

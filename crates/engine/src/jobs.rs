@@ -2,14 +2,16 @@
 //! goes now (tick, run the commands, feed the results back), store every transition fenced by the
 //! lease, give the lease back. A job that waits keeps its `next_check_at`; nothing sleeps.
 
-use amipub_domain::job::{Job, JobCommand, JobEvent, decide};
+use amipub_domain::job::{Job, JobCommand, JobEvent, JobState, decide};
 use amipub_domain::release::FailureKind;
 use futures_util::StreamExt;
 use tracing::Instrument;
 
 use crate::engine::{CLAIM_LIMIT, CONCURRENCY, Engine};
 use crate::job_execute::execute_job;
-use crate::ports::{Jobs, LifecyclePorts, PortError, PortResult, TimelineEntry};
+use crate::ports::{
+    Jobs, LifecyclePorts, PortError, PortResult, Store, TimelineEntry, lock_holder,
+};
 use crate::report::command_span;
 
 /// Most transitions one job makes in one step (a guard against a loop of events).
@@ -32,13 +34,16 @@ impl<P: LifecyclePorts> Engine<P> {
 
     /// Moves every due job, a few at a time; returns how many were looked at.
     pub async fn step_jobs(&self, now: i64) -> PortResult<usize> {
+        self.ports().store().apply_wakes(now).await?;
         let jobs = self.ports().jobs();
         let due = jobs
             .claim_due_jobs(now, self.worker(), self.lease_secs(), CLAIM_LIMIT)
             .await?;
         let n = due.len();
         let results: Vec<PortResult<Job>> = futures_util::stream::iter(due)
-            .map(|j| async move {
+            .map(|mut j| async move {
+                // The store found it due: a wake-up moves only the stored row's time.
+                j.next_check_at = j.next_check_at.map(|t| t.min(now));
                 let id = j.id.clone();
                 let span = span_of(&j);
                 let result = self.advance_job(j, now).instrument(span).await;
@@ -169,6 +174,15 @@ impl<P: LifecyclePorts> Engine<P> {
             None => jobs.save_job(after, &[entry]).await?,
         }
         crate::report::job(before, after, event, None);
+        let holds = |j: &Job| matches!(j.state, JobState::Submitting | JobState::Following);
+        if holds(before) && !holds(after) {
+            // The product's lock is free: whatever queued behind this job goes at once.
+            let store = self.ports().store();
+            store.add_wake(&lock_holder(&after.id), now).await?;
+            if let Some(cs) = &before.change_set {
+                store.add_wake(cs, now).await?;
+            }
+        }
         if after.state != before.state {
             self.point("saved", &format!("job_{}", after.state.name()));
         }

@@ -6,11 +6,13 @@
 //! `ports` defines what the engine needs from the world (images, grants, catalog, parameters,
 //! store, clock) in amipub's own types; `execute` turns commands into port calls and events;
 //! `engine` is the loop; `memory` holds in-memory implementations for tests and the demo;
-//! `buyer_view` compares what buyers see with what was published.
+//! `buyer_view` compares what buyers see with what was published; `events` turns change-set events
+//! into stored wake-ups.
 
 pub mod audit;
 pub mod buyer_view;
 pub mod engine;
+pub mod events;
 pub mod execute;
 pub mod fields;
 pub mod job_execute;

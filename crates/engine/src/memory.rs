@@ -18,6 +18,7 @@ struct Inner {
     timeline: BTreeMap<String, Vec<TimelineEntry>>,
     outbox: Vec<Announcement>,
     forms: BTreeMap<String, (String, Vec<u8>)>,
+    wakes: BTreeMap<String, i64>,
 }
 
 /// A store in memory.
@@ -182,6 +183,67 @@ impl Store for MemoryStore {
             g.leases.remove(id);
         }
         Ok(())
+    }
+
+    async fn add_wake(&self, key: &str, now: i64) -> PortResult<()> {
+        self.lock().wakes.entry(key.to_owned()).or_insert(now);
+        Ok(())
+    }
+
+    async fn apply_wakes(&self, now: i64) -> PortResult<usize> {
+        let mut g = self.lock();
+        let mut jobs = self.jobs_lock();
+        let keys: Vec<String> = g.wakes.keys().cloned().collect();
+        let mut woken = 0;
+        for key in keys {
+            let g = &mut *g;
+            let releases = g
+                .releases
+                .values_mut()
+                .filter(|r| !r.state.is_terminal() && r.waits_on() == Some(key.as_str()));
+            let held = |id: &str, leases: &BTreeMap<String, (String, i64)>| {
+                leases.get(id).is_some_and(|(_, until)| *until > now)
+            };
+            let mut busy = false;
+            for r in releases {
+                if held(r.id.as_str(), &g.leases) {
+                    busy = true;
+                } else if r.next_check_at.is_some_and(|t| t > now) {
+                    r.next_check_at = Some(now);
+                    woken += 1;
+                }
+            }
+            let jobs = &mut *jobs;
+            for j in jobs
+                .jobs
+                .values_mut()
+                .filter(|j| !j.state.is_terminal() && j.waits_on() == Some(key.as_str()))
+            {
+                if held(&j.id, &jobs.leases) {
+                    busy = true;
+                } else if j.next_check_at.is_some_and(|t| t > now) {
+                    j.next_check_at = Some(now);
+                    woken += 1;
+                }
+            }
+            if !busy {
+                g.wakes.remove(&key);
+            }
+        }
+        Ok(woken)
+    }
+
+    async fn recent_done(&self, product: &str, n: usize) -> PortResult<Vec<Release>> {
+        let g = self.lock();
+        let mut done: Vec<Release> = g
+            .releases
+            .values()
+            .filter(|r| r.product == product && r.state == State::Done)
+            .cloned()
+            .collect();
+        done.sort_by_key(|r| std::cmp::Reverse(r.entered_at));
+        done.truncate(n);
+        Ok(done)
     }
 
     async fn product_busy(&self, product: &str, except: &str) -> PortResult<Option<String>> {

@@ -282,6 +282,24 @@ pub trait Parameters: Send + Sync {
         region: &str,
         name: &str,
     ) -> impl Future<Output = PortResult<Option<String>>> + Send;
+    /// The values of those of `names` that exist in `region`, by name. Stores that can read
+    /// several at once do (SSM GetParameters takes ten names per call); this default reads them
+    /// one by one.
+    fn get_many(
+        &self,
+        region: &str,
+        names: &[String],
+    ) -> impl Future<Output = PortResult<BTreeMap<String, String>>> + Send {
+        async move {
+            let mut out = BTreeMap::new();
+            for name in names {
+                if let Some(v) = self.get(region, name).await? {
+                    out.insert(name.clone(), v);
+                }
+            }
+            Ok(out)
+        }
+    }
     /// Writes `name` = `ami` in `region` (callers look first: a write is a new parameter
     /// version).
     fn set(
@@ -360,6 +378,22 @@ pub trait Store: Send + Sync {
     ) -> impl Future<Output = PortResult<()>> + Send;
     /// Gives the lease back.
     fn release_lease(&self, id: &str, worker: &str) -> impl Future<Output = PortResult<()>> + Send;
+    /// Stores a wake-up for whatever waits on `key` (a change set's id, or a local lock holder
+    /// named by `lock_holder`), to be applied by `apply_wakes`; storing the same key twice is
+    /// one wake-up.
+    fn add_wake(&self, key: &str, now: i64) -> impl Future<Output = PortResult<()>> + Send;
+    /// Makes every unfinished release and job that waits on a stored wake-up's key
+    /// (`Release::waits_on`, `Job::waits_on`) due at `now`, and forgets the wake-ups it applied.
+    /// A wake-up whose waiter a worker holds right now stays for the next call (that worker may
+    /// be storing a later look). Returns how many releases and jobs were woken.
+    fn apply_wakes(&self, now: i64) -> impl Future<Output = PortResult<usize>> + Send;
+    /// The product's newest releases that are Done, at most `n` (the history its waits are paced
+    /// by).
+    fn recent_done(
+        &self,
+        product: &str,
+        n: usize,
+    ) -> impl Future<Output = PortResult<Vec<Release>>> + Send;
     /// Another release of the product that is submitting or scanning, or a lifecycle job
     /// submitting or following a change set of it (the local lock queue).
     fn product_busy(

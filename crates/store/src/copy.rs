@@ -1,6 +1,6 @@
 //! `amipub store copy`: every row of one store written into another, an empty one on the
 //! latest schema, in one transaction on the destination — releases, jobs, their timelines in
-//! their order, the outbox, the inbox, intake keys, products, product locks and load forms. Columns are
+//! their order, the outbox, the inbox, intake keys, products, product locks, wake-ups and load forms. Columns are
 //! named, never `*`, so the two backends' own columns (PostgreSQL's identity `rowid`) are
 //! filled by the destination, in the source's order.
 
@@ -80,6 +80,7 @@ const TABLES: &[(&str, &[Column], &str)] = &[
         ],
         "received_at, dedupe_key",
     ),
+    ("wakes", &[("key", Text), ("at", Int)], "key"),
     (
         "product_locks",
         &[("product", Text), ("holder", Text)],
@@ -111,6 +112,7 @@ const LEASED_RELEASE: &[Column] = &[
     ("lease_token", Int),
     ("created_at", Int),
     ("updated_at", Int),
+    ("waits_on", Text),
     ("body", Text),
 ];
 
@@ -126,6 +128,7 @@ const LEASED_JOB: &[Column] = &[
     ("lease_token", Int),
     ("created_at", Int),
     ("updated_at", Int),
+    ("waits_on", Text),
     ("body", Text),
 ];
 

@@ -85,10 +85,11 @@ impl SqlStore {
         let now = wall_now();
         let mut tx = self.pool.begin().await.map_err(StoreError::from)?;
         let sql = format!(
-            "INSERT INTO jobs (id, kind, product, state, terminal, next_check_at, created_at, updated_at, body) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $7, $8) \
+            "INSERT INTO jobs (id, kind, product, state, terminal, next_check_at, created_at, updated_at, body, waits_on) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $7, $8, $12) \
              ON CONFLICT (id) DO UPDATE SET state = excluded.state, terminal = excluded.terminal, \
-                 next_check_at = excluded.next_check_at, updated_at = excluded.updated_at, body = excluded.body \
+                 next_check_at = excluded.next_check_at, updated_at = excluded.updated_at, body = excluded.body, \
+                 waits_on = excluded.waits_on \
              WHERE {}",
             Write::fence(Table::Jobs, self.backend.now(), [9, 10, 11])
         );
@@ -104,6 +105,7 @@ impl SqlStore {
             .bind(mode.replaces())
             .bind(mode.holder())
             .bind(mode.token())
+            .bind(job.waits_on())
             .execute(&mut *tx)
             .await
             .map_err(StoreError::from)?;

@@ -6,7 +6,8 @@
 //!
 //! `backend` says which database a URL names and connects; `db` holds the pool; `migrate`
 //! applies the schema; `lease` names workers and tells whether a lease's holder is alive;
-//! `leased` claims and fences rows; `wake` hears PostgreSQL's notifications; `copy` moves an
+//! `leased` claims and fences rows; `wake` hears PostgreSQL's notifications; `waits` stores and
+//! applies wake-ups for what waits on a change set; `copy` moves an
 //! installation from one database to another. A state change, its timeline entry and its
 //! outbox row commit in one transaction.
 
@@ -25,6 +26,7 @@ pub mod outbox;
 pub mod products;
 pub mod releases;
 mod table;
+mod waits;
 pub mod wake;
 
 pub use backend::{Backend, Connect};

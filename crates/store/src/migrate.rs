@@ -38,6 +38,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         include_str!("../migrations/sqlite/0005_forms.sql"),
         include_str!("../migrations/postgres/0005_forms.sql"),
     ),
+    (
+        6,
+        include_str!("../migrations/sqlite/0006_waits.sql"),
+        include_str!("../migrations/postgres/0006_waits.sql"),
+    ),
 ];
 
 /// Any number, the same for every amipub: the advisory lock `amipub migrate` holds.

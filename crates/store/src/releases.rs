@@ -214,6 +214,28 @@ impl Store for SqlStore {
     async fn product_busy(&self, product: &str, except: &str) -> PortResult<Option<String>> {
         Ok(self.take_product(product, except).await?)
     }
+
+    async fn add_wake(&self, key: &str, now: i64) -> PortResult<()> {
+        Ok(crate::waits::add(self, key, now).await?)
+    }
+
+    async fn apply_wakes(&self, now: i64) -> PortResult<usize> {
+        Ok(crate::waits::apply(self, now).await?)
+    }
+
+    async fn recent_done(&self, product: &str, n: usize) -> PortResult<Vec<Release>> {
+        let rows = sqlx::query(
+            "SELECT id, body FROM releases WHERE product = $1 AND state = $2 \
+             ORDER BY rowid DESC LIMIT $3",
+        )
+        .bind(product)
+        .bind(amipub_domain::release::State::Done.name())
+        .bind(i64::try_from(n).unwrap_or(i64::MAX))
+        .fetch_all(&self.pool)
+        .await
+        .map_err(StoreError::from)?;
+        Ok(rows_to_releases(rows)?)
+    }
 }
 
 /// Writes a release with its timeline entries and announcement inside `tx`. A replacement
@@ -231,11 +253,11 @@ pub(crate) async fn write(
     let now = wall_now();
     let sql = format!(
         "INSERT INTO releases (id, product, version, source_region, source_ami, state, terminal, \
-             next_check_at, created_at, updated_at, body) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9, $10) \
+             next_check_at, created_at, updated_at, body, waits_on) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9, $10, $14) \
          ON CONFLICT (id) DO UPDATE SET state = excluded.state, terminal = excluded.terminal, \
              next_check_at = excluded.next_check_at, updated_at = excluded.updated_at, \
-             version = excluded.version, body = excluded.body \
+             version = excluded.version, body = excluded.body, waits_on = excluded.waits_on \
          WHERE {}",
         Write::fence(Table::Releases, backend.now(), [11, 12, 13])
     );
@@ -253,6 +275,7 @@ pub(crate) async fn write(
         .bind(mode.replaces())
         .bind(mode.holder())
         .bind(mode.token())
+        .bind(release.waits_on())
         .execute(&mut **tx)
         .await
         .map_err(StoreError::from)?;

@@ -8,6 +8,7 @@
 //! <https://docs.aws.amazon.com/marketplace/latest/developerguide/work-with-seller-products.html>,
 //! <https://docs.aws.amazon.com/marketplace/latest/developerguide/work-with-private-offers.html>.
 
+pub mod events;
 pub mod offer;
 pub mod plan;
 pub mod product;
