@@ -13,6 +13,7 @@ use amipub_domain::lifecycle::buyer::ami_alias;
 use amipub_domain::lifecycle::parameters::{Held, RegionPlan, plan_region};
 use amipub_domain::lifecycle::retention;
 use amipub_domain::messages::{FAILED, PUBLISHED, SUBMITTED};
+use amipub_domain::release::timing::LOCATED_FRESH_SECS;
 use amipub_domain::release::{
     Command, ControlFinding, Event, FailureKind, Release, State, mirror_name,
 };
@@ -137,7 +138,7 @@ pub async fn execute<P: Ports>(
                 .then(|| crate::second_party::reminder(product, r, now));
             return (Some(Event::Reminded), queued);
         }
-        Command::WriteParameters => match write_parameters(ports, product, r).await {
+        Command::WriteParameters => match write_parameters(ports, product, r, now).await {
             Ok(verified) => Event::ParametersWritten {
                 verified: format!(
                     "{verified}; {}",
@@ -300,34 +301,39 @@ fn names_with(
 }
 
 /// Writes the release's parameters Region by Region and reads them back; returns the check in
-/// words. A Region is skipped (and said so) unless its Marketplace AMI is launchable there now, so
-/// no parameter ever points at an image buyers cannot start. The versioned name comes first and is
-/// immutable: holding another AMI is an error, never overwritten. Aliases follow (promotion).
+/// words. A Region is skipped (and said so) unless its Marketplace AMI is launchable there now
+/// (seen available within `LOCATED_FRESH_SECS`, else asked again), so no parameter ever points at
+/// an image buyers cannot start. The versioned name comes first and is immutable: holding another
+/// AMI is an error, never overwritten. Aliases follow (promotion). Per Region the values are read
+/// in one batch, only those that differ are written, and only those are read back, in one batch.
 async fn write_parameters<P: Ports>(
     ports: &P,
     product: &Product,
     r: &Release,
+    now: i64,
 ) -> Result<String, PortError> {
     let names = parameter_names(product, r)
         .map_err(|e| PortError::new(FailureKind::InvalidInput, format!("SSM templates: {e}")))?;
     let mut skipped: Vec<&str> = Vec::new();
     let mut checked = 0usize;
     for (region, ami) in &r.regions {
-        let launchable = ports.images().launchable(region, ami).await?;
-        let mut values = Vec::with_capacity(names.len());
-        if launchable {
-            for name in &names {
-                values.push(ports.parameters().get(region, name).await?);
-            }
-        }
+        let fresh = r
+            .located_at
+            .get(region)
+            .is_some_and(|at| now - at <= LOCATED_FRESH_SECS);
+        let launchable = fresh || ports.images().launchable(region, ami).await?;
+        let values = if launchable {
+            ports.parameters().get_many(region, &names).await?
+        } else {
+            BTreeMap::new()
+        };
         let held: Vec<Held<'_>> = names
             .iter()
-            .zip(&values)
             .enumerate()
-            .map(|(i, (name, value))| Held {
+            .map(|(i, name)| Held {
                 name,
                 versioned: i == 0,
-                value: value.as_deref(),
+                value: values.get(name).map(String::as_str),
             })
             .collect();
         match plan_region(launchable, ami, &held) {
@@ -343,13 +349,17 @@ async fn write_parameters<P: Ports>(
             RegionPlan::Write(writes) => {
                 for name in &writes {
                     ports.parameters().set(region, name, ami).await?;
-                    // Written: read it back.
-                    if ports.parameters().get(region, name).await?.as_deref() != Some(ami) {
-                        return Err(PortError::new(
-                            FailureKind::ServerFault,
-                            format!("{name} in {region} does not read back as {ami}"),
-                        ));
-                    }
+                }
+                let back = if writes.is_empty() {
+                    BTreeMap::new()
+                } else {
+                    ports.parameters().get_many(region, &writes).await?
+                };
+                if let Some(name) = writes.iter().find(|n| back.get(*n) != Some(ami)) {
+                    return Err(PortError::new(
+                        FailureKind::ServerFault,
+                        format!("{name} in {region} does not read back as {ami}"),
+                    ));
                 }
                 checked += 1;
             }

@@ -44,6 +44,8 @@ struct World {
     restricted: Vec<String>,
     /// Regions where Marketplace AMIs are not launchable.
     unlaunchable: Vec<String>,
+    /// Regions whose Marketplace AMI appears only from this look on.
+    appears_at_look: BTreeMap<String, u32>,
 }
 
 #[derive(Default)]
@@ -218,8 +220,10 @@ impl Catalog for Fake {
         w.locate_calls += 1;
         // Regions appear one per look.
         let visible = w.locate_calls as usize;
+        let look = w.locate_calls;
         Ok(regions
             .iter()
+            .filter(|r| w.appears_at_look.get(r.as_str()).is_none_or(|n| look >= *n))
             .take(visible)
             .map(|r| (r.clone(), format!("ami-mp-{version}-{r}")))
             .collect())
@@ -624,7 +628,10 @@ async fn retention_restricts_the_oldest_in_the_same_change_set_as_the_new_versio
 #[tokio::test]
 async fn parameters_skip_regions_where_the_ami_is_not_launchable() {
     let fake = Fake::default();
+    // eu-west-1's AMI is found at once but is not launchable by the time the last Region's
+    // appears, hours later: seen that long ago, it is asked again before any write.
     fake.w().unlaunchable.push("eu-west-1".into());
+    fake.w().appears_at_look.insert("ap-south-1".into(), 10);
     let e = engine(fake);
     e.submit(release("r1", "41.1", "ami-06b2596588ff27750"), 0)
         .await
