@@ -18,7 +18,7 @@
 //! | POST | `/_sandbox/instances` | `{"account", "region", "image_id", "instance_type", "may_meter"}` | launches an instance; answers its id, keys and IMDS path |
 //! | POST | `/_sandbox/entitlements` | `{"account", "product_code", "entitled"}` | grants or revokes a subscription |
 //! | GET | `/_sandbox/metering` | | every accepted usage record |
-//! | POST | `/_sandbox/faults` | `{"rules": [{"service", "operation", "region", "kind", "probability", "latency_ms"}]}` | replaces the fault rules (`kind`: `throttle`, `server_error`, `reset`, `latency`, `deny`, `drop_share`; `operation` may be `Name/resource-id`) |
+//! | POST | `/_sandbox/faults` | `{"rules": [{"service", "operation", "region", "kind", "probability", "latency_ms", "delay_seconds"}]}` | replaces the fault rules (`kind`: `throttle`, `server_error`, `reset`, `latency`, `deny`, `drop_share`; `operation` may be `Name/resource-id`; with service `events`: `drop_event`, `duplicate_event`, `delay_event` with `delay_seconds`, `operation` a detail type such as `Change Set Succeeded`); a rule that could never fire as written is refused with 400 |
 //! | POST | `/_sandbox/marketplace/forms?submitted_by=…&ticket_url=…` | the raw `.xlsx` bytes of a filled second-party load form (query optional) | opens a ticket: `{"ticket": "2p-…", "status": "submitted", …}` (processed at once with `second_party_auto_process`) |
 //! | GET | `/_sandbox/marketplace/forms` | | `{"tickets": […]}` |
 //! | GET | `/_sandbox/marketplace/forms/TICKET` | | `{"ticket", "status": "submitted"/"accepted"/"published"/"rejected", "reason", "product", "version", "regions", "versions", …}` |

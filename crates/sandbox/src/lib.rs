@@ -14,6 +14,7 @@ pub mod config;
 pub mod discovery;
 pub mod ec2;
 pub mod error;
+pub mod events;
 pub mod faults;
 pub mod iam;
 pub mod idgen;

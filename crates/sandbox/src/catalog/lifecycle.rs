@@ -2,8 +2,9 @@
 //! set one status on — PREPARING ends with the asynchronous checks (FAILED with an
 //! `ErrorDetailList`, or APPLYING); APPLYING ends with the security scan's verdict for new
 //! versions, then the changes are applied (SUCCEEDED) — emits the EventBridge-style event into the
-//! configured SQS queue, publishes accepted second-party load forms whose delay has passed, and
-//! lets scheduled Marketplace AMIs appear.
+//! configured SQS queue (through `crate::events`, where event fault rules apply), publishes
+//! accepted second-party load forms whose delay has passed, and lets scheduled Marketplace AMIs
+//! appear.
 
 use serde_json::{Value, json};
 
@@ -165,5 +166,5 @@ fn emit(world: &mut World, cs: &ChangeSet, detail_type: &str) {
         "resources": [cs.arn()],
         "detail": detail,
     });
-    crate::sqs::deliver(world, &cs.account, "us-east-1", &queue, &event.to_string());
+    crate::events::deliver(world, &queue, &event);
 }

@@ -102,11 +102,13 @@ pub(super) fn decide_fault(
     let scope = scope_of(uri, headers)?;
     let op = operation_of(uri, headers, body, &scope.service);
     let resource = resource_of(uri, headers, body);
-    let rules = world.config.faults.clone();
-    rules.into_iter().find(|rule| {
+    let World {
+        config, fault_rng, ..
+    } = &mut *world;
+    crate::faults::first_firing(&config.faults, fault_rng, |rule| {
         rule.matches(&scope.service, &op, &scope.region, resource.as_deref())
-            && world.fault_rng.next_f64() < rule.probability
     })
+    .cloned()
 }
 
 /// The resource a query-protocol request names (its `ImageId` or `SnapshotId`), for fault rules

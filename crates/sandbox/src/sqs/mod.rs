@@ -3,7 +3,8 @@
 //! deduplication (`send`), receives with visibility timeouts, FIFO group order and dead-letter
 //! moves (`receive`), receipt handles (`receipts`), batches (`batch`), and the query-compatible
 //! error codes (`errors`). Long polling is done by the server, which waits for a message before
-//! answering. Marketplace Catalog change-set events arrive through [`deliver`], as an
+//! answering. Marketplace Catalog change-set events arrive through [`deliver`] (or
+//! [`deliver_after`] when a `delay_event` fault holds one back), called by `crate::events` as an
 //! EventBridge rule targeting a queue would deliver them. State lives in `crate::world::sqs`.
 
 mod attributes;
@@ -132,10 +133,26 @@ pub fn has_visible(world: &World, account: &str, region: &str, url: &str) -> boo
 
 /// Puts a message on a queue if it exists (delivery is best effort, as with EventBridge).
 pub fn deliver(world: &mut World, account: &str, region: &str, name: &str, body: &str) {
+    deliver_after(world, account, region, name, body, 0.0);
+}
+
+/// [`deliver`], with the message hidden for `extra_secs` virtual seconds on top of the queue's
+/// own delivery delay, as a per-message `DelaySeconds` hides one
+/// (<https://docs.aws.amazon.com/AWSSimpleQueueService/latest/SQSDeveloperGuide/sqs-message-timers.html>):
+/// receives and long polls skip it until then, so a message delivered after it can be received
+/// first.
+pub fn deliver_after(
+    world: &mut World,
+    account: &str,
+    region: &str,
+    name: &str,
+    body: &str,
+    extra_secs: f64,
+) {
     let id = world.ids.uuid();
     let now = world.clock.elapsed();
     if let Some(q) = world.sqs.queues.get_mut(&Sqs::key(account, region, name)) {
-        let visible_at = now + f64::from(q.settings.delay_seconds);
+        let visible_at = now + f64::from(q.settings.delay_seconds) + extra_secs.max(0.0);
         q.messages.push(Message {
             id,
             body: body.to_owned(),
