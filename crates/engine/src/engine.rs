@@ -147,7 +147,8 @@ impl<P: Ports> Engine<P> {
     /// how many were looked at.
     pub async fn step(&self, now: i64) -> PortResult<usize> {
         let store = self.ports.store();
-        store.apply_wakes(now).await?;
+        let woken = store.apply_wakes(now).await?;
+        amipub_telemetry::events::Woken { count: woken }.emit();
         let due = store
             .claim_due(now, &self.worker, self.lease_secs, CLAIM_LIMIT)
             .await?;

@@ -9,6 +9,7 @@
 use std::future::Future;
 
 use amipub_domain::changeset::events::parse;
+use amipub_telemetry::events::ChangeSetEvent;
 
 use crate::ports::{PortResult, Store};
 
@@ -59,11 +60,21 @@ pub async fn pump<E: Events, S: Store>(
         match parse(&m.body) {
             Ok(ended) => {
                 store.add_wake(&ended.change_set, now).await?;
-                tracing::debug!(change_set = %ended.change_set, ending = ?ended.ending, "change-set event");
+                ChangeSetEvent {
+                    change_set: Some(&ended.change_set),
+                    outcome: "stored",
+                    detail: ended.ending.words(),
+                }
+                .emit();
                 pumped.stored += 1;
             }
             Err(why) => {
-                tracing::warn!("events: a message on the queue was ignored: {why}");
+                ChangeSetEvent {
+                    change_set: None,
+                    outcome: "ignored",
+                    detail: &why,
+                }
+                .emit();
                 pumped.ignored += 1;
             }
         }

@@ -34,7 +34,8 @@ impl<P: LifecyclePorts> Engine<P> {
 
     /// Moves every due job, a few at a time; returns how many were looked at.
     pub async fn step_jobs(&self, now: i64) -> PortResult<usize> {
-        self.ports().store().apply_wakes(now).await?;
+        let woken = self.ports().store().apply_wakes(now).await?;
+        amipub_telemetry::events::Woken { count: woken }.emit();
         let jobs = self.ports().jobs();
         let due = jobs
             .claim_due_jobs(now, self.worker(), self.lease_secs(), CLAIM_LIMIT)

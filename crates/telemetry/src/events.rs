@@ -37,6 +37,8 @@ pub const EVENTS: &[&str] = &[
     "delivery",
     "dead_lettered",
     "announced",
+    "change_set_event",
+    "woken",
 ];
 
 /// A release or job was stored in a new state (or stayed in its state after an event).
@@ -435,6 +437,67 @@ impl Announced<'_> {
             "sender: announced {} on {}",
             self.id,
             self.topic
+        );
+    }
+}
+
+/// A message was read from the `[events]` queue.
+#[derive(Debug)]
+pub struct ChangeSetEvent<'a> {
+    /// The change set it names, when it is a change-set event.
+    pub change_set: Option<&'a str>,
+    /// `stored` (a wake-up was stored) or `ignored` (not a change-set event).
+    pub outcome: &'a str,
+    /// How the change set ended, or why the message was ignored.
+    pub detail: &'a str,
+}
+
+impl ChangeSetEvent<'_> {
+    /// Reports it.
+    pub fn emit(&self) {
+        metrics()
+            .change_set_events
+            .get_or_create(&labels([("outcome", self.outcome)]))
+            .inc();
+        let change_set = self.change_set.unwrap_or("-");
+        if self.outcome == "ignored" {
+            tracing::warn!(
+                event = "change_set_event",
+                outcome = self.outcome,
+                "events: a message on the queue was ignored: {}",
+                self.detail
+            );
+        } else {
+            tracing::debug!(
+                event = "change_set_event",
+                change_set,
+                outcome = self.outcome,
+                "events: change set {change_set} {}",
+                self.detail
+            );
+        }
+    }
+}
+
+/// Stored wake-ups made waiting releases and jobs due.
+#[derive(Debug)]
+pub struct Woken {
+    /// How many.
+    pub count: usize,
+}
+
+impl Woken {
+    /// Reports it (nothing when none was woken).
+    pub fn emit(&self) {
+        if self.count == 0 {
+            return;
+        }
+        metrics().woken.inc_by(self.count as u64);
+        tracing::debug!(
+            event = "woken",
+            count = self.count,
+            "engine: {} waiting release(s) or job(s) woken",
+            self.count
         );
     }
 }

@@ -94,6 +94,10 @@ families! {
     dead_letters: Counters = Counters::default(), "amipub_intake_dead_letters", "Dead-lettered deliveries by reason";
     /// Announcements the broker confirmed.
     announcements_sent: Counter<u64, AtomicU64> = Counter::default(), "amipub_announcements_sent", "Announcements the broker confirmed";
+    /// Messages read from the change-set events queue, by outcome (`stored`, `ignored`).
+    change_set_events: Counters = Counters::default(), "amipub_change_set_events", "Messages read from the change-set events queue, by outcome";
+    /// Waiting releases and jobs made due by stored wake-ups.
+    woken: Counter<u64, AtomicU64> = Counter::default(), "amipub_woken", "Waiting releases and jobs made due by stored wake-ups";
 }
 
 fn seconds_buckets() -> Histogram {

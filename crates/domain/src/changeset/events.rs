@@ -21,6 +21,17 @@ pub enum Ending {
     Cancelled,
 }
 
+impl Ending {
+    /// In words: `succeeded`, `failed`, `cancelled`.
+    pub fn words(self) -> &'static str {
+        match self {
+            Ending::Succeeded => "succeeded",
+            Ending::Failed => "failed",
+            Ending::Cancelled => "cancelled",
+        }
+    }
+}
+
 /// One change set's end.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ChangeSetEnded {
