@@ -1,5 +1,5 @@
 //! `amipub.toml`: accounts and roles per partition, trusted build accounts, endpoints, the bus,
-//! the store and the products directory. Parsed with `deny_unknown_fields`, then checked like a
+//! change-set events, the store and the products directory. Parsed with `deny_unknown_fields`, then checked like a
 //! spec (every problem at once, with lines). Secrets are never values here: the file names the
 //! environment variable or file that holds them.
 
@@ -36,6 +36,9 @@ pub struct Settings {
     /// The message bus.
     #[serde(default)]
     pub bus: Option<Bus>,
+    /// Change-set events: an SQS queue fed by an EventBridge rule.
+    #[serde(default)]
+    pub events: Option<EventsSettings>,
     /// The JSON feed of the latest Marketplace AMIs per product, arch and Region, rewritten after
     /// every announcement (for a website to serve).
     #[serde(default = "default_feed_file")]
@@ -160,6 +163,78 @@ pub struct Bus {
     /// Deliveries the broker may send ahead of acknowledgements.
     #[serde(default = "default_prefetch")]
     pub prefetch: u16,
+}
+
+/// `[events]`: an SQS queue that an EventBridge rule feeds with the Marketplace Catalog's
+/// change-set events (`amipub_domain::changeset::events`). Events only wake waiting releases and
+/// jobs early; without them the paced polling notices every end.
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct EventsSettings {
+    /// The queue's URL, `https://sqs.<region>.amazonaws.com/<account>/<name>`; absent: no events.
+    #[serde(default)]
+    pub queue_url: Option<String>,
+    /// How long one ReceiveMessage waits for a message (long polling), seconds.
+    #[serde(default = "default_wait_seconds")]
+    pub wait_seconds: i32,
+}
+
+/// SQS long polling waits at most 20 s
+/// (<https://docs.aws.amazon.com/AWSSimpleQueueService/latest/APIReference/API_ReceiveMessage.html>);
+/// the longest wait makes the fewest empty receives.
+pub const MAX_EVENTS_WAIT_SECS: i32 = 20;
+
+fn default_wait_seconds() -> i32 {
+    MAX_EVENTS_WAIT_SECS
+}
+
+impl EventsSettings {
+    /// The queue's URL, when events are on.
+    pub fn queue(&self) -> Option<&str> {
+        self.queue_url.as_deref()
+    }
+}
+
+/// Whether `url` names a queue as SQS writes its URLs: `http(s)://host/<12-digit account>/<name>`
+/// (<https://docs.aws.amazon.com/AWSSimpleQueueService/latest/SQSDeveloperGuide/sqs-queue-message-identifiers.html>).
+fn is_queue_url(url: &str) -> bool {
+    let Some(rest) = url
+        .strip_prefix("https://")
+        .or_else(|| url.strip_prefix("http://"))
+    else {
+        return false;
+    };
+    let parts: Vec<&str> = rest.split('/').collect();
+    matches!(parts.as_slice(), [host, account, name]
+        if !host.is_empty()
+            && account.len() == 12
+            && account.bytes().all(|b| b.is_ascii_digit())
+            && !name.is_empty()
+            && !url.chars().any(char::is_whitespace))
+}
+
+/// Checks `[events]`.
+fn check_events(f: &mut Findings, path: &FieldPath, events: &EventsSettings) {
+    if let Some(url) = &events.queue_url
+        && !is_queue_url(url)
+    {
+        f.error(
+            &path.key("queue_url"),
+            "settings.events.queue-url",
+            format!("{url:?} is not an SQS queue URL"),
+            "http(s)://host/<12-digit account>/<queue name>",
+            "copy the queue's URL from the SQS console or `aws sqs get-queue-url`, e.g. https://sqs.us-east-1.amazonaws.com/111122223333/amipub-catalog-events",
+        );
+    }
+    if !(1..=MAX_EVENTS_WAIT_SECS).contains(&events.wait_seconds) {
+        f.error(
+            &path.key("wait_seconds"),
+            "settings.events.wait-seconds",
+            format!("{} is not a long-polling wait", events.wait_seconds),
+            format!("1 to {MAX_EVENTS_WAIT_SECS} seconds (SQS's longest wait)"),
+            format!("write wait_seconds = {MAX_EVENTS_WAIT_SECS}, or remove it"),
+        );
+    }
 }
 
 fn default_prefetch() -> u16 {
@@ -308,6 +383,9 @@ pub fn validate_settings_text(text: &str) -> (Option<Settings>, Vec<Problem>) {
             );
         }
     }
+    if let Some(events) = &settings.events {
+        check_events(&mut f, &root.key("events"), events);
+    }
     if has_password(&settings.store.url) {
         f.error(
             &root.key("store").key("url"),
@@ -355,6 +433,68 @@ mod tests {
             .unwrap();
         assert_eq!(p.path, "bus.url");
         assert!(!p.message.contains("hunter2"));
+    }
+
+    #[test]
+    fn events_take_a_queue_url_and_a_long_poll() {
+        let text = EXAMPLE_CONFIG.to_owned()
+            + "\n[events]\nqueue_url = \"https://sqs.us-east-1.amazonaws.com/111122223333/amipub-catalog-events\"\n";
+        let (settings, problems) = validate_settings_text(&text);
+        assert!(!has_errors(&problems), "{problems:#?}");
+        let events = settings.unwrap().events.unwrap();
+        assert_eq!(
+            events.queue(),
+            Some("https://sqs.us-east-1.amazonaws.com/111122223333/amipub-catalog-events")
+        );
+        assert_eq!(events.wait_seconds, MAX_EVENTS_WAIT_SECS);
+    }
+
+    #[test]
+    fn a_bad_events_table_is_reported_with_its_field_and_fix() {
+        let text = EXAMPLE_CONFIG.to_owned()
+            + "\n[events]\nqueue_url = \"sqs.us-east-1.amazonaws.com/1/q\"\nwait_seconds = 0\n";
+        let (_, problems) = validate_settings_text(&text);
+        let url = problems
+            .iter()
+            .find(|p| p.rule == "settings.events.queue-url")
+            .unwrap();
+        assert_eq!(url.path, "events.queue_url");
+        assert!(url.fix.contains("https://sqs."), "{}", url.fix);
+        let wait = problems
+            .iter()
+            .find(|p| p.rule == "settings.events.wait-seconds")
+            .unwrap();
+        assert_eq!(wait.path, "events.wait_seconds");
+        let lines = EXAMPLE_CONFIG.lines().count();
+        assert_eq!((url.line, wait.line), (Some(lines + 3), Some(lines + 4)));
+
+        let unknown = EXAMPLE_CONFIG.to_owned() + "\n[events]\nqueue = \"x\"\n";
+        let (_, problems) = validate_settings_text(&unknown);
+        let p = problems
+            .iter()
+            .find(|p| p.rule == "toml.unknown-field")
+            .unwrap();
+        assert_eq!(p.path, "events.queue");
+        assert_eq!(p.line, Some(EXAMPLE_CONFIG.lines().count() + 3));
+    }
+
+    #[test]
+    fn queue_urls_name_an_account_and_a_queue() {
+        for good in [
+            "https://sqs.us-east-1.amazonaws.com/111122223333/amipub-catalog-events",
+            "http://127.0.0.1:4566/111122223333/amipub-catalog-events",
+        ] {
+            assert!(is_queue_url(good), "{good}");
+        }
+        for bad in [
+            "sqs.us-east-1.amazonaws.com/111122223333/q",
+            "https://sqs.us-east-1.amazonaws.com/q",
+            "https://sqs.us-east-1.amazonaws.com/111122223333/",
+            "https://sqs.us-east-1.amazonaws.com/11112222333x/q",
+            "https://host/111122223333/q/extra",
+        ] {
+            assert!(!is_queue_url(bad), "{bad}");
+        }
     }
 
     #[test]

@@ -2,17 +2,20 @@
 //! ingestion role in IAM), `catalog` (Marketplace Catalog, and EC2 for the Regional Marketplace
 //! AMIs; `assessments` reads its security scans), `parameters` (SSM), `buyers` (the Marketplace
 //! Discovery API: the buyer's view). One `AwsPorts` holds them for one seller account, with the
-//! account's rate limits and lazily built clients per Region.
+//! account's rate limits and lazily built clients per Region. `events` (SQS) reads the queue of
+//! change-set events on its own client, and `queue` sets that queue up for `amipub init`.
 
 pub mod assessments;
 pub mod buyers;
 pub mod catalog;
 pub mod clones;
+pub mod events;
 pub mod fleet;
 pub mod grants;
 pub mod identity;
 pub mod images;
 pub mod parameters;
+pub mod queue;
 
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};

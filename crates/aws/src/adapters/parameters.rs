@@ -1,6 +1,8 @@
-//! SSM parameters: read, written as `aws:ec2:image` (so SSM checks the value), and written only
-//! when changed (`put_if_changed`), so a restart or a second run makes no new parameter versions.
+//! SSM parameters: read one at a time or ten to a call (`get_many`), written as `aws:ec2:image`
+//! (so SSM checks the value), and written only when changed (`put_if_changed`), so a restart or
+//! a second run makes no new parameter versions.
 
+use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 
 use amipub_engine::ports::{Parameters, PortResult};
@@ -8,6 +10,10 @@ use aws_sdk_ssm::types::ParameterType;
 
 use super::{Shared, code};
 use crate::limits::Class;
+
+/// Most names one GetParameters call takes
+/// (<https://docs.aws.amazon.com/systems-manager/latest/APIReference/API_GetParameters.html>).
+pub const GET_MANY_NAMES: usize = 10;
 
 /// SSM Parameter Store.
 #[derive(Debug, Clone)]
@@ -53,6 +59,49 @@ impl SsmParameters {
 impl Parameters for SsmParameters {
     async fn get(&self, region: &str, name: &str) -> PortResult<Option<String>> {
         self.value(region, name).await
+    }
+
+    /// GetParameters, `GET_MANY_NAMES` names a call; a name SSM lists in `InvalidParameters`
+    /// (it does not exist) is absent from the result.
+    async fn get_many(
+        &self,
+        region: &str,
+        names: &[String],
+    ) -> PortResult<BTreeMap<String, String>> {
+        let unique: Vec<&str> = names
+            .iter()
+            .map(String::as_str)
+            .collect::<BTreeSet<_>>()
+            .into_iter()
+            .collect();
+        let mut out = BTreeMap::new();
+        for batch in unique.chunks(GET_MANY_NAMES) {
+            let found = self
+                .shared
+                .ssm(region, Class::SsmRead)
+                .await?
+                .get_parameters()
+                .set_names(Some(batch.iter().map(|n| (*n).to_owned()).collect()))
+                .send()
+                .await
+                .map_err(|e| {
+                    self.shared
+                        .error(region, "GetParameters", &e)
+                        .about(&batch.join(", "))
+                })?;
+            for p in found.parameters() {
+                let (Some(name), Some(value)) = (p.name(), p.value()) else {
+                    continue;
+                };
+                // A name asked for with a version or label selector comes back without it.
+                let asked = match p.selector() {
+                    Some(sel) if !batch.contains(&name) => format!("{name}{sel}"),
+                    _ => name.to_owned(),
+                };
+                out.insert(asked, value.to_owned());
+            }
+        }
+        Ok(out)
     }
 
     async fn set(&self, region: &str, name: &str, ami: &str) -> PortResult<()> {

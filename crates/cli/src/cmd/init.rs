@@ -1,12 +1,16 @@
 //! `amipub init` creates what the seller account needs before the first release (the ingestion
-//! role, trusting AWS Marketplace, with its managed policy), looking first so it can run any
-//! number of times. `amipub iam-policy` prints the least-privilege policy for exactly the calls
-//! amipub makes, scoped to the configured account, role and SSM parameter prefixes.
+//! role, trusting AWS Marketplace, with its managed policy; with `[events]`, the queue of
+//! change-set events and its policy, and it prints the EventBridge rule to apply, since amipub
+//! never calls EventBridge), looking first so it can run any number of times. `amipub
+//! iam-policy` prints the least-privilege policy for exactly the calls amipub makes, scoped to
+//! the configured account, role, SSM parameter prefixes and events queue.
 
 use std::collections::BTreeSet;
 use std::path::PathBuf;
 
-use amipub_aws::{AwsPorts, Target};
+use amipub_aws::adapters::queue::RULE_NAME;
+use amipub_aws::{AwsPorts, QueueAddress, Target, ensure_queue};
+use amipub_domain::changeset::events::RULE_PATTERN;
 use amipub_domain::settings::Settings;
 use amipub_engine::Ports;
 use amipub_engine::memory::MemoryStore;
@@ -66,8 +70,68 @@ pub fn init(args: InitArgs) -> anyhow::Result<Outcome> {
                 "verified"
             }
         );
+        if let Some(queue) = events_queue(&settings)? {
+            init_events(&t, &queue).await?;
+        }
         Ok(Outcome::Ok)
     })
+}
+
+/// The queue of `[events] queue_url`, if one is configured.
+fn events_queue(settings: &Settings) -> anyhow::Result<Option<QueueAddress>> {
+    let Some(url) = settings.events.as_ref().and_then(|e| e.queue()) else {
+        return Ok(None);
+    };
+    QueueAddress::parse(url)
+        .map(Some)
+        .map_err(|why| anyhow::anyhow!("[events] queue_url: {why}"))
+}
+
+/// Creates the events queue if missing, lets the rule send to it, and prints the rule.
+async fn init_events(t: &Target, queue: &QueueAddress) -> anyhow::Result<()> {
+    let done = ensure_queue(t, queue)
+        .await
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
+    println!(
+        "{} queue {}",
+        if done.created { "created" } else { "found" },
+        done.url
+    );
+    println!(
+        "{} its policy: events.amazonaws.com may send to it for the rule {} only",
+        if done.policy_written {
+            "wrote"
+        } else {
+            "verified"
+        },
+        queue.rule_arn()
+    );
+    print!("{}", rule_text(queue, &done.arn));
+    Ok(())
+}
+
+/// The EventBridge rule that feeds the queue (ARN `queue_arn`), with the AWS CLI commands that
+/// apply it (<https://docs.aws.amazon.com/cli/latest/reference/events/put-rule.html>,
+/// <https://docs.aws.amazon.com/cli/latest/reference/events/put-targets.html>).
+fn rule_text(queue: &QueueAddress, queue_arn: &str) -> String {
+    let region = &queue.region;
+    let mut out = format!(
+        "\nApply this EventBridge rule once, in {region} of account {account} (amipub does not \
+         call EventBridge itself):\n  name     {RULE_NAME}\n  pattern  {RULE_PATTERN}\n  \
+         target   {queue_arn}\n\n  aws events put-rule --region {region} --name {RULE_NAME} \
+         --event-pattern '{RULE_PATTERN}'\n  aws events put-targets --region {region} --rule \
+         {RULE_NAME} --targets 'Id=amipub-events,Arn={queue_arn}'\n",
+        account = queue.account
+    );
+    // The Catalog sends its events in us-east-1, and a rule delivers to queues of its own Region
+    // (<https://docs.aws.amazon.com/eventbridge/latest/ref/events-ref-marketplacecatalog.html>).
+    if region != "us-east-1" {
+        out.push_str(&format!(
+            "warning: the Marketplace Catalog sends change-set events in us-east-1 only; a queue \
+             in {region} receives none: use a queue in us-east-1\n"
+        ));
+    }
+    out
 }
 
 /// The SSM parameter name prefixes of every product spec (the literal text before the first
@@ -115,6 +179,7 @@ pub fn policy(settings: &Settings, with_init: bool) -> anyhow::Result<Value> {
             )
         })
         .collect();
+    let queue = events_queue(settings)?;
     let mut statements = vec![
         json!({
             "Sid": "InspectAndLocateImages",
@@ -171,10 +236,20 @@ pub fn policy(settings: &Settings, with_init: bool) -> anyhow::Result<Value> {
         json!({
             "Sid": "WriteImageParameters",
             "Effect": "Allow",
-            "Action": ["ssm:GetParameter", "ssm:PutParameter"],
+            "Action": ["ssm:GetParameter", "ssm:GetParameters", "ssm:PutParameter"],
             "Resource": params
         }),
     ];
+    // The change-set events of `[events]`: DeleteMessageBatch is allowed by sqs:DeleteMessage
+    // (<https://docs.aws.amazon.com/AWSSimpleQueueService/latest/SQSDeveloperGuide/sqs-api-permissions-reference.html>).
+    if let Some(q) = &queue {
+        statements.push(json!({
+            "Sid": "ReadChangeSetEvents",
+            "Effect": "Allow",
+            "Action": ["sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes"],
+            "Resource": q.arn()
+        }));
+    }
     if with_init {
         statements.push(json!({
             "Sid": "CreateIngestionRole",
@@ -182,6 +257,14 @@ pub fn policy(settings: &Settings, with_init: bool) -> anyhow::Result<Value> {
             "Action": ["iam:CreateRole", "iam:UpdateAssumeRolePolicy", "iam:AttachRolePolicy"],
             "Resource": s.ingestion_role
         }));
+        if let Some(q) = &queue {
+            statements.push(json!({
+                "Sid": "CreateChangeSetEventsQueue",
+                "Effect": "Allow",
+                "Action": ["sqs:CreateQueue", "sqs:SetQueueAttributes", "sqs:GetQueueAttributes"],
+                "Resource": q.arn()
+            }));
+        }
     }
     Ok(json!({ "Version": "2012-10-17", "Statement": statements }))
 }

@@ -4,13 +4,16 @@
 //! on), the announcement sender (outbox rows claimed by this worker go to the bus with publisher
 //! confirms, and into the feed file) and `/healthz` + `/metrics`. Without `[bus]` it is an
 //! engine worker: releases come from `amipub publish --detach` and lifecycle commands, and
-//! announcements go to the feed file. One shutdown signal (SIGTERM or Ctrl-C) stops it all: the
-//! intake after the message in hand, the engine after its step, then the sender sends what is
-//! queued and stops.
+//! announcements go to the feed file. With `[events] queue_url`, either way, it also reads the
+//! queue of change-set events, each one waking the engine for the release or job waiting on it.
+//! One shutdown signal (SIGTERM or Ctrl-C) stops it all: the intake after the message in hand,
+//! the engine after its step, the events loop at once (a batch in hand comes back later), then
+//! the sender sends what is queued and stops.
 
 use std::path::PathBuf;
 use std::sync::Arc;
 
+use amipub_aws::{QueueAddress, QueueEvents};
 use amipub_bus::{BusConfig, BusStatus, run_intake, run_sender};
 use anyhow::Context;
 use tokio::sync::{Notify, watch};
@@ -20,8 +23,8 @@ use crate::config;
 use crate::http::{Shared, router};
 use crate::intake::StoreIntake;
 use crate::outbox::StoreOutbox;
-use crate::runtime::Runtime;
-use crate::worker::{engine_loop, feed_loop};
+use crate::runtime::{Runtime, target};
+use crate::worker::{engine_loop, events_loop, feed_loop};
 use amipub_store::lease::worker_id;
 
 /// Arguments of `amipub serve`.
@@ -116,6 +119,7 @@ async fn serve(args: Args) -> anyhow::Result<Outcome> {
             )
         })?;
     tracing::info!("serve: health and metrics on http://{}", args.listen);
+    let events = connect_events(&rt)?;
 
     let Some(cfg) = cfg else {
         tracing::info!(
@@ -123,7 +127,7 @@ async fn serve(args: Args) -> anyhow::Result<Outcome> {
              --detach` and lifecycle commands; announcements go to {feed_file})",
             rt.store.backend().name()
         );
-        return engine_only(&rt, listener, &feed_file).await;
+        return engine_only(&rt, listener, &feed_file, events.as_ref()).await;
     };
     let status = Arc::new(BusStatus::default());
     let wake_engine = Notify::new();
@@ -150,10 +154,12 @@ async fn serve(args: Args) -> anyhow::Result<Outcome> {
     let signal = stop_on_signal(stop_tx);
     let http = http(listener, shared, stop_rx.clone());
     let engine = engine_loop(&rt, &wake_engine, &wake_sender, stop_rx.clone());
+    let events = change_set_events(&rt, events.as_ref(), &wake_engine, stop_rx.clone());
     let work = async {
         tokio::join!(
             run_intake(&cfg, &handler, &status, stop_rx.clone()),
             engine,
+            events,
             http
         );
         let _ = drain_tx.send(true);
@@ -166,6 +172,39 @@ async fn serve(args: Args) -> anyhow::Result<Outcome> {
     rt.store.close().await;
     tracing::info!("serve: stopped");
     Ok(Outcome::Ok)
+}
+
+/// The queue of `[events] queue_url` with its long-poll wait, when one is configured.
+fn connect_events(rt: &Runtime) -> anyhow::Result<Option<(QueueEvents, i32)>> {
+    let Some(events) = &rt.settings.events else {
+        tracing::info!(
+            "serve: no [events] queue_url: change-set ends are noticed by paced polling alone"
+        );
+        return Ok(None);
+    };
+    let Some(url) = events.queue() else {
+        tracing::info!(
+            "serve: [events] has no queue_url: change-set ends are noticed by paced polling alone"
+        );
+        return Ok(None);
+    };
+    // Validation checked the URL already; say so again rather than fail every receive.
+    QueueAddress::parse(url).map_err(|why| anyhow::anyhow!("[events] queue_url: {why}"))?;
+    let queue = QueueEvents::connect(&target(&rt.settings)?, url);
+    tracing::info!("serve: change-set events from {url}");
+    Ok(Some((queue, events.wait_seconds)))
+}
+
+/// The events loop when there is a queue; else nothing.
+async fn change_set_events(
+    rt: &Runtime,
+    events: Option<&(QueueEvents, i32)>,
+    wake_engine: &Notify,
+    stop: watch::Receiver<bool>,
+) {
+    if let Some((queue, wait)) = events {
+        events_loop(queue, &rt.store, &rt.clock, *wait, wake_engine, stop).await;
+    }
 }
 
 /// Waits for SIGTERM or Ctrl-C, then tells every part of the worker to stop.
@@ -188,11 +227,13 @@ async fn http(listener: tokio::net::TcpListener, shared: Shared, mut stop: watch
     }
 }
 
-/// A worker without a bus: the engine, the feed sender and the HTTP endpoints.
+/// A worker without a bus: the engine, the change-set events, the feed sender and the HTTP
+/// endpoints.
 async fn engine_only(
     rt: &Runtime,
     listener: tokio::net::TcpListener,
     feed_file: &str,
+    events: Option<&(QueueEvents, i32)>,
 ) -> anyhow::Result<Outcome> {
     let wake_engine = Notify::new();
     let wake_sender = Notify::new();
@@ -208,6 +249,7 @@ async fn engine_only(
         signal,
         http(listener, shared, stop_rx.clone()),
         engine_loop(rt, &wake_engine, &wake_sender, stop_rx.clone()),
+        change_set_events(rt, events, &wake_engine, stop_rx.clone()),
         feed_loop(rt, feed_file, &worker, &wake_sender, stop_rx.clone()),
     );
     rt.store.close().await;
