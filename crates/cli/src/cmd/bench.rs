@@ -1,20 +1,18 @@
 //! `amipub bench`: measurements of the release engine against the in-process sandbox, printed,
-//! never asserted. (a) One release to 30 Regions: end-to-end time divided by the sandbox's own
-//! critical path (copy + change set preparation + scan + application + the slowest Region's
-//! lag). (b) Catalog and EC2 calls per release, from the sandbox's request log. (c) Many releases
-//! over many products at once: makespan against the lower bound set by the product locks (each
-//! product's change sets run one after another), and the process's peak memory. (d) One
-//! second-party release to every commercial Region up to its load form (`bench_second_party`).
+//! never asserted (`bench_release` measures, `bench_report` words). (a) One release to 30
+//! Regions: end-to-end time divided by the sandbox's own critical path. (b) Its calls per
+//! service. (c) Many releases over many products at once: makespan against the lower bound set
+//! by the product locks, and the run's peak memory; then the same with change-set events lost,
+//! doubled and late. (a)–(c) run with change-set events and without, side by side, or as one
+//! JSON object for one mode (`--format json`, `--no-events`). (d) One second-party release to
+//! every commercial Region up to its load form (`bench_second_party`).
 //! `--intake`
 //! measures the bus intake instead (`bench_intake`); `--workers 1,2,4 --store postgres://…` the
 //! fleet carried by that many `amipub serve` processes on one database (`bench_workers`).
 
-use std::time::Instant;
+use amipub_sandbox::faults::{FaultKind, FaultRule};
 
-use amipub_sandbox::catalog::publish::lag;
-use amipub_sandbox::server::lock;
-
-use super::bench_rig::{rig, spec};
+use super::bench_release::{FleetShape, fleet, single};
 use crate::Outcome;
 
 /// Arguments of `amipub bench`.
@@ -48,6 +46,33 @@ pub struct Args {
     /// The PostgreSQL database of a --workers run (the run uses a schema of its own in it).
     #[arg(long)]
     store: Option<String>,
+    /// `human` (the default: with and without events side by side) or `json` (one object for
+    /// one mode: events unless --no-events).
+    #[arg(long, value_enum, default_value_t = Format::Human)]
+    format: Format,
+    /// Measure only the polling fallback (no change-set events).
+    #[arg(long)]
+    no_events: bool,
+}
+
+/// How `amipub bench` prints.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Format {
+    /// Words, both modes side by side.
+    Human,
+    /// One JSON object.
+    Json,
+}
+
+/// The fault rules of the lossy run: 30% of change-set events lost, 5% delivered twice, 5%
+/// delivered five minutes late (overtaken by later ones).
+fn lossy_events() -> Vec<FaultRule> {
+    // Rules are tried in order, each on the events the ones before let through.
+    vec![
+        FaultRule::event(FaultKind::DropEvent, "", 0.30, 0.0),
+        FaultRule::event(FaultKind::DuplicateEvent, "", 0.05 / 0.70, 0.0),
+        FaultRule::event(FaultKind::DelayEvent, "", 0.05 / 0.65, 300.0),
+    ]
 }
 
 /// Runs the command.
@@ -84,99 +109,53 @@ async fn bench(args: Args) -> anyhow::Result<Outcome> {
         return Ok(Outcome::Ok);
     }
 
-    // (a) + (b): one release to 30 Regions.
     let thirty: Vec<String> = commercial.iter().take(30).cloned().collect();
-    let one = spec(0, &thirty)?;
-    let rig_a = rig(
-        args.time_scale,
-        std::slice::from_ref(&one),
-        &Default::default(),
-    )
-    .await?;
-    let before = rig_a.calls();
-    let t0 = rig_a.now();
-    let wall = Instant::now();
-    rig_a.record(&one, "41.1").await?;
-    let (took, failed) = rig_a.settle(t0).await?;
-    let critical = {
-        let w = lock(&rig_a.sandbox.world);
-        let c = &w.config;
-        let slowest = thirty.iter().map(|r| lag(&w, r)).fold(0.0, f64::max);
-        c.copy_seconds
-            + c.catalog_prepare_seconds
-            + c.scan_seconds
-            + c.catalog_apply_seconds
-            + slowest
-    };
-    let after = rig_a.calls();
-    let delta =
-        |svc: &str| after.get(svc).copied().unwrap_or(0) - before.get(svc).copied().unwrap_or(0);
-    println!("(a) one release to 30 Regions");
-    println!(
-        "    end to end {took} s of AWS time ({:.1} s wall at ×{}), critical path {critical:.0} s → ratio {:.2}{}",
-        wall.elapsed().as_secs_f64(),
-        args.time_scale,
-        took as f64 / critical,
-        if failed > 0 {
-            " (the release did not finish!)"
-        } else {
-            ""
-        }
-    );
-    println!("(b) calls for that release");
-    println!(
-        "    Catalog {} · EC2 {} · SSM {} · IAM {} (all services {})",
-        delta("aws-marketplace"),
-        delta("ec2"),
-        delta("ssm"),
-        delta("iam"),
-        after.values().sum::<usize>() - before.values().sum::<usize>()
-    );
-    rig_a.sandbox.stop().await;
-
-    // (c) the fleet.
     let regions: Vec<String> = commercial
         .iter()
         .take(args.fleet_regions)
         .cloned()
         .collect();
-    let specs = (1..=args.products)
-        .map(|n| spec(n, &regions))
-        .collect::<anyhow::Result<Vec<_>>>()?;
-    let rig_c = rig(args.time_scale, &specs, &Default::default()).await?;
-    let t0 = rig_c.now();
-    let wall = Instant::now();
-    for i in 0..args.releases {
-        let s = &specs[i % specs.len()];
-        rig_c
-            .record(s, &format!("41.{}", i / specs.len() + 1))
-            .await?;
-    }
-    let (makespan, failed) = rig_c.settle(t0).await?;
-    let per_product = args.releases.div_ceil(args.products.max(1));
-    let bound = {
-        let w = lock(&rig_c.sandbox.world);
-        let c = &w.config;
-        let slowest = regions.iter().map(|r| lag(&w, r)).fold(0.0, f64::max);
-        c.copy_seconds
-            + per_product as f64
-                * (c.catalog_prepare_seconds + c.scan_seconds + c.catalog_apply_seconds)
-            + slowest
+    let shape = FleetShape {
+        products: args.products,
+        releases: args.releases,
+        regions: &regions,
     };
-    println!(
-        "(c) {} releases over {} products ({} Regions each)",
-        args.releases, args.products, args.fleet_regions
-    );
-    println!(
-        "    makespan {makespan} s of AWS time ({:.1} s wall), lock-bound lower bound {bound:.0} s → ratio {:.2}; {failed} not done",
-        wall.elapsed().as_secs_f64(),
-        makespan as f64 / bound
-    );
-    println!(
-        "    peak memory of this process (sandbox included): {}",
-        super::peak_rss_mib().map_or("unknown".into(), |m| format!("{m:.0} MiB"))
-    );
-    rig_c.sandbox.stop().await;
+    let scale = args.time_scale;
+    if args.format == Format::Json {
+        let events = !args.no_events;
+        let single = single(scale, events, &thirty).await?;
+        let fleet = fleet(scale, events, Vec::new(), &shape).await?;
+        let out = serde_json::json!({ "single": single, "fleet": fleet, "events": events });
+        println!("{out}");
+        return Ok(Outcome::Ok);
+    }
+    let modes: &[bool] = if args.no_events {
+        &[false]
+    } else {
+        &[true, false]
+    };
+    for &events in modes {
+        let label = if events {
+            "with events"
+        } else {
+            "polling only"
+        };
+        let s = single(scale, events, &thirty).await?;
+        super::bench_report::single(label, &s, scale);
+    }
+    for &events in modes {
+        let label = if events {
+            "with events"
+        } else {
+            "polling only"
+        };
+        let f = fleet(scale, events, Vec::new(), &shape).await?;
+        super::bench_report::fleet(label, &f, &shape);
+    }
+    if !args.no_events {
+        let f = fleet(scale, true, lossy_events(), &shape).await?;
+        super::bench_report::fleet("events lost, doubled, late", &f, &shape);
+    }
 
     // (d) the second-party path's clones.
     super::bench_second_party::run(args.time_scale, &commercial).await?;

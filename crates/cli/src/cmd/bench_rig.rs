@@ -1,15 +1,18 @@
 //! The rig of `amipub bench`'s in-process runs: the sandbox with the benchmark's products, an
-//! engine on it with a SQLite store of its own, the sandbox's clock and request log.
+//! engine on it with a SQLite store of its own, the sandbox's clock and request log, and, when
+//! events are on, a task pumping the sandbox's change-set events into the store.
 
 use std::net::SocketAddr;
 use std::time::Duration;
 
-use amipub_aws::{AwsPorts, Seller, Target};
+use amipub_aws::{AwsPorts, QueueEvents, Seller, Target};
 use amipub_domain::release::build::new_release;
 use amipub_domain::release::second_party::Terms;
 use amipub_domain::second_party::SecondPartySettings;
 use amipub_domain::spec::ProductSpec;
+use amipub_engine::events::pump;
 use amipub_engine::{Engine, Product};
+use amipub_sandbox::faults::FaultRule;
 use amipub_sandbox::server::{Handle, lock};
 use amipub_sandbox::worlds::{
     FEDORA_BUILD_ACCOUNT, SELLER_ACCOUNT, add_product, fedora_build, fedora_spec,
@@ -24,7 +27,29 @@ pub(super) struct Rig {
     pub(super) sandbox: Handle,
     pub(super) engine: Engine<AwsPorts<SqlStore>>,
     pub(super) store: SqlStore,
+    /// The task that pumps change-set events into the store, when events are on.
+    _pumping: Option<Pumping>,
     _dir: tempfile::TempDir,
+}
+
+/// How a rig's sandbox behaves.
+#[derive(Debug, Clone, Default)]
+pub(super) struct Options {
+    /// Virtual seconds per real second.
+    pub(super) scale: f64,
+    /// Whether the engine hears change-set events (else it only polls).
+    pub(super) events: bool,
+    /// The sandbox's fault rules.
+    pub(super) faults: Vec<FaultRule>,
+}
+
+/// The pumping task, stopped with its rig.
+struct Pumping(tokio::task::JoinHandle<()>);
+
+impl Drop for Pumping {
+    fn drop(&mut self) {
+        self.0.abort();
+    }
 }
 
 /// Product `n` of the runs: the Fedora example in `regions`.
@@ -43,16 +68,35 @@ pub(super) fn spec(n: usize, regions: &[String]) -> anyhow::Result<ProductSpec> 
     Ok(s)
 }
 
-/// A rig for `specs` at `scale`, second-party products following `second_party`.
+/// A rig for `specs` at `scale`, second-party products following `second_party`, polling only.
 pub(super) async fn rig(
     scale: f64,
     specs: &[ProductSpec],
     second_party: &SecondPartySettings,
 ) -> anyhow::Result<Rig> {
-    let config = SandboxConfig {
+    let options = Options {
+        scale,
+        ..Options::default()
+    };
+    rig_with(&options, specs, second_party).await
+}
+
+/// A rig for `specs` as `options` say.
+pub(super) async fn rig_with(
+    options: &Options,
+    specs: &[ProductSpec],
+    second_party: &SecondPartySettings,
+) -> anyhow::Result<Rig> {
+    let scale = options.scale;
+    let mut config = SandboxConfig {
         time_scale: scale,
+        faults: options.faults.clone(),
         ..SandboxConfig::default()
     };
+    if !options.events {
+        config.events_queue = None;
+    }
+    let queue = config.events_queue.clone();
     let sandbox = start(config, "fedora", SocketAddr::from(([127, 0, 0, 1], 0))).await?;
     {
         let mut w = lock(&sandbox.world);
@@ -85,10 +129,25 @@ pub(super) async fn rig(
             ..Product::new(s.clone(), &ingestion_role_arn())
         })
         .collect();
+    let pumping = queue.map(|name| {
+        let url = format!("{}/{SELLER_ACCOUNT}/{name}", sandbox.endpoint());
+        let events = QueueEvents::connect(&target, &url);
+        let (store, world) = (store.clone(), sandbox.world.clone());
+        Pumping(tokio::spawn(async move {
+            loop {
+                let now = lock(&world).clock.now().timestamp();
+                if let Err(e) = pump(&events, &store, 20, now).await {
+                    tracing::warn!("bench: events: {e}");
+                    tokio::time::sleep(Duration::from_millis(50)).await;
+                }
+            }
+        }))
+    });
     Ok(Rig {
         engine: Engine::new(ports, products, "bench"),
         sandbox,
         store,
+        _pumping: pumping,
         _dir: dir,
     })
 }
@@ -142,12 +201,22 @@ impl Rig {
         }
     }
 
-    /// Requests in the sandbox's log per service.
-    pub(super) fn calls(&self) -> std::collections::BTreeMap<String, usize> {
+    /// Requests in the sandbox's log per (service, operation).
+    pub(super) fn calls(&self) -> std::collections::BTreeMap<(String, String), usize> {
         let mut out = std::collections::BTreeMap::new();
         for r in &lock(&self.sandbox.world).requests {
-            *out.entry(r.service.clone()).or_default() += 1;
+            *out.entry((r.service.clone(), r.operation.clone()))
+                .or_default() += 1;
         }
         out
+    }
+
+    /// Requests of one service in the sandbox's log.
+    pub(super) fn service_calls(&self, service: &str) -> usize {
+        lock(&self.sandbox.world)
+            .requests
+            .iter()
+            .filter(|r| r.service == service)
+            .count()
     }
 }

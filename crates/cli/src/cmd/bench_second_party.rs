@@ -26,7 +26,7 @@ pub async fn run(scale: f64, regions: &[String]) -> anyhow::Result<()> {
         ..SecondPartySettings::default()
     };
     let rig = rig(scale, std::slice::from_ref(&one), &settings).await?;
-    let before = rig.calls();
+    let before = rig.service_calls("ec2");
     let t0 = rig.now();
     let wall = Instant::now();
     rig.record(&one, "41.1").await?;
@@ -37,8 +37,7 @@ pub async fn run(scale: f64, regions: &[String]) -> anyhow::Result<()> {
         (Some(a), Some(b)) => (b - a).max(1),
         _ => anyhow::bail!("the release did not clone: it is {}", r.state.name()),
     };
-    let ec2 =
-        rig.calls().get("ec2").copied().unwrap_or(0) - before.get("ec2").copied().unwrap_or(0);
+    let ec2 = rig.service_calls("ec2") - before;
     let copy = lock_copy_seconds(&rig);
     println!(
         "(d) one second-party release to {} Regions, up to its load form",

@@ -5,6 +5,8 @@ pub mod apply;
 pub mod approve;
 pub mod bench;
 pub mod bench_intake;
+pub mod bench_release;
+pub mod bench_report;
 pub mod bench_rig;
 pub mod bench_second_party;
 pub mod bench_workers;
