@@ -12,11 +12,10 @@ use aws_sdk_sqs::error::{ProvideErrorMetadata, SdkError};
 use aws_sdk_sqs::types::DeleteMessageBatchRequestEntry;
 use tokio::sync::OnceCell;
 
-use super::queue::{DEFAULT_REGION, QueueAddress};
+use super::queue::{DEFAULT_REGION, QueueAddress, client};
 use super::{failure_kind, port_error};
 use crate::config::Target;
 use crate::failure::kind_of_code;
-use crate::observe::Observe;
 
 /// Most messages one ReceiveMessage returns, and most entries of one DeleteMessageBatch
 /// (<https://docs.aws.amazon.com/AWSSimpleQueueService/latest/APIReference/API_ReceiveMessage.html>,
@@ -29,16 +28,6 @@ pub const MAX_WAIT_SECS: i32 = 20;
 /// back a minute later (the queue's default is 30 s; a slow database must not make the same
 /// events arrive at a second worker while the first still stores them).
 pub const VISIBILITY_SECS: i32 = 60;
-
-/// An SQS client of `target` in `region`, with amipub's interceptor.
-pub(crate) async fn client(target: &Target, region: &str) -> aws_sdk_sqs::Client {
-    let base = target.sdk_config(region).await;
-    aws_sdk_sqs::Client::from_conf(
-        aws_sdk_sqs::config::Builder::from(&base)
-            .interceptor(Observe)
-            .build(),
-    )
-}
 
 /// The change-set events queue. Its client is built on first use (building an SDK
 /// configuration may read the shared AWS config files), so `connect` needs no runtime.

@@ -9,13 +9,24 @@ use amipub_engine::ports::{PortError, PortResult};
 use aws_sdk_sqs::types::QueueAttributeName;
 use serde_json::{Value, json};
 
-use super::events::client;
 use super::{code, port_error};
 use crate::config::Target;
+use crate::observe::Observe;
 
 /// The Region of a queue whose URL names none (`https://queue.amazonaws.com/…`, the sandbox):
 /// the Catalog's, where its change-set events are sent.
 pub const DEFAULT_REGION: &str = "us-east-1";
+
+/// An SQS client of `target` in `region`, with amipub's interceptor.
+pub(crate) async fn client(target: &Target, region: &str) -> aws_sdk_sqs::Client {
+    let base = target.sdk_config(region).await;
+    aws_sdk_sqs::Client::from_conf(
+        aws_sdk_sqs::config::Builder::from(&base)
+            .interceptor(Observe)
+            .build(),
+    )
+}
+
 /// The EventBridge rule amipub's documentation and `init` name.
 pub const RULE_NAME: &str = "amipub-catalog-change-sets";
 /// The `Sid` of the statement `ensure_queue` keeps in the queue's policy; other statements are

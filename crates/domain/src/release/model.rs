@@ -265,12 +265,12 @@ pub struct Release {
     pub second_party: Option<super::second_party::SecondParty>,
     /// How long this release's waits took, noted as they end (the history later releases of the
     /// product are paced by).
-    #[serde(default, skip_serializing_if = "super::pace::Durations::is_empty")]
-    pub took: super::pace::Durations,
+    #[serde(default, skip_serializing_if = "super::durations::Durations::is_empty")]
+    pub took: super::durations::Durations,
     /// What its waits are expected to take, from the product's earlier releases; `None` until
     /// the engine looked (`pace::expect`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub expected: Option<super::pace::Durations>,
+    pub expected: Option<super::durations::Durations>,
 }
 
 impl Release {
