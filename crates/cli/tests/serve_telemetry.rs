@@ -161,7 +161,8 @@ async fn transitions_failures_and_metrics_are_reported_for_machines() {
 
     // The metrics page parses and holds every family of the registry that this run moved
     // (all but a product lock and a lost lease, which one worker and two releases in a row
-    // never meet, and dead letters: every delivery here is good).
+    // never meet, dead letters: every delivery here is good, and change-set events: this
+    // configuration has no [events] queue).
     let (code, text) = http_get(&serve.addr, "/metrics").unwrap();
     assert_eq!(code, 200);
     let scrape = prometheus_parse::Scrape::parse(text.lines().map(|l| Ok(l.to_owned())))
@@ -170,6 +171,7 @@ async fn transitions_failures_and_metrics_are_reported_for_machines() {
         "amipub_product_locked",
         "amipub_leases_lost",
         "amipub_intake_dead_letters",
+        "amipub_change_set_events",
     ];
     for (family, _) in FAMILIES.iter().filter(|(f, _)| !absent.contains(f)) {
         assert!(
