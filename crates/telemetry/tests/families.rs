@@ -86,6 +86,13 @@ fn emit_every_event() {
         topic: "t",
     }
     .emit();
+    ChangeSetEvent {
+        change_set: Some("cs-1"),
+        outcome: "stored",
+        detail: "succeeded",
+    }
+    .emit();
+    Woken { count: 1 }.emit();
     let m = metrics();
     Metrics::set_all(&m.releases, "state", &[("done".into(), 1)]);
     Metrics::set_all(&m.jobs, "state", &[("queued".into(), 0)]);
