@@ -4,25 +4,23 @@
 //! change set is started (with a deterministic `ClientRequestToken`); parameters are written only
 //! when they differ.
 
-use std::collections::BTreeMap;
-
 use amipub_domain::changeset::plan::plan_add_version;
 use amipub_domain::changeset::product::VersionInput;
 use amipub_domain::image::ImageState;
 use amipub_domain::lifecycle::buyer::ami_alias;
-use amipub_domain::lifecycle::parameters::{Held, RegionPlan, plan_region};
 use amipub_domain::lifecycle::retention;
 use amipub_domain::messages::{FAILED, PUBLISHED, SUBMITTED};
-use amipub_domain::release::timing::LOCATED_FRESH_SECS;
 use amipub_domain::release::{
     Command, ControlFinding, Event, FailureKind, Release, State, mirror_name,
 };
 use amipub_domain::template;
 
 use crate::fields::common_fields;
+use crate::parameters::{names_with, write_parameters};
+pub use crate::parameters::{parameter_names, variables};
 use crate::ports::{
-    Announcement, Catalog, ChangeSetStatus, CopyRequest, Grants, Images, Parameters, PortError,
-    Ports, StartOutcome, Store,
+    Announcement, Catalog, ChangeSetStatus, CopyRequest, Grants, Images, PortError, Ports,
+    StartOutcome, Store,
 };
 use crate::product::Product;
 
@@ -260,135 +258,6 @@ async fn submit<P: Ports>(
         Ok(StartOutcome::Locked(holder)) => Event::ProductLocked { change_set: holder },
         Err(e) => failed(e),
     }
-}
-
-/// Template variables of a release for SSM names and topics.
-pub fn variables(product: &Product, r: &Release) -> BTreeMap<&'static str, String> {
-    let mut vars: BTreeMap<&'static str, String> = BTreeMap::new();
-    for name in template::NOTES_VARS {
-        if let Some(v) = r.vars.get(*name) {
-            vars.insert(name, v.clone());
-        }
-    }
-    vars.insert("version", r.version.clone());
-    vars.insert("slug", r.product.clone());
-    vars.entry("arch")
-        .or_insert_with(|| product.spec.product.architecture.clone());
-    if let Some(id) = &product.spec.product.id {
-        vars.insert("product_id", id.clone());
-    }
-    vars
-}
-
-/// The parameter names of a release: (versioned, aliases).
-pub fn parameter_names(product: &Product, r: &Release) -> Result<Vec<String>, String> {
-    names_with(product, &variables(product, r))
-}
-
-/// The parameter names for already computed template variables.
-fn names_with(
-    product: &Product,
-    vars: &BTreeMap<&'static str, String>,
-) -> Result<Vec<String>, String> {
-    let Some(ssm) = &product.spec.ssm else {
-        return Ok(Vec::new());
-    };
-    let mut names = vec![template::render(&ssm.versioned, vars).map_err(|e| e.to_string())?];
-    for tpl in ssm.aliases.values() {
-        names.push(template::render(tpl, vars).map_err(|e| e.to_string())?);
-    }
-    Ok(names)
-}
-
-/// Writes the release's parameters Region by Region and reads them back; returns the check in
-/// words. A Region is skipped (and said so) unless its Marketplace AMI is launchable there now
-/// (seen available within `LOCATED_FRESH_SECS`, else asked again), so no parameter ever points at
-/// an image buyers cannot start. The versioned name comes first and is immutable: holding another
-/// AMI is an error, never overwritten. Aliases follow (promotion). Per Region the values are read
-/// in one batch, only those that differ are written, and only those are read back, in one batch.
-async fn write_parameters<P: Ports>(
-    ports: &P,
-    product: &Product,
-    r: &Release,
-    now: i64,
-) -> Result<String, PortError> {
-    let names = parameter_names(product, r)
-        .map_err(|e| PortError::new(FailureKind::InvalidInput, format!("SSM templates: {e}")))?;
-    let mut skipped: Vec<&str> = Vec::new();
-    let mut checked = 0usize;
-    for (region, ami) in &r.regions {
-        let fresh = r
-            .located_at
-            .get(region)
-            .is_some_and(|at| now - at <= LOCATED_FRESH_SECS);
-        let launchable = fresh || ports.images().launchable(region, ami).await?;
-        let values = if launchable {
-            ports.parameters().get_many(region, &names).await?
-        } else {
-            BTreeMap::new()
-        };
-        let held: Vec<Held<'_>> = names
-            .iter()
-            .enumerate()
-            .map(|(i, name)| Held {
-                name,
-                versioned: i == 0,
-                value: values.get(name).map(String::as_str),
-            })
-            .collect();
-        match plan_region(launchable, ami, &held) {
-            RegionPlan::NotLaunchable => skipped.push(region),
-            RegionPlan::Conflict { name, held } => {
-                return Err(PortError::new(
-                    FailureKind::InvalidInput,
-                    format!(
-                        "{name} in {region} holds {held}, not {ami}: versioned parameters never change; delete it if it is wrong, then retry"
-                    ),
-                ));
-            }
-            RegionPlan::Write(writes) => {
-                for name in &writes {
-                    ports.parameters().set(region, name, ami).await?;
-                }
-                let back = if writes.is_empty() {
-                    BTreeMap::new()
-                } else {
-                    ports.parameters().get_many(region, &writes).await?
-                };
-                if let Some(name) = writes.iter().find(|n| back.get(*n) != Some(ami)) {
-                    return Err(PortError::new(
-                        FailureKind::ServerFault,
-                        format!("{name} in {region} does not read back as {ami}"),
-                    ));
-                }
-                checked += 1;
-            }
-        }
-    }
-    let mut words = format!(
-        "{checked} of {} Regions verified: Marketplace AMI launchable, {} parameter(s) each read back",
-        r.expected_regions.len(),
-        names.len()
-    );
-    let absent: Vec<&str> = r
-        .expected_regions
-        .iter()
-        .filter(|x| !r.regions.contains_key(*x))
-        .map(|x| x.as_str())
-        .collect();
-    if !absent.is_empty() {
-        words.push_str(&format!(
-            "; no Marketplace AMI found in {}",
-            absent.join(", ")
-        ));
-    }
-    if !skipped.is_empty() {
-        words.push_str(&format!(
-            "; not launchable, left unparameterised: {} (amipub verify reports them; amipub promote writes aliases once they are)",
-            skipped.join(", ")
-        ));
-    }
-    Ok(words)
 }
 
 /// The `amipub.release.published.v1` announcement of a release (`docs/usage/bus.md`).
