@@ -631,7 +631,7 @@ async fn parameters_skip_regions_where_the_ami_is_not_launchable() {
     // eu-west-1's AMI is found at once but is not launchable by the time the last Region's
     // appears, hours later: seen that long ago, it is asked again before any write.
     fake.w().unlaunchable.push("eu-west-1".into());
-    fake.w().appears_at_look.insert("ap-south-1".into(), 10);
+    fake.w().appears_at_look.insert("ap-south-1".into(), 20);
     let e = engine(fake);
     e.submit(release("r1", "41.1", "ami-06b2596588ff27750"), 0)
         .await

@@ -8,6 +8,7 @@ use super::assessment;
 use super::event::{Command, Event, ImageFacts};
 pub use super::explain::explain;
 use super::explain::explain_scan;
+use super::locate;
 use super::model::{FailureKind, Release, State};
 use super::pace::{self, Durations, next_look};
 use super::second_party_steps::{self as second_party, Next};
@@ -101,8 +102,15 @@ fn step(r: &mut Release, event: &Event, now: i64) -> Vec<Command> {
             Vec::new()
         }
         (S::Admitted | S::Mirroring, E::MirrorStarted { ami }) => {
-            let expected = expected(r, |d| d.copy);
-            wait_paced(r, S::Mirroring, expected, (MIRROR_POLL_SECS, MIRROR_POLL_CAP_SECS), now);
+            let pending = r.state == S::Mirroring;
+            wait(r, S::Mirroring, MIRROR_POLL_SECS, MIRROR_POLL_CAP_SECS, now);
+            let elapsed = now - r.entered_at;
+            if pending {
+                r.took.copy_missed = Some(elapsed);
+            }
+            let (base, cap) = (MIRROR_POLL_SECS, MIRROR_POLL_CAP_SECS);
+            let gap = pace::next_in_window(elapsed, copy_window(r), base, cap, r.attempts);
+            r.next_check_at = Some(now + gap);
             r.mirror_ami = Some(ami.clone());
             Vec::new()
         }
@@ -176,6 +184,7 @@ fn step(r: &mut Release, event: &Event, now: i64) -> Vec<Command> {
             now,
         ),
         (S::Published, E::RegionsFound { found }) => {
+            locate::note_missed(r, found, now);
             for (region, ami) in found {
                 if r.expected_regions.contains(region) && !r.regions.contains_key(region) {
                     r.regions.insert(region.clone(), ami.clone());
@@ -190,7 +199,7 @@ fn step(r: &mut Release, event: &Event, now: i64) -> Vec<Command> {
             } else {
                 r.attempts += 1;
                 r.failures = 0;
-                r.next_check_at = Some(now + pace::locate_next(r, now));
+                r.next_check_at = Some(now + locate::next(r, now));
                 Vec::new()
             }
         }
@@ -243,9 +252,9 @@ fn look(r: &mut Release, now: i64) -> Vec<Command> {
             None => return Vec::new(),
         },
         S::Published => {
-            let regions = pace::regions_due(r, now);
+            let regions = locate::due(r, now);
             if regions.is_empty() {
-                r.next_check_at = Some(now + pace::locate_next(r, now));
+                r.next_check_at = Some(now + locate::next(r, now));
                 return Vec::new();
             }
             Command::LocateRegions { regions }
@@ -256,6 +265,13 @@ fn look(r: &mut Release, now: i64) -> Vec<Command> {
     };
     r.next_check_at = Some(now + COMMAND_TIMEOUT_SECS);
     vec![cmd]
+}
+
+/// When earlier copies became available: after their last missed look, by their end.
+fn copy_window(r: &Release) -> Option<(i64, i64)> {
+    let e = r.expected.as_ref()?;
+    let hi = e.copy?;
+    Some((e.copy_missed.filter(|lo| *lo < hi).unwrap_or(0), hi))
 }
 
 /// One of the waits' expected length, once the engine has looked at the product's history.

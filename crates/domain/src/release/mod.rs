@@ -5,7 +5,7 @@
 //!
 //! `model` holds the release and its states; `event` the events and commands; `assessment` the
 //! security scan's controls in amipub's words; `explain` a failed change set's words and remedy;
-//! `decide` the transitions; `timing` the polling and backoff policy; `durations` what a release's waits took and what to expect; `pace` the looks placed by them; `token` the idempotency
+//! `decide` the transitions; `timing` the polling and backoff policy; `durations` what a release's waits took and what to expect; `pace` the looks placed by them; `locate` the looks for a published version's Regions; `token` the idempotency
 //! tokens; `second_party` the "provided by AWS" path's steps; `build`
 //! turns a build (command line or bus message) into a new release.
 
@@ -15,6 +15,7 @@ pub mod decide;
 pub mod durations;
 pub mod event;
 pub mod explain;
+pub mod locate;
 pub mod model;
 pub mod pace;
 pub mod second_party;

@@ -4,16 +4,18 @@
 //! expected end, and after it they come dense, spaced by a quarter of the lateness so far, so a
 //! wait that overruns is noticed within a quarter of its overrun. Without one, plain backoff.
 //! Events (`docs/usage/configuration.md`, `[events]`) wake a wait early; this is the fallback.
+//! A published version's Regions are placed by `locate`, from the same history.
 
 pub use super::durations::{Durations, expect};
-use super::model::Release;
-use super::timing::{LOCATE_POLL_CAP_SECS, LOCATE_POLL_SECS, backoff};
-use crate::ids::Region;
+use super::timing::backoff;
 
 /// The closest two looks come after a wait's expected end.
 pub const DENSE_SECS: i64 = 10;
 /// How many earlier releases of a product the expectations are taken from.
 pub const HISTORY: usize = 5;
+/// How far apart the looks through a wait's window (from its last missed look to its end, as
+/// earlier releases saw them) are.
+pub const STEP_SECS: i64 = 30;
 
 /// Seconds until the next look at a wait `elapsed` seconds old that usually takes `expected`;
 /// `attempts` looks were made so far (for the backoff when nothing is expected).
@@ -28,46 +30,31 @@ pub fn next_look(elapsed: i64, expected: Option<i64>, base: i64, cap: i64, attem
     (-remaining / 4).clamp(DENSE_SECS, cap.max(DENSE_SECS))
 }
 
-/// The Regions a look of a published release asks: those still missing whose Marketplace AMI is
-/// due by now (or has no expected lag).
-pub fn regions_due(r: &Release, now: i64) -> Vec<Region> {
-    let elapsed = now - r.entered_at;
-    missing(r)
-        .filter(|region| lag_of(r, region).is_none_or(|lag| lag <= elapsed))
-        .cloned()
-        .collect()
-}
-
-/// Seconds until the next look for the Regions still missing: the soonest of their own schedules.
-pub fn locate_next(r: &Release, now: i64) -> i64 {
-    let elapsed = now - r.entered_at;
-    missing(r)
-        .map(|region| {
-            next_look(
-                elapsed,
-                lag_of(r, region),
-                LOCATE_POLL_SECS,
-                LOCATE_POLL_CAP_SECS,
-                r.attempts,
-            )
-        })
-        .min()
-        .unwrap_or(LOCATE_POLL_SECS)
-}
-
-fn missing(r: &Release) -> impl Iterator<Item = &Region> {
-    r.expected_regions
-        .iter()
-        .filter(|x| !r.regions.contains_key(*x))
-}
-
-fn lag_of(r: &Release, region: &Region) -> Option<i64> {
-    r.expected.as_ref()?.lag.get(region).copied()
+/// Seconds until the next look at a wait `elapsed` seconds old whose end earlier releases saw
+/// between `lo` (a look missed it) and `hi` (a look found it): looks step through that window
+/// `STEP_SECS` apart, at most the cap apart before it, and come dense after it. Without a window,
+/// plain backoff.
+pub fn next_in_window(
+    elapsed: i64,
+    window: Option<(i64, i64)>,
+    base: i64,
+    cap: i64,
+    attempts: u32,
+) -> i64 {
+    let Some((lo, hi)) = window else {
+        return backoff(base, cap, attempts);
+    };
+    if elapsed >= hi {
+        return next_look(elapsed, Some(hi), base, cap, attempts);
+    }
+    let target = (lo.max(elapsed) + STEP_SECS).min(hi);
+    (target - elapsed).clamp(1, cap.max(1))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::ids::Region;
 
     #[test]
     fn without_history_looks_back_off() {
@@ -91,11 +78,25 @@ mod tests {
     }
 
     #[test]
+    fn a_window_is_stepped_through_then_looked_past_densely() {
+        // Before the window: at most the cap apart, then a step past its start.
+        assert_eq!(next_in_window(0, Some((450, 750)), 30, 300, 0), 300);
+        assert_eq!(next_in_window(300, Some((450, 750)), 30, 300, 1), 180);
+        assert_eq!(next_in_window(480, Some((450, 750)), 30, 300, 2), STEP_SECS);
+        assert_eq!(next_in_window(740, Some((450, 750)), 30, 300, 3), 10);
+        assert_eq!(
+            next_in_window(750, Some((450, 750)), 30, 300, 4),
+            DENSE_SECS
+        );
+        assert_eq!(next_in_window(0, None, 30, 300, 2), 120);
+    }
+
+    #[test]
     fn expectations_are_medians_of_what_was_seen() {
         let d = |copy, lag| Durations {
             copy: Some(copy),
-            scan: None,
             lag: [(Region::known("eu-west-1"), lag)].into(),
+            ..Durations::default()
         };
         let (a, b, c) = (d(600, 900), d(700, 1000), d(10_000, 950));
         let e = expect(&[&a, &b, &c]);

@@ -23,8 +23,9 @@ pub const LOCK_POLL_CAP_SECS: i64 = 1800;
 pub const LOCK_DEADLINE_SECS: i64 = 3 * 86400;
 /// Regional Marketplace AMIs are looked for at this interval…
 pub const LOCATE_POLL_SECS: i64 = 60;
-/// …backing off to this.
-pub const LOCATE_POLL_CAP_SECS: i64 = 900;
+/// …backing off to this: the first release of a product notes each Region's window at this
+/// precision, and later releases step through those windows (`locate`).
+pub const LOCATE_POLL_CAP_SECS: i64 = 300;
 /// After this, the release continues with the Regions found ("N of M").
 pub const LOCATE_DEADLINE_SECS: i64 = 6 * 3600;
 /// A Marketplace AMI seen available this recently is taken as launchable without asking EC2
