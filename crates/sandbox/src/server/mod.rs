@@ -154,6 +154,16 @@ pub async fn serve_world(world: World, addr: SocketAddr) -> std::io::Result<Hand
     })
 }
 
+/// How often a long poll looks for a message: once a virtual second, in real time at the clock's
+/// scale, between 2 and 50 ms.
+fn long_poll_tick(shared: &Shared) -> std::time::Duration {
+    let scale = lock(shared).clock.scale().max(1.0);
+    std::time::Duration::from_secs_f64(1.0 / scale).clamp(
+        std::time::Duration::from_millis(2),
+        std::time::Duration::from_millis(50),
+    )
+}
+
 async fn dispatch(State(shared): State<Shared>, request: Request<Body>) -> Response<Body> {
     let (parts, body) = request.into_parts();
     let limit = lock(&shared).config.max_body_bytes;
@@ -175,7 +185,7 @@ async fn dispatch(State(shared): State<Shared>, request: Request<Body>) -> Respo
             if tokio::time::Instant::now() >= deadline {
                 break;
             }
-            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+            tokio::time::sleep(long_poll_tick(&shared)).await;
         }
     }
     let fault = decide_fault(&shared, &uri, &headers, &body);
