@@ -1,14 +1,16 @@
 //! `amipub bench` (a)–(c), measured with or without change-set events: one release to 30
-//! Regions against the sandbox's own critical path (copy + change set preparation + scan +
-//! application + the slowest Region's lag), its calls per service from the sandbox's request
-//! log, and many releases over many products at once against the lower bound the product locks
-//! set, with the peak memory of the process during that run. The single release is the product's
-//! second: the first only gives the history the waits are paced by, and is reported apart.
+//! Regions against the sandbox's own critical path (copy + change set preparation + scan, which
+//! is a new version's application, + the slowest Region's lag), its calls per service from the
+//! sandbox's request log, and many releases over many products at once against the lower bound
+//! the product locks set, with the peak memory of the process during that run. The single
+//! release is the product's second: the first only gives the history the waits are paced by,
+//! and is reported apart. Where the single release's time went is taken from its timeline.
 
 use std::collections::BTreeMap;
 use std::time::Instant;
 
 use amipub_domain::spec::ProductSpec;
+use amipub_sandbox::catalog::lifecycle::add_version_seconds;
 use amipub_sandbox::catalog::publish::lag;
 use amipub_sandbox::faults::FaultRule;
 use amipub_sandbox::server::lock;
@@ -53,6 +55,18 @@ pub(super) struct Single {
     pub(super) wall_s: f64,
     #[serde(skip)]
     pub(super) done: bool,
+    /// Seconds the release spent in each state, in order, beside what the sandbox takes there.
+    #[serde(skip)]
+    pub(super) phases: Vec<Phase>,
+}
+
+/// The time one release spent in one state.
+#[derive(Debug, Clone)]
+pub(super) struct Phase {
+    pub(super) state: String,
+    pub(super) took_s: i64,
+    /// What the sandbox itself takes in that state, where it has a part.
+    pub(super) aws_s: Option<f64>,
 }
 
 /// The first release of a product, measured like `Single`.
@@ -74,6 +88,9 @@ pub(super) struct Fleet {
     pub(super) not_done: usize,
     /// Versions the Catalog added more than once (must be 0).
     pub(super) added_twice: usize,
+    /// How the product locks were used.
+    #[serde(skip)]
+    pub(super) locks: Locks,
     #[serde(skip)]
     pub(super) wall_s: f64,
 }
@@ -95,8 +112,9 @@ pub(super) async fn single(scale: f64, events: bool, regions: &[String]) -> anyh
     };
     let rig = rig_with(&options, std::slice::from_ref(&one), &Default::default()).await?;
     let critical = critical_path(&rig, regions);
-    let (first_took, first_calls, _, _) = release(&rig, &one, "41.1").await?;
-    let (took, calls, wall_s, failed) = release(&rig, &one, "41.2").await?;
+    let (_, first_took, first_calls, _, _) = release(&rig, &one, "41.1").await?;
+    let (id, took, calls, wall_s, failed) = release(&rig, &one, "41.2").await?;
+    let phases = phases(&rig, &id, regions).await?;
     rig.sandbox.stop().await;
     Ok(Single {
         regions: regions.len(),
@@ -110,29 +128,57 @@ pub(super) async fn single(scale: f64, events: bool, regions: &[String]) -> anyh
         },
         wall_s,
         done: failed == 0,
+        phases,
     })
 }
 
-/// Records one release and settles it: (virtual seconds, calls, wall seconds, not done).
+/// Records one release and settles it: (id, virtual seconds, calls, wall seconds, not done).
 async fn release(
     rig: &Rig,
     one: &ProductSpec,
     version: &str,
-) -> anyhow::Result<(i64, Calls, f64, usize)> {
+) -> anyhow::Result<(String, i64, Calls, f64, usize)> {
     let before = rig.calls();
     let t0 = rig.now();
     let wall = Instant::now();
-    rig.record(one, version).await?;
+    let id = rig.record(one, version).await?;
     let (took, failed) = rig.settle(t0).await?;
     let wall_s = wall.elapsed().as_secs_f64();
-    Ok((took, calls_since(&before, &rig.calls()), wall_s, failed))
+    Ok((id, took, calls_since(&before, &rig.calls()), wall_s, failed))
+}
+
+/// Where release `id`'s time went: its timeline as time per state, each beside the sandbox's own
+/// part of it.
+async fn phases(rig: &Rig, id: &str, regions: &[String]) -> anyhow::Result<Vec<Phase>> {
+    let timeline = rig.store.timeline(id).await?;
+    let aws = |state: &str| {
+        let w = lock(&rig.sandbox.world);
+        match state {
+            "mirroring" => Some(w.config.copy_seconds),
+            "scanning" => Some(add_version_seconds(&w)),
+            "published" => Some(regions.iter().map(|r| lag(&w, r)).fold(0.0, f64::max)),
+            _ => None,
+        }
+    };
+    let mut out: Vec<Phase> = Vec::new();
+    for w in timeline.windows(2) {
+        let took_s = w[1].at - w[0].at;
+        match out.last_mut() {
+            Some(last) if last.state == w[0].to => last.took_s += took_s,
+            _ => out.push(Phase {
+                state: w[0].to.clone(),
+                took_s,
+                aws_s: aws(&w[0].to),
+            }),
+        }
+    }
+    Ok(out)
 }
 
 fn critical_path(rig: &Rig, regions: &[String]) -> f64 {
     let w = lock(&rig.sandbox.world);
-    let c = &w.config;
     let slowest = regions.iter().map(|r| lag(&w, r)).fold(0.0, f64::max);
-    c.copy_seconds + c.catalog_prepare_seconds + c.scan_seconds + c.catalog_apply_seconds + slowest
+    w.config.copy_seconds + add_version_seconds(&w) + slowest
 }
 
 fn calls_since(
@@ -175,6 +221,7 @@ pub(super) async fn fleet(
     };
     let rig = rig_with(&options, &specs, &Default::default()).await?;
     let t0 = rig.now();
+    let started = lock(&rig.sandbox.world).clock.elapsed();
     let wall = Instant::now();
     for i in 0..shape.releases {
         let s = &specs[i % specs.len()];
@@ -186,14 +233,11 @@ pub(super) async fn fleet(
     let per_product = shape.releases.div_ceil(shape.products.max(1));
     let (bound, added_twice) = {
         let w = lock(&rig.sandbox.world);
-        let c = &w.config;
         let slowest = shape.regions.iter().map(|r| lag(&w, r)).fold(0.0, f64::max);
-        let bound = c.copy_seconds
-            + per_product as f64
-                * (c.catalog_prepare_seconds + c.scan_seconds + c.catalog_apply_seconds)
-            + slowest;
+        let bound = w.config.copy_seconds + per_product as f64 * add_version_seconds(&w) + slowest;
         (bound, added_twice(&w))
     };
+    let locks = locks(&lock(&rig.sandbox.world), started);
     let peak_rss_mib = super::peak_rss_mib();
     rig.sandbox.stop().await;
     Ok(Fleet {
@@ -205,8 +249,53 @@ pub(super) async fn fleet(
         bound_s: bound,
         not_done,
         added_twice,
+        locks,
         wall_s,
     })
+}
+
+/// How a fleet run used the product locks, in virtual seconds: when the last product's first
+/// change set started, how long a lock lay idle between one change set's end and the next one's
+/// start (mean and longest), and when the last change set ended.
+#[derive(Debug, Clone, Default)]
+pub(super) struct Locks {
+    pub(super) first_start_s: f64,
+    pub(super) idle_mean_s: f64,
+    pub(super) idle_max_s: f64,
+    pub(super) last_end_s: f64,
+}
+
+/// The product locks' use in `w` since its virtual second `t0`, from the change sets that added
+/// versions.
+fn locks(w: &amipub_sandbox::world::World, t0: f64) -> Locks {
+    let mut per_product: BTreeMap<String, Vec<(f64, f64)>> = BTreeMap::new();
+    for cs in w.catalog.change_sets.values().filter(|cs| cs.started >= t0) {
+        let Some(ended) = cs.ended else { continue };
+        if let Some(ch) = cs
+            .changes
+            .iter()
+            .find(|c| c.change_type == "AddDeliveryOptions")
+        {
+            let entity = ch.entity_id.clone().or(ch.identifier.clone());
+            per_product
+                .entry(entity.unwrap_or_default())
+                .or_default()
+                .push((cs.started, ended));
+        }
+    }
+    let mut out = Locks::default();
+    let mut idle = Vec::new();
+    for sets in per_product.values_mut() {
+        sets.sort_by(|a, b| a.0.total_cmp(&b.0));
+        out.first_start_s = out.first_start_s.max(sets[0].0 - t0);
+        out.last_end_s = out
+            .last_end_s
+            .max(sets.iter().map(|s| s.1 - t0).fold(0.0, f64::max));
+        idle.extend(sets.windows(2).map(|p| p[1].0 - p[0].1));
+    }
+    out.idle_max_s = idle.iter().copied().fold(0.0, f64::max);
+    out.idle_mean_s = idle.iter().sum::<f64>() / idle.len().max(1) as f64;
+    out
 }
 
 /// Versions that succeeded in more than one change set (a release submitted twice).

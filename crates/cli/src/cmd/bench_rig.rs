@@ -3,6 +3,7 @@
 //! events are on, a task pumping the sandbox's change-set events into the store.
 
 use std::net::SocketAddr;
+use std::sync::Arc;
 use std::time::Duration;
 
 use amipub_aws::{AwsPorts, QueueEvents, Seller, Target};
@@ -21,12 +22,20 @@ use amipub_sandbox::worlds::{
 use amipub_sandbox::{SandboxConfig, start};
 use amipub_store::SqlStore;
 use anyhow::Context;
+use tokio::sync::Notify;
+
+/// The longest pause between two steps of a settling rig.
+const MAX_PAUSE: Duration = Duration::from_millis(10);
 
 /// A sandbox and an engine on it, with a store of its own.
 pub(super) struct Rig {
     pub(super) sandbox: Handle,
     pub(super) engine: Engine<AwsPorts<SqlStore>>,
     pub(super) store: SqlStore,
+    /// Virtual seconds per real second.
+    scale: f64,
+    /// Told when the pump stored a wake-up, as `amipub serve`'s events loop tells its engine.
+    woken: Arc<Notify>,
     /// The task that pumps change-set events into the store, when events are on.
     _pumping: Option<Pumping>,
     _dir: tempfile::TempDir,
@@ -129,16 +138,21 @@ pub(super) async fn rig_with(
             ..Product::new(s.clone(), &ingestion_role_arn())
         })
         .collect();
+    let woken = Arc::new(Notify::new());
     let pumping = queue.map(|name| {
         let url = format!("{}/{SELLER_ACCOUNT}/{name}", sandbox.endpoint());
         let events = QueueEvents::connect(&target, &url);
-        let (store, world) = (store.clone(), sandbox.world.clone());
+        let (store, world, woken) = (store.clone(), sandbox.world.clone(), woken.clone());
         Pumping(tokio::spawn(async move {
             loop {
                 let now = lock(&world).clock.now().timestamp();
-                if let Err(e) = pump(&events, &store, 20, now).await {
-                    tracing::warn!("bench: events: {e}");
-                    tokio::time::sleep(Duration::from_millis(50)).await;
+                match pump(&events, &store, 20, now).await {
+                    Ok(p) if p.stored > 0 => woken.notify_one(),
+                    Ok(_) => {}
+                    Err(e) => {
+                        tracing::warn!("bench: events: {e}");
+                        tokio::time::sleep(Duration::from_millis(50)).await;
+                    }
                 }
             }
         }))
@@ -147,6 +161,8 @@ pub(super) async fn rig_with(
         engine: Engine::new(ports, products, "bench"),
         sandbox,
         store,
+        scale,
+        woken,
         _pumping: pumping,
         _dir: dir,
     })
@@ -157,7 +173,8 @@ impl Rig {
         lock(&self.sandbox.world).clock.now().timestamp()
     }
 
-    pub(super) async fn record(&self, spec: &ProductSpec, version: &str) -> anyhow::Result<()> {
+    /// Records a release of `version`; returns its id.
+    pub(super) async fn record(&self, spec: &ProductSpec, version: &str) -> anyhow::Result<String> {
         let build = fedora_build().context("the sample bus message does not parse")?;
         let now = self.now();
         let r = new_release(
@@ -171,10 +188,12 @@ impl Rig {
         )
         .map_err(anyhow::Error::msg)?;
         self.engine.record(&r, now).await?;
-        Ok(())
+        Ok(r.id.to_string())
     }
 
-    /// Steps until every release is finished; returns (virtual seconds, releases not Done).
+    /// Steps until every release is finished, pausing between steps as `amipub serve` does: until
+    /// the earliest stored wait is due, or the pump stored a wake-up. Returns (virtual seconds,
+    /// releases not Done).
     pub(super) async fn settle(&self, start: i64) -> anyhow::Result<(i64, usize)> {
         loop {
             self.engine.step(self.now()).await?;
@@ -197,8 +216,21 @@ impl Rig {
                 let not_done = not_done.len();
                 return Ok((end - start, not_done));
             }
-            tokio::time::sleep(Duration::from_millis(10)).await;
+            let due = self.store.next_due().await?;
+            tokio::select! {
+                _ = tokio::time::sleep(self.pause(due)) => {}
+                _ = self.woken.notified() => {}
+            }
         }
+    }
+
+    /// Real time until virtual second `due` (at most `MAX_PAUSE`: the sandbox's clock is read
+    /// again after it).
+    fn pause(&self, due: Option<i64>) -> Duration {
+        let real = due.map_or(MAX_PAUSE.as_secs_f64(), |at| {
+            (at - self.now()).max(0) as f64 / self.scale.max(1.0)
+        });
+        Duration::from_secs_f64(real.min(MAX_PAUSE.as_secs_f64()))
     }
 
     /// Requests in the sandbox's log per (service, operation).

@@ -85,6 +85,12 @@ fn step(world: &mut World, cs: &mut ChangeSet) {
     }
 }
 
+/// How long a change set that adds a version takes from start to success: preparation, then
+/// the scan, which is its application (`apply_seconds`).
+pub fn add_version_seconds(world: &World) -> f64 {
+    world.config.catalog_prepare_seconds + world.config.scan_seconds
+}
+
 fn apply_seconds(world: &World, cs: &ChangeSet) -> f64 {
     let c = &world.config;
     if cs
