@@ -1,15 +1,16 @@
 //! The intake consumer: a durable queue bound to `amq.topic` with the configured patterns, a
 //! dead-letter queue beside it, prefetch and manual acks. Each delivery goes to the handler; a
-//! delivery is acked only after its outcome is safe: recorded by the handler, or, for a dead
-//! letter, copied into the dead-letter queue (with `x-amipub-reason`, `x-amipub-detail` and the
-//! original routing key as headers) and confirmed by the broker. A lost connection is re-opened
-//! with capped backoff; unacked deliveries come back from the broker and the handler's inbox
-//! makes them harmless. On shutdown the consumer is cancelled after the delivery in hand.
+//! delivery is acked (in batches while deliveries keep coming, `Acks`) only after its outcome is
+//! safe: recorded by the handler, or, for a dead letter, copied into the dead-letter queue (with
+//! `x-amipub-reason`, `x-amipub-detail` and the original routing key as headers) and confirmed by
+//! the broker. A lost connection is re-opened with capped backoff; unacked deliveries come back
+//! from the broker and the handler's inbox makes them harmless. On shutdown the consumer is
+//! cancelled after the delivery in hand.
 
 use std::sync::atomic::Ordering;
 use std::time::Instant;
 
-use futures_util::StreamExt;
+use futures_util::{FutureExt, StreamExt};
 use lapin::options::{
     BasicAckOptions, BasicCancelOptions, BasicConsumeOptions, BasicNackOptions,
     BasicPublishOptions, BasicQosOptions, ConfirmSelectOptions, QueueBindOptions,
@@ -236,13 +237,22 @@ async fn session<H: Handler>(
     }
     .emit();
     let (mut requeues, mut said) = (0u32, String::new());
+    let mut acks = Acks::default();
     loop {
-        let next = tokio::select! {
-            d = consumer.next() => d,
-            _ = shutdown.wait_for(|s| *s) => {
-                let _ = ch.basic_cancel(CONSUMER_TAG.into(), BasicCancelOptions::default()).await;
-                let _ = conn.close(200, "amipub is stopping".into()).await;
-                return Ok(());
+        // While deliveries keep coming, their acks go out together; before waiting, they go.
+        let next = match consumer.next().now_or_never() {
+            Some(d) => d,
+            None => {
+                acks.flush().await.map_err(|e| err("acknowledging", e))?;
+                tokio::select! {
+                    d = consumer.next() => d,
+                    _ = shutdown.wait_for(|s| *s) => {
+                        let _ = acks.flush().await;
+                        let _ = ch.basic_cancel(CONSUMER_TAG.into(), BasicCancelOptions::default()).await;
+                        let _ = conn.close(200, "amipub is stopping".into()).await;
+                        return Ok(());
+                    }
+                }
             }
         };
         let delivery = match next {
@@ -253,13 +263,13 @@ async fn session<H: Handler>(
         let incoming = Incoming::of(&delivery);
         match handler.handle(&incoming).await {
             Disposition::Ack(outcome) => {
-                delivery
-                    .ack(BasicAckOptions::default())
+                acks.add(delivery, cfg.prefetch)
                     .await
                     .map_err(|e| err("acknowledging", e))?;
                 status.delivered(outcome);
             }
             Disposition::DeadLetter { reason, detail } => {
+                acks.flush().await.map_err(|e| err("acknowledging", e))?;
                 dead_letter(&ch, cfg, &delivery, &reason, &detail).await?;
                 delivery
                     .ack(BasicAckOptions::default())
@@ -279,6 +289,7 @@ async fn session<H: Handler>(
                     );
                     said = why;
                 }
+                acks.flush().await.map_err(|e| err("acknowledging", e))?;
                 delivery
                     .nack(BasicNackOptions {
                         requeue: true,
@@ -296,6 +307,36 @@ async fn session<H: Handler>(
         }
         requeues = 0;
         said.clear();
+    }
+}
+
+/// Deliveries whose outcome is safe but whose ack has not gone out yet: acked together, with one
+/// `multiple` ack of the latest (a channel's delivery tags only grow, and every earlier one is
+/// settled), when half the prefetch window is waiting, before a dead letter or a hand-back, and
+/// before the consumer waits. Lost with the connection, they come back and are judged again as
+/// duplicates.
+#[derive(Default)]
+struct Acks {
+    latest: Option<lapin::message::Delivery>,
+    waiting: u16,
+}
+
+impl Acks {
+    async fn add(&mut self, d: lapin::message::Delivery, prefetch: u16) -> lapin::Result<()> {
+        self.latest = Some(d);
+        self.waiting += 1;
+        if self.waiting >= (prefetch / 2).max(1) {
+            self.flush().await?;
+        }
+        Ok(())
+    }
+
+    async fn flush(&mut self) -> lapin::Result<()> {
+        let Some(d) = self.latest.take() else {
+            return Ok(());
+        };
+        self.waiting = 0;
+        d.ack(BasicAckOptions { multiple: true }).await.map(|_| ())
     }
 }
 
