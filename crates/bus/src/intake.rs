@@ -239,6 +239,11 @@ async fn session<H: Handler>(
     let (mut requeues, mut said) = (0u32, String::new());
     let mut acks = Acks::default();
     loop {
+        // A stop ends the session after the delivery in hand, even while deliveries keep coming.
+        if *shutdown.borrow() {
+            stop(&ch, &conn, acks).await;
+            return Ok(());
+        }
         // While deliveries keep coming, their acks go out together; before waiting, they go.
         let next = match consumer.next().now_or_never() {
             Some(d) => d,
@@ -247,9 +252,7 @@ async fn session<H: Handler>(
                 tokio::select! {
                     d = consumer.next() => d,
                     _ = shutdown.wait_for(|s| *s) => {
-                        let _ = acks.flush().await;
-                        let _ = ch.basic_cancel(CONSUMER_TAG.into(), BasicCancelOptions::default()).await;
-                        let _ = conn.close(200, "amipub is stopping".into()).await;
+                        stop(&ch, &conn, acks).await;
                         return Ok(());
                     }
                 }
@@ -310,6 +313,16 @@ async fn session<H: Handler>(
     }
 }
 
+/// Ends a session on request: the waiting acks go out, the consumer is cancelled, the
+/// connection closed.
+async fn stop(ch: &Channel, conn: &Connection, acks: Acks) {
+    let _ = acks.flush_last().await;
+    let _ = ch
+        .basic_cancel(CONSUMER_TAG.into(), BasicCancelOptions::default())
+        .await;
+    let _ = conn.close(200, "amipub is stopping".into()).await;
+}
+
 /// Deliveries whose outcome is safe but whose ack has not gone out yet: acked together, with one
 /// `multiple` ack of the latest (a channel's delivery tags only grow, and every earlier one is
 /// settled), when half the prefetch window is waiting, before a dead letter or a hand-back, and
@@ -329,6 +342,11 @@ impl Acks {
             self.flush().await?;
         }
         Ok(())
+    }
+
+    /// Flushes, for the last time.
+    async fn flush_last(mut self) -> lapin::Result<()> {
+        self.flush().await
     }
 
     async fn flush(&mut self) -> lapin::Result<()> {
