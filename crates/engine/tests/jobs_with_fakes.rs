@@ -17,11 +17,11 @@ use amipub_domain::lifecycle::retention::Mirror;
 use amipub_domain::lifecycle::{LiveListing, LiveVersion};
 use amipub_domain::release::{ImageFacts, Release, State};
 use amipub_domain::spec::parse_spec;
+use amipub_engine::Engine;
 use amipub_engine::ports::{
     Catalog, ChangeSetStatus, CopyRequest, Created, Grants, Images, LifecyclePorts, Listings,
     Mirrors, Parameters, PortResult, StartOutcome, Store,
 };
-use amipub_engine::{Engine, Ports};
 use amipub_testkit::fakes::{MemoryBuyers, MemoryClones, MemoryStore};
 
 const SPEC: &str = include_str!("../../../examples/products/nginx-free.toml");
@@ -171,36 +171,7 @@ impl Mirrors for Fake {
     }
 }
 
-impl Ports for Fake {
-    type Images = Self;
-    type Grants = Self;
-    type Catalog = Self;
-    type Parameters = Self;
-    type Store = MemoryStore;
-    type Clones = MemoryClones;
-    type Buyers = MemoryBuyers;
-    fn images(&self) -> &Self {
-        self
-    }
-    fn grants(&self) -> &Self {
-        self
-    }
-    fn catalog(&self) -> &Self {
-        self
-    }
-    fn parameters(&self) -> &Self {
-        self
-    }
-    fn store(&self) -> &MemoryStore {
-        &self.store
-    }
-    fn clones(&self) -> &MemoryClones {
-        &self.clones
-    }
-    fn buyers(&self) -> &MemoryBuyers {
-        &self.buyers
-    }
-}
+amipub_testkit::ports_of_one_fake!(Fake);
 
 impl LifecyclePorts for Fake {
     type Listings = Self;

@@ -19,7 +19,7 @@ use amipub_engine::ports::{
     Catalog, ChangeSetStatus, CopyRequest, Grants, Images, Parameters, PortResult, StartOutcome,
     Store,
 };
-use amipub_engine::{Engine, Ports, Product};
+use amipub_engine::{Engine, Product};
 use amipub_testkit::fakes::{MemoryBuyers, MemoryClones, MemoryStore, image_facts};
 
 const SPEC: &str = include_str!("../../../examples/products/fedora-cloud-base.toml");
@@ -148,36 +148,7 @@ impl Parameters for Fake {
     }
 }
 
-impl Ports for Fake {
-    type Images = Fake;
-    type Grants = Fake;
-    type Catalog = Fake;
-    type Parameters = Fake;
-    type Store = MemoryStore;
-    type Clones = MemoryClones;
-    type Buyers = MemoryBuyers;
-    fn images(&self) -> &Fake {
-        self
-    }
-    fn grants(&self) -> &Fake {
-        self
-    }
-    fn catalog(&self) -> &Fake {
-        self
-    }
-    fn parameters(&self) -> &Fake {
-        self
-    }
-    fn store(&self) -> &MemoryStore {
-        &self.store
-    }
-    fn clones(&self) -> &MemoryClones {
-        &self.clones
-    }
-    fn buyers(&self) -> &MemoryBuyers {
-        &self.buyers
-    }
-}
+amipub_testkit::ports_of_one_fake!(Fake);
 
 /// A queue holding change-set events.
 #[derive(Default)]

@@ -39,3 +39,42 @@ pub fn restricted_by(cs: &ChangeSet) -> Vec<String> {
         .filter_map(|x| x.as_str().map(str::to_owned))
         .collect()
 }
+
+/// `impl Ports` for a test's fake AWS that answers for images, grants, the Catalog and parameters
+/// itself, and leaves the store, clones and buyers to its `store`, `clones` and `buyers` fields
+/// (the memory fakes above).
+#[macro_export]
+macro_rules! ports_of_one_fake {
+    ($fake:ty) => {
+        impl ::amipub_engine::Ports for $fake {
+            type Images = Self;
+            type Grants = Self;
+            type Catalog = Self;
+            type Parameters = Self;
+            type Store = $crate::fakes::MemoryStore;
+            type Clones = $crate::fakes::MemoryClones;
+            type Buyers = $crate::fakes::MemoryBuyers;
+            fn images(&self) -> &Self {
+                self
+            }
+            fn grants(&self) -> &Self {
+                self
+            }
+            fn catalog(&self) -> &Self {
+                self
+            }
+            fn parameters(&self) -> &Self {
+                self
+            }
+            fn store(&self) -> &$crate::fakes::MemoryStore {
+                &self.store
+            }
+            fn clones(&self) -> &$crate::fakes::MemoryClones {
+                &self.clones
+            }
+            fn buyers(&self) -> &$crate::fakes::MemoryBuyers {
+                &self.buyers
+            }
+        }
+    };
+}

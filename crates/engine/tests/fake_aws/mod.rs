@@ -17,7 +17,7 @@ use amipub_domain::spec::parse_spec;
 use amipub_engine::ports::{
     Catalog, ChangeSetStatus, CopyRequest, Grants, Images, Parameters, PortResult, StartOutcome,
 };
-use amipub_engine::{Engine, PortError, Ports, Product};
+use amipub_engine::{Engine, PortError, Product};
 use amipub_testkit::fakes::{MemoryBuyers, MemoryClones, MemoryStore, image_facts, restricted_by};
 
 pub const SPEC: &str = include_str!("../../../../examples/products/fedora-cloud-base.toml");
@@ -246,36 +246,7 @@ impl Parameters for Fake {
     }
 }
 
-impl Ports for Fake {
-    type Images = Fake;
-    type Grants = Fake;
-    type Catalog = Fake;
-    type Parameters = Fake;
-    type Store = MemoryStore;
-    type Clones = MemoryClones;
-    type Buyers = MemoryBuyers;
-    fn images(&self) -> &Fake {
-        self
-    }
-    fn grants(&self) -> &Fake {
-        self
-    }
-    fn catalog(&self) -> &Fake {
-        self
-    }
-    fn parameters(&self) -> &Fake {
-        self
-    }
-    fn store(&self) -> &MemoryStore {
-        &self.store
-    }
-    fn clones(&self) -> &MemoryClones {
-        &self.clones
-    }
-    fn buyers(&self) -> &MemoryBuyers {
-        &self.buyers
-    }
-}
+amipub_testkit::ports_of_one_fake!(Fake);
 
 pub fn product() -> Product {
     let mut spec = parse_spec(SPEC).unwrap();
