@@ -44,12 +44,7 @@ async fn parameters_skip_regions_where_the_ami_is_not_launchable() {
     // appears, hours later: seen that long ago, it is asked again before any write.
     fake.w().unlaunchable.push("eu-west-1".into());
     fake.w().appears_at_look.insert("ap-south-1".into(), 20);
-    let e = engine(fake);
-    e.submit(release("r1", "41.1", "ami-06b2596588ff27750"), 0)
-        .await
-        .unwrap();
-    settle(&e, 0).await;
-    let r = e.ports().store.get("r1").unwrap();
+    let (e, r, _) = one_release(fake).await;
     assert_eq!(r.state, State::Done, "{:?}", r.failure);
     let w = e.ports().w();
     assert!(w.params.keys().all(|(region, _)| region != "eu-west-1"));
@@ -73,12 +68,7 @@ async fn a_versioned_parameter_is_never_overwritten() {
         ("us-east-1".into(), "/fedora/cloud/41/x86_64/41.1".into()),
         "ami-0someoneelse00000".into(),
     );
-    let e = engine(fake);
-    e.submit(release("r1", "41.1", "ami-06b2596588ff27750"), 0)
-        .await
-        .unwrap();
-    settle(&e, 0).await;
-    let r = e.ports().store.get("r1").unwrap();
+    let (e, r, _) = one_release(fake).await;
     assert_eq!(r.state, State::Failed);
     let f = r.failure.unwrap();
     assert_eq!(f.kind, FailureKind::InvalidInput);
@@ -114,12 +104,7 @@ async fn the_published_announcement_carries_the_ami_alias_and_the_final_check_re
     let alias = "/aws/service/marketplace/prod-fedoracbx8664/41.1";
     fake.buyers
         .list("prod-fedoracbx8664", listed("41.1", alias, "Fedora"));
-    let e = engine(fake);
-    e.submit(release("r1", "41.1", "ami-06b2596588ff27750"), 0)
-        .await
-        .unwrap();
-    settle(&e, 0).await;
-    let r = e.ports().store.get("r1").unwrap();
+    let (e, r, _) = one_release(fake).await;
     assert_eq!(r.state, State::Done, "{:?}", r.failure);
     let verified = r.verification.unwrap();
     assert!(
@@ -139,12 +124,7 @@ async fn the_published_announcement_carries_the_ami_alias_and_the_final_check_re
 async fn final_check_with(set_up: impl Fn(&MemoryBuyers)) -> String {
     let fake = Fake::default();
     set_up(&fake.buyers);
-    let e = engine(fake);
-    e.submit(release("r1", "41.1", "ami-06b2596588ff27750"), 0)
-        .await
-        .unwrap();
-    settle(&e, 0).await;
-    let r = e.ports().store.get("r1").unwrap();
+    let (e, r, _) = one_release(fake).await;
     assert_eq!(r.state, State::Done, "{:?}", r.failure);
     assert!(e.ports().buyers.looks() >= 1);
     r.verification.unwrap()

@@ -108,12 +108,7 @@ async fn a_foreign_change_set_makes_the_release_wait_then_continue() {
 async fn a_scan_failure_is_explained_and_retry_publishes_after_the_fix() {
     let fake = Fake::default();
     fake.w().scan_fails = true;
-    let e = engine(fake);
-    e.submit(release("r1", "41.1", "ami-06b2596588ff27750"), 0)
-        .await
-        .unwrap();
-    let now = settle(&e, 0).await;
-    let failed = e.ports().store.get("r1").unwrap();
+    let (e, failed, now) = one_release(fake).await;
     assert_eq!(failed.state, State::Failed);
     let f = failed.failure.clone().unwrap();
     assert_eq!(f.kind, FailureKind::ScanFailed);
@@ -131,12 +126,7 @@ async fn a_scan_failure_is_explained_and_retry_publishes_after_the_fix() {
 async fn a_failed_scan_names_its_failed_controls_in_the_failure_and_the_announcement() {
     let fake = Fake::default();
     fake.w().scan_fails = true;
-    let e = engine(fake);
-    e.submit(release("r1", "41.1", "ami-06b2596588ff27750"), 0)
-        .await
-        .unwrap();
-    let now = settle(&e, 0).await;
-    let failed = e.ports().store.get("r1").unwrap();
+    let (e, failed, now) = one_release(fake).await;
     let f = failed.failure.clone().unwrap();
     assert_eq!(f.kind, FailureKind::ScanFailed);
     assert_eq!(

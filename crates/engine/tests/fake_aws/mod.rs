@@ -283,6 +283,18 @@ pub fn engine(fake: Fake) -> Engine<Fake> {
     Engine::new(fake, vec![product()], "worker-1")
 }
 
+/// An engine on `fake` that took release r1 (version 41.1) at 0 and settled it: the engine, the
+/// release as stored, and when it settled.
+pub async fn one_release(fake: Fake) -> (Engine<Fake>, Release, i64) {
+    let e = engine(fake);
+    e.submit(release("r1", "41.1", "ami-06b2596588ff27750"), 0)
+        .await
+        .unwrap();
+    let now = settle(&e, 0).await;
+    let r = e.ports().store.get("r1").unwrap();
+    (e, r, now)
+}
+
 /// Steps the engine every `dt` virtual seconds until every release settles.
 pub async fn settle(e: &Engine<Fake>, mut now: i64) -> i64 {
     for _ in 0..10_000 {
