@@ -141,23 +141,20 @@ async fn bench(args: Args) -> anyhow::Result<Outcome> {
     } else {
         &[true, false]
     };
-    for &events in modes {
-        let label = if events {
+    let label = |events: bool| {
+        if events {
             "with events"
         } else {
             "polling only"
-        };
+        }
+    };
+    for &events in modes {
         let s = single(scale, events, &thirty).await?;
-        super::bench_report::single(label, &s, scale);
+        super::bench_report::single(label(events), &s, scale);
     }
     for &events in modes {
-        let label = if events {
-            "with events"
-        } else {
-            "polling only"
-        };
         let f = fleet(args.fleet_time_scale, events, Vec::new(), &shape).await?;
-        super::bench_report::fleet(label, &f, &shape, args.fleet_time_scale);
+        super::bench_report::fleet(label(events), &f, &shape, args.fleet_time_scale);
     }
     if !args.no_events {
         let f = fleet(args.fleet_time_scale, true, lossy_events(), &shape).await?;

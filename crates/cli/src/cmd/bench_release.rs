@@ -14,6 +14,7 @@ use amipub_sandbox::catalog::lifecycle::add_version_seconds;
 use amipub_sandbox::catalog::publish::lag;
 use amipub_sandbox::faults::FaultRule;
 use amipub_sandbox::server::lock;
+use amipub_sandbox::world::World;
 use serde::Serialize;
 
 use super::bench_rig::{Options, Rig, rig_with, spec};
@@ -156,7 +157,7 @@ async fn phases(rig: &Rig, id: &str, regions: &[String]) -> anyhow::Result<Vec<P
         match state {
             "mirroring" => Some(w.config.copy_seconds),
             "scanning" => Some(add_version_seconds(&w)),
-            "published" => Some(regions.iter().map(|r| lag(&w, r)).fold(0.0, f64::max)),
+            "published" => Some(slowest_lag(&w, regions)),
             _ => None,
         }
     };
@@ -177,8 +178,18 @@ async fn phases(rig: &Rig, id: &str, regions: &[String]) -> anyhow::Result<Vec<P
 
 fn critical_path(rig: &Rig, regions: &[String]) -> f64 {
     let w = lock(&rig.sandbox.world);
-    let slowest = regions.iter().map(|r| lag(&w, r)).fold(0.0, f64::max);
-    w.config.copy_seconds + add_version_seconds(&w) + slowest
+    w.config.copy_seconds + add_version_seconds(&w) + slowest_lag(&w, regions)
+}
+
+/// The lower bound of a fleet whose busiest product takes `per_product` versions: one copy, that
+/// product's change sets one after another (its lock), and the slowest Region's lag.
+pub(super) fn fleet_bound(w: &World, regions: &[String], per_product: usize) -> f64 {
+    w.config.copy_seconds + per_product as f64 * add_version_seconds(w) + slowest_lag(w, regions)
+}
+
+/// The longest lag of `regions` in the sandbox.
+fn slowest_lag(w: &World, regions: &[String]) -> f64 {
+    regions.iter().map(|r| lag(w, r)).fold(0.0, f64::max)
 }
 
 fn calls_since(
@@ -233,8 +244,7 @@ pub(super) async fn fleet(
     let per_product = shape.releases.div_ceil(shape.products.max(1));
     let (bound, added_twice) = {
         let w = lock(&rig.sandbox.world);
-        let slowest = shape.regions.iter().map(|r| lag(&w, r)).fold(0.0, f64::max);
-        let bound = w.config.copy_seconds + per_product as f64 * add_version_seconds(&w) + slowest;
+        let bound = fleet_bound(&w, shape.regions, per_product);
         (bound, added_twice(&w))
     };
     let locks = locks(&lock(&rig.sandbox.world), started);
@@ -267,7 +277,7 @@ pub(super) struct Locks {
 
 /// The product locks' use in `w` since its virtual second `t0`, from the change sets that added
 /// versions.
-fn locks(w: &amipub_sandbox::world::World, t0: f64) -> Locks {
+fn locks(w: &World, t0: f64) -> Locks {
     let mut per_product: BTreeMap<String, Vec<(f64, f64)>> = BTreeMap::new();
     for cs in w.catalog.change_sets.values().filter(|cs| cs.started >= t0) {
         let Some(ended) = cs.ended else { continue };
@@ -299,7 +309,7 @@ fn locks(w: &amipub_sandbox::world::World, t0: f64) -> Locks {
 }
 
 /// Versions that succeeded in more than one change set (a release submitted twice).
-fn added_twice(w: &amipub_sandbox::world::World) -> usize {
+fn added_twice(w: &World) -> usize {
     let mut seen: BTreeMap<(String, String), usize> = BTreeMap::new();
     for cs in w.catalog.change_sets.values() {
         if cs.status != "SUCCEEDED" {

@@ -12,7 +12,6 @@ use amipub_domain::release::second_party::Terms;
 use amipub_domain::spec::parse_spec;
 use amipub_engine::engine::received_entry;
 use amipub_engine::ports::Store;
-use amipub_sandbox::catalog::publish::lag;
 use amipub_sandbox::server::{Handle, lock};
 use amipub_sandbox::worlds::{
     FEDORA_BUILD_ACCOUNT, SELLER_ACCOUNT, add_fleet_product, fedora_build, ingestion_role_arn,
@@ -21,6 +20,8 @@ use amipub_sandbox::{SandboxConfig, start};
 use amipub_store::SqlStore;
 use amipub_store::backend::{drop_schema, scratch_schema};
 use anyhow::Context;
+
+use super::bench_release::fleet_bound;
 
 /// What one worker count measured.
 struct Run {
@@ -139,15 +140,7 @@ async fn once(fleet: &Fleet<'_>, n: usize, url: &str) -> anyhow::Result<Run> {
     }
     store.close().await;
     let per_product = fleet.releases.div_ceil(fleet.products.max(1));
-    let bound = {
-        let w = lock(&sandbox.world);
-        let c = &w.config;
-        let slowest = fleet.regions.iter().map(|r| lag(&w, r)).fold(0.0, f64::max);
-        c.copy_seconds
-            + per_product as f64
-                * (c.catalog_prepare_seconds + c.scan_seconds + c.catalog_apply_seconds)
-            + slowest
-    };
+    let bound = fleet_bound(&lock(&sandbox.world), fleet.regions, per_product);
     sandbox.stop().await;
     Ok(Run {
         workers: n,
