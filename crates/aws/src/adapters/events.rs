@@ -6,6 +6,7 @@
 //! and its policy is `queue`'s.
 
 use amipub_domain::release::FailureKind;
+use amipub_domain::settings::MAX_EVENTS_WAIT_SECS;
 use amipub_engine::events::{Events, QueuedMessage};
 use amipub_engine::ports::{PortError, PortResult};
 use aws_sdk_sqs::error::{ProvideErrorMetadata, SdkError};
@@ -21,8 +22,6 @@ use crate::failure::kind_of_code;
 /// (<https://docs.aws.amazon.com/AWSSimpleQueueService/latest/APIReference/API_ReceiveMessage.html>,
 /// <https://docs.aws.amazon.com/AWSSimpleQueueService/latest/APIReference/API_DeleteMessageBatch.html>).
 pub const MAX_BATCH: usize = 10;
-/// The longest long-polling wait SQS allows, seconds (ReceiveMessage `WaitTimeSeconds`).
-pub const MAX_WAIT_SECS: i32 = 20;
 /// How long a received message stays hidden from other receivers, seconds: storing ten wake-ups
 /// and deleting them takes well under this, and a worker that died holding them lets them come
 /// back a minute later (the queue's default is 30 s; a slow database must not make the same
@@ -148,7 +147,7 @@ impl Events for QueueEvents {
             .receive_message()
             .queue_url(&queue.url)
             .max_number_of_messages(MAX_BATCH as i32)
-            .wait_time_seconds(wait_secs.clamp(0, MAX_WAIT_SECS))
+            .wait_time_seconds(wait_secs.clamp(0, MAX_EVENTS_WAIT_SECS))
             .visibility_timeout(VISIBILITY_SECS)
             .send()
             .await

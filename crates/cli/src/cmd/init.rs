@@ -8,7 +8,7 @@
 use std::collections::BTreeSet;
 use std::path::PathBuf;
 
-use amipub_aws::adapters::queue::RULE_NAME;
+use amipub_aws::adapters::queue::{DEFAULT_REGION, RULE_NAME};
 use amipub_aws::{AwsPorts, QueueAddress, Target, ensure_queue};
 use amipub_domain::changeset::events::RULE_PATTERN;
 use amipub_domain::settings::Settings;
@@ -125,10 +125,10 @@ fn rule_text(queue: &QueueAddress, queue_arn: &str) -> String {
     );
     // The Catalog sends its events in us-east-1, and a rule delivers to queues of its own Region
     // (<https://docs.aws.amazon.com/eventbridge/latest/ref/events-ref-marketplacecatalog.html>).
-    if region != "us-east-1" {
+    if region != DEFAULT_REGION {
         out.push_str(&format!(
-            "warning: the Marketplace Catalog sends change-set events in us-east-1 only; a queue \
-             in {region} receives none: use a queue in us-east-1\n"
+            "warning: the Marketplace Catalog sends change-set events in {DEFAULT_REGION} only; a \
+             queue in {region} receives none: use a queue in {DEFAULT_REGION}\n"
         ));
     }
     out
