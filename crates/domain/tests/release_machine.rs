@@ -170,8 +170,8 @@ fn events() -> Vec<(&'static str, Event)> {
                 detail: "denied".into(),
             },
         ),
-        ("canc", Event::CancelRequested),
-        ("retry", Event::RetryRequested),
+        ("canc", Event::CancelRequested { by: "ops".into() }),
+        ("retry", Event::RetryRequested { by: "ops".into() }),
     ]
 }
 
@@ -467,7 +467,11 @@ fn a_failed_scan_is_explained_and_retry_completes_it() {
     assert!(
         f.detail.contains("security scan") && f.detail.contains("https://reports.example/r1.json")
     );
-    let (retried, cmds) = decide(&failed, &Event::RetryRequested, T0 + 10);
+    let (retried, cmds) = decide(
+        &failed,
+        &Event::RetryRequested { by: "ops".into() },
+        T0 + 10,
+    );
     assert_eq!(retried.state, State::Granted);
     assert_eq!(retried.generation, 1);
     let Command::SubmitVersion {
@@ -538,7 +542,11 @@ fn lagging_regions_are_awaited_until_the_deadline_then_reported_as_found() {
 
 #[test]
 fn cancelling_a_scanning_release_cancels_its_change_set() {
-    let (r, cmds) = decide(&in_state(State::Scanning), &Event::CancelRequested, T0);
+    let (r, cmds) = decide(
+        &in_state(State::Scanning),
+        &Event::CancelRequested { by: "ops".into() },
+        T0,
+    );
     assert_eq!(r.state, State::Cancelled);
     assert_eq!(cmds, vec![Command::CancelChangeSet { id: "cs1".into() }]);
 }

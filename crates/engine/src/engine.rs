@@ -379,6 +379,7 @@ fn detail(event: &Event, r: &Release) -> String {
         }
         Event::GrantMissing { detail } | Event::MirrorFailed { detail } => detail.clone(),
         Event::ParametersWritten { verified } => verified.clone(),
+        Event::CancelRequested { by } | Event::RetryRequested { by } => format!("by {by}"),
         _ => r
             .failure
             .as_ref()

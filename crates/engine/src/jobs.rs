@@ -209,6 +209,7 @@ fn job_detail(event: &JobEvent, j: &Job) -> String {
             .join("; "),
         JobEvent::Refused { detail, .. } => detail.clone(),
         JobEvent::Finished { lines } => lines.join("; "),
+        JobEvent::CancelRequested { by } | JobEvent::RetryRequested { by } => format!("by {by}"),
         _ => j
             .failure
             .as_ref()

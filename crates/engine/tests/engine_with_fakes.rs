@@ -114,7 +114,9 @@ async fn a_scan_failure_is_explained_and_retry_publishes_after_the_fix() {
     assert_eq!(f.kind, FailureKind::ScanFailed);
     assert!(f.detail.contains("https://reports.example/scan.json") && !f.remedy.is_empty());
     e.ports().w().scan_fails = false;
-    e.request(failed, Event::RetryRequested, now).await.unwrap();
+    e.request(failed, Event::RetryRequested { by: "ops".into() }, now)
+        .await
+        .unwrap();
     settle(&e, now).await;
     assert_eq!(e.ports().store.get("r1").unwrap().state, State::Done);
     let w = e.ports().w();
@@ -164,7 +166,9 @@ async fn a_failed_scan_names_its_failed_controls_in_the_failure_and_the_announce
 
     // After the fix, the succeeded scan's assessment is in the timeline.
     e.ports().w().scan_fails = false;
-    e.request(failed, Event::RetryRequested, now).await.unwrap();
+    e.request(failed, Event::RetryRequested { by: "ops".into() }, now)
+        .await
+        .unwrap();
     settle(&e, now).await;
     let timeline = e.ports().store.timeline("r1");
     let scanned = timeline

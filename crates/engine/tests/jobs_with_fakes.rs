@@ -329,7 +329,7 @@ async fn cancelling_a_followed_job_cancels_its_change_set() {
     let j = e.ports().store.job(&job.id).unwrap();
     assert_eq!(j.state, JobState::Following);
     let j = e
-        .request_job(j, JobEvent::CancelRequested, 10)
+        .request_job(j, JobEvent::CancelRequested { by: "ops".into() }, 10)
         .await
         .unwrap();
     assert_eq!(j.state, JobState::Cancelled);

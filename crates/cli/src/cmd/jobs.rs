@@ -104,7 +104,7 @@ pub fn retry(args: ReleaseArgs) -> anyhow::Result<Outcome> {
                 let (now, _) = lc.clock.now().await?;
                 let after = lc
                     .engine
-                    .request_job(j, JobEvent::RetryRequested, now)
+                    .request_job(j, JobEvent::RetryRequested { by: super::login() }, now)
                     .await?;
                 eprintln!("Retrying job {} from {}", after.id, after.state.name());
             }
@@ -139,7 +139,7 @@ pub fn cancel(args: ReleaseArgs) -> anyhow::Result<Outcome> {
         let (now, _) = lc.clock.now().await?;
         let after = lc
             .engine
-            .request_job(j, JobEvent::CancelRequested, now)
+            .request_job(j, JobEvent::CancelRequested { by: super::login() }, now)
             .await?;
         println!("Job {} is {}", after.id, after.state.name());
         Ok(Outcome::Ok)

@@ -38,6 +38,13 @@ pub fn block_on<T, F: std::future::Future<Output = anyhow::Result<T>>>(f: F) -> 
         .block_on(f)
 }
 
+/// Who runs this command (the login name), for the timelines of what it asks.
+pub fn login() -> String {
+    std::env::var("USER")
+        .or_else(|_| std::env::var("LOGNAME"))
+        .unwrap_or_else(|_| "unknown".to_owned())
+}
+
 /// The peak resident memory of this process (VmHWM), in MiB.
 pub fn peak_rss_mib() -> Option<f64> {
     let status = std::fs::read_to_string("/proc/self/status").ok()?;

@@ -174,7 +174,7 @@ pub fn retry(args: ReleaseArgs) -> anyhow::Result<Outcome> {
             let (now, _) = rt.clock.now().await?;
             let after = rt
                 .engine
-                .request(r.clone(), Event::RetryRequested, now)
+                .request(r.clone(), Event::RetryRequested { by: super::login() }, now)
                 .await?;
             eprintln!(
                 "Retrying release {} from {} (attempt {})",
@@ -204,7 +204,10 @@ pub fn cancel(args: ReleaseArgs) -> anyhow::Result<Outcome> {
             anyhow::bail!("release {} is {} already", r.id, r.state.name());
         }
         let (now, _) = rt.clock.now().await?;
-        let after = rt.engine.request(r, Event::CancelRequested, now).await?;
+        let after = rt
+            .engine
+            .request(r, Event::CancelRequested { by: super::login() }, now)
+            .await?;
         println!("Release {} is {}", after.id, after.state.name());
         Ok(Outcome::Ok)
     })

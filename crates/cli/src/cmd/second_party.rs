@@ -95,12 +95,6 @@ fn csv_view(spec: &ProductSpec, r: &Release) -> anyhow::Result<String> {
     Ok(String::from_utf8(w.into_inner()?)?)
 }
 
-fn login() -> String {
-    std::env::var("USER")
-        .or_else(|_| std::env::var("LOGNAME"))
-        .unwrap_or_else(|_| "unknown".to_owned())
-}
-
 /// `amipub submitted RELEASE --ticket URL | --rejected REASON`.
 pub fn submitted(args: SubmittedArgs) -> anyhow::Result<Outcome> {
     block_on(async move {
@@ -109,7 +103,7 @@ pub fn submitted(args: SubmittedArgs) -> anyhow::Result<Outcome> {
         };
         let rt = Runtime::open(settings, &[]).await?;
         let r = rt.find(&args.release).await?;
-        let by = args.by.clone().unwrap_or_else(login);
+        let by = args.by.clone().unwrap_or_else(super::login);
         let event = match (&args.ticket, &args.rejected) {
             (_, Some(reason)) => Event::FormRejected {
                 reason: reason.clone(),

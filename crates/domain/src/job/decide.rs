@@ -76,9 +76,15 @@ pub enum JobEvent {
         detail: String,
     },
     /// An operator asked to stop.
-    CancelRequested,
+    CancelRequested {
+        /// Who asked, for the timeline.
+        by: String,
+    },
     /// An operator asked to try a failed job again.
-    RetryRequested,
+    RetryRequested {
+        /// Who asked.
+        by: String,
+    },
 }
 
 impl JobEvent {
@@ -96,8 +102,8 @@ impl JobEvent {
             JobEvent::ChangeSetCancelled => "change_set_cancelled",
             JobEvent::Finished { .. } => "finished",
             JobEvent::CallFailed { .. } => "call_failed",
-            JobEvent::CancelRequested => "cancel_requested",
-            JobEvent::RetryRequested => "retry_requested",
+            JobEvent::CancelRequested { .. } => "cancel_requested",
+            JobEvent::RetryRequested { .. } => "retry_requested",
         }
     }
 }
@@ -155,14 +161,14 @@ fn step(j: &mut Job, event: &JobEvent, now: i64) -> Vec<JobCommand> {
     use JobEvent as E;
     use JobState as S;
     match (j.state, event) {
-        (S::Failed, E::RetryRequested) => retry(j, now),
-        (S::Failed, E::CancelRequested) => {
+        (S::Failed, E::RetryRequested { .. }) => retry(j, now),
+        (S::Failed, E::CancelRequested { .. }) => {
             j.state = S::Cancelled;
             j.next_check_at = None;
             Vec::new()
         }
         (s, _) if s.is_terminal() => Vec::new(),
-        (s, E::CancelRequested) => {
+        (s, E::CancelRequested { .. }) => {
             let running = j.change_set.clone().filter(|_| s == S::Following);
             j.state = S::Cancelled;
             j.next_check_at = None;

@@ -68,7 +68,10 @@ fn a_job_plans_submits_each_change_set_in_turn_and_finishes() {
     );
     assert!(c.is_empty() && j.state == JobState::Done && j.outcome == ["applied"]);
     // A finished job ignores everything.
-    assert_eq!(run(&j, JobEvent::CancelRequested, 500).0, j);
+    assert_eq!(
+        run(&j, JobEvent::CancelRequested { by: "ops".into() }, 500).0,
+        j
+    );
 }
 
 #[test]
@@ -139,7 +142,7 @@ fn retry_plans_failed_change_sets_again_under_new_tokens() {
     let (j, _) = run(&j, JobEvent::ChangeSetFailed { errors }, 200);
     assert_eq!(j.state, JobState::Failed);
     assert!(j.failure.as_ref().unwrap().detail.contains("cs-1"));
-    let (j, c) = run(&j, JobEvent::RetryRequested, 300);
+    let (j, c) = run(&j, JobEvent::RetryRequested { by: "ops".into() }, 300);
     assert_eq!((j.state, c), (JobState::Queued, vec![JobCommand::Plan]));
     let (j, _) = run(
         &j,
@@ -167,7 +170,7 @@ fn cancel_stops_the_job_and_its_running_change_set() {
         100,
     );
     let (j, _) = run(&j, JobEvent::Started { id: "cs-1".into() }, 100);
-    let (j, c) = run(&j, JobEvent::CancelRequested, 150);
+    let (j, c) = run(&j, JobEvent::CancelRequested { by: "ops".into() }, 150);
     assert_eq!(j.state, JobState::Cancelled);
     assert_eq!(c, vec![JobCommand::CancelChangeSet { id: "cs-1".into() }]);
     // Refused plans fail with the reason; a plan with nothing to submit goes to the closing work.

@@ -28,7 +28,7 @@ fn step(r: &mut Release, event: &Event, now: i64) -> Vec<Command> {
     use Event as E;
     use State as S;
     if r.state == S::Failed {
-        if *event == E::RetryRequested {
+        if matches!(event, E::RetryRequested { .. }) {
             let resume = r.failure.as_ref().map_or(S::Received, |f| f.step);
             r.failure = None;
             r.generation += 1;
@@ -59,7 +59,7 @@ fn step(r: &mut Release, event: &Event, now: i64) -> Vec<Command> {
         None => {}
     }
     match (r.state, event) {
-        (_, E::CancelRequested) => {
+        (_, E::CancelRequested { .. }) => {
             let cancel = match (&r.change_set, r.state) {
                 (Some(id), S::Scanning) => vec![Command::CancelChangeSet { id: id.clone() }],
                 _ => Vec::new(),

@@ -156,9 +156,15 @@ pub enum Event {
         detail: String,
     },
     /// An operator cancels the release.
-    CancelRequested,
+    CancelRequested {
+        /// Who asked (a login name or the console's identity), for the timeline.
+        by: String,
+    },
     /// An operator retries a failed release.
-    RetryRequested,
+    RetryRequested {
+        /// Who asked.
+        by: String,
+    },
 }
 
 /// A command for the engine.
@@ -263,8 +269,8 @@ impl Event {
             Event::ParametersWritten { .. } => "parameters_written",
             Event::AnnouncementQueued => "announcement_queued",
             Event::CallFailed { .. } => "call_failed",
-            Event::CancelRequested => "cancel_requested",
-            Event::RetryRequested => "retry_requested",
+            Event::CancelRequested { .. } => "cancel_requested",
+            Event::RetryRequested { .. } => "retry_requested",
         }
     }
 }

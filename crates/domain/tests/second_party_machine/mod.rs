@@ -136,7 +136,7 @@ pub fn events() -> Vec<(&'static str, Event)> {
                 detail: "denied".into(),
             },
         ),
-        ("canc", Event::CancelRequested),
+        ("canc", Event::CancelRequested { by: "ops".into() }),
     ]
 }
 
@@ -290,7 +290,7 @@ fn pending_clones_are_polled_and_a_region_without_a_clone_fails_naming_it() {
         f.detail
     );
     // Retry looks again, keeping the clone already available.
-    let (r, cmds) = decide(&r, &Event::RetryRequested, T0 + 120);
+    let (r, cmds) = decide(&r, &Event::RetryRequested { by: "ops".into() }, T0 + 120);
     assert_eq!(r.state, State::Admitted);
     let Some(Command::EnsureClones { regions, .. }) = cmds.first() else {
         panic!("{cmds:?}")
@@ -315,7 +315,7 @@ fn a_missing_share_fails_and_a_rejected_form_is_retried_from_the_shares() {
             .detail
             .contains("snap-1 in eu-west-1 for 684062674729")
     );
-    let (r, cmds) = decide(&r, &Event::RetryRequested, T0);
+    let (r, cmds) = decide(&r, &Event::RetryRequested { by: "ops".into() }, T0);
     assert_eq!(
         (r.state, cmds.first().map(Command::name)),
         (State::Cloned, Some("share_clones"))
@@ -334,7 +334,7 @@ fn a_missing_share_fails_and_a_rejected_form_is_retried_from_the_shares() {
             .detail
             .contains("Release Notes is empty")
     );
-    let (r, cmds) = decide(&r, &Event::RetryRequested, T0);
+    let (r, cmds) = decide(&r, &Event::RetryRequested { by: "ops".into() }, T0);
     assert_eq!(
         (r.state, cmds.first().map(Command::name)),
         (State::Cloned, Some("share_clones"))
