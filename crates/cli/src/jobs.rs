@@ -95,7 +95,11 @@ impl Ended {
 
 /// Records the job `request` asks for (or finds the one in flight) and follows it to its end,
 /// unless `detach`.
-pub async fn ask(lc: &Lifecycle, request: JobRequest, detach: bool) -> anyhow::Result<Ended> {
+pub async fn ask(lc: &Lifecycle, mut request: JobRequest, detach: bool) -> anyhow::Result<Ended> {
+    request
+        .args
+        .entry("by".to_owned())
+        .or_insert_with(crate::cmd::login);
     let kind = request.kind.label();
     let product = request.product.clone();
     let id = match lc.store.active_job(kind, &product).await? {

@@ -25,7 +25,10 @@ impl<P: LifecyclePorts> Engine<P> {
             event: "asked".into(),
             from: "-".into(),
             to: job.state.name().into(),
-            detail: format!("{} of {}", job.kind().label(), job.request.product),
+            detail: match job.arg("by") {
+                Some(by) => format!("{} of {} by {by}", job.kind().label(), job.request.product),
+                None => format!("{} of {}", job.kind().label(), job.request.product),
+            },
         };
         self.ports().jobs().record_job(job, &entry).await?;
         crate::report::asked(job);

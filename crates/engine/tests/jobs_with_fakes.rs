@@ -191,7 +191,7 @@ impl LifecyclePorts for Fake {
 /// The example spec, approved, with ids when `with_ids`.
 fn spec_text(with_ids: bool) -> String {
     let spec = parse_spec(SPEC).unwrap();
-    let text = record_approval(SPEC, "https://tickets/1", &content_hash(&spec)).unwrap();
+    let text = record_approval(SPEC, "https://tickets/1", &content_hash(&spec), "ops").unwrap();
     if with_ids {
         record_ids(
             &text,

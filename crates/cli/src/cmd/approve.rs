@@ -45,7 +45,7 @@ pub fn run(args: Args) -> anyhow::Result<Outcome> {
         );
         return Ok(Outcome::Ok);
     }
-    let updated = record_approval(&text, reference, &hash)
+    let updated = record_approval(&text, reference, &hash, &super::login())
         .map_err(|e| anyhow::anyhow!("cannot update {}: {e}", args.product.display()))?;
     crate::files::write_atomic(&args.product, &updated, "toml.amipub-tmp")?;
     println!(

@@ -94,8 +94,14 @@ pub fn check_approval(
 }
 
 /// The spec text with its `[approval]` table set to `reference` and the content's hash, the rest
-/// of the file (comments, order, formatting) untouched. Checked by reading the result back.
-pub fn record_approval(text: &str, reference: &str, hash: &str) -> Result<String, String> {
+/// of the file (comments, order, formatting) untouched, with who recorded it. Checked by reading
+/// the result back.
+pub fn record_approval(
+    text: &str,
+    reference: &str,
+    hash: &str,
+    by: &str,
+) -> Result<String, String> {
     edit_spec(
         text,
         |doc| {
@@ -106,6 +112,7 @@ pub fn record_approval(text: &str, reference: &str, hash: &str) -> Result<String
                 .ok_or("`approval` is not a table; make it `[approval]`")?;
             t.insert("reference", toml_edit::value(reference));
             t.insert("content_hash", toml_edit::value(hash));
+            t.insert("by", toml_edit::value(by));
             Ok(())
         },
         |spec| {

@@ -290,6 +290,9 @@ pub struct Approval {
     /// `sha256:<64 hex>` content hash the approval covers.
     #[serde(default)]
     pub content_hash: Option<String>,
+    /// Who recorded it (a login name or the console's identity).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub by: Option<String>,
 }
 
 /// `[intake]`: which build announcements belong to this product.

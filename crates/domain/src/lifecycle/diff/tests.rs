@@ -155,7 +155,7 @@ fn approval_covers_one_content_hash_and_names_what_changed() {
     );
     assert!(msg.contains("amipub approve --product x.toml"), "{msg}");
     // Recording the approval makes it pass, and leaves the rest of the file alone.
-    let text = record_approval(SPEC, "https://example.org/t/1", &content_hash(&s)).unwrap();
+    let text = record_approval(SPEC, "https://example.org/t/1", &content_hash(&s), "ops").unwrap();
     assert!(text.contains("# Fedora Cloud Base (x86_64): the Fedora Project"));
     let mut approved = parse_spec(&text).unwrap();
     approved.listing.title = "Another title".into();
