@@ -6,6 +6,7 @@
 
 pub mod catalog_data;
 pub mod changeset;
+pub mod console;
 pub mod ids;
 pub mod image;
 pub mod job;

@@ -46,6 +46,9 @@ pub struct Settings {
     /// The second-party ("provided by AWS") path.
     #[serde(default)]
     pub second_party: crate::second_party::SecondPartySettings,
+    /// Who may use the web console and the JSON API of `amipub serve`.
+    #[serde(default)]
+    pub console: crate::console::ConsoleSettings,
 }
 
 fn default_feed_file() -> String {
@@ -329,6 +332,7 @@ pub fn validate_settings_text(text: &str) -> (Option<Settings>, Vec<Problem>) {
     settings
         .second_party
         .check(&mut f, &root.key("second_party"));
+    settings.console.check(&mut f, &root.key("console"));
     let tp = root.key("trust").key("build_accounts");
     if settings.trust.build_accounts.is_empty() {
         f.error(
