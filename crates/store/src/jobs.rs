@@ -12,7 +12,7 @@ use crate::lease::wall_now;
 use crate::leased::{self, Table, Write};
 use crate::products::ProductIds;
 
-fn decode(id: &str, body: &str) -> Result<Job, StoreError> {
+pub(crate) fn decode(id: &str, body: &str) -> Result<Job, StoreError> {
     serde_json::from_str(body).map_err(|e| StoreError::Corrupt {
         id: id.to_owned(),
         detail: e.to_string(),

@@ -12,6 +12,7 @@
 //! outbox row commit in one transaction.
 
 pub mod backend;
+pub mod browse;
 pub mod copy;
 pub mod db;
 pub mod error;
@@ -30,6 +31,7 @@ mod waits;
 pub mod wake;
 
 pub use backend::{Backend, Connect};
+pub use browse::Filter;
 pub use db::SqlStore;
 pub use error::StoreError;
 pub use inbox::{InboxEntry, Intake};
