@@ -1,0 +1,278 @@
+//! Who is asking: a bearer token (from the tokens file or the environment), a signed session
+//! cookie (made at sign-in from such a token), the identity headers of a trusted reverse proxy,
+//! or nobody (an anonymous reader on loopback when `open_reads = "loopback"`). Pure: the
+//! caller's address and headers in, a `Caller` or a refusal out. Identity headers from any
+//! address that is not a trusted proxy are ignored, never believed.
+
+use std::net::IpAddr;
+
+use amipub_domain::console::{ConsoleSettings, OpenReads};
+use axum::http::HeaderMap;
+use axum::http::header::{AUTHORIZATION, COOKIE};
+
+use crate::keys::{Keys, same};
+
+/// What a caller may do.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Role {
+    /// Read pages and the API.
+    Viewer,
+    /// Read, and retry, cancel, promote and approve.
+    Operator,
+}
+
+impl Role {
+    /// The role's name in files and pages.
+    pub fn name(self) -> &'static str {
+        match self {
+            Role::Viewer => "viewer",
+            Role::Operator => "operator",
+        }
+    }
+
+    fn parse(s: &str) -> Option<Role> {
+        match s {
+            "viewer" => Some(Role::Viewer),
+            "operator" => Some(Role::Operator),
+            _ => None,
+        }
+    }
+}
+
+/// How the caller proved who it is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Proof {
+    /// Nothing: an anonymous reader on loopback.
+    Loopback,
+    /// An `Authorization: Bearer` header.
+    Token,
+    /// The session cookie made at sign-in.
+    Session,
+    /// A trusted proxy's identity headers.
+    Proxy,
+}
+
+/// A caller the console knows.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Caller {
+    /// Who, as timelines record it (`anonymous` for a loopback reader).
+    pub name: String,
+    /// What it may do.
+    pub role: Role,
+    /// How it proved it.
+    pub proof: Proof,
+}
+
+impl Caller {
+    /// Whether it may retry, cancel, promote and approve.
+    pub fn may_act(&self) -> bool {
+        self.role == Role::Operator
+    }
+}
+
+/// Why a request is refused.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Refusal {
+    /// No credentials, or unknown ones (401).
+    Unauthenticated(String),
+    /// Known, but not allowed (403).
+    Forbidden(String),
+}
+
+/// One bearer token.
+#[derive(Clone)]
+struct Token {
+    name: String,
+    role: Role,
+    secret: String,
+}
+
+/// The access rules in force.
+#[derive(Clone)]
+pub struct Access {
+    open_reads: OpenReads,
+    tokens: Vec<Token>,
+    proxies: Vec<IpAddr>,
+    operator_groups: Vec<String>,
+    viewer_groups: Vec<String>,
+}
+
+/// The name of the session cookie.
+pub const SESSION_COOKIE: &str = "amipub_session";
+
+impl Access {
+    /// The rules of `[console]`, with the tokens file's text (if one is configured) and the
+    /// token from the environment. A bad line of the file is an error naming the line.
+    pub fn new(
+        settings: &ConsoleSettings,
+        tokens_file: Option<&str>,
+        env_token: Option<String>,
+    ) -> Result<Self, String> {
+        let mut tokens = match tokens_file {
+            Some(text) => parse_tokens(text)?,
+            None => Vec::new(),
+        };
+        if let Some(secret) = env_token.filter(|t| !t.trim().is_empty()) {
+            tokens.push(Token {
+                name: "token".to_owned(),
+                role: Role::Operator,
+                secret: secret.trim().to_owned(),
+            });
+        }
+        Ok(Self {
+            open_reads: settings.open_reads,
+            tokens,
+            proxies: settings.proxies(),
+            operator_groups: settings.operator_groups.clone(),
+            viewer_groups: settings.viewer_groups.clone(),
+        })
+    }
+
+    /// How many tokens are known (for the start-up log line; never the tokens).
+    pub fn token_count(&self) -> usize {
+        self.tokens.len()
+    }
+
+    /// The holder of a bearer token, if it is known.
+    pub fn by_token(&self, given: &str) -> Option<Caller> {
+        self.tokens
+            .iter()
+            .find(|t| same(t.secret.as_bytes(), given.as_bytes()))
+            .map(|t| Caller {
+                name: t.name.clone(),
+                role: t.role,
+                proof: Proof::Token,
+            })
+    }
+
+    /// Who sends this request: `Ok(None)` when nobody is known and reads are not open to it.
+    pub fn caller(
+        &self,
+        keys: &Keys,
+        peer: IpAddr,
+        headers: &HeaderMap,
+        now: i64,
+    ) -> Result<Option<Caller>, Refusal> {
+        if let Some(given) = bearer(headers) {
+            return self.by_token(given).map(Some).ok_or_else(|| {
+                Refusal::Unauthenticated("the bearer token is not one the console knows".into())
+            });
+        }
+        if let Some(caller) = cookie(headers, SESSION_COOKIE).and_then(|c| keys.session(c, now)) {
+            return Ok(Some(caller));
+        }
+        let peer = unmapped(peer);
+        if self.proxies.contains(&peer) {
+            return self.proxied(headers);
+        }
+        // Identity headers from anyone else are ignored: only the loopback rule applies.
+        if self.open_reads == OpenReads::Loopback && peer.is_loopback() {
+            return Ok(Some(Caller {
+                name: "anonymous".to_owned(),
+                role: Role::Viewer,
+                proof: Proof::Loopback,
+            }));
+        }
+        Ok(None)
+    }
+
+    fn proxied(&self, headers: &HeaderMap) -> Result<Option<Caller>, Refusal> {
+        let text = |name: &str| {
+            headers
+                .get(name)
+                .and_then(|v| v.to_str().ok())
+                .map(str::trim)
+                .filter(|v| !v.is_empty())
+        };
+        let Some(name) = text("x-forwarded-user").or_else(|| text("x-forwarded-email")) else {
+            return Ok(None);
+        };
+        let groups: Vec<&str> = text("x-forwarded-groups")
+            .map(|g| g.split(',').map(str::trim).collect())
+            .unwrap_or_default();
+        let member = |of: &[String]| groups.iter().any(|g| of.iter().any(|o| o == g));
+        let role = if member(&self.operator_groups) {
+            Role::Operator
+        } else if self.viewer_groups.is_empty() || member(&self.viewer_groups) {
+            Role::Viewer
+        } else {
+            return Err(Refusal::Forbidden(format!(
+                "{name} is in none of the console's viewer or operator groups"
+            )));
+        };
+        Ok(Some(Caller {
+            name: name.chars().take(128).collect(),
+            role,
+            proof: Proof::Proxy,
+        }))
+    }
+}
+
+/// An IPv4 address that came as IPv6 (`::ffff:a.b.c.d`) compares as IPv4.
+fn unmapped(ip: IpAddr) -> IpAddr {
+    match ip {
+        IpAddr::V6(v6) => v6.to_ipv4_mapped().map_or(ip, IpAddr::V4),
+        v4 => v4,
+    }
+}
+
+fn bearer(headers: &HeaderMap) -> Option<&str> {
+    let value = headers.get(AUTHORIZATION)?.to_str().ok()?;
+    let (scheme, token) = value.split_once(' ')?;
+    scheme
+        .eq_ignore_ascii_case("bearer")
+        .then_some(token.trim())
+}
+
+/// One cookie's value from the `Cookie` headers.
+pub fn cookie<'h>(headers: &'h HeaderMap, name: &str) -> Option<&'h str> {
+    headers
+        .get_all(COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|pair| pair.trim().split_once('='))
+        .find(|(k, _)| *k == name)
+        .map(|(_, v)| v)
+}
+
+/// Tokens from `<name> <role> <token>` lines; `#` starts a comment.
+fn parse_tokens(text: &str) -> Result<Vec<Token>, String> {
+    let mut tokens = Vec::new();
+    for (i, line) in text.lines().enumerate() {
+        let line = line.split('#').next().unwrap_or_default().trim();
+        if line.is_empty() {
+            continue;
+        }
+        let fields: Vec<&str> = line.split_whitespace().collect();
+        let [name, role, secret] = fields[..] else {
+            return Err(format!(
+                "line {}: expected `<name> <role> <token>` (three fields), found {}",
+                i + 1,
+                fields.len()
+            ));
+        };
+        let Some(role) = Role::parse(role) else {
+            return Err(format!(
+                "line {}: role {role:?} is neither viewer nor operator",
+                i + 1
+            ));
+        };
+        if secret.len() < 16 {
+            return Err(format!(
+                "line {}: the token of {name} is {} characters; use at least 16 (e.g. `openssl rand -hex 24`)",
+                i + 1,
+                secret.len()
+            ));
+        }
+        tokens.push(Token {
+            name: name.to_owned(),
+            role,
+            secret: secret.to_owned(),
+        });
+    }
+    Ok(tokens)
+}
+
+#[cfg(test)]
+mod tests;

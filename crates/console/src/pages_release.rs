@@ -1,0 +1,311 @@
+//! The pages of one release, one job and the products: their view models and handlers. Links
+//! go to the AWS consoles (an AMI's EC2 page, a change set's Marketplace request page).
+
+use amipub_domain::job::JobState;
+use amipub_domain::release::{Release, State};
+use amipub_store::Filter;
+use askama::Template;
+use axum::response::Response;
+
+use crate::app::App;
+use crate::guard::Seen;
+use crate::pages::{Frame, TimeRow, not_found, page, time_rows, unavailable};
+use crate::view::{self, clock, span};
+
+/// A value with the URL of its page in an AWS console.
+type Linked = (String, String);
+
+/// The EC2 console page of an AMI.
+pub fn ami_link(region: &str, ami: &str) -> Linked {
+    (
+        ami.to_owned(),
+        format!(
+            "https://{region}.console.aws.amazon.com/ec2/home?region={region}#ImageDetails:imageId={ami}"
+        ),
+    )
+}
+
+/// The AWS Marketplace Management Portal page of a change set ("request").
+pub fn change_set_link(id: &str) -> Linked {
+    (
+        id.to_owned(),
+        format!("https://aws.amazon.com/marketplace/management/requests/{id}"),
+    )
+}
+
+/// A failure, as shown.
+pub struct FailureView {
+    pub step: &'static str,
+    pub kind: &'static str,
+    pub detail: String,
+    pub remedy: String,
+}
+
+/// One Region of a release.
+pub struct RegionRow {
+    pub region: String,
+    pub copy: Option<Linked>,
+    pub ami: Option<Linked>,
+    pub seen: String,
+}
+
+/// A release, as its page shows it.
+pub struct ReleaseView {
+    pub id: String,
+    pub product: String,
+    pub version: String,
+    pub state: &'static str,
+    pub regions: String,
+    pub why: String,
+    pub source_ami: String,
+    pub source_region: String,
+    pub source_link: String,
+    pub mirror: Option<Linked>,
+    pub change_set: Option<Linked>,
+    pub verification: Option<String>,
+    pub failure: Option<FailureView>,
+    pub can_retry: bool,
+    pub can_cancel: bool,
+    pub region_rows: Vec<RegionRow>,
+}
+
+fn region_rows(r: &Release) -> Vec<RegionRow> {
+    r.expected_regions
+        .iter()
+        .map(|region| {
+            let name = region.as_str();
+            let clone = r
+                .second_party
+                .as_ref()
+                .and_then(|sp| sp.clones.get(region))
+                .map(|c| ami_link(name, &c.ami));
+            // The catalog path's one copy is the mirror in us-east-1.
+            let mirror = r
+                .mirror_ami
+                .as_deref()
+                .filter(|_| name == "us-east-1")
+                .map(|m| ami_link(name, m));
+            RegionRow {
+                region: name.to_owned(),
+                copy: clone.or(mirror),
+                ami: r.regions.get(region).map(|a| ami_link(name, a)),
+                seen: r
+                    .located_at
+                    .get(region)
+                    .map(|t| clock(*t))
+                    .unwrap_or_default(),
+            }
+        })
+        .collect()
+}
+
+impl ReleaseView {
+    fn of(r: &Release, now: i64) -> Self {
+        let source_region = r.source_region.as_str().to_owned();
+        Self {
+            id: r.id.to_string(),
+            product: r.product.clone(),
+            version: r.version.clone(),
+            state: r.state.name(),
+            regions: view::regions(r),
+            why: view::release_why(r, now),
+            source_link: ami_link(&source_region, &r.source_ami).1,
+            source_ami: r.source_ami.clone(),
+            source_region,
+            mirror: r.mirror_ami.as_deref().map(|m| ami_link("us-east-1", m)),
+            change_set: r.change_set.as_deref().map(change_set_link),
+            verification: r.verification.clone(),
+            failure: r.failure.as_ref().map(|f| FailureView {
+                step: f.step.name(),
+                kind: f.kind.label(),
+                detail: f.detail.clone(),
+                remedy: f.remedy.clone(),
+            }),
+            can_retry: r.state == State::Failed,
+            can_cancel: !r.state.is_terminal() || r.state == State::Failed,
+            region_rows: region_rows(r),
+        }
+    }
+}
+
+/// An announcement of the release.
+pub struct SentRow {
+    pub id: String,
+    pub topic: String,
+    pub sent: String,
+}
+
+#[derive(Template)]
+#[template(path = "release.html")]
+struct ReleasePage {
+    frame: Frame,
+    r: ReleaseView,
+    may_act: bool,
+    timeline: Vec<TimeRow>,
+    announcements: Vec<SentRow>,
+}
+
+/// The release page.
+pub async fn release(app: &App, id: &str, seen: &Seen, q: Option<&str>) -> Response {
+    let r = match app.store.get(id).await {
+        Ok(Some(r)) => r,
+        Ok(None) => return not_found("release", id),
+        Err(e) => return unavailable(e),
+    };
+    let (timeline, outbox) = match (app.store.timeline(id).await, app.store.outbox_of(id).await) {
+        (Ok(t), Ok(o)) => (t, o),
+        (Err(e), _) | (_, Err(e)) => return unavailable(e),
+    };
+    let finished = r.state.is_terminal();
+    page(&ReleasePage {
+        frame: Frame::new(app, seen, !finished, q),
+        r: ReleaseView::of(&r, seen.now),
+        may_act: seen.caller.may_act(),
+        timeline: time_rows(&timeline, seen.now, finished),
+        announcements: outbox
+            .into_iter()
+            .map(|o| SentRow {
+                id: o.id,
+                topic: o.topic,
+                sent: o
+                    .sent_at
+                    .map_or_else(|| format!("not yet ({} tries)", o.attempts), clock),
+            })
+            .collect(),
+    })
+}
+
+/// A job, as its page shows it.
+pub struct JobView {
+    pub id: String,
+    pub kind: &'static str,
+    pub product: String,
+    pub state: &'static str,
+    pub why: String,
+    pub args: Vec<(String, String)>,
+    pub failure: Option<FailureView>,
+    pub outcome: Vec<String>,
+    pub can_retry: bool,
+    pub can_cancel: bool,
+}
+
+#[derive(Template)]
+#[template(path = "job.html")]
+struct JobPage {
+    frame: Frame,
+    j: JobView,
+    may_act: bool,
+    timeline: Vec<TimeRow>,
+}
+
+/// The job page.
+pub async fn job(app: &App, id: &str, seen: &Seen, q: Option<&str>) -> Response {
+    let found = match app.store.find_jobs(id).await {
+        Ok(found) => found,
+        Err(e) => return unavailable(e),
+    };
+    let Some(j) = found.into_iter().find(|j| j.id == id) else {
+        return not_found("job", id);
+    };
+    let timeline = match app.store.job_timeline(id).await {
+        Ok(t) => t,
+        Err(e) => return unavailable(e),
+    };
+    let finished = j.state.is_terminal();
+    let view = JobView {
+        id: j.id.clone(),
+        kind: j.kind().label(),
+        product: j.request.product.clone(),
+        state: j.state.name(),
+        why: view::job_why(&j, seen.now),
+        args: j.request.args.clone().into_iter().collect(),
+        failure: j.failure.as_ref().map(|f| FailureView {
+            step: f.step.name(),
+            kind: f.kind.label(),
+            detail: f.detail.clone(),
+            remedy: f.remedy.clone(),
+        }),
+        outcome: j.outcome.clone(),
+        can_retry: j.state == JobState::Failed,
+        can_cancel: !finished || j.state == JobState::Failed,
+    };
+    page(&JobPage {
+        frame: Frame::new(app, seen, !finished, q),
+        j: view,
+        may_act: seen.caller.may_act(),
+        timeline: time_rows(&timeline, seen.now, finished),
+    })
+}
+
+/// A version of a product.
+pub struct VersionRow {
+    pub version: String,
+    pub id: String,
+    pub state: &'static str,
+    pub regions: String,
+    pub age: String,
+}
+
+/// A product, as the products page shows it.
+pub struct ProductView {
+    pub slug: String,
+    pub title: String,
+    pub product_id: Option<String>,
+    pub path: String,
+    pub approval: Option<String>,
+    pub approval_current: bool,
+    pub aliases: Vec<String>,
+    pub versions: Vec<VersionRow>,
+}
+
+#[derive(Template)]
+#[template(path = "products.html")]
+struct ProductsPage {
+    frame: Frame,
+    products: Vec<ProductView>,
+    may_act: bool,
+}
+
+/// How many versions per product the page lists.
+const VERSIONS_SHOWN: i64 = 10;
+
+/// The products page.
+pub async fn products(app: &App, seen: &Seen, q: Option<&str>) -> Response {
+    let mut products = Vec::new();
+    for p in &app.products {
+        let f = Filter {
+            product: Some(p.slug.clone()),
+            state: Some(State::Done.name().to_owned()),
+            limit: VERSIONS_SHOWN,
+            before: None,
+        };
+        let versions = match app.store.release_page(&f).await {
+            Ok(v) => v,
+            Err(e) => return unavailable(e),
+        };
+        products.push(ProductView {
+            slug: p.slug.clone(),
+            title: p.title.clone(),
+            product_id: p.product_id.clone(),
+            path: p.path.clone(),
+            approval: p.approval.clone(),
+            approval_current: p.approval_current,
+            aliases: p.aliases.clone(),
+            versions: versions
+                .iter()
+                .map(|(_, r)| VersionRow {
+                    version: r.version.clone(),
+                    id: r.id.to_string(),
+                    state: r.state.name(),
+                    regions: view::regions(r),
+                    age: span(seen.now - r.entered_at),
+                })
+                .collect(),
+        });
+    }
+    page(&ProductsPage {
+        frame: Frame::new(app, seen, false, q),
+        products,
+        may_act: seen.caller.may_act(),
+    })
+}
