@@ -29,14 +29,18 @@ pub struct Shared {
     pub store: SqlStore,
     /// The engine's clock (for ages).
     pub clock: Clock,
+    /// The web console and the JSON API.
+    pub console: Arc<amipub_console::App>,
 }
 
 /// The routes.
 pub fn router(shared: Shared) -> Router {
+    let console = amipub_console::router(shared.console.clone());
     Router::new()
         .route("/healthz", get(healthz))
         .route("/metrics", get(metrics))
         .with_state(shared)
+        .merge(console)
 }
 
 async fn healthz(State(s): State<Shared>) -> impl IntoResponse {

@@ -12,6 +12,7 @@
 mod clock;
 mod cmd;
 mod config;
+mod console;
 mod files;
 mod halt;
 mod http;

@@ -16,10 +16,12 @@ use std::sync::Arc;
 use amipub_aws::{QueueAddress, QueueEvents};
 use amipub_bus::{BusConfig, BusStatus, run_intake, run_sender};
 use anyhow::Context;
+use tokio::sync::mpsc::Receiver;
 use tokio::sync::{Notify, watch};
 
 use crate::Outcome;
 use crate::config;
+use crate::console::actions_loop;
 use crate::http::{Shared, router};
 use crate::intake::StoreIntake;
 use crate::outbox::StoreOutbox;
@@ -89,6 +91,14 @@ async fn serve(args: Args) -> anyhow::Result<Outcome> {
     let feed_file = settings.feed_file.clone();
     let mut rt = Runtime::open(settings, &[]).await?;
     rt.engine.set_lease(args.lease_secs);
+    let (asks_tx, asks) = tokio::sync::mpsc::channel(crate::console::ASKS_WAITING);
+    let console = match console_app(&rt, asks_tx) {
+        Ok(app) => app,
+        Err(why) => {
+            eprintln!("error: [console]: {why}");
+            return Ok(Outcome::Invalid);
+        }
+    };
     // A build can only become a version of a listing that exists.
     let (specs, unlisted): (Vec<_>, Vec<_>) = rt
         .engine
@@ -127,7 +137,7 @@ async fn serve(args: Args) -> anyhow::Result<Outcome> {
              --detach` and lifecycle commands; announcements go to {feed_file})",
             rt.store.backend().name()
         );
-        return engine_only(&rt, listener, &feed_file, events.as_ref()).await;
+        return engine_only(&rt, (console, asks), listener, &feed_file, events.as_ref()).await;
     };
     let status = Arc::new(BusStatus::default());
     let wake_engine = Notify::new();
@@ -149,6 +159,7 @@ async fn serve(args: Args) -> anyhow::Result<Outcome> {
         status: status.clone(),
         store: rt.store.clone(),
         clock: rt.clock.clone(),
+        console,
     };
 
     let signal = stop_on_signal(stop_tx);
@@ -160,7 +171,8 @@ async fn serve(args: Args) -> anyhow::Result<Outcome> {
             run_intake(&cfg, &handler, &status, stop_rx.clone()),
             engine,
             events,
-            http
+            http,
+            actions_loop(&rt, asks, stop_rx.clone())
         );
         let _ = drain_tx.send(true);
     };
@@ -207,6 +219,42 @@ async fn change_set_events(
     }
 }
 
+/// The console's state: the access rules of `[console]` (the tokens file read now, so a bad
+/// one stops the start with the line at fault), a fresh signing key and the products.
+fn console_app(
+    rt: &Runtime,
+    asks: tokio::sync::mpsc::Sender<crate::console::Ask>,
+) -> Result<Arc<amipub_console::App>, String> {
+    let c = &rt.settings.console;
+    let tokens = match &c.tokens_file {
+        Some(path) => Some(
+            std::fs::read_to_string(path)
+                .map_err(|e| format!("cannot read tokens_file {path}: {e}"))?,
+        ),
+        None => None,
+    };
+    let access =
+        amipub_console::access::Access::new(c, tokens.as_deref(), std::env::var(&c.token_env).ok())
+            .map_err(|e| format!("tokens_file: {e}"))?;
+    tracing::info!(
+        "serve: console with {} token(s), {} trusted proxy address(es), reads without credentials: {:?}",
+        access.token_count(),
+        c.proxies().len(),
+        c.open_reads
+    );
+    Ok(Arc::new(amipub_console::App {
+        store: rt.store.clone(),
+        ops: Arc::new(crate::console::ServeOps {
+            clock: rt.clock.clone(),
+            asks,
+        }),
+        access,
+        keys: amipub_console::keys::Keys::random()?,
+        products: crate::console::products(&rt.settings.products_dir),
+        token_env: c.token_env.clone(),
+    }))
+}
+
 /// Waits for SIGTERM or Ctrl-C, then tells every part of the worker to stop.
 async fn stop_on_signal(stop: watch::Sender<bool>) {
     stop_signal().await;
@@ -219,7 +267,8 @@ async fn http(listener: tokio::net::TcpListener, shared: Shared, mut stop: watch
     let shutdown = async move {
         let _ = stop.wait_for(|s| *s).await;
     };
-    if let Err(e) = axum::serve(listener, router(shared))
+    let app = router(shared).into_make_service_with_connect_info::<std::net::SocketAddr>();
+    if let Err(e) = axum::serve(listener, app)
         .with_graceful_shutdown(shutdown)
         .await
     {
@@ -231,6 +280,7 @@ async fn http(listener: tokio::net::TcpListener, shared: Shared, mut stop: watch
 /// endpoints.
 async fn engine_only(
     rt: &Runtime,
+    (console, asks): (Arc<amipub_console::App>, Receiver<crate::console::Ask>),
     listener: tokio::net::TcpListener,
     feed_file: &str,
     events: Option<&(QueueEvents, i32)>,
@@ -242,6 +292,7 @@ async fn engine_only(
         status: Arc::new(BusStatus::default()),
         store: rt.store.clone(),
         clock: rt.clock.clone(),
+        console,
     };
     let signal = stop_on_signal(stop_tx);
     let worker = worker_id("sender");
@@ -251,6 +302,7 @@ async fn engine_only(
         engine_loop(rt, &wake_engine, &wake_sender, stop_rx.clone()),
         change_set_events(rt, events, &wake_engine, stop_rx.clone()),
         feed_loop(rt, feed_file, &worker, &wake_sender, stop_rx.clone()),
+        actions_loop(rt, asks, stop_rx.clone()),
     );
     rt.store.close().await;
     tracing::info!("serve: stopped");

@@ -1,0 +1,318 @@
+//! The console's port in `serve`: the engine's clock, and the actions done as the CLI does them
+//! (`retry`, `cancel`, `promote --detach`, `approve`), each under the name of the person who
+//! asked. Also what the products page shows of each spec in `products_dir`.
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+use tokio::sync::{mpsc, oneshot, watch};
+
+use amipub_console::ProductInfo;
+use amipub_console::ops::{Action, Operations, Pending};
+use amipub_domain::job::{Job, JobEvent, JobKind, JobRequest, JobState};
+use amipub_domain::lifecycle::approval::{record_approval, record_ids};
+use amipub_domain::lifecycle::content_hash;
+use amipub_domain::release::{Event, State};
+use amipub_domain::spec::{DeliveryPath, ProductSpec};
+use amipub_domain::validate::{has_errors, validate_text};
+
+use crate::clock::Clock;
+use crate::runtime::Runtime;
+
+/// A spec in `products_dir` that parses, with its file.
+struct Spec {
+    path: PathBuf,
+    spec: ProductSpec,
+    text: String,
+}
+
+fn specs(products_dir: &str) -> Vec<Spec> {
+    let paths = crate::cmd::validate::specs_in(products_dir).unwrap_or_default();
+    paths
+        .into_iter()
+        .filter_map(|path| {
+            let text = std::fs::read_to_string(&path).ok()?;
+            match validate_text(&text) {
+                (Some(spec), problems) if !has_errors(&problems) => Some(Spec { path, spec, text }),
+                _ => {
+                    tracing::warn!(
+                        "console: {} has errors; amipub validate lists them",
+                        path.display()
+                    );
+                    None
+                }
+            }
+        })
+        .collect()
+}
+
+/// What the products page shows of each product spec.
+pub fn products(products_dir: &str) -> Vec<ProductInfo> {
+    specs(products_dir)
+        .iter()
+        .map(|s| {
+            let p = &s.spec.product;
+            let approval = s.spec.approval.as_ref();
+            ProductInfo {
+                slug: p.slug.clone(),
+                title: s.spec.listing.title.clone(),
+                product_id: p.id.clone(),
+                path: match p.delivery_path {
+                    DeliveryPath::Catalog => "catalog",
+                    DeliveryPath::SecondParty => "second-party",
+                }
+                .to_owned(),
+                approval: approval.map(|a| a.reference.clone()),
+                approval_current: approval
+                    .and_then(|a| a.content_hash.as_deref())
+                    .is_some_and(|h| h == content_hash(&s.spec)),
+                aliases: s
+                    .spec
+                    .ssm
+                    .as_ref()
+                    .map(|m| m.aliases.keys().cloned().collect())
+                    .unwrap_or_default(),
+            }
+        })
+        .collect()
+}
+
+/// One action asked from a page, with where its answer goes.
+pub struct Ask {
+    action: Action,
+    by: String,
+    reply: oneshot::Sender<Result<String, String>>,
+}
+
+/// The console's port: the engine's clock, and a queue of actions to the worker's
+/// `actions_loop`, which takes them one at a time on the worker's own runtime.
+pub struct ServeOps {
+    /// The engine's clock.
+    pub clock: Clock,
+    /// Where actions go.
+    pub asks: mpsc::Sender<Ask>,
+}
+
+/// How many actions may wait for the loop.
+pub const ASKS_WAITING: usize = 16;
+
+impl Operations for ServeOps {
+    fn now(&self) -> Pending<'_, i64> {
+        Box::pin(async move {
+            match self.clock.now().await {
+                Ok((now, _)) => now,
+                Err(_) => chrono::Utc::now().timestamp(),
+            }
+        })
+    }
+
+    fn act<'a>(&'a self, action: Action, by: &'a str) -> Pending<'a, Result<String, String>> {
+        Box::pin(async move {
+            let (reply, answer) = oneshot::channel();
+            let ask = Ask {
+                action,
+                by: by.to_owned(),
+                reply,
+            };
+            let stopping = || {
+                "the service is stopping; nothing was changed: ask again when it is back".to_owned()
+            };
+            self.asks.send(ask).await.map_err(|_| stopping())?;
+            answer.await.map_err(|_| stopping())?
+        })
+    }
+}
+
+/// Takes the console's actions, one at a time, until `stop`.
+pub async fn actions_loop(
+    rt: &Runtime,
+    mut asks: mpsc::Receiver<Ask>,
+    mut stop: watch::Receiver<bool>,
+) {
+    let actor = Actor { rt };
+    loop {
+        let ask = tokio::select! {
+            ask = asks.recv() => ask,
+            _ = stop.wait_for(|s| *s) => None,
+        };
+        let Some(ask) = ask else { return };
+        let verb = ask.action.verb();
+        let done = actor.act(ask.action, &ask.by).await;
+        match &done {
+            Ok(what) => tracing::info!(by = %ask.by, action = verb, "console: {what}"),
+            Err(why) => tracing::info!(by = %ask.by, action = verb, "console: refused: {why}"),
+        }
+        let _ = ask.reply.send(done);
+    }
+}
+
+/// Does the actions as the CLI does them.
+struct Actor<'r> {
+    rt: &'r Runtime,
+}
+
+impl Actor<'_> {
+    async fn act(&self, action: Action, by: &str) -> Result<String, String> {
+        let done = match action {
+            Action::Retry { id } if id.starts_with("j-") => self.job(&id, true, by).await,
+            Action::Cancel { id } if id.starts_with("j-") => self.job(&id, false, by).await,
+            Action::Retry { id } => self.release(&id, true, by).await,
+            Action::Cancel { id } => self.release(&id, false, by).await,
+            Action::Promote {
+                product,
+                version,
+                alias,
+            } => self.promote(&product, version, alias, by).await,
+            Action::Approve { product, reference } => self.approve(&product, &reference, by),
+        };
+        done.map_err(|e| format!("{e:#}"))
+    }
+
+    async fn now_checked(&self) -> anyhow::Result<i64> {
+        Ok(self.rt.clock.now().await?.0)
+    }
+
+    async fn release(&self, id: &str, retry: bool, by: &str) -> anyhow::Result<String> {
+        let r = self
+            .rt
+            .store
+            .get(id)
+            .await?
+            .ok_or_else(|| anyhow::anyhow!("no release has the id {id}"))?;
+        let event = if retry {
+            anyhow::ensure!(
+                r.state == State::Failed,
+                "release {id} is {}; only a failed release is retried",
+                r.state.name()
+            );
+            Event::RetryRequested { by: by.to_owned() }
+        } else {
+            anyhow::ensure!(
+                !r.state.is_terminal() || r.state == State::Failed,
+                "release {id} is {} already",
+                r.state.name()
+            );
+            Event::CancelRequested { by: by.to_owned() }
+        };
+        let now = self.now_checked().await?;
+        let after = self.rt.engine.request(r, event, now).await?;
+        Ok(format!("release {id} is {}", after.state.name()))
+    }
+
+    async fn job(&self, id: &str, retry: bool, by: &str) -> anyhow::Result<String> {
+        let j = self
+            .rt
+            .store
+            .find_jobs(id)
+            .await?
+            .into_iter()
+            .find(|j| j.id == id)
+            .ok_or_else(|| anyhow::anyhow!("no job has the id {id}"))?;
+        let event = if retry {
+            anyhow::ensure!(
+                j.state == JobState::Failed,
+                "job {id} is {}; only a failed job is retried",
+                j.state.name()
+            );
+            JobEvent::RetryRequested { by: by.to_owned() }
+        } else {
+            anyhow::ensure!(
+                !j.state.is_terminal() || j.state == JobState::Failed,
+                "job {id} is {} already",
+                j.state.name()
+            );
+            JobEvent::CancelRequested { by: by.to_owned() }
+        };
+        let now = self.now_checked().await?;
+        let after = self.rt.engine.request_job(j, event, now).await?;
+        Ok(format!("job {id} is {}", after.state.name()))
+    }
+
+    fn spec(&self, slug: &str) -> anyhow::Result<Spec> {
+        specs(&self.rt.settings.products_dir)
+            .into_iter()
+            .find(|s| s.spec.product.slug == slug)
+            .ok_or_else(|| {
+                anyhow::anyhow!(
+                    "no spec in {} is product {slug}",
+                    self.rt.settings.products_dir
+                )
+            })
+    }
+
+    async fn promote(
+        &self,
+        slug: &str,
+        version: String,
+        alias: String,
+        by: &str,
+    ) -> anyhow::Result<String> {
+        let s = self.spec(slug)?;
+        let known = s
+            .spec
+            .ssm
+            .as_ref()
+            .is_some_and(|m| m.aliases.contains_key(&alias));
+        anyhow::ensure!(
+            known,
+            "{slug}'s spec names no alias {alias:?} in [ssm.aliases]"
+        );
+        if let Some(j) = self
+            .rt
+            .store
+            .active_job(JobKind::Promote.label(), slug)
+            .await?
+        {
+            anyhow::bail!(
+                "a promote job of {slug} is in flight already ({}, {})",
+                j.id,
+                j.state.name()
+            );
+        }
+        let mut text = s.text;
+        let ids = self.rt.store.product_ids(slug).await?;
+        let product_id = s
+            .spec
+            .product
+            .id
+            .clone()
+            .or(ids.as_ref().map(|i| i.product_id.clone()));
+        if let Some(pid) = product_id {
+            let p = &s.spec.product;
+            let offer = p
+                .offer_id
+                .clone()
+                .or(ids.as_ref().and_then(|i| i.offer_id.clone()));
+            let code = p
+                .product_code
+                .clone()
+                .or(ids.as_ref().and_then(|i| i.product_code.clone()));
+            text = record_ids(&text, &pid, offer.as_deref(), code.as_deref())
+                .map_err(|e| anyhow::anyhow!("cannot carry the ids in the job's spec: {e}"))?;
+        }
+        let request = JobRequest {
+            kind: JobKind::Promote,
+            product: slug.to_owned(),
+            spec: text,
+            args: BTreeMap::from([
+                ("version".to_owned(), version),
+                ("alias".to_owned(), alias),
+                ("by".to_owned(), by.to_owned()),
+            ]),
+        };
+        let now = self.now_checked().await?;
+        let job = Job::new(request, now);
+        self.rt.engine.record_job(&job, now).await?;
+        Ok(format!("promote job {}", job.id))
+    }
+
+    fn approve(&self, slug: &str, reference: &str, by: &str) -> anyhow::Result<String> {
+        let s = self.spec(slug)?;
+        let hash = content_hash(&s.spec);
+        let updated = record_approval(&s.text, reference, &hash, by)
+            .map_err(|e| anyhow::anyhow!("cannot update {}: {e}", s.path.display()))?;
+        crate::files::write_atomic(&s.path, &updated, "toml.amipub-tmp")?;
+        Ok(format!(
+            "{slug}: {reference} covers {hash} (recorded by {by})"
+        ))
+    }
+}
