@@ -10,7 +10,7 @@ use amipub_domain::console::{ConsoleSettings, OpenReads};
 use axum::http::HeaderMap;
 use axum::http::header::{AUTHORIZATION, COOKIE};
 
-use crate::keys::{Keys, same};
+use crate::keys::{Keys, digest, same};
 
 /// What a caller may do.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -30,7 +30,8 @@ impl Role {
         }
     }
 
-    fn parse(s: &str) -> Option<Role> {
+    /// The role a name stands for.
+    pub fn parse(s: &str) -> Option<Role> {
         match s {
             "viewer" => Some(Role::Viewer),
             "operator" => Some(Role::Operator),
@@ -79,13 +80,16 @@ pub enum Refusal {
     Forbidden(String),
 }
 
-/// One bearer token.
+/// One bearer token, kept as its digest.
 #[derive(Clone)]
 struct Token {
     name: String,
     role: Role,
-    secret: String,
+    digest: [u8; 32],
 }
+
+/// The shortest token accepted.
+const MIN_TOKEN_CHARS: usize = 16;
 
 /// The access rules in force.
 #[derive(Clone)]
@@ -113,10 +117,18 @@ impl Access {
             None => Vec::new(),
         };
         if let Some(secret) = env_token.filter(|t| !t.trim().is_empty()) {
+            let secret = secret.trim();
+            if secret.chars().count() < MIN_TOKEN_CHARS {
+                return Err(format!(
+                    "the token in {} is {} characters; use at least {MIN_TOKEN_CHARS} (e.g. `openssl rand -hex 24`)",
+                    settings.token_env,
+                    secret.chars().count()
+                ));
+            }
             tokens.push(Token {
                 name: "token".to_owned(),
                 role: Role::Operator,
-                secret: secret.trim().to_owned(),
+                digest: digest(secret),
             });
         }
         Ok(Self {
@@ -135,14 +147,19 @@ impl Access {
 
     /// The holder of a bearer token, if it is known.
     pub fn by_token(&self, given: &str) -> Option<Caller> {
-        self.tokens
-            .iter()
-            .find(|t| same(t.secret.as_bytes(), given.as_bytes()))
-            .map(|t| Caller {
-                name: t.name.clone(),
-                role: t.role,
-                proof: Proof::Token,
-            })
+        let given = digest(given);
+        // Every token is compared, so the time taken does not tell which one matched.
+        let mut found = None;
+        for t in &self.tokens {
+            if same(&t.digest, &given) && found.is_none() {
+                found = Some(t);
+            }
+        }
+        found.map(|t| Caller {
+            name: t.name.clone(),
+            role: t.role,
+            proof: Proof::Token,
+        })
     }
 
     /// Who sends this request: `Ok(None)` when nobody is known and reads are not open to it.
@@ -165,8 +182,11 @@ impl Access {
         if self.proxies.contains(&peer) {
             return self.proxied(headers);
         }
-        // Identity headers from anyone else are ignored: only the loopback rule applies.
-        if self.open_reads == OpenReads::Loopback && peer.is_loopback() {
+        // Identity headers from anyone else are ignored: only the loopback rule applies, and
+        // not to a request an unlisted proxy on this machine passed on from elsewhere.
+        let forwarded =
+            headers.contains_key("x-forwarded-for") || headers.contains_key("forwarded");
+        if self.open_reads == OpenReads::Loopback && peer.is_loopback() && !forwarded {
             return Ok(Some(Caller {
                 name: "anonymous".to_owned(),
                 role: Role::Viewer,
@@ -177,6 +197,18 @@ impl Access {
     }
 
     fn proxied(&self, headers: &HeaderMap) -> Result<Option<Caller>, Refusal> {
+        // A proxy that appends instead of replacing would let a client's value through.
+        for name in [
+            "x-forwarded-user",
+            "x-forwarded-email",
+            "x-forwarded-groups",
+        ] {
+            if headers.get_all(name).iter().count() > 1 {
+                return Err(Refusal::Unauthenticated(format!(
+                    "{name} came more than once: the proxy must replace the identity headers, not add to them"
+                )));
+            }
+        }
         let text = |name: &str| {
             headers
                 .get(name)
@@ -258,17 +290,17 @@ fn parse_tokens(text: &str) -> Result<Vec<Token>, String> {
                 i + 1
             ));
         };
-        if secret.len() < 16 {
+        if secret.chars().count() < MIN_TOKEN_CHARS {
             return Err(format!(
-                "line {}: the token of {name} is {} characters; use at least 16 (e.g. `openssl rand -hex 24`)",
+                "line {}: the token of {name} is {} characters; use at least {MIN_TOKEN_CHARS} (e.g. `openssl rand -hex 24`)",
                 i + 1,
-                secret.len()
+                secret.chars().count()
             ));
         }
         tokens.push(Token {
             name: name.to_owned(),
             role,
-            secret: secret.to_owned(),
+            digest: digest(secret),
         });
     }
     Ok(tokens)

@@ -1,15 +1,16 @@
 //! The console's one secret, drawn at start: it signs CSRF tokens (one per caller, so a form
 //! made for one person is useless to another) and session cookies (who signed in, with which
 //! role, until when). A restart draws a new key, which signs everybody out; nothing is stored.
+//! A MAC that cannot be made counts as a mismatch: every check fails closed.
 
 use hmac::{Hmac, KeyInit, Mac};
-use sha2::Sha256;
+use sha2::{Digest, Sha256};
 
 use crate::access::{Caller, Proof, Role};
 
 type Signer = Hmac<Sha256>;
 
-/// How long a session lasts, seconds.
+/// How long a session lasts, seconds (wall-clock time).
 pub const SESSION_SECS: i64 = 12 * 3600;
 
 /// The process's signing key.
@@ -27,67 +28,73 @@ impl Keys {
         Ok(Self { key })
     }
 
-    fn mac(&self, parts: &[&[u8]]) -> Vec<u8> {
-        // HMAC takes a key of any length, so this cannot fail.
-        let mut m = match Signer::new_from_slice(&self.key) {
-            Ok(m) => m,
-            Err(_) => return Vec::new(),
-        };
+    /// The MAC of length-prefixed parts, in hex; `None` when no signer could be made (HMAC
+    /// takes keys of any length, so never).
+    fn mac(&self, parts: &[&[u8]]) -> Option<String> {
+        let mut m = Signer::new_from_slice(&self.key).ok()?;
         for p in parts {
             m.update(&(p.len() as u64).to_be_bytes());
             m.update(p);
         }
-        m.finalize().into_bytes().to_vec()
+        Some(hex(&m.finalize().into_bytes()))
+    }
+
+    /// A caller's CSRF MAC: over who, with which role, proved how, so that a viewer's token is
+    /// never the token of an operator of the same name.
+    fn csrf_mac(&self, caller: &Caller) -> Option<String> {
+        let proof = format!("{:?}", caller.proof);
+        let role = caller.role.name();
+        self.mac(&[
+            b"csrf",
+            caller.name.as_bytes(),
+            role.as_bytes(),
+            proof.as_bytes(),
+        ])
     }
 
     /// The CSRF token of a caller's forms.
     pub fn csrf(&self, caller: &Caller) -> String {
-        hex(&self.mac(&[b"csrf", caller.name.as_bytes()]))
+        self.csrf_mac(caller).unwrap_or_default()
     }
 
     /// Whether `given` is the caller's CSRF token.
     pub fn csrf_ok(&self, caller: &Caller, given: &str) -> bool {
-        same(self.csrf(caller).as_bytes(), given.as_bytes())
+        self.csrf_mac(caller)
+            .is_some_and(|want| same(want.as_bytes(), given.as_bytes()))
     }
 
-    /// A session cookie's value for a caller, valid until `until`.
-    pub fn session_value(&self, caller: &Caller, until: i64) -> String {
-        let name = hex(caller.name.as_bytes());
-        let role = caller.role.name();
-        let until = until.to_string();
-        let mac = self.mac(&[
+    fn session_mac(&self, name: &str, role: &str, until: &str) -> Option<String> {
+        self.mac(&[
             b"session",
             name.as_bytes(),
             role.as_bytes(),
             until.as_bytes(),
-        ]);
-        format!("{name}.{role}.{until}.{}", hex(&mac))
+        ])
+    }
+
+    /// A session cookie's value for a caller, valid until `until` (epoch seconds).
+    pub fn session_value(&self, caller: &Caller, until: i64) -> String {
+        let name = hex(caller.name.as_bytes());
+        let role = caller.role.name();
+        let until = until.to_string();
+        let mac = self.session_mac(&name, role, &until).unwrap_or_default();
+        format!("{name}.{role}.{until}.{mac}")
     }
 
     /// The caller a session cookie names, if its signature holds and it has not run out.
     pub fn session(&self, value: &str, now: i64) -> Option<Caller> {
         let mut parts = value.split('.');
         let (name, role, until, mac) = (parts.next()?, parts.next()?, parts.next()?, parts.next()?);
-        let want = self.mac(&[
-            b"session",
-            name.as_bytes(),
-            role.as_bytes(),
-            until.as_bytes(),
-        ]);
-        if parts.next().is_some() || !same(hex(&want).as_bytes(), mac.as_bytes()) {
+        let want = self.session_mac(name, role, until)?;
+        if parts.next().is_some() || !same(want.as_bytes(), mac.as_bytes()) {
             return None;
         }
         if until.parse::<i64>().ok()? < now {
             return None;
         }
-        let role = match role {
-            "viewer" => Role::Viewer,
-            "operator" => Role::Operator,
-            _ => return None,
-        };
         Some(Caller {
             name: String::from_utf8(unhex(name)?).ok()?,
-            role,
+            role: Role::parse(role)?,
             proof: Proof::Session,
         })
     }
@@ -96,6 +103,12 @@ impl Keys {
 /// Equal bytes, compared in time that does not depend on where they differ.
 pub fn same(a: &[u8], b: &[u8]) -> bool {
     a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}
+
+/// The SHA-256 digest of a secret: secrets are compared by digest, so every comparison takes
+/// the same time whatever their lengths.
+pub fn digest(secret: &str) -> [u8; 32] {
+    Sha256::digest(secret.as_bytes()).into()
 }
 
 fn hex(bytes: &[u8]) -> String {

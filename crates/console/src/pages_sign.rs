@@ -56,8 +56,9 @@ pub async fn sign_in(State(app): State<Arc<App>>, headers: HeaderMap, body: Byte
             "that token is not one the console knows: check the tokens file or the environment",
         );
     };
-    let now = app.ops.now().await;
-    let value = app.keys.session_value(&caller, now + SESSION_SECS);
+    let value = app
+        .keys
+        .session_value(&caller, crate::guard::wall_now() + SESSION_SECS);
     tracing::info!(who = %caller.name, "console: signed in");
     (
         StatusCode::SEE_OTHER,

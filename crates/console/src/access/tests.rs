@@ -220,3 +220,58 @@ fn csrf_tokens_are_per_caller() {
     assert!(!keys.csrf_ok(&bob, &t));
     assert!(!keys.csrf_ok(&alice, ""));
 }
+
+#[test]
+fn a_proxy_that_adds_instead_of_replacing_is_refused() {
+    let keys = Keys::random().unwrap();
+    let a = access(&["192.0.2.10"]);
+    let twice = headers(&[
+        ("x-forwarded-user", "mallory"),
+        ("x-forwarded-user", "carol"),
+        ("x-forwarded-groups", "cloud-sig"),
+    ]);
+    let got = a.caller(&keys, ip("192.0.2.10"), &twice, 0);
+    assert!(matches!(got, Err(Refusal::Unauthenticated(_))), "{got:?}");
+}
+
+#[test]
+fn a_request_relayed_by_an_unlisted_local_proxy_is_not_a_loopback_reader() {
+    let keys = Keys::random().unwrap();
+    let a = access(&[]);
+    for h in [
+        ("x-forwarded-for", "203.0.113.9"),
+        ("forwarded", "for=203.0.113.9"),
+    ] {
+        assert_eq!(
+            a.caller(&keys, ip("127.0.0.1"), &headers(&[h]), 0).unwrap(),
+            None
+        );
+    }
+}
+
+#[test]
+fn a_short_token_in_the_environment_is_refused() {
+    let got = Access::new(&settings(&[]), None, Some("short".into()))
+        .err()
+        .unwrap();
+    assert!(
+        got.contains("AMIPUB_CONSOLE_TOKEN") && got.contains("at least 16"),
+        "{got}"
+    );
+}
+
+#[test]
+fn a_csrf_token_belongs_to_a_role_and_a_proof_too() {
+    let keys = Keys::random().unwrap();
+    let viewer = Caller {
+        name: "bob".into(),
+        role: Role::Viewer,
+        proof: Proof::Session,
+    };
+    let operator = Caller {
+        name: "bob".into(),
+        role: Role::Operator,
+        proof: Proof::Proxy,
+    };
+    assert!(!keys.csrf_ok(&operator, &keys.csrf(&viewer)));
+}
