@@ -88,6 +88,8 @@ pub struct Ask {
 pub struct ServeOps {
     /// The engine's clock.
     pub clock: Clock,
+    /// Where the product specs are (read again for every products page).
+    pub products_dir: String,
     /// Where actions go.
     pub asks: mpsc::Sender<Ask>,
 }
@@ -96,6 +98,10 @@ pub struct ServeOps {
 pub const ASKS_WAITING: usize = 16;
 
 impl Operations for ServeOps {
+    fn products(&self) -> Vec<ProductInfo> {
+        products(&self.products_dir)
+    }
+
     fn now(&self) -> Pending<'_, i64> {
         Box::pin(async move {
             match self.clock.now().await {
@@ -202,10 +208,8 @@ impl Actor<'_> {
         let j = self
             .rt
             .store
-            .find_jobs(id)
+            .job(id)
             .await?
-            .into_iter()
-            .find(|j| j.id == id)
             .ok_or_else(|| anyhow::anyhow!("no job has the id {id}"))?;
         let event = if retry {
             anyhow::ensure!(

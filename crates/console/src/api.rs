@@ -19,6 +19,7 @@ use crate::api_types::*;
 use crate::app::App;
 use crate::guard::{ApiSeen, api_error};
 use crate::query;
+use amipub_store::Filter;
 
 /// The document.
 #[derive(OpenApi)]
@@ -41,6 +42,39 @@ impl utoipa::Modify for BearerAuth {
             "bearer",
             SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()),
         );
+        let releases = RState::ALL.map(RState::name);
+        let jobs = JobState::ALL.map(JobState::name);
+        for (path, names) in [
+            ("/api/v1/releases", &releases[..]),
+            ("/api/v1/jobs", &jobs[..]),
+        ] {
+            name_states(doc, path, names);
+        }
+    }
+}
+
+/// The `state` parameter of a list takes the domain's state names (written once, there).
+fn name_states(doc: &mut utoipa::openapi::OpenApi, path: &str, names: &[&str]) {
+    use utoipa::openapi::RefOr;
+    use utoipa::openapi::schema::{ObjectBuilder, Schema, Type};
+    let Some(op) = doc
+        .paths
+        .paths
+        .get_mut(path)
+        .and_then(|item| item.get.as_mut())
+    else {
+        return;
+    };
+    for param in op.parameters.iter_mut().flatten() {
+        if let RefOr::T(p) = param
+            && p.name == "state"
+        {
+            let values = names.iter().map(|n| (*n).to_owned());
+            let schema = ObjectBuilder::new()
+                .schema_type(Type::String)
+                .enum_values(Some(values));
+            p.schema = Some(RefOr::T(Schema::Object(schema.build())));
+        }
     }
 }
 
@@ -53,6 +87,15 @@ pub fn routes() -> Router<Arc<App>> {
         .route("/jobs/{id}", get(get_job))
         .route("/products", get(list_products))
         .route("/openapi.json", get(openapi))
+        .fallback(no_such_path)
+}
+
+/// Any other path under `/api/v1`: JSON, like every API answer.
+async fn no_such_path() -> Response {
+    api_error(
+        StatusCode::NOT_FOUND,
+        "no such API path; /api/v1/openapi.json lists them",
+    )
 }
 
 fn json(body: &impl Serialize) -> Response {
@@ -75,15 +118,16 @@ fn unavailable(e: impl std::fmt::Display) -> Response {
     path = "/api/v1/releases",
     params(
         ("state" = Option<String>, Query, description = "Only releases in this state (received, scanning, done, failed, …)"),
-        ("product" = Option<String>, Query, description = "Only releases of this product slug"),
+        ("product" = Option<String>, Query, min_length = 1, max_length = 200, description = "Only releases of this product slug"),
         ("limit" = Option<i64>, Query, minimum = 1, maximum = 500, description = "Page size (default 50)"),
-        ("before" = Option<i64>, Query, minimum = 1, description = "The cursor a previous page's `next` gave"),
+        ("before" = Option<i64>, Query, minimum = 1, maximum = 9_223_372_036_854_775_807_i64, description = "The cursor a previous page's `next` gave"),
     ),
     responses(
         (status = 200, description = "A page of releases", body = ReleaseList),
         (status = 400, description = "A parameter is wrong", body = ApiError),
         (status = 401, description = "Credentials are missing or unknown", body = ApiError),
         (status = 403, description = "The caller may not read", body = ApiError),
+        (status = 503, description = "The store did not answer; try again", body = ApiError),
     ),
     security((), ("bearer" = []))
 )]
@@ -97,9 +141,14 @@ async fn list_releases(
         Ok(f) => f,
         Err(why) => return api_error(StatusCode::BAD_REQUEST, &why),
     };
+    let shown = f.limit;
+    let f = Filter {
+        limit: shown + 1,
+        ..f
+    };
     match app.store.release_page(&f).await {
-        Ok(rows) => json(&ReleaseList {
-            next: next(&rows, f.limit),
+        Ok(mut rows) => json(&ReleaseList {
+            next: next(&mut rows, shown),
             releases: rows
                 .iter()
                 .map(|(_, r)| ReleaseSummary::of(r, seen.now))
@@ -110,10 +159,15 @@ async fn list_releases(
 }
 
 /// The cursor of the page after `rows`, when the page was full.
-fn next<T>(rows: &[(i64, T)], limit: i64) -> Option<i64> {
-    (rows.len() as i64 == limit)
-        .then(|| rows.last().map(|(n, _)| *n))
-        .flatten()
+/// The page asks the store for one row more than it shows: when that row exists, the last
+/// row shown is the next page's cursor.
+fn next<T>(rows: &mut Vec<(i64, T)>, limit: i64) -> Option<i64> {
+    let limit = usize::try_from(limit).unwrap_or(0);
+    if rows.len() <= limit {
+        return None;
+    }
+    rows.truncate(limit);
+    rows.last().map(|(n, _)| *n)
 }
 
 /// One release with its timeline.
@@ -126,6 +180,7 @@ fn next<T>(rows: &[(i64, T)], limit: i64) -> Option<i64> {
         (status = 401, description = "Credentials are missing or unknown", body = ApiError),
         (status = 403, description = "The caller may not read", body = ApiError),
         (status = 404, description = "No release has this id", body = ApiError),
+        (status = 503, description = "The store did not answer; try again", body = ApiError),
     ),
     security((), ("bearer" = []))
 )]
@@ -156,15 +211,16 @@ async fn get_release(
     path = "/api/v1/jobs",
     params(
         ("state" = Option<String>, Query, description = "Only jobs in this state (queued, submitting, following, finishing, done, failed, cancelled)"),
-        ("product" = Option<String>, Query, description = "Only jobs of this product slug"),
+        ("product" = Option<String>, Query, min_length = 1, max_length = 200, description = "Only jobs of this product slug"),
         ("limit" = Option<i64>, Query, minimum = 1, maximum = 500, description = "Page size (default 50)"),
-        ("before" = Option<i64>, Query, minimum = 1, description = "The cursor a previous page's `next` gave"),
+        ("before" = Option<i64>, Query, minimum = 1, maximum = 9_223_372_036_854_775_807_i64, description = "The cursor a previous page's `next` gave"),
     ),
     responses(
         (status = 200, description = "A page of jobs", body = JobList),
         (status = 400, description = "A parameter is wrong", body = ApiError),
         (status = 401, description = "Credentials are missing or unknown", body = ApiError),
         (status = 403, description = "The caller may not read", body = ApiError),
+        (status = 503, description = "The store did not answer; try again", body = ApiError),
     ),
     security((), ("bearer" = []))
 )]
@@ -174,9 +230,14 @@ async fn list_jobs(State(app): State<Arc<App>>, seen: ApiSeen, RawQuery(q): RawQ
         Ok(f) => f,
         Err(why) => return api_error(StatusCode::BAD_REQUEST, &why),
     };
+    let shown = f.limit;
+    let f = Filter {
+        limit: shown + 1,
+        ..f
+    };
     match app.store.job_page(&f).await {
-        Ok(rows) => json(&JobList {
-            next: next(&rows, f.limit),
+        Ok(mut rows) => json(&JobList {
+            next: next(&mut rows, shown),
             jobs: rows
                 .iter()
                 .map(|(_, j)| JobSummary::of(j, seen.now))
@@ -196,15 +257,16 @@ async fn list_jobs(State(app): State<Arc<App>>, seen: ApiSeen, RawQuery(q): RawQ
         (status = 401, description = "Credentials are missing or unknown", body = ApiError),
         (status = 403, description = "The caller may not read", body = ApiError),
         (status = 404, description = "No job has this id", body = ApiError),
+        (status = 503, description = "The store did not answer; try again", body = ApiError),
     ),
     security((), ("bearer" = []))
 )]
 async fn get_job(State(app): State<Arc<App>>, seen: ApiSeen, Path(id): Path<String>) -> Response {
-    let found = match app.store.find_jobs(&id).await {
+    let found = match app.store.job(&id).await {
         Ok(found) => found,
         Err(e) => return unavailable(e),
     };
-    let Some(j) = found.into_iter().find(|j| j.id == id) else {
+    let Some(j) = found else {
         return api_error(
             StatusCode::NOT_FOUND,
             &format!("no job has the id {id:?}; GET /api/v1/jobs lists them"),
@@ -230,13 +292,15 @@ async fn get_job(State(app): State<Arc<App>>, seen: ApiSeen, Path(id): Path<Stri
         (status = 200, description = "The products", body = ProductList),
         (status = 401, description = "Credentials are missing or unknown", body = ApiError),
         (status = 403, description = "The caller may not read", body = ApiError),
+        (status = 503, description = "The store did not answer; try again", body = ApiError),
     ),
     security((), ("bearer" = []))
 )]
 async fn list_products(State(app): State<Arc<App>>, _seen: ApiSeen) -> Response {
     json(&ProductList {
         products: app
-            .products
+            .ops
+            .products()
             .iter()
             .map(|p| ProductOut {
                 slug: p.slug.clone(),

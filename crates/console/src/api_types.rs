@@ -31,6 +31,28 @@ pub struct FailureOut {
     pub remedy: String,
 }
 
+impl FailureOut {
+    /// A release's failure.
+    pub fn of_release(f: &amipub_domain::release::Failure) -> Self {
+        Self {
+            step: f.step.name().to_owned(),
+            kind: f.kind.label().to_owned(),
+            detail: f.detail.clone(),
+            remedy: f.remedy.clone(),
+        }
+    }
+
+    /// A job's failure.
+    pub fn of_job(f: &amipub_domain::job::JobFailure) -> Self {
+        Self {
+            step: f.step.name().to_owned(),
+            kind: f.kind.label().to_owned(),
+            detail: f.detail.clone(),
+            remedy: f.remedy.clone(),
+        }
+    }
+}
+
 /// A release in a list.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct ReleaseSummary {
@@ -63,15 +85,10 @@ impl ReleaseSummary {
             version: r.version.clone(),
             state: r.state.name().to_owned(),
             in_state_seconds: (now - r.entered_at).max(0),
-            regions_found: r.regions.len() as i64,
+            regions_found: view::found(r) as i64,
             regions_expected: r.expected_regions.len() as i64,
             why: view::release_why(r, now),
-            failure: r.failure.as_ref().map(|f| FailureOut {
-                step: f.step.name().to_owned(),
-                kind: f.kind.label().to_owned(),
-                detail: f.detail.clone(),
-                remedy: f.remedy.clone(),
-            }),
+            failure: r.failure.as_ref().map(FailureOut::of_release),
         }
     }
 }
@@ -185,12 +202,7 @@ impl JobSummary {
             state: j.state.name().to_owned(),
             idle_seconds: (now - j.updated_at).max(0),
             why: view::job_why(j, now),
-            failure: j.failure.as_ref().map(|f| FailureOut {
-                step: f.step.name().to_owned(),
-                kind: f.kind.label().to_owned(),
-                detail: f.detail.clone(),
-                remedy: f.remedy.clone(),
-            }),
+            failure: j.failure.as_ref().map(FailureOut::of_job),
         }
     }
 }

@@ -12,8 +12,10 @@ pub struct Bar {
     pub phases: Vec<(String, i64)>,
 }
 
-const PALETTE: [&str; 8] = [
-    "#4e79a7", "#f28e2b", "#e15759", "#76b7b2", "#59a14f", "#edc948", "#b07aa1", "#9c755f",
+/// Twelve colours told apart easily (ColorBrewer "Paired"), one per state in order of first use.
+const PALETTE: [&str; 12] = [
+    "#1f78b4", "#a6cee3", "#33a02c", "#b2df8a", "#e31a1c", "#fb9a99", "#ff7f00", "#fdbf6f",
+    "#6a3d9a", "#cab2d6", "#b15928", "#ffff99",
 ];
 const LABEL_W: i64 = 220;
 const BAR_W: i64 = 560;
@@ -32,7 +34,7 @@ pub fn esc(s: &str) -> String {
 pub fn svg(bars: &[Bar]) -> String {
     let longest = bars
         .iter()
-        .map(|b| b.phases.iter().map(|(_, s)| s).sum::<i64>())
+        .map(|b| b.phases.iter().fold(0i64, |a, (_, s)| a.saturating_add(*s)))
         .max()
         .unwrap_or(0);
     if bars.is_empty() || longest == 0 {
@@ -49,7 +51,7 @@ pub fn svg(bars: &[Bar]) -> String {
         PALETTE[i % PALETTE.len()]
     };
     let legend_y = bars.len() as i64 * ROW_H + 12;
-    let height = legend_y + ROW_H * (states.len() as i64 + 3) / 4 + 8;
+    let height = legend_y + ROW_H * ((states.len() as i64 + 3) / 4) + 8;
     let mut out = format!(
         "<svg xmlns=\"http://www.w3.org/2000/svg\" role=\"img\" width=\"{w}\" height=\"{height}\" \
          viewBox=\"0 0 {w} {height}\"><title>Time per state of the last {n} finished releases</title>",
@@ -66,7 +68,7 @@ pub fn svg(bars: &[Bar]) -> String {
         );
         let mut x = LABEL_W;
         for (state, secs) in &bar.phases {
-            let w = secs * BAR_W / longest;
+            let w = secs.saturating_mul(BAR_W) / longest;
             let _ = write!(
                 out,
                 "<rect x=\"{x}\" y=\"{}\" width=\"{w}\" height=\"{}\" fill=\"{}\"><title>{}: {}</title></rect>",
@@ -78,7 +80,10 @@ pub fn svg(bars: &[Bar]) -> String {
             );
             x += w;
         }
-        let total: i64 = bar.phases.iter().map(|(_, s)| s).sum();
+        let total = bar
+            .phases
+            .iter()
+            .fold(0i64, |a, (_, s)| a.saturating_add(*s));
         let _ = write!(
             out,
             "<text x=\"{}\" y=\"{}\" font-size=\"12\" fill=\"#222\">{}</text>",

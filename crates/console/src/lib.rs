@@ -19,4 +19,5 @@ mod pages_sign;
 mod query;
 pub mod view;
 
-pub use app::{App, ProductInfo, router};
+pub use app::{App, router};
+pub use ops::ProductInfo;

@@ -51,8 +51,29 @@ impl Action {
     }
 }
 
+/// A product as the products page shows it (from its spec).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ProductInfo {
+    /// The slug.
+    pub slug: String,
+    /// The listing's title.
+    pub title: String,
+    /// The Marketplace product id, once the listing exists.
+    pub product_id: Option<String>,
+    /// `catalog` or `second-party`.
+    pub path: String,
+    /// The recorded approval's reference, if any.
+    pub approval: Option<String>,
+    /// Whether that approval covers the spec's content as it is now.
+    pub approval_current: bool,
+    /// The alias names of `[ssm.aliases]`.
+    pub aliases: Vec<String>,
+}
+
 /// What the console needs from the running service.
 pub trait Operations: Send + Sync {
+    /// The configured products, as their spec files say now.
+    fn products(&self) -> Vec<ProductInfo>;
     /// The engine's clock (epoch seconds): ages and waits are told against it.
     fn now(&self) -> Pending<'_, i64>;
     /// Takes an action for `by`; `Ok` says what was done, `Err` why nothing was.

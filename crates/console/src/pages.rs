@@ -15,6 +15,7 @@ use axum::http::{StatusCode, header};
 use axum::response::{Html, IntoResponse, Response};
 
 use crate::access::{Caller, Proof};
+use crate::api_types::FailureOut;
 use crate::app::App;
 use crate::chart::{self, Bar};
 use crate::guard::Seen;
@@ -115,8 +116,11 @@ pub fn message(code: StatusCode, heading: &str, text: &str, back: &str) -> Respo
         text,
         back,
     };
-    let html = t.render().unwrap_or_else(|_| text.to_owned());
-    (code, Html(html)).into_response()
+    match t.render() {
+        Ok(html) => (code, Html(html)).into_response(),
+        // Plain text: the message may hold values from outside.
+        Err(_) => (code, text.to_owned()).into_response(),
+    }
 }
 
 /// The page of a refused request (401 or 403).
@@ -176,10 +180,7 @@ pub struct FailedRow {
     pub id: String,
     pub product: String,
     pub version: String,
-    pub step: &'static str,
-    pub kind: &'static str,
-    pub detail: String,
-    pub remedy: String,
+    pub failure: FailureOut,
 }
 
 /// A job as a row.
@@ -248,10 +249,7 @@ async fn overview_page(
                 id: r.id.to_string(),
                 product: r.product.clone(),
                 version: r.version.clone(),
-                step: f.step.name(),
-                kind: f.kind.label(),
-                detail: f.detail.clone(),
-                remedy: f.remedy.clone(),
+                failure: FailureOut::of_release(f),
             })
         })
         .collect();

@@ -6,6 +6,7 @@ use std::sync::Arc;
 
 use axum::body::Bytes;
 use axum::extract::{Path, State};
+use axum::http::Uri;
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 
@@ -14,6 +15,7 @@ use crate::app::App;
 use crate::guard::Seen;
 use crate::ops::Action;
 use crate::pages::{message, refused};
+use crate::view::plain;
 
 /// The fields of a posted form.
 fn fields(body: &[u8]) -> Vec<(String, String)> {
@@ -30,10 +32,8 @@ fn field<'f>(fields: &'f [(String, String)], name: &str) -> Option<&'f str> {
         .filter(|v| !v.is_empty())
 }
 
-/// A path segment made safe for a `Location` header.
-fn segment(s: &str) -> String {
-    form_urlencoded::byte_serialize(s.as_bytes()).collect()
-}
+/// The longest value a form field may have.
+const MAX_FIELD_CHARS: usize = 500;
 
 /// Whether the caller may act with this form; the status and reason when not.
 fn allowed(
@@ -97,40 +97,31 @@ async fn act(
     }
 }
 
-fn id_action(verb: &str, id: String) -> Option<Action> {
-    match verb {
-        "retry" => Some(Action::Retry { id }),
-        "cancel" => Some(Action::Cancel { id }),
-        _ => None,
-    }
-}
-
-/// `POST /releases/{id}/{retry|cancel}`.
-pub async fn release_action(
+/// `POST /releases/{id}/{retry|cancel}` and `POST /jobs/{id}/{retry|cancel}`: the path says
+/// which kind of id it must be, so a job id on a release path is not found.
+pub async fn action(
     State(app): State<Arc<App>>,
+    uri: Uri,
     Path((id, verb)): Path<(String, String)>,
     seen: Seen,
     body: Bytes,
 ) -> Response {
-    let back = format!("/releases/{}", segment(&id));
-    match id_action(&verb, id) {
-        Some(a) => act(&app, &seen, &body, Ok(a), back).await,
-        None => crate::pages::not_found("action", &verb),
+    let kind = if uri.path().starts_with("/jobs/") {
+        "jobs"
+    } else {
+        "releases"
+    };
+    let is_job = id.starts_with("j-");
+    let fits = is_job == (kind == "jobs");
+    if !fits || !plain(&id) {
+        return crate::pages::not_found(kind.trim_end_matches('s'), &id);
     }
-}
-
-/// `POST /jobs/{id}/{retry|cancel}`.
-pub async fn job_action(
-    State(app): State<Arc<App>>,
-    Path((id, verb)): Path<(String, String)>,
-    seen: Seen,
-    body: Bytes,
-) -> Response {
-    let back = format!("/jobs/{}", segment(&id));
-    match id_action(&verb, id) {
-        Some(a) => act(&app, &seen, &body, Ok(a), back).await,
-        None => crate::pages::not_found("action", &verb),
-    }
+    let action = match verb.as_str() {
+        "retry" => Action::Retry { id: id.clone() },
+        "cancel" => Action::Cancel { id: id.clone() },
+        _ => return crate::pages::not_found("action", &verb),
+    };
+    act(&app, &seen, &body, Ok(action), format!("/{kind}/{id}")).await
 }
 
 /// `POST /products/{slug}/{promote|approve}`.
@@ -141,10 +132,14 @@ pub async fn product_action(
     body: Bytes,
 ) -> Response {
     let fields = fields(&body);
-    let need = |name: &str| {
-        field(&fields, name)
-            .map(str::to_owned)
-            .ok_or_else(|| format!("the form has no {name}: fill it in and send it again"))
+    let need = |name: &str| match field(&fields, name) {
+        None => Err(format!(
+            "the form has no {name}: fill it in and send it again"
+        )),
+        Some(v) if v.chars().count() > MAX_FIELD_CHARS => Err(format!(
+            "{name} is longer than {MAX_FIELD_CHARS} characters"
+        )),
+        Some(v) => Ok(v.to_owned()),
     };
     let action = match verb.as_str() {
         "promote" => need("version").and_then(|version| {

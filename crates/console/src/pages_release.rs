@@ -7,38 +7,35 @@ use amipub_store::Filter;
 use askama::Template;
 use axum::response::Response;
 
+use crate::api_types::FailureOut;
 use crate::app::App;
 use crate::guard::Seen;
 use crate::pages::{Frame, TimeRow, not_found, page, time_rows, unavailable};
-use crate::view::{self, clock, span};
+use crate::view::{self, clock, plain, span};
 
 /// A value with the URL of its page in an AWS console.
 type Linked = (String, String);
 
-/// The EC2 console page of an AMI.
+/// The EC2 console page of an AMI (`#` when either id is not plain).
 pub fn ami_link(region: &str, ami: &str) -> Linked {
-    (
-        ami.to_owned(),
+    let url = if plain(region) && plain(ami) {
         format!(
             "https://{region}.console.aws.amazon.com/ec2/home?region={region}#ImageDetails:imageId={ami}"
-        ),
-    )
+        )
+    } else {
+        "#".to_owned()
+    };
+    (ami.to_owned(), url)
 }
 
 /// The AWS Marketplace Management Portal page of a change set ("request").
 pub fn change_set_link(id: &str) -> Linked {
-    (
-        id.to_owned(),
-        format!("https://aws.amazon.com/marketplace/management/requests/{id}"),
-    )
-}
-
-/// A failure, as shown.
-pub struct FailureView {
-    pub step: &'static str,
-    pub kind: &'static str,
-    pub detail: String,
-    pub remedy: String,
+    let url = if plain(id) {
+        format!("https://aws.amazon.com/marketplace/management/requests/{id}")
+    } else {
+        "#".to_owned()
+    };
+    (id.to_owned(), url)
 }
 
 /// One Region of a release.
@@ -63,7 +60,7 @@ pub struct ReleaseView {
     pub mirror: Option<Linked>,
     pub change_set: Option<Linked>,
     pub verification: Option<String>,
-    pub failure: Option<FailureView>,
+    pub failure: Option<FailureOut>,
     pub can_retry: bool,
     pub can_cancel: bool,
     pub region_rows: Vec<RegionRow>,
@@ -115,12 +112,7 @@ impl ReleaseView {
             mirror: r.mirror_ami.as_deref().map(|m| ami_link("us-east-1", m)),
             change_set: r.change_set.as_deref().map(change_set_link),
             verification: r.verification.clone(),
-            failure: r.failure.as_ref().map(|f| FailureView {
-                step: f.step.name(),
-                kind: f.kind.label(),
-                detail: f.detail.clone(),
-                remedy: f.remedy.clone(),
-            }),
+            failure: r.failure.as_ref().map(FailureOut::of_release),
             can_retry: r.state == State::Failed,
             can_cancel: !r.state.is_terminal() || r.state == State::Failed,
             region_rows: region_rows(r),
@@ -183,7 +175,7 @@ pub struct JobView {
     pub state: &'static str,
     pub why: String,
     pub args: Vec<(String, String)>,
-    pub failure: Option<FailureView>,
+    pub failure: Option<FailureOut>,
     pub outcome: Vec<String>,
     pub can_retry: bool,
     pub can_cancel: bool,
@@ -200,11 +192,11 @@ struct JobPage {
 
 /// The job page.
 pub async fn job(app: &App, id: &str, seen: &Seen, q: Option<&str>) -> Response {
-    let found = match app.store.find_jobs(id).await {
+    let found = match app.store.job(id).await {
         Ok(found) => found,
         Err(e) => return unavailable(e),
     };
-    let Some(j) = found.into_iter().find(|j| j.id == id) else {
+    let Some(j) = found else {
         return not_found("job", id);
     };
     let timeline = match app.store.job_timeline(id).await {
@@ -219,12 +211,7 @@ pub async fn job(app: &App, id: &str, seen: &Seen, q: Option<&str>) -> Response 
         state: j.state.name(),
         why: view::job_why(&j, seen.now),
         args: j.request.args.clone().into_iter().collect(),
-        failure: j.failure.as_ref().map(|f| FailureView {
-            step: f.step.name(),
-            kind: f.kind.label(),
-            detail: f.detail.clone(),
-            remedy: f.remedy.clone(),
-        }),
+        failure: j.failure.as_ref().map(FailureOut::of_job),
         outcome: j.outcome.clone(),
         can_retry: j.state == JobState::Failed,
         can_cancel: !finished || j.state == JobState::Failed,
@@ -272,7 +259,7 @@ const VERSIONS_SHOWN: i64 = 10;
 /// The products page.
 pub async fn products(app: &App, seen: &Seen, q: Option<&str>) -> Response {
     let mut products = Vec::new();
-    for p in &app.products {
+    for p in &app.ops.products() {
         let f = Filter {
             product: Some(p.slug.clone()),
             state: Some(State::Done.name().to_owned()),

@@ -26,7 +26,7 @@ pub fn filter(query: Option<&str>, states: &[&str]) -> Result<Filter, String> {
                 f.state = Some(value.into_owned());
             }
             "product" => {
-                if value.is_empty() || value.len() > 200 {
+                if value.is_empty() || value.chars().count() > 200 {
                     return Err("product: give a product slug (1 to 200 characters)".into());
                 }
                 f.product = Some(value.into_owned());

@@ -24,16 +24,27 @@ pub fn clock(at: i64) -> String {
         .unwrap_or_else(|| at.to_string())
 }
 
-/// "N of M Regions".
-pub fn regions(r: &Release) -> String {
-    let done = match r.state {
+/// Whether an id may go into a URL as it is: AWS ids, Region codes and amipub's release and
+/// job ids are letters, digits and dashes; anything else gets no link.
+pub fn plain(id: &str) -> bool {
+    !id.is_empty() && id.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
+}
+
+/// How many Regions are done: clones while the second-party path clones and shares, else
+/// Marketplace AMIs found.
+pub fn found(r: &Release) -> usize {
+    match r.state {
         State::Cloning | State::Cloned | State::Shared => r
             .second_party
             .as_ref()
             .map_or(0, |sp| sp.cloned_count(&r.expected_regions)),
         _ => r.regions.len(),
-    };
-    format!("{done} of {} Regions", r.expected_regions.len())
+    }
+}
+
+/// "N of M Regions".
+pub fn regions(r: &Release) -> String {
+    format!("{} of {} Regions", found(r), r.expected_regions.len())
 }
 
 /// "usually ends in ~N" from what earlier releases took and how long this one has waited.

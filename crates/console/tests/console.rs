@@ -31,6 +31,18 @@ struct FakeOps {
 }
 
 impl Operations for FakeOps {
+    fn products(&self) -> Vec<ProductInfo> {
+        vec![ProductInfo {
+            slug: "fedora-cloud".into(),
+            title: format!("Fedora Cloud {EVIL}"),
+            product_id: Some("prod-abc".into()),
+            path: "catalog".into(),
+            approval: Some("https://pagure.io/t/1".into()),
+            approval_current: true,
+            aliases: vec!["latest".into()],
+        }]
+    }
+
     fn now(&self) -> Pending<'_, i64> {
         Box::pin(async { NOW })
     }
@@ -82,15 +94,6 @@ async fn rig(proxies: &[&str]) -> Rig {
         ops: ops.clone(),
         access: access.clone(),
         keys: keys.clone(),
-        products: vec![ProductInfo {
-            slug: "fedora-cloud".into(),
-            title: format!("Fedora Cloud {EVIL}"),
-            product_id: Some("prod-abc".into()),
-            path: "catalog".into(),
-            approval: Some("https://pagure.io/t/1".into()),
-            approval_current: true,
-            aliases: vec!["latest".into()],
-        }],
         token_env: "AMIPUB_CONSOLE_TOKEN".into(),
     });
     Rig {
@@ -504,4 +507,71 @@ async fn a_large_body_is_refused() {
     let big = format!("token={}", "x".repeat(64 * 1024));
     let a = rig.call("POST", "/sign-in", "127.0.0.1", &[], &big).await;
     assert_eq!(a.status, StatusCode::PAYLOAD_TOO_LARGE);
+}
+
+#[tokio::test]
+async fn a_job_id_on_a_release_path_is_not_found() {
+    let rig = rig(&[]).await;
+    let op = bearer(OP);
+    let body = format!("csrf={}", rig.csrf(OP));
+    let h = [("authorization", op.as_str())];
+    let a = rig
+        .call(
+            "POST",
+            "/releases/j-000000000001/cancel",
+            "127.0.0.1",
+            &h,
+            &body,
+        )
+        .await;
+    assert_eq!(a.status, StatusCode::NOT_FOUND);
+    let b = rig
+        .call("POST", "/jobs/r-1/cancel", "127.0.0.1", &h, &body)
+        .await;
+    assert_eq!(b.status, StatusCode::NOT_FOUND);
+    assert!(rig.asked().is_empty());
+}
+
+#[tokio::test]
+async fn the_chart_shows_hostile_versions_as_text() {
+    let rig = rig(&[]).await;
+    let t = |at: i64, to: &str| TimelineEntry {
+        at,
+        event: "moved".into(),
+        from: "-".into(),
+        to: to.into(),
+        detail: String::new(),
+    };
+    let r = release("r-1", EVIL, State::Done);
+    rig.save(&r, &[t(NOW - 600, "scanning"), t(NOW - 60, "done")])
+        .await;
+    let a = rig.call("GET", "/", "127.0.0.1", &[], "").await;
+    assert!(a.body.contains("<svg"), "{}", a.body);
+    assert!(!a.body.contains("<script>alert") && !a.body.contains("<img src=x"));
+    assert!(a.body.contains("&lt;script&gt;alert(1)"), "{}", a.body);
+}
+
+#[tokio::test]
+async fn a_last_page_that_is_exactly_full_has_no_next() {
+    let rig = rig(&[]).await;
+    for i in 0..4 {
+        rig.save(
+            &release(&format!("r-{i}"), &format!("1.{i}"), State::Done),
+            &[],
+        )
+        .await;
+    }
+    let page = rig
+        .call("GET", "/api/v1/releases?limit=4", "127.0.0.1", &[], "")
+        .await;
+    let v: serde_json::Value = serde_json::from_str(&page.body).unwrap();
+    assert_eq!(v["releases"].as_array().unwrap().len(), 4);
+    assert!(v["next"].is_null(), "{v}");
+    let jobs = rig.call("GET", "/api/v1/jobs", "127.0.0.1", &[], "").await;
+    assert_eq!(jobs.status, StatusCode::OK);
+    let unknown = rig
+        .call("GET", "/api/v1/nothing", "127.0.0.1", &[], "")
+        .await;
+    assert_eq!(unknown.status, StatusCode::NOT_FOUND);
+    assert!(unknown.body.starts_with("{\"error\""), "{}", unknown.body);
 }

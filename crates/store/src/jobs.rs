@@ -40,6 +40,15 @@ impl SqlStore {
         decode_rows(&rows)
     }
 
+    /// One job by its exact id.
+    pub async fn job(&self, id: &str) -> Result<Option<Job>, StoreError> {
+        let rows = sqlx::query("SELECT id, body FROM jobs WHERE id = $1")
+            .bind(id)
+            .fetch_all(&self.pool)
+            .await?;
+        Ok(decode_rows(&rows)?.pop())
+    }
+
     /// The newest jobs first.
     pub async fn list_jobs(&self, limit: i64) -> Result<Vec<Job>, StoreError> {
         let rows =

@@ -35,7 +35,7 @@ pub struct Args {
     /// amipub.toml (default: ./amipub.toml, else the built-in sandbox configuration).
     #[arg(long)]
     config: Option<PathBuf>,
-    /// Address of /healthz and /metrics.
+    /// Address of /healthz, /metrics, the web console and /api/v1.
     #[arg(long, default_value = "127.0.0.1:9187", env = "AMIPUB_LISTEN")]
     listen: String,
     /// How long this worker holds a release or job it claimed, in seconds: if it stops
@@ -246,11 +246,11 @@ fn console_app(
         store: rt.store.clone(),
         ops: Arc::new(crate::console::ServeOps {
             clock: rt.clock.clone(),
+            products_dir: rt.settings.products_dir.clone(),
             asks,
         }),
         access,
         keys: amipub_console::keys::Keys::random()?,
-        products: crate::console::products(&rt.settings.products_dir),
         token_env: c.token_env.clone(),
     }))
 }
