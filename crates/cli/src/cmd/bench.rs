@@ -8,7 +8,8 @@
 //! every commercial Region up to its load form (`bench_second_party`).
 //! `--intake`
 //! measures the bus intake instead (`bench_intake`); `--workers 1,2,4 --store postgres://…` the
-//! fleet carried by that many `amipub serve` processes on one database (`bench_workers`).
+//! fleet carried by that many `amipub serve` processes on one database (`bench_workers`);
+//! `--console` the web console and the API over a store of 10,000 releases (`bench_console`).
 
 use amipub_sandbox::faults::{FaultKind, FaultRule};
 
@@ -36,6 +37,13 @@ pub struct Args {
     /// Regions per product in the fleet run.
     #[arg(long, default_value_t = 8)]
     fleet_regions: usize,
+    /// Measure only the web console and the API over a store of --console-releases releases
+    /// (SQLite, or a schema of its own in the PostgreSQL database of --store).
+    #[arg(long)]
+    console: bool,
+    /// Releases in the store of the --console run.
+    #[arg(long, default_value_t = 10_000)]
+    console_releases: usize,
     /// Measure only the bus intake (needs a broker at --bus-url).
     #[arg(long)]
     intake: bool,
@@ -49,7 +57,8 @@ pub struct Args {
     /// on the PostgreSQL database of --store.
     #[arg(long, value_delimiter = ',')]
     workers: Vec<usize>,
-    /// The PostgreSQL database of a --workers run (the run uses a schema of its own in it).
+    /// The PostgreSQL database of a --workers or --console run (the run uses a schema of its
+    /// own in it).
     #[arg(long)]
     store: Option<String>,
     /// `human` (the default: with and without events side by side) or `json` (one object for
@@ -87,6 +96,10 @@ pub fn run(args: Args) -> anyhow::Result<Outcome> {
 }
 
 async fn bench(args: Args) -> anyhow::Result<Outcome> {
+    if args.console {
+        super::bench_console::run(args.console_releases, args.store.as_deref()).await?;
+        return Ok(Outcome::Ok);
+    }
     if args.intake {
         super::bench_intake::run(args.messages, &args.bus_url).await?;
         return Ok(Outcome::Ok);

@@ -4,6 +4,7 @@
 pub mod apply;
 pub mod approve;
 pub mod bench;
+pub mod bench_console;
 pub mod bench_intake;
 pub mod bench_release;
 pub mod bench_report;
