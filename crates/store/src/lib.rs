@@ -27,6 +27,7 @@ pub mod outbox;
 pub mod products;
 pub mod releases;
 mod table;
+pub mod verify;
 mod waits;
 pub mod wake;
 

@@ -43,6 +43,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         include_str!("../migrations/sqlite/0006_waits.sql"),
         include_str!("../migrations/postgres/0006_waits.sql"),
     ),
+    (
+        7,
+        include_str!("../migrations/sqlite/0007_verify.sql"),
+        include_str!("../migrations/postgres/0007_verify.sql"),
+    ),
 ];
 
 /// Any number, the same for every amipub: the advisory lock `amipub migrate` holds.

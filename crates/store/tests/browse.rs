@@ -102,3 +102,30 @@ on_both_stores!(timelines_of_several_releases_come_in_one_query, |s| {
     assert!(!all.contains_key("r9"));
     assert!(s.timelines(&[]).await.unwrap().is_empty());
 });
+
+on_both_stores!(a_verify_run_replaces_the_products_last_one, |s| {
+    use amipub_domain::lifecycle::{Row, Status};
+    let row = |item: &str, status| Row::new("p", "us-east-1", item, status, "e", "a");
+    let first = [
+        row("ami 1", Status::Correct),
+        row("ssm /x", Status::Missing),
+    ];
+    s.record_verify("p", &first, 10).await.unwrap();
+    s.record_verify(
+        "q",
+        &[Row::new("q", "-", "listing", Status::Correct, "", "")],
+        10,
+    )
+    .await
+    .unwrap();
+    s.record_verify("p", &[row("ami 2", Status::Incorrect)], 20)
+        .await
+        .unwrap();
+    let p = s.verify_rows(Some("p")).await.unwrap();
+    assert_eq!(p.len(), 1);
+    assert_eq!(
+        (p[0].row.item.as_str(), p[0].row.status, p[0].at),
+        ("ami 2", Status::Incorrect, 20)
+    );
+    assert_eq!(s.verify_rows(None).await.unwrap().len(), 2);
+});

@@ -21,6 +21,20 @@ pub enum Status {
 }
 
 impl Status {
+    /// Every status, in the order of `Ord`.
+    pub const ALL: [Status; 5] = [
+        Status::Correct,
+        Status::Incorrect,
+        Status::Missing,
+        Status::Unexpected,
+        Status::Unreachable,
+    ];
+
+    /// The status a printed word names.
+    pub fn from_word(word: &str) -> Option<Status> {
+        Self::ALL.into_iter().find(|s| s.word() == word)
+    }
+
     /// The word printed.
     pub fn word(self) -> &'static str {
         match self {
