@@ -629,6 +629,13 @@ fn verify_is_correct_after_a_release_and_names_each_planted_drift() {
         .to_owned();
     let shown = ok(&env, &["show", &rid]);
     assert!(shown.contains("Regions verified"), "{shown}");
+    // The run is kept for the console, with where the listing stands.
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let kept = rt.block_on(async { env.store().await.verify_rows(None).await.unwrap() });
+    assert!(
+        kept.iter().any(|c| c.row.item == "listing.visibility"),
+        "{kept:?}"
+    );
 
     // Plant drift: a deleted parameter, a wrong value, a deregistered Marketplace AMI, an edited title.
     let (wrong_region, gone_region) = ("us-east-2", "eu-west-1");

@@ -59,6 +59,15 @@ pub async fn audit<P: LifecyclePorts>(
         }
     };
     let mut rows = listing_rows(spec, &live);
+    // Not a judgement: where the listing stands (Draft, Limited, Public), for people to read.
+    rows.push(Row::new(
+        slug,
+        "-",
+        "listing.visibility",
+        Status::Correct,
+        "",
+        live.visibility.clone(),
+    ));
     let stored = match stored {
         Ok(r) => r,
         Err(e) => {

@@ -3,7 +3,8 @@
 //! listing, the SSM parameters pointing at launchable AMIs of live versions, and seller-side
 //! leftovers — and prints one row per check: Correct, Incorrect, Missing, Unexpected or
 //! Unreachable. Exit code 0 only when every row is Correct, 1 otherwise. The audit itself is the
-//! engine's (`amipub_engine::audit`); this command reads the specs and prints the rows.
+//! engine's (`amipub_engine::audit`); this command reads the specs, prints the rows and stores
+//! them as each product's last verify, for the console and `/api/v1/verify`.
 
 use std::path::PathBuf;
 
@@ -70,7 +71,16 @@ async fn verify(args: Args) -> anyhow::Result<Outcome> {
         lc.fill_ids(&mut spec).await?;
         // Without an id the product does not exist yet: said only when it was asked about.
         if spec.product.id.is_some() || args.product.is_some() {
-            rows.extend(audit(lc.ports(), &spec, stored, now).await);
+            let found = audit(lc.ports(), &spec, stored, now).await;
+            // Kept for the console and the API; a store that cannot take them is only warned of.
+            if let Err(e) = lc
+                .store
+                .record_verify(&spec.product.slug, &found, now)
+                .await
+            {
+                eprintln!("warning: the result was not stored for the console: {e}");
+            }
+            rows.extend(found);
         }
     }
     match args.format {
