@@ -25,7 +25,7 @@ use amipub_store::Filter;
 #[derive(OpenApi)]
 #[openapi(
     info(title = "amipub API", version = "1", description = "Releases, lifecycle jobs and products of an amipub service. Read-only; actions are taken on the console's pages."),
-    paths(list_releases, get_release, list_jobs, get_job, list_products),
+    paths(list_releases, get_release, list_jobs, get_job, list_products, list_verify),
     components(schemas(ApiError)),
     modifiers(&BearerAuth)
 )]
@@ -86,6 +86,7 @@ pub fn routes() -> Router<Arc<App>> {
         .route("/jobs", get(list_jobs))
         .route("/jobs/{id}", get(get_job))
         .route("/products", get(list_products))
+        .route("/verify", get(list_verify))
         .route("/openapi.json", get(openapi))
         .fallback(no_such_path)
 }
@@ -313,6 +314,39 @@ async fn list_products(State(app): State<Arc<App>>, _seen: ApiSeen) -> Response 
             })
             .collect(),
     })
+}
+
+/// The last `amipub verify` of every product (or of one).
+#[utoipa::path(
+    get,
+    path = "/api/v1/verify",
+    params(
+        ("product" = Option<String>, Query, min_length = 1, max_length = 200, description = "Only this product slug"),
+    ),
+    responses(
+        (status = 200, description = "The checks, by product, Region and item", body = VerifyList),
+        (status = 400, description = "A parameter is wrong", body = ApiError),
+        (status = 401, description = "Credentials are missing or unknown", body = ApiError),
+        (status = 403, description = "The caller may not read", body = ApiError),
+        (status = 503, description = "The store did not answer; try again", body = ApiError),
+    ),
+    security((), ("bearer" = []))
+)]
+async fn list_verify(
+    State(app): State<Arc<App>>,
+    _seen: ApiSeen,
+    RawQuery(q): RawQuery,
+) -> Response {
+    let f = match query::filter(q.as_deref(), &[]) {
+        Ok(f) => f,
+        Err(why) => return api_error(StatusCode::BAD_REQUEST, &why),
+    };
+    match app.store.verify_rows(f.product.as_deref()).await {
+        Ok(rows) => json(&VerifyList {
+            rows: rows.iter().map(VerifyRow::of).collect(),
+        }),
+        Err(e) => unavailable(e),
+    }
 }
 
 /// `GET /api/v1/openapi.json` (open to anyone who may read).

@@ -256,3 +256,44 @@ pub struct ProductList {
     /// The products.
     pub products: Vec<ProductOut>,
 }
+
+/// One check of a product's last `amipub verify`.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct VerifyRow {
+    /// The product's slug.
+    pub product: String,
+    /// The Region, or `-` for the listing.
+    pub region: String,
+    /// What was checked (`listing.title`, `listing.visibility`, `ami 41.1`, `ssm /…/latest`).
+    pub item: String,
+    /// `correct`, `incorrect`, `missing`, `unexpected` or `unreachable`.
+    pub status: String,
+    /// What should be there.
+    pub expected: String,
+    /// What is there.
+    pub actual: String,
+    /// When it was checked (epoch seconds, the engine's clock).
+    pub checked_at: i64,
+}
+
+impl VerifyRow {
+    /// A stored check.
+    pub fn of(c: &amipub_store::verify::Checked) -> Self {
+        Self {
+            product: c.row.product.clone(),
+            region: c.row.region.clone(),
+            item: c.row.item.clone(),
+            status: c.row.status.word().to_lowercase(),
+            expected: c.row.expected.clone(),
+            actual: c.row.actual.clone(),
+            checked_at: c.at,
+        }
+    }
+}
+
+/// The last verify of each product.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct VerifyList {
+    /// By product, Region and item.
+    pub rows: Vec<VerifyRow>,
+}

@@ -2,8 +2,10 @@
 //! go to the AWS consoles (an AMI's EC2 page, a change set's Marketplace request page).
 
 use amipub_domain::job::JobState;
+use amipub_domain::lifecycle::Status;
 use amipub_domain::release::{Release, State};
 use amipub_store::Filter;
+use amipub_store::verify::Checked;
 use askama::Template;
 use axum::response::Response;
 
@@ -243,6 +245,57 @@ pub struct ProductView {
     pub approval_current: bool,
     pub aliases: Vec<String>,
     pub versions: Vec<VersionRow>,
+    /// `Draft`, `Limited`, `Public`, as the last verify saw it.
+    pub listing: Option<String>,
+    /// When the last verify ran.
+    pub checked: Option<String>,
+    /// Its checks, per Region (`-`: the listing).
+    pub verify: Vec<VerifyRegion>,
+}
+
+/// One Region of a product's last verify.
+pub struct VerifyRegion {
+    pub region: String,
+    /// The worst status of its checks.
+    pub worst: &'static str,
+    pub correct: usize,
+    pub total: usize,
+    /// The checks that are not correct, in words.
+    pub problems: Vec<String>,
+}
+
+/// The last verify's checks, grouped by Region.
+fn by_region(checked: &[Checked]) -> Vec<VerifyRegion> {
+    let mut out: Vec<VerifyRegion> = Vec::new();
+    for c in checked {
+        let r = &c.row;
+        if out.last().is_none_or(|g| g.region != r.region) {
+            out.push(VerifyRegion {
+                region: r.region.clone(),
+                worst: Status::Correct.word(),
+                correct: 0,
+                total: 0,
+                problems: Vec::new(),
+            });
+        }
+        let Some(g) = out.last_mut() else { continue };
+        g.total += 1;
+        if r.status == Status::Correct {
+            g.correct += 1;
+            continue;
+        }
+        if Status::from_word(g.worst).is_none_or(|w| r.status > w) {
+            g.worst = r.status.word();
+        }
+        g.problems.push(format!(
+            "{} {}: expected {}, found {}",
+            r.status.word(),
+            r.item,
+            r.expected,
+            r.actual
+        ));
+    }
+    out
 }
 
 #[derive(Template)]
@@ -266,9 +319,12 @@ pub async fn products(app: &App, seen: &Seen, q: Option<&str>) -> Response {
             limit: VERSIONS_SHOWN,
             before: None,
         };
-        let versions = match app.store.release_page(&f).await {
-            Ok(v) => v,
-            Err(e) => return unavailable(e),
+        let (versions, checked) = match (
+            app.store.release_page(&f).await,
+            app.store.verify_rows(Some(&p.slug)).await,
+        ) {
+            (Ok(v), Ok(c)) => (v, c),
+            (Err(e), _) | (_, Err(e)) => return unavailable(e),
         };
         products.push(ProductView {
             slug: p.slug.clone(),
@@ -278,6 +334,12 @@ pub async fn products(app: &App, seen: &Seen, q: Option<&str>) -> Response {
             approval: p.approval.clone(),
             approval_current: p.approval_current,
             aliases: p.aliases.clone(),
+            listing: checked
+                .iter()
+                .find(|c| c.row.item == "listing.visibility")
+                .map(|c| c.row.actual.clone()),
+            checked: checked.iter().map(|c| c.at).max().map(clock),
+            verify: by_region(&checked),
             versions: versions
                 .iter()
                 .map(|(_, r)| VersionRow {
