@@ -11,7 +11,7 @@ use amipub_console::ops::{Action, Operations, Pending};
 use amipub_domain::job::{Job, JobEvent, JobKind, JobRequest, JobState};
 use amipub_domain::lifecycle::approval::{record_approval, record_ids};
 use amipub_domain::lifecycle::content_hash;
-use amipub_domain::release::{Event, State};
+use amipub_domain::release::{Event, Release, State};
 use amipub_domain::spec::{DeliveryPath, ProductSpec};
 use amipub_domain::validate::{has_errors, validate_text};
 
@@ -100,6 +100,17 @@ pub const ASKS_WAITING: usize = 16;
 impl Operations for ServeOps {
     fn products(&self) -> Vec<ProductInfo> {
         products(&self.products_dir)
+    }
+
+    fn parameters(&self, release: &Release) -> Vec<String> {
+        let Some(s) = specs(&self.products_dir)
+            .into_iter()
+            .find(|s| s.spec.product.slug == release.product)
+        else {
+            return Vec::new();
+        };
+        let product = amipub_engine::product::Product::new(s.spec, "");
+        amipub_engine::parameters::parameter_names(&product, release).unwrap_or_default()
     }
 
     fn now(&self) -> Pending<'_, i64> {

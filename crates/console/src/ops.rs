@@ -74,6 +74,9 @@ pub struct ProductInfo {
 pub trait Operations: Send + Sync {
     /// The configured products, as their spec files say now.
     fn products(&self) -> Vec<ProductInfo>;
+    /// The SSM parameter names a release writes in each of its Regions (none when its spec
+    /// names none or is gone).
+    fn parameters(&self, release: &amipub_domain::release::Release) -> Vec<String>;
     /// The engine's clock (epoch seconds): ages and waits are told against it.
     fn now(&self) -> Pending<'_, i64>;
     /// Takes an action for `by`; `Ok` says what was done, `Err` why nothing was.

@@ -46,6 +46,10 @@ pub struct RegionRow {
     pub copy: Option<Linked>,
     pub ami: Option<Linked>,
     pub seen: String,
+    /// Whether the release's SSM parameters point at its AMI there.
+    pub parameters: &'static str,
+    /// Whether the release's final check covered the Region.
+    pub verified: &'static str,
 }
 
 /// A release, as its page shows it.
@@ -66,6 +70,16 @@ pub struct ReleaseView {
     pub can_retry: bool,
     pub can_cancel: bool,
     pub region_rows: Vec<RegionRow>,
+    /// The SSM parameter names it writes in every Region.
+    pub parameters: Vec<String>,
+}
+
+/// Whether the release has written its SSM parameters.
+fn written(r: &Release) -> bool {
+    matches!(
+        r.state,
+        State::ParametersWritten | State::Announced | State::Done
+    )
 }
 
 fn region_rows(r: &Release) -> Vec<RegionRow> {
@@ -93,6 +107,16 @@ fn region_rows(r: &Release) -> Vec<RegionRow> {
                     .get(region)
                     .map(|t| clock(*t))
                     .unwrap_or_default(),
+                parameters: match (written(r), r.regions.contains_key(region)) {
+                    (true, true) => "written",
+                    (false, true) => "not yet",
+                    (_, false) => "",
+                },
+                verified: if r.verification.is_some() && r.regions.contains_key(region) {
+                    "yes"
+                } else {
+                    ""
+                },
             }
         })
         .collect()
@@ -118,6 +142,7 @@ impl ReleaseView {
             can_retry: r.state == State::Failed,
             can_cancel: !r.state.is_terminal() || r.state == State::Failed,
             region_rows: region_rows(r),
+            parameters: Vec::new(),
         }
     }
 }
@@ -153,7 +178,10 @@ pub async fn release(app: &App, id: &str, seen: &Seen, q: Option<&str>) -> Respo
     let finished = r.state.is_terminal();
     page(&ReleasePage {
         frame: Frame::new(app, seen, !finished, q),
-        r: ReleaseView::of(&r, seen.now),
+        r: ReleaseView {
+            parameters: app.ops.parameters(&r),
+            ..ReleaseView::of(&r, seen.now)
+        },
         may_act: seen.caller.may_act(),
         timeline: time_rows(&timeline, seen.now, finished),
         announcements: outbox

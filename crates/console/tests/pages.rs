@@ -72,6 +72,11 @@ async fn a_release_page_shows_its_timeline_and_regions() {
     );
     assert!(a.body.contains("marketplace/management/requests/cs-123"));
     assert!(a.body.contains("1 of 2 Regions"));
+    assert!(a.body.contains("<code>/fedora/42.1</code>"), "{}", a.body);
+    assert!(
+        a.body.contains("<td>not yet</td>"),
+        "published, parameters not written yet"
+    );
     assert!(
         a.body.contains("http-equiv=\"refresh\""),
         "a running release refreshes"

@@ -32,6 +32,10 @@ impl Operations for Still {
         (0..PRODUCTS).map(product).collect()
     }
 
+    fn parameters(&self, r: &Release) -> Vec<String> {
+        vec![format!("/bench/{}/{}", r.product, r.version)]
+    }
+
     fn now(&self) -> Pending<'_, i64> {
         Box::pin(async { NOW })
     }

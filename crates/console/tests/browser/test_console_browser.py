@@ -102,6 +102,9 @@ def test_the_console_in_a_browser(service, browser):
     assert len(regions) >= 2 and all("ami-" in r for r in regions), regions
     links = [a.get_attribute("href") for a in browser.find_elements(By.CSS_SELECTOR, "#regions a")]
     assert any("console.aws.amazon.com/ec2" in h for h in links), links
+    parameters = browser.find_element(By.ID, "parameters").text
+    assert "/fedora/cloud/41/x86_64/41.1" in parameters and "latest" in parameters, parameters
+    assert all("written" in r and "yes" in r for r in regions), regions
     shot(browser, "03-release")
 
     # 3. A release fails its scan.

@@ -42,6 +42,13 @@ impl Operations for FakeOps {
         }]
     }
 
+    fn parameters(&self, r: &Release) -> Vec<String> {
+        vec![
+            format!("/fedora/{}", r.version),
+            "/fedora/latest".to_owned(),
+        ]
+    }
+
     fn now(&self) -> Pending<'_, i64> {
         Box::pin(async { NOW })
     }
