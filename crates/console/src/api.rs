@@ -16,9 +16,9 @@ use serde::Serialize;
 use utoipa::OpenApi;
 
 use crate::api_types::*;
-use crate::app::App;
 use crate::guard::{ApiSeen, api_error};
 use crate::query;
+use crate::state::App;
 use amipub_store::Filter;
 
 /// The document.
@@ -299,20 +299,7 @@ async fn get_job(State(app): State<Arc<App>>, seen: ApiSeen, Path(id): Path<Stri
 )]
 async fn list_products(State(app): State<Arc<App>>, _seen: ApiSeen) -> Response {
     json(&ProductList {
-        products: app
-            .ops
-            .products()
-            .iter()
-            .map(|p| ProductOut {
-                slug: p.slug.clone(),
-                title: p.title.clone(),
-                product_id: p.product_id.clone(),
-                path: p.path.clone(),
-                approval: p.approval.clone(),
-                approval_current: p.approval_current,
-                aliases: p.aliases.clone(),
-            })
-            .collect(),
+        products: app.ops.products(),
     })
 }
 

@@ -231,30 +231,11 @@ pub struct JobDetail {
     pub timeline: Vec<TimelineItem>,
 }
 
-/// A configured product.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct ProductOut {
-    /// The slug.
-    pub slug: String,
-    /// The listing's title.
-    pub title: String,
-    /// The Marketplace product id, once the listing exists.
-    pub product_id: Option<String>,
-    /// `catalog` or `second-party`.
-    pub path: String,
-    /// The recorded marketing approval's reference.
-    pub approval: Option<String>,
-    /// Whether the approval covers the content as it is now.
-    pub approval_current: bool,
-    /// The SSM alias names.
-    pub aliases: Vec<String>,
-}
-
 /// The configured products.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct ProductList {
     /// The products.
-    pub products: Vec<ProductOut>,
+    pub products: Vec<crate::ops::ProductInfo>,
 }
 
 /// One check of a product's last `amipub verify`.

@@ -1,42 +1,25 @@
-//! What every handler shares, and the routes. Requests are limited in size; every response
-//! gets the security headers (`headers`).
+//! The routes. Requests are limited in size; every response gets the security headers
+//! (`headers`).
 
 use std::sync::Arc;
 
-use amipub_store::SqlStore;
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
 use axum::routing::{get, post};
 
-use crate::access::Access;
-use crate::keys::Keys;
-use crate::ops::Operations;
-use crate::{api, headers, pages, pages_act, pages_sign};
+use crate::state::App;
+use crate::{api, headers, pages, pages_act, pages_release, pages_sign};
 
 /// The largest request body the console reads (forms are a few hundred bytes).
 pub const MAX_BODY_BYTES: usize = 16 * 1024;
-
-/// The console's state.
-pub struct App {
-    /// The store every worker writes.
-    pub store: SqlStore,
-    /// The clock and the actions.
-    pub ops: Arc<dyn Operations>,
-    /// Who may do what.
-    pub access: Access,
-    /// The signing key.
-    pub keys: Keys,
-    /// The environment variable of the operator token (named on the sign-in page).
-    pub token_env: String,
-}
 
 /// The console's routes (pages, actions, API), with size limits and security headers.
 pub fn router(app: Arc<App>) -> Router {
     Router::new()
         .route("/", get(pages::overview))
-        .route("/releases/{id}", get(pages::release))
-        .route("/jobs/{id}", get(pages::job))
-        .route("/products", get(pages::products))
+        .route("/releases/{id}", get(pages_release::release))
+        .route("/jobs/{id}", get(pages_release::job))
+        .route("/products", get(pages_release::products))
         .route("/console.css", get(pages::stylesheet))
         .route("/sign-in", get(pages_sign::form).post(pages_sign::sign_in))
         .route("/sign-out", post(pages_sign::sign_out))

@@ -9,8 +9,9 @@ use axum::http::request::Parts;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 
-use crate::access::{Caller, Refusal};
-use crate::app::App;
+use crate::access::Refusal;
+use crate::caller::Caller;
+use crate::state::App;
 
 /// A caller allowed to read pages.
 pub struct Seen {
@@ -62,7 +63,7 @@ impl FromRequestParts<Arc<App>> for Seen {
     async fn from_request_parts(parts: &mut Parts, app: &Arc<App>) -> Result<Self, Response> {
         match check(parts, app).await {
             Ok((caller, now)) => Ok(Seen { caller, now }),
-            Err((code, why)) => Err(crate::pages::refused(code, &why)),
+            Err((code, why)) => Err(crate::frame::refused(code, &why)),
         }
     }
 }

@@ -6,7 +6,7 @@
 use hmac::{Hmac, KeyInit, Mac};
 use sha2::{Digest, Sha256};
 
-use crate::access::{Caller, Proof, Role};
+use crate::caller::{Caller, Proof, Role};
 
 type Signer = Hmac<Sha256>;
 

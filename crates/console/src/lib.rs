@@ -6,8 +6,10 @@
 pub mod access;
 pub mod api;
 mod api_types;
-pub mod app;
+mod app;
+pub mod caller;
 mod chart;
+mod frame;
 mod guard;
 mod headers;
 pub mod keys;
@@ -17,7 +19,9 @@ mod pages_act;
 mod pages_release;
 mod pages_sign;
 mod query;
+mod state;
 pub mod view;
 
-pub use app::{App, router};
+pub use app::router;
 pub use ops::ProductInfo;
+pub use state::App;

@@ -51,8 +51,8 @@ impl Action {
     }
 }
 
-/// A product as the products page shows it (from its spec).
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// A product as its spec describes it, for the products page and `/api/v1/products`.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, utoipa::ToSchema)]
 pub struct ProductInfo {
     /// The slug.
     pub slug: String,

@@ -10,145 +10,21 @@ use amipub_domain::release::{Release, State as RState};
 use amipub_engine::ports::TimelineEntry;
 use amipub_store::Filter;
 use askama::Template;
-use axum::extract::{Path, RawQuery, State};
-use axum::http::{StatusCode, header};
-use axum::response::{Html, IntoResponse, Response};
+use axum::extract::{RawQuery, State};
+use axum::http::header;
+use axum::response::{IntoResponse, Response};
 
-use crate::access::{Caller, Proof};
 use crate::api_types::FailureOut;
-use crate::app::App;
 use crate::chart::{self, Bar};
+use crate::frame::{Frame, page, unavailable};
 use crate::guard::Seen;
+use crate::state::App;
 use crate::view::{self, clock, span};
 
 /// How many finished releases the chart shows.
 const CHART_RELEASES: i64 = 20;
 /// How many rows the overview's tables show.
 const OVERVIEW_ROWS: i64 = 25;
-
-/// What every page's frame shows.
-pub struct Frame {
-    pub who: String,
-    pub role: &'static str,
-    pub signed_in: bool,
-    pub csrf: String,
-    pub refresh: bool,
-    pub notice: Option<String>,
-    pub now: String,
-}
-
-impl Frame {
-    pub fn new(app: &App, seen: &Seen, refresh: bool, query: Option<&str>) -> Self {
-        Self::of(app, &seen.caller, seen.now, refresh, query)
-    }
-
-    fn of(app: &App, caller: &Caller, now: i64, refresh: bool, query: Option<&str>) -> Self {
-        Self {
-            who: caller.name.clone(),
-            role: caller.role.name(),
-            signed_in: caller.proof == Proof::Session,
-            csrf: app.keys.csrf(caller),
-            refresh,
-            notice: query.and_then(notice),
-            now: clock(now),
-        }
-    }
-
-    /// The frame of a page for someone the console does not know.
-    pub fn nobody() -> Self {
-        Self {
-            who: "not signed in".to_owned(),
-            role: "",
-            signed_in: false,
-            csrf: String::new(),
-            refresh: false,
-            notice: None,
-            now: String::new(),
-        }
-    }
-}
-
-/// The words for `?did=<verb>` after an action (fixed texts: nothing from the query is shown).
-fn notice(query: &str) -> Option<String> {
-    let did = form_urlencoded::parse(query.as_bytes())
-        .find(|(k, _)| k == "did")?
-        .1;
-    Some(
-        match did.as_ref() {
-            "retry" => "Retry asked: the engine resumes it from its failed step.",
-            "cancel" => "Cancel asked.",
-            "promote" => "Promote job recorded: a worker points the alias in every Region.",
-            "approve" => "Approval recorded in the product's spec.",
-            "signed-in" => "Signed in.",
-            _ => return None,
-        }
-        .to_owned(),
-    )
-}
-
-/// A template rendered as a page, or a 500 page saying what went wrong.
-pub fn page(t: &impl Template) -> Response {
-    match t.render() {
-        Ok(html) => Html(html).into_response(),
-        Err(e) => message(
-            StatusCode::INTERNAL_SERVER_ERROR,
-            "Page error",
-            &e.to_string(),
-            "/",
-        ),
-    }
-}
-
-#[derive(Template)]
-#[template(path = "message.html")]
-struct Message<'a> {
-    frame: Frame,
-    heading: &'a str,
-    text: &'a str,
-    back: &'a str,
-}
-
-/// A page with one message.
-pub fn message(code: StatusCode, heading: &str, text: &str, back: &str) -> Response {
-    let t = Message {
-        frame: Frame::nobody(),
-        heading,
-        text,
-        back,
-    };
-    match t.render() {
-        Ok(html) => (code, Html(html)).into_response(),
-        // Plain text: the message may hold values from outside.
-        Err(_) => (code, text.to_owned()).into_response(),
-    }
-}
-
-/// The page of a refused request (401 or 403).
-pub fn refused(code: StatusCode, why: &str) -> Response {
-    let heading = if code == StatusCode::FORBIDDEN {
-        "Not allowed"
-    } else {
-        "Sign in"
-    };
-    let mut res = message(code, heading, why, "/sign-in");
-    if code == StatusCode::UNAUTHORIZED {
-        res.headers_mut().insert(
-            header::WWW_AUTHENTICATE,
-            header::HeaderValue::from_static("Bearer realm=\"amipub\""),
-        );
-    }
-    res
-}
-
-/// A store error as a page.
-fn store_error(e: impl std::fmt::Display) -> Response {
-    message(
-        StatusCode::SERVICE_UNAVAILABLE,
-        "The store did not answer",
-        &format!("{e}; /healthz tells whether the store is up. Reload to try again."),
-        "/",
-    )
-}
 
 /// A release as a row of the overview.
 pub struct Row {
@@ -222,7 +98,7 @@ struct Overview {
 pub async fn overview(State(app): State<Arc<App>>, seen: Seen, RawQuery(q): RawQuery) -> Response {
     match overview_page(&app, &seen, q.as_deref()).await {
         Ok(t) => page(&t),
-        Err(e) => store_error(e),
+        Err(e) => unavailable(e),
     }
 }
 
@@ -267,7 +143,7 @@ async fn overview_page(
         .collect();
     let busy = !running.is_empty() || jobs.iter().any(|j| !is_finished_job(j.state));
     Ok(Overview {
-        frame: Frame::new(app, seen, busy, q),
+        frame: Frame::new(&app.keys, &seen.caller, seen.now, busy, q),
         counts: store.state_counts().await?,
         running,
         failed,
@@ -345,31 +221,6 @@ pub fn time_rows(timeline: &[TimelineEntry], now: i64, finished: bool) -> Vec<Ti
         .collect()
 }
 
-/// `GET /releases/{id}`.
-pub async fn release(
-    State(app): State<Arc<App>>,
-    Path(id): Path<String>,
-    seen: Seen,
-    RawQuery(q): RawQuery,
-) -> Response {
-    crate::pages_release::release(&app, &id, &seen, q.as_deref()).await
-}
-
-/// `GET /jobs/{id}`.
-pub async fn job(
-    State(app): State<Arc<App>>,
-    Path(id): Path<String>,
-    seen: Seen,
-    RawQuery(q): RawQuery,
-) -> Response {
-    crate::pages_release::job(&app, &id, &seen, q.as_deref()).await
-}
-
-/// `GET /products`.
-pub async fn products(State(app): State<Arc<App>>, seen: Seen, RawQuery(q): RawQuery) -> Response {
-    crate::pages_release::products(&app, &seen, q.as_deref()).await
-}
-
 /// `GET /console.css`.
 pub async fn stylesheet() -> Response {
     (
@@ -380,19 +231,4 @@ pub async fn stylesheet() -> Response {
         include_str!("../templates/console.css"),
     )
         .into_response()
-}
-
-/// A store error or a missing row as a page.
-pub fn not_found(what: &str, id: &str) -> Response {
-    message(
-        StatusCode::NOT_FOUND,
-        "Not found",
-        &format!("No {what} has the id {id}."),
-        "/",
-    )
-}
-
-/// A store error as a page (for the other page modules).
-pub fn unavailable(e: impl std::fmt::Display) -> Response {
-    store_error(e)
 }

@@ -11,10 +11,10 @@ use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 
 use crate::access::Proof;
-use crate::app::App;
+use crate::frame::{message, not_found, refused};
 use crate::guard::Seen;
 use crate::ops::Action;
-use crate::pages::{message, refused};
+use crate::state::App;
 use crate::view::plain;
 
 /// The fields of a posted form.
@@ -114,12 +114,12 @@ pub async fn action(
     let is_job = id.starts_with("j-");
     let fits = is_job == (kind == "jobs");
     if !fits || !plain(&id) {
-        return crate::pages::not_found(kind.trim_end_matches('s'), &id);
+        return not_found(kind.trim_end_matches('s'), &id);
     }
     let action = match verb.as_str() {
         "retry" => Action::Retry { id: id.clone() },
         "cancel" => Action::Cancel { id: id.clone() },
-        _ => return crate::pages::not_found("action", &verb),
+        _ => return not_found("action", &verb),
     };
     act(&app, &seen, &body, Ok(action), format!("/{kind}/{id}")).await
 }
@@ -153,7 +153,7 @@ pub async fn product_action(
             product: slug.clone(),
             reference,
         }),
-        _ => return crate::pages::not_found("action", &verb),
+        _ => return not_found("action", &verb),
     };
     act(&app, &seen, &body, action, "/products".to_owned()).await
 }

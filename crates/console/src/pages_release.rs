@@ -3,16 +3,21 @@
 
 use amipub_domain::job::JobState;
 use amipub_domain::lifecycle::Status;
-use amipub_domain::release::{Release, State};
+use amipub_domain::release::{Release, State as RState};
 use amipub_store::Filter;
 use amipub_store::verify::Checked;
+use std::sync::Arc;
+
 use askama::Template;
+use axum::extract::{Path, RawQuery, State};
 use axum::response::Response;
 
 use crate::api_types::FailureOut;
-use crate::app::App;
+use crate::frame::{Frame, not_found, page, unavailable};
 use crate::guard::Seen;
-use crate::pages::{Frame, TimeRow, not_found, page, time_rows, unavailable};
+use crate::ops::ProductInfo;
+use crate::pages::{TimeRow, time_rows};
+use crate::state::App;
 use crate::view::{self, clock, plain, span};
 
 /// A value with the URL of its page in an AWS console.
@@ -78,7 +83,7 @@ pub struct ReleaseView {
 fn written(r: &Release) -> bool {
     matches!(
         r.state,
-        State::ParametersWritten | State::Announced | State::Done
+        RState::ParametersWritten | RState::Announced | RState::Done
     )
 }
 
@@ -139,8 +144,8 @@ impl ReleaseView {
             change_set: r.change_set.as_deref().map(change_set_link),
             verification: r.verification.clone(),
             failure: r.failure.as_ref().map(FailureOut::of_release),
-            can_retry: r.state == State::Failed,
-            can_cancel: !r.state.is_terminal() || r.state == State::Failed,
+            can_retry: r.state == RState::Failed,
+            can_cancel: !r.state.is_terminal() || r.state == RState::Failed,
             region_rows: region_rows(r),
             parameters: Vec::new(),
         }
@@ -164,8 +169,14 @@ struct ReleasePage {
     announcements: Vec<SentRow>,
 }
 
-/// The release page.
-pub async fn release(app: &App, id: &str, seen: &Seen, q: Option<&str>) -> Response {
+/// `GET /releases/{id}`.
+pub async fn release(
+    State(app): State<Arc<App>>,
+    Path(id): Path<String>,
+    seen: Seen,
+    RawQuery(q): RawQuery,
+) -> Response {
+    let (app, id, seen, q) = (&*app, id.as_str(), &seen, q.as_deref());
     let r = match app.store.get(id).await {
         Ok(Some(r)) => r,
         Ok(None) => return not_found("release", id),
@@ -177,7 +188,7 @@ pub async fn release(app: &App, id: &str, seen: &Seen, q: Option<&str>) -> Respo
     };
     let finished = r.state.is_terminal();
     page(&ReleasePage {
-        frame: Frame::new(app, seen, !finished, q),
+        frame: Frame::new(&app.keys, &seen.caller, seen.now, !finished, q),
         r: ReleaseView {
             parameters: app.ops.parameters(&r),
             ..ReleaseView::of(&r, seen.now)
@@ -220,8 +231,14 @@ struct JobPage {
     timeline: Vec<TimeRow>,
 }
 
-/// The job page.
-pub async fn job(app: &App, id: &str, seen: &Seen, q: Option<&str>) -> Response {
+/// `GET /jobs/{id}`.
+pub async fn job(
+    State(app): State<Arc<App>>,
+    Path(id): Path<String>,
+    seen: Seen,
+    RawQuery(q): RawQuery,
+) -> Response {
+    let (app, id, seen, q) = (&*app, id.as_str(), &seen, q.as_deref());
     let found = match app.store.job(id).await {
         Ok(found) => found,
         Err(e) => return unavailable(e),
@@ -247,7 +264,7 @@ pub async fn job(app: &App, id: &str, seen: &Seen, q: Option<&str>) -> Response 
         can_cancel: !finished || j.state == JobState::Failed,
     };
     page(&JobPage {
-        frame: Frame::new(app, seen, !finished, q),
+        frame: Frame::new(&app.keys, &seen.caller, seen.now, !finished, q),
         j: view,
         may_act: seen.caller.may_act(),
         timeline: time_rows(&timeline, seen.now, finished),
@@ -265,13 +282,8 @@ pub struct VersionRow {
 
 /// A product, as the products page shows it.
 pub struct ProductView {
-    pub slug: String,
-    pub title: String,
-    pub product_id: Option<String>,
-    pub path: String,
-    pub approval: Option<String>,
-    pub approval_current: bool,
-    pub aliases: Vec<String>,
+    /// What its spec says.
+    pub info: ProductInfo,
     pub versions: Vec<VersionRow>,
     /// `Draft`, `Limited`, `Public`, as the last verify saw it.
     pub listing: Option<String>,
@@ -337,13 +349,14 @@ struct ProductsPage {
 /// How many versions per product the page lists.
 const VERSIONS_SHOWN: i64 = 10;
 
-/// The products page.
-pub async fn products(app: &App, seen: &Seen, q: Option<&str>) -> Response {
+/// `GET /products`.
+pub async fn products(State(app): State<Arc<App>>, seen: Seen, RawQuery(q): RawQuery) -> Response {
+    let (app, seen, q) = (&*app, &seen, q.as_deref());
     let mut products = Vec::new();
-    for p in &app.ops.products() {
+    for p in app.ops.products() {
         let f = Filter {
             product: Some(p.slug.clone()),
-            state: Some(State::Done.name().to_owned()),
+            state: Some(RState::Done.name().to_owned()),
             limit: VERSIONS_SHOWN,
             before: None,
         };
@@ -355,19 +368,13 @@ pub async fn products(app: &App, seen: &Seen, q: Option<&str>) -> Response {
             (Err(e), _) | (_, Err(e)) => return unavailable(e),
         };
         products.push(ProductView {
-            slug: p.slug.clone(),
-            title: p.title.clone(),
-            product_id: p.product_id.clone(),
-            path: p.path.clone(),
-            approval: p.approval.clone(),
-            approval_current: p.approval_current,
-            aliases: p.aliases.clone(),
             listing: checked
                 .iter()
                 .find(|c| c.row.item == "listing.visibility")
                 .map(|c| c.row.actual.clone()),
             checked: checked.iter().map(|c| c.at).max().map(clock),
             verify: by_region(&checked),
+            info: p,
             versions: versions
                 .iter()
                 .map(|(_, r)| VersionRow {
@@ -381,7 +388,7 @@ pub async fn products(app: &App, seen: &Seen, q: Option<&str>) -> Response {
         });
     }
     page(&ProductsPage {
-        frame: Frame::new(app, seen, false, q),
+        frame: Frame::new(&app.keys, &seen.caller, seen.now, false, q),
         products,
         may_act: seen.caller.may_act(),
     })

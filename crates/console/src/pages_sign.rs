@@ -11,10 +11,10 @@ use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 
 use crate::access::{Proof, SESSION_COOKIE};
-use crate::app::App;
+use crate::frame::{Frame, page, refused};
 use crate::guard::Seen;
 use crate::keys::SESSION_SECS;
-use crate::pages::{Frame, page, refused};
+use crate::state::App;
 
 #[derive(Template)]
 #[template(path = "sign_in.html")]
