@@ -34,7 +34,8 @@ fn specs(products_dir: &str) -> Vec<Spec> {
             match validate_text(&text) {
                 (Some(spec), problems) if !has_errors(&problems) => Some(Spec { path, spec, text }),
                 _ => {
-                    tracing::warn!(
+                    // Read on every products page: said at debug level only.
+                    tracing::debug!(
                         "console: {} has errors; amipub validate lists them",
                         path.display()
                     );
@@ -97,6 +98,9 @@ pub struct ServeOps {
 /// How many actions may wait for the loop.
 pub const ASKS_WAITING: usize = 16;
 
+/// How long a page waits for an action's answer; the action goes on after that.
+const ANSWER_WITHIN: std::time::Duration = std::time::Duration::from_secs(60);
+
 impl Operations for ServeOps {
     fn products(&self) -> Vec<ProductInfo> {
         products(&self.products_dir)
@@ -134,7 +138,13 @@ impl Operations for ServeOps {
                 "the service is stopping; nothing was changed: ask again when it is back".to_owned()
             };
             self.asks.send(ask).await.map_err(|_| stopping())?;
-            answer.await.map_err(|_| stopping())?
+            match tokio::time::timeout(ANSWER_WITHIN, answer).await {
+                Ok(done) => done.map_err(|_| stopping())?,
+                Err(_) => Err(format!(
+                    "still being done after {} s (an AWS call is slow): the release's or job's page shows when it is",
+                    ANSWER_WITHIN.as_secs()
+                )),
+            }
         })
     }
 }
@@ -153,12 +163,33 @@ pub async fn actions_loop(
         };
         let Some(ask) = ask else { return };
         let verb = ask.action.verb();
-        let done = actor.act(ask.action, &ask.by).await;
+        let done = act_when_free(&actor, &ask.action, &ask.by).await;
         match &done {
             Ok(what) => tracing::info!(by = %ask.by, action = verb, "console: {what}"),
             Err(why) => tracing::info!(by = %ask.by, action = verb, "console: refused: {why}"),
         }
         let _ = ask.reply.send(done);
+    }
+}
+
+/// How often an action is tried while another worker is in the middle of a step of the same
+/// release or job (a step takes milliseconds), and the pause between tries.
+const BUSY_TRIES: u32 = 5;
+const BUSY_PAUSE: std::time::Duration = std::time::Duration::from_millis(300);
+
+/// Takes an action, asking again a few times while the release or job is in another worker's
+/// step (the engine refuses then, naming the holder, and changes nothing).
+async fn act_when_free(actor: &Actor<'_>, action: &Action, by: &str) -> Result<String, String> {
+    let mut tries = 0;
+    loop {
+        let done = actor.act(action.clone(), by).await;
+        tries += 1;
+        match &done {
+            Err(why) if tries < BUSY_TRIES && why.contains("being moved by another worker") => {
+                tokio::time::sleep(BUSY_PAUSE).await;
+            }
+            _ => return done,
+        }
     }
 }
 

@@ -72,6 +72,12 @@ impl<P: Ports> Engine<P> {
         self.lease_secs = secs.max(1);
     }
 
+    /// Claims under another worker id: a second engine in the same process (the console's
+    /// actions beside the engine loop) must not count the loop's leases as its own.
+    pub fn set_worker(&mut self, worker: &str) {
+        self.worker = worker.to_owned();
+    }
+
     /// How long this engine's claims last.
     pub(crate) fn lease_secs(&self) -> i64 {
         self.lease_secs

@@ -92,6 +92,11 @@ async fn serve(args: Args) -> anyhow::Result<Outcome> {
     let mut rt = Runtime::open(settings, &[]).await?;
     rt.engine.set_lease(args.lease_secs);
     let (asks_tx, asks) = tokio::sync::mpsc::channel(crate::console::ASKS_WAITING);
+    // The console's actions claim under a worker id of their own, so a release the engine loop
+    // holds is refused to them as it is to the CLI.
+    let mut acting = Runtime::open(rt.settings.clone(), &[]).await?;
+    acting.engine.set_worker(&worker_id("console"));
+    acting.engine.set_lease(args.lease_secs);
     let console = match console_app(&rt, asks_tx) {
         Ok(app) => app,
         Err(why) => {
@@ -137,7 +142,8 @@ async fn serve(args: Args) -> anyhow::Result<Outcome> {
              --detach` and lifecycle commands; announcements go to {feed_file})",
             rt.store.backend().name()
         );
-        return engine_only(&rt, (console, asks), listener, &feed_file, events.as_ref()).await;
+        let parts = (console, asks, &acting);
+        return engine_only(&rt, parts, listener, &feed_file, events.as_ref()).await;
     };
     let status = Arc::new(BusStatus::default());
     let wake_engine = Notify::new();
@@ -172,7 +178,7 @@ async fn serve(args: Args) -> anyhow::Result<Outcome> {
             engine,
             events,
             http,
-            actions_loop(&rt, asks, stop_rx.clone())
+            actions_loop(&acting, asks, stop_rx.clone())
         );
         let _ = drain_tx.send(true);
     };
@@ -250,9 +256,23 @@ fn console_app(
             asks,
         }),
         access,
-        keys: amipub_console::keys::Keys::random()?,
+        keys: console_keys(c)?,
         token_env: c.token_env.clone(),
     }))
+}
+
+/// The signing key: from `key_file`, shared by every worker, or drawn now.
+fn console_keys(
+    c: &amipub_domain::console::ConsoleSettings,
+) -> Result<amipub_console::keys::Keys, String> {
+    match &c.key_file {
+        Some(path) => {
+            let secret = std::fs::read_to_string(path)
+                .map_err(|e| format!("cannot read key_file {path}: {e}"))?;
+            amipub_console::keys::Keys::from_secret(&secret).map_err(|e| format!("key_file: {e}"))
+        }
+        None => amipub_console::keys::Keys::random(),
+    }
 }
 
 /// Waits for SIGTERM or Ctrl-C, then tells every part of the worker to stop.
@@ -280,7 +300,11 @@ async fn http(listener: tokio::net::TcpListener, shared: Shared, mut stop: watch
 /// endpoints.
 async fn engine_only(
     rt: &Runtime,
-    (console, asks): (Arc<amipub_console::App>, Receiver<crate::console::Ask>),
+    (console, asks, acting): (
+        Arc<amipub_console::App>,
+        Receiver<crate::console::Ask>,
+        &Runtime,
+    ),
     listener: tokio::net::TcpListener,
     feed_file: &str,
     events: Option<&(QueueEvents, i32)>,
@@ -302,7 +326,7 @@ async fn engine_only(
         engine_loop(rt, &wake_engine, &wake_sender, stop_rx.clone()),
         change_set_events(rt, events, &wake_engine, stop_rx.clone()),
         feed_loop(rt, feed_file, &worker, &wake_sender, stop_rx.clone()),
-        actions_loop(rt, asks, stop_rx.clone()),
+        actions_loop(acting, asks, stop_rx.clone()),
     );
     rt.store.close().await;
     tracing::info!("serve: stopped");
