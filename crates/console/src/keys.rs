@@ -10,6 +10,9 @@ use crate::caller::{Caller, Proof, Role};
 
 type Signer = Hmac<Sha256>;
 
+/// The shortest shared secret accepted.
+pub const MIN_SECRET_CHARS: usize = 32;
+
 /// How long a session lasts, seconds (wall-clock time).
 pub const SESSION_SECS: i64 = 12 * 3600;
 
@@ -26,6 +29,21 @@ impl Keys {
         getrandom::fill(&mut key)
             .map_err(|e| format!("no randomness for the console's key: {e}"))?;
         Ok(Self { key })
+    }
+
+    /// A key derived from a shared secret (at least `MIN_SECRET_CHARS` characters), so that
+    /// every worker behind one address signs alike.
+    pub fn from_secret(secret: &str) -> Result<Self, String> {
+        let secret = secret.trim();
+        if secret.chars().count() < MIN_SECRET_CHARS {
+            return Err(format!(
+                "the key file holds {} characters; use at least {MIN_SECRET_CHARS} (e.g. `openssl rand -hex 32`)",
+                secret.chars().count()
+            ));
+        }
+        Ok(Self {
+            key: digest(secret),
+        })
     }
 
     /// The MAC of length-prefixed parts, in hex; `None` when no signer could be made (HMAC

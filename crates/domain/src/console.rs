@@ -35,6 +35,10 @@ pub struct ConsoleSettings {
     /// Groups whose members are viewers; empty: every user the proxy vouches for is a viewer.
     #[serde(default)]
     pub viewer_groups: Vec<String>,
+    /// A file holding the secret that signs sessions and CSRF tokens, the same for every
+    /// worker behind one address; absent: each worker draws its own at start.
+    #[serde(default)]
+    pub key_file: Option<String>,
 }
 
 /// Who reads without credentials.
@@ -64,6 +68,7 @@ impl Default for ConsoleSettings {
             trusted_proxies: Vec::new(),
             operator_groups: Vec::new(),
             viewer_groups: Vec::new(),
+            key_file: None,
         }
     }
 }

@@ -275,3 +275,17 @@ fn a_csrf_token_belongs_to_a_role_and_a_proof_too() {
     };
     assert!(!keys.csrf_ok(&operator, &keys.csrf(&viewer)));
 }
+
+#[test]
+fn workers_sharing_a_key_file_accept_each_others_sessions() {
+    let secret = "a-shared-secret-of-more-than-32-characters";
+    let (a, b) = (
+        Keys::from_secret(secret).unwrap(),
+        Keys::from_secret(secret).unwrap(),
+    );
+    let alice = access(&[]).by_token(OP).unwrap();
+    let value = a.session_value(&alice, 100);
+    assert_eq!(b.session(&value, 50).unwrap().name, "alice");
+    assert!(b.csrf_ok(&alice, &a.csrf(&alice)));
+    assert!(Keys::from_secret("short").is_err());
+}
