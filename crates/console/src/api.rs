@@ -119,7 +119,7 @@ fn unavailable(e: impl std::fmt::Display) -> Response {
     path = "/api/v1/releases",
     params(
         ("state" = Option<String>, Query, description = "Only releases in this state (received, scanning, done, failed, …)"),
-        ("product" = Option<String>, Query, min_length = 1, max_length = 200, description = "Only releases of this product slug"),
+        ("product" = Option<String>, Query, min_length = 1, max_length = 200, pattern = r"^[^\u0000]+$", description = "Only releases of this product slug"),
         ("limit" = Option<i64>, Query, minimum = 1, maximum = 500, description = "Page size (default 50)"),
         ("before" = Option<i64>, Query, minimum = 1, maximum = 9_223_372_036_854_775_807_i64, description = "The cursor a previous page's `next` gave"),
     ),
@@ -190,6 +190,10 @@ async fn get_release(
     seen: ApiSeen,
     Path(id): Path<String>,
 ) -> Response {
+    // No stored id holds a NUL, and PostgreSQL could not even compare one.
+    if id.contains('\0') {
+        return api_error(StatusCode::NOT_FOUND, "no release has such an id");
+    }
     let r = match app.store.get(&id).await {
         Ok(Some(r)) => r,
         Ok(None) => {
@@ -212,7 +216,7 @@ async fn get_release(
     path = "/api/v1/jobs",
     params(
         ("state" = Option<String>, Query, description = "Only jobs in this state (queued, submitting, following, finishing, done, failed, cancelled)"),
-        ("product" = Option<String>, Query, min_length = 1, max_length = 200, description = "Only jobs of this product slug"),
+        ("product" = Option<String>, Query, min_length = 1, max_length = 200, pattern = r"^[^\u0000]+$", description = "Only jobs of this product slug"),
         ("limit" = Option<i64>, Query, minimum = 1, maximum = 500, description = "Page size (default 50)"),
         ("before" = Option<i64>, Query, minimum = 1, maximum = 9_223_372_036_854_775_807_i64, description = "The cursor a previous page's `next` gave"),
     ),
@@ -263,6 +267,9 @@ async fn list_jobs(State(app): State<Arc<App>>, seen: ApiSeen, RawQuery(q): RawQ
     security((), ("bearer" = []))
 )]
 async fn get_job(State(app): State<Arc<App>>, seen: ApiSeen, Path(id): Path<String>) -> Response {
+    if id.contains('\0') {
+        return api_error(StatusCode::NOT_FOUND, "no job has such an id");
+    }
     let found = match app.store.job(&id).await {
         Ok(found) => found,
         Err(e) => return unavailable(e),
@@ -308,7 +315,7 @@ async fn list_products(State(app): State<Arc<App>>, _seen: ApiSeen) -> Response 
     get,
     path = "/api/v1/verify",
     params(
-        ("product" = Option<String>, Query, min_length = 1, max_length = 200, description = "Only this product slug"),
+        ("product" = Option<String>, Query, min_length = 1, max_length = 200, pattern = r"^[^\u0000]+$", description = "Only this product slug"),
     ),
     responses(
         (status = 200, description = "The checks, by product, Region and item", body = VerifyList),

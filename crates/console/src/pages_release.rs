@@ -177,6 +177,9 @@ pub async fn release(
     RawQuery(q): RawQuery,
 ) -> Response {
     let (app, id, seen, q) = (&*app, id.as_str(), &seen, q.as_deref());
+    if !plain(id) {
+        return not_found("release", id);
+    }
     let r = match app.store.get(id).await {
         Ok(Some(r)) => r,
         Ok(None) => return not_found("release", id),
@@ -239,6 +242,9 @@ pub async fn job(
     RawQuery(q): RawQuery,
 ) -> Response {
     let (app, id, seen, q) = (&*app, id.as_str(), &seen, q.as_deref());
+    if !plain(id) {
+        return not_found("job", id);
+    }
     let found = match app.store.job(id).await {
         Ok(found) => found,
         Err(e) => return unavailable(e),

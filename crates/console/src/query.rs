@@ -15,6 +15,10 @@ pub fn filter(query: Option<&str>, states: &[&str]) -> Result<Filter, String> {
         ..Filter::default()
     };
     for (key, value) in form_urlencoded::parse(query.unwrap_or_default().as_bytes()) {
+        // PostgreSQL's text holds no NUL; the document's pattern says so.
+        if value.contains('\0') {
+            return Err(format!("{key}: a NUL character is not allowed"));
+        }
         match key.as_ref() {
             "state" => {
                 if !states.contains(&value.as_ref()) {

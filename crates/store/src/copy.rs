@@ -96,6 +96,19 @@ const TABLES: &[(&str, &[Column], &str)] = &[
         ],
         "release_id",
     ),
+    (
+        "verify_rows",
+        &[
+            ("product", Text),
+            ("region", Text),
+            ("item", Text),
+            ("status", Text),
+            ("expected", Text),
+            ("actual", Text),
+            ("checked_at", Int),
+        ],
+        "product, region, item",
+    ),
 ];
 
 const LEASED_RELEASE: &[Column] = &[

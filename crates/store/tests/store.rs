@@ -604,6 +604,15 @@ async fn a_copy_from_sqlite_to_postgres_keeps_every_row_in_order() {
         .await
         .unwrap();
     s.put_product("p", "[product]").await.unwrap();
+    let checked = amipub_domain::lifecycle::Row::new(
+        "p",
+        "-",
+        "listing",
+        amipub_domain::lifecycle::Status::Correct,
+        "",
+        "",
+    );
+    s.record_verify("p", &[checked], 9).await.unwrap();
     let pg = TestStore::new(Backend::Postgres).await;
     let copied = amipub_store::copy::copy(s, &pg.store).await.unwrap();
     let n = |t: &str| copied.iter().find(|(name, _)| *name == t).unwrap().1;
@@ -628,6 +637,10 @@ async fn a_copy_from_sqlite_to_postgres_keeps_every_row_in_order() {
     assert_eq!(
         d.product_spec("p").await.unwrap().as_deref(),
         Some("[product]")
+    );
+    assert_eq!(
+        d.verify_rows(None).await.unwrap(),
+        s.verify_rows(None).await.unwrap()
     );
     // Copying again would merge: refused, nothing written.
     let e = amipub_store::copy::copy(s, d)

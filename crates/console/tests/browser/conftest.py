@@ -28,6 +28,11 @@ OPERATOR_TOKEN = "op-" + "7f3a9c" * 6
 VIEWER_TOKEN = "view-" + "5b1e2d" * 6
 # Fast enough for a release in about 20 s, slow enough to see it run.
 TIME_SCALE = 300
+# While a test must see a release still running: a copy takes 30 s of real time.
+SLOW_SCALE = 20
+# The longest any release of these tests may take, real seconds: thirty times what one takes
+# on a quiet machine, for a busy CI machine.
+RELEASE_WITHIN = 600
 
 
 def amipub_binary():
@@ -150,13 +155,15 @@ tokens_file = "{home}/tokens"
 """)
 
 
-def wait_until(check, timeout, what):
+def wait_until(check, timeout, what, retry_on=()):
+    """Calls `check` until it is true; errors of a page being reloaded (`retry_on`) or of a
+    service not answering yet count as not yet."""
     end = time.time() + timeout
     while time.time() < end:
         try:
             if check():
                 return
-        except (urllib.error.URLError, ConnectionError, OSError):
+        except (urllib.error.URLError, ConnectionError, OSError, *retry_on):
             pass
         time.sleep(0.3)
     raise AssertionError(f"{what} not within {timeout} s")

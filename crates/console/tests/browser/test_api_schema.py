@@ -7,7 +7,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from conftest import VIEWER_TOKEN, wait_until
+from conftest import RELEASE_WITHIN, VIEWER_TOKEN, wait_until
 
 MIN_REQUESTS = 500
 
@@ -17,7 +17,7 @@ def test_the_api_answers_as_its_document_says(service, tmp_path):
     first = service.publish("41.10")
     service.publish("41.11")
     wait_until(lambda: service.api(f"/api/v1/releases/{first}")["release"]["state"] == "done",
-               300, f"{first} done\n{service.serve_log.text()}")
+               RELEASE_WITHIN, f"{first} done\n{service.serve_log.text()}")
     har = tmp_path / "requests.har"
     schemathesis = Path(sys.executable).parent / "schemathesis"
     out = subprocess.run(

@@ -8,13 +8,19 @@ import tempfile
 
 import pytest
 from selenium import webdriver
-from selenium.common.exceptions import NoAlertPresentException, TimeoutException
+from selenium.common.exceptions import (
+    NoAlertPresentException,
+    StaleElementReferenceException,
+    TimeoutException,
+    WebDriverException,
+)
 from selenium.webdriver.chrome.service import Service as DriverService
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support import expected_conditions as EC
 from selenium.webdriver.support.ui import WebDriverWait
 
-from conftest import EVIL_TITLE, OPERATOR_TOKEN, TIME_SCALE, artefacts_dir, wait_until
+from conftest import (EVIL_TITLE, OPERATOR_TOKEN, RELEASE_WITHIN, SLOW_SCALE, TIME_SCALE,
+                      artefacts_dir, wait_until)
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMEDRIVER = "/usr/bin/chromedriver"
@@ -35,6 +41,14 @@ def browser():
     driver.set_page_load_timeout(30)
     yield driver
     driver.quit()
+
+
+# A page may be replaced under the test by its own refresh: such errors mean "look again".
+RELOADING = (StaleElementReferenceException, WebDriverException)
+
+
+def waiting(driver, seconds):
+    return WebDriverWait(driver, seconds, ignored_exceptions=[StaleElementReferenceException])
 
 
 def shot(driver, name):
@@ -68,29 +82,35 @@ def wait_for_state(driver, service, release, states, timeout):
     def check():
         driver.get(f"{service.url}/releases/{release}")
         return state_on_page(driver) in states
-    wait_until(check, timeout, f"{release} in {states}\n{service.serve_log.text()}")
+    wait_until(check, timeout, f"{release} in {states}\n{service.serve_log.text()}", RELOADING)
 
 
 def sign_in(driver, service, token):
     driver.get(f"{service.url}/sign-in")
     driver.find_element(By.ID, "token").send_keys(token)
     driver.find_element(By.ID, "sign-in").click()
-    WebDriverWait(driver, 10).until(EC.presence_of_element_located((By.ID, "notice")))
+    waiting(driver, 30).until(EC.presence_of_element_located((By.ID, "notice")))
 
 
 def test_the_console_in_a_browser(service, browser):
-    # 1. A release runs: the overview lists it as running, then as done.
+    # 1. A release runs (slowly, so the page is sure to see it running): the overview lists it
+    # as running, then, at full speed again, as done.
+    service.admin("POST", "/_sandbox/config", {"time_scale": SLOW_SCALE})
     first = service.publish("41.1")
     browser.get(service.url + "/")
-    WebDriverWait(browser, 30).until(lambda d: first in d.find_element(By.TAG_NAME, "main").text)
+
+    def running_on_overview():
+        browser.get(service.url + "/")
+        return any(first in row for row in cell_texts(browser, "running"))
+    wait_until(running_on_overview, 60, f"{first} running\n{service.serve_log.text()}", RELOADING)
     shot(browser, "01-overview-running")
-    assert any(first in row for row in cell_texts(browser, "running")), cell_texts(browser, "running")
+    service.admin("POST", "/_sandbox/config", {"time_scale": TIME_SCALE})
 
     def done_on_overview():
         browser.get(service.url + "/")
         recent = [r for r in cell_texts(browser, "recent") if first in r]
         return recent and " done " in f" {recent[0]} "
-    wait_until(done_on_overview, 600 * 300 // TIME_SCALE, f"{first} done\n{service.serve_log.text()}")
+    wait_until(done_on_overview, RELEASE_WITHIN, f"{first} done\n{service.serve_log.text()}", RELOADING)
     shot(browser, "02-overview-done")
     no_dialog(browser)
 
@@ -110,7 +130,7 @@ def test_the_console_in_a_browser(service, browser):
     # 3. A release fails its scan.
     service.admin("POST", "/_sandbox/scan", {"verdict": "fail"})
     failed = service.publish("41.2")
-    wait_for_state(browser, service, failed, {"failed"}, 120)
+    wait_for_state(browser, service, failed, {"failed"}, RELEASE_WITHIN)
     assert "Remedy" in browser.find_element(By.ID, "failure").text
     shot(browser, "04-release-failed")
     # Anonymous readers on loopback see no buttons.
@@ -118,12 +138,12 @@ def test_the_console_in_a_browser(service, browser):
 
     # 4. As operator: cancel a running release (slowed down so it is still running).
     service.admin("POST", "/_sandbox/scan", {"verdict": "pass"})
-    service.admin("POST", "/_sandbox/config", {"time_scale": 5})
+    service.admin("POST", "/_sandbox/config", {"time_scale": SLOW_SCALE})
     running = service.publish("41.3")
     sign_in(browser, service, OPERATOR_TOKEN)
     wait_for_state(browser, service, running, {"received", "admitted", "mirroring", "mirrored", "granted", "submitting", "scanning"}, 60)
     browser.find_element(By.ID, "cancel").click()
-    WebDriverWait(browser, 30).until(EC.presence_of_element_located((By.ID, "notice")))
+    waiting(browser, 60).until(EC.presence_of_element_located((By.ID, "notice")))
     assert state_on_page(browser) == "cancelled", browser.find_element(By.TAG_NAME, "main").text
     assert any("by alice" in r for r in cell_texts(browser, "timeline")), cell_texts(browser, "timeline")
     shot(browser, "05-release-cancelled")
@@ -132,9 +152,9 @@ def test_the_console_in_a_browser(service, browser):
     service.admin("POST", "/_sandbox/config", {"time_scale": TIME_SCALE})
     browser.get(f"{service.url}/releases/{failed}")
     browser.find_element(By.ID, "retry").click()
-    WebDriverWait(browser, 30).until(EC.presence_of_element_located((By.ID, "notice")))
+    waiting(browser, 60).until(EC.presence_of_element_located((By.ID, "notice")))
     assert any("retry_requested" in r and "by alice" in r for r in cell_texts(browser, "timeline"))
-    wait_for_state(browser, service, failed, {"done"}, 600 * 300 // TIME_SCALE)
+    wait_for_state(browser, service, failed, {"done"}, RELEASE_WITHIN)
     shot(browser, "06-release-retried-done")
 
     # 6. The hostile title is text: no dialog, no element made of it.
