@@ -137,15 +137,9 @@ async fn list_releases(
     seen: ApiSeen,
     RawQuery(q): RawQuery,
 ) -> Response {
-    let names = RState::ALL.map(RState::name);
-    let f = match query::filter(q.as_deref(), &names) {
-        Ok(f) => f,
+    let (f, shown) = match one_more(q.as_deref(), &RState::ALL.map(RState::name)) {
+        Ok(asked) => asked,
         Err(why) => return api_error(StatusCode::BAD_REQUEST, &why),
-    };
-    let shown = f.limit;
-    let f = Filter {
-        limit: shown + 1,
-        ..f
     };
     match app.store.release_page(&f).await {
         Ok(mut rows) => json(&ReleaseList {
@@ -160,6 +154,20 @@ async fn list_releases(
 }
 
 /// The cursor of the page after `rows`, when the page was full.
+/// The filter a list's query asks for, with one row more than the page shows (see `next`),
+/// and how many it shows.
+fn one_more(query: Option<&str>, states: &[&str]) -> Result<(Filter, i64), String> {
+    let f = query::filter(query, states)?;
+    let shown = f.limit;
+    Ok((
+        Filter {
+            limit: shown + 1,
+            ..f
+        },
+        shown,
+    ))
+}
+
 /// The page asks the store for one row more than it shows: when that row exists, the last
 /// row shown is the next page's cursor.
 fn next<T>(rows: &mut Vec<(i64, T)>, limit: i64) -> Option<i64> {
@@ -230,15 +238,9 @@ async fn get_release(
     security((), ("bearer" = []))
 )]
 async fn list_jobs(State(app): State<Arc<App>>, seen: ApiSeen, RawQuery(q): RawQuery) -> Response {
-    let names = JobState::ALL.map(JobState::name);
-    let f = match query::filter(q.as_deref(), &names) {
-        Ok(f) => f,
+    let (f, shown) = match one_more(q.as_deref(), &JobState::ALL.map(JobState::name)) {
+        Ok(asked) => asked,
         Err(why) => return api_error(StatusCode::BAD_REQUEST, &why),
-    };
-    let shown = f.limit;
-    let f = Filter {
-        limit: shown + 1,
-        ..f
     };
     match app.store.job_page(&f).await {
         Ok(mut rows) => json(&JobList {
