@@ -24,6 +24,11 @@ fn fields(body: &[u8]) -> Vec<(String, String)> {
         .collect()
 }
 
+/// One field of a posted form, trimmed (empty when absent).
+pub(crate) fn form_field(body: &[u8], name: &str) -> String {
+    field(&fields(body), name).unwrap_or_default().to_owned()
+}
+
 fn field<'f>(fields: &'f [(String, String)], name: &str) -> Option<&'f str> {
     fields
         .iter()

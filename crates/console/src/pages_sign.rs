@@ -14,6 +14,7 @@ use crate::access::{Proof, SESSION_COOKIE};
 use crate::frame::{Frame, page, refused};
 use crate::guard::Seen;
 use crate::keys::SESSION_SECS;
+use crate::pages_act::form_field;
 use crate::state::App;
 
 #[derive(Template)]
@@ -45,10 +46,7 @@ fn cookie(value: &str, max_age: i64, headers: &HeaderMap) -> String {
 
 /// `POST /sign-in`: a known token gets a session cookie.
 pub async fn sign_in(State(app): State<Arc<App>>, headers: HeaderMap, body: Bytes) -> Response {
-    let token = form_urlencoded::parse(&body)
-        .find(|(k, _)| k == "token")
-        .map(|(_, v)| v.trim().to_owned())
-        .unwrap_or_default();
+    let token = form_field(&body, "token");
     let Some(caller) = app.access.by_token(&token) else {
         tracing::info!("console: a sign-in with an unknown token was refused");
         return refused(
@@ -77,10 +75,7 @@ pub async fn sign_out(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    let token = form_urlencoded::parse(&body)
-        .find(|(k, _)| k == "csrf")
-        .map(|(_, v)| v.into_owned())
-        .unwrap_or_default();
+    let token = form_field(&body, "csrf");
     if seen.caller.proof != Proof::Session || !app.keys.csrf_ok(&seen.caller, &token) {
         return refused(
             StatusCode::FORBIDDEN,
