@@ -14,6 +14,8 @@ __all__ = [
     "ReleaseSubmittedV1",
     "ReleaseFailedV1",
     "ReleaseAwaitingSubmissionV1",
+    "ReleaseRestrictedV1",
+    "ReleaseAliasMovedV1",
 ]
 
 
@@ -150,3 +152,73 @@ class ReleaseAwaitingSubmissionV1(_Release):
                 f"Then: amipub submitted {self.release_id} --ticket URL",
             ]
         )
+
+
+class ReleaseRestrictedV1(_Release):
+    """Versions were restricted: new buyers can no longer launch them; names the replacement."""
+
+    topic = "amipub.release.restricted.v1"
+    body_schema = _schema(topic)
+
+    @property
+    def restricted_versions(self):
+        return list(self.body.get("restricted_versions", []))
+
+    @property
+    def replacement(self):
+        """The version to use instead: a dict with ``version_title`` and
+        ``marketplace_regions`` (Region -> AMI id), or None when no version is live."""
+        return self.body.get("replacement")
+
+    @property
+    def summary(self):
+        versions = ", ".join(self.restricted_versions)
+        instead = self.replacement["version_title"] if self.replacement else "no live version"
+        return f"amipub restricted {self.product} {versions} in AWS Marketplace; use {instead}"
+
+    def __str__(self):
+        lines = [self.summary, "", f"Why: {self.body.get('reason')}"]
+        if self.replacement:
+            lines.append("")
+            for region, ami in sorted(self.replacement.get("marketplace_regions", {}).items()):
+                lines.append(f"{region}: {ami}")
+        return "\n".join(lines)
+
+
+class ReleaseAliasMovedV1(_Release):
+    """An alias parameter (``latest`` …) points at another version: per Region, from -> to."""
+
+    topic = "amipub.release.alias-moved.v1"
+    body_schema = _schema(topic)
+
+    @property
+    def alias(self):
+        return self.body.get("alias")
+
+    @property
+    def reason(self):
+        """``promote`` (an operator asked) or ``rollback`` (the stream went back)."""
+        return self.body.get("reason")
+
+    @property
+    def moves(self):
+        """Region -> (from AMI id or None, to AMI id)."""
+        return {r: (m.get("from"), m["to"]) for r, m in self.body.get("regions", {}).items()}
+
+    @property
+    def version_title(self):
+        return self.body.get("to_version")
+
+    @property
+    def summary(self):
+        how = "rolled back" if self.reason == "rollback" else "promoted"
+        return (
+            f"amipub {how} {self.product} {self.alias} to {self.version_title} "
+            f"({len(self.moves)} regions)"
+        )
+
+    def __str__(self):
+        lines = [self.summary, "", f"Parameter: {self.body.get('parameter')}"]
+        for region, (old, new) in sorted(self.moves.items()):
+            lines.append(f"{region}: {old or '-'} -> {new}")
+        return "\n".join(lines)

@@ -218,15 +218,23 @@ async fn ten_releases_under_throttling_and_server_errors_all_complete_without_du
     let spans = rig.change_set_spans();
     assert_eq!(spans.len(), 10, "{spans:?}");
     assert_serialized(&spans);
-    // One announcement of each kind each.
+    // One announcement of each kind each; a release whose change set retired older versions
+    // (retention) also announces them, with itself as the replacement.
+    let mut restricting = 0;
     for r in &done {
         let rows = rig.store.outbox_of(&r.id).await.unwrap();
         let schemas: Vec<&str> = rows.iter().map(|o| o.schema.as_str()).collect();
-        assert_eq!(
-            schemas,
-            ["amipub.release.submitted.v1", "amipub.release.published.v1"]
-        );
+        let mut want = vec!["amipub.release.submitted.v1", "amipub.release.published.v1"];
+        if !r.restricts.is_empty() {
+            want.push("amipub.release.restricted.v1");
+            restricting += 1;
+        }
+        assert_eq!(schemas, want);
     }
+    assert!(
+        restricting > 0,
+        "keep_latest retires versions of ten releases"
+    );
     // The faults really happened.
     let faults = lock(&rig.sandbox.world)
         .requests

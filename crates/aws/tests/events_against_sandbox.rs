@@ -100,7 +100,7 @@ async fn a_change_sets_end_wakes_its_release_and_leaves_the_queue() {
     assert!(bodies[0].contains(&id), "{bodies:?}");
 
     let store = MemoryStore::default();
-    store.save(&scanning(&id, 10_000), &[], None).await.unwrap();
+    store.save(&scanning(&id, 10_000), &[], &[]).await.unwrap();
     let events = QueueEvents::connect(&target, &queue_url(&handle, QUEUE));
     assert_eq!(events.queue().unwrap().region, "us-east-1");
     let pumped = pump(&events, &store, 1, 1_000).await.unwrap();

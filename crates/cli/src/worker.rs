@@ -283,7 +283,7 @@ mod tests {
             Ok(vec![ended("cs-1")]),
         ]);
         let store = MemoryStore::default();
-        store.save(&scanning("cs-1"), &[], None).await.unwrap();
+        store.save(&scanning("cs-1"), &[], &[]).await.unwrap();
         let wake = Notify::new();
         let (stop_tx, stop_rx) = watch::channel(false);
         let running = events_loop(&events, &store, &Clock::System, 20, &wake, stop_rx);

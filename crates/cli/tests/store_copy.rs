@@ -70,7 +70,7 @@ async fn fill(env: &Env) -> Vec<String> {
             topic: "t".into(),
             body: "{}".into(),
         });
-        s.save(&r, &timeline, a.as_ref()).await.unwrap();
+        s.save(&r, &timeline, a.as_slice()).await.unwrap();
         if i % 3 == 0 {
             let mut e = InboxEntry::new(&format!("m-{i}"), i as i64, "t", b"{}");
             e.outcome = "accepted".into();

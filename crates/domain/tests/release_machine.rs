@@ -127,7 +127,13 @@ fn events() -> Vec<(&'static str, Event)> {
                 change_set: "other".into(),
             },
         ),
-        ("csSt", Event::ChangeSetStarted { id: "cs1".into() }),
+        (
+            "csSt",
+            Event::ChangeSetStarted {
+                id: "cs1".into(),
+                restricts: Vec::new(),
+            },
+        ),
         ("csRn", Event::ChangeSetRunning),
         (
             "csOk",
@@ -255,7 +261,10 @@ fn answer(cmd: &Command) -> Event {
         },
         Command::CheckMirror { ami } => Event::MirrorAvailable { ami: ami.clone() },
         Command::VerifyGrant => Event::GrantVerified,
-        Command::SubmitVersion { .. } => Event::ChangeSetStarted { id: "cs1".into() },
+        Command::SubmitVersion { .. } => Event::ChangeSetStarted {
+            id: "cs1".into(),
+            restricts: Vec::new(),
+        },
         Command::CheckChangeSet { .. } => Event::ChangeSetSucceeded {
             controls: Vec::new(),
         },

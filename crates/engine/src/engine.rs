@@ -138,7 +138,7 @@ impl<P: Ports> Engine<P> {
     /// Records a new release (it is then due at once).
     pub async fn record(&self, release: &Release, now: i64) -> PortResult<()> {
         let entry = received_entry(release, now);
-        self.ports.store().save(release, &[entry], None).await?;
+        self.ports.store().save(release, &[entry], &[]).await?;
         crate::report::received(release);
         Ok(())
     }
@@ -206,7 +206,7 @@ impl<P: Ports> Engine<P> {
     pub async fn request(&self, release: Release, event: Event, now: i64) -> PortResult<Release> {
         if release.state.is_terminal() {
             let (next, _) = decide(&release, &event, now);
-            self.persist(None, &release, &next, &event, None, now)
+            self.persist(None, &release, &next, &event, &[], now)
                 .await?;
             return Ok(self.step_one(&release.id, now).await?.unwrap_or(next));
         }
@@ -238,7 +238,7 @@ impl<P: Ports> Engine<P> {
     async fn answer(&self, current: Release, event: &Event, now: i64) -> PortResult<Release> {
         let (next, cmds) = decide(&current, event, now);
         let me = Some(self.worker.as_str());
-        self.persist(me, &current, &next, event, None, now).await?;
+        self.persist(me, &current, &next, event, &[], now).await?;
         self.run(next, cmds, now).await
     }
 
@@ -257,7 +257,7 @@ impl<P: Ports> Engine<P> {
         let (next, cmds) = decide(&release, &Event::Tick, now);
         if next != release {
             let me = Some(self.worker.as_str());
-            self.persist(me, &release, &next, &Event::Tick, None, now)
+            self.persist(me, &release, &next, &Event::Tick, &[], now)
                 .await?;
         }
         self.run(next, cmds, now).await
@@ -281,14 +281,14 @@ impl<P: Ports> Engine<P> {
             // failure reported with the transition names the call, Region and resource.
             let step = async {
                 self.point("before", cmd.name());
-                let (event, announcement) = execute(&self.ports, product, &r, &cmd, now).await;
+                let (event, announcements) = execute(&self.ports, product, &r, &cmd, now).await;
                 self.point("after", cmd.name());
                 let Some(event) = event else {
                     return Ok(None);
                 };
                 let (next, more) = decide(&r, &event, now);
                 let me = Some(self.worker.as_str());
-                self.persist(me, &r, &next, &event, announcement.as_ref(), now)
+                self.persist(me, &r, &next, &event, &announcements, now)
                     .await?;
                 Ok::<_, PortError>(Some((next, more)))
             };
@@ -307,7 +307,7 @@ impl<P: Ports> Engine<P> {
         before: &Release,
         after: &Release,
         event: &Event,
-        announcement: Option<&Announcement>,
+        announcements: &[Announcement],
         now: i64,
     ) -> PortResult<()> {
         let entry = TimelineEntry {
@@ -317,17 +317,18 @@ impl<P: Ports> Engine<P> {
             to: after.state.name().into(),
             detail: detail(event, after),
         };
-        let made = match announcement {
-            Some(_) => None,
-            None => self
+        let made: Vec<Announcement> = match announcements {
+            [] => self
                 .product(&after.product)
-                .and_then(|p| transition_announcement(&p, before, after)),
+                .and_then(|p| transition_announcement(&p, before, after))
+                .into_iter()
+                .collect(),
+            _ => announcements.to_vec(),
         };
         let store = self.ports.store();
-        let announcement = announcement.or(made.as_ref());
         match holder {
-            Some(w) => store.save_as(w, after, &[entry], announcement).await?,
-            None => store.save(after, &[entry], announcement).await?,
+            Some(w) => store.save_as(w, after, &[entry], &made).await?,
+            None => store.save(after, &[entry], &made).await?,
         }
         crate::report::release(before, after, event, now);
         if holds_lock(before) && !holds_lock(after) {
@@ -367,7 +368,7 @@ fn span_of(r: &Release) -> tracing::Span {
 fn detail(event: &Event, r: &Release) -> String {
     match event {
         Event::MirrorStarted { ami } | Event::MirrorAvailable { ami } => ami.clone(),
-        Event::ChangeSetStarted { id } => id.clone(),
+        Event::ChangeSetStarted { id, .. } => id.clone(),
         Event::ProductLocked { change_set } => format!("waiting for {change_set}"),
         Event::RegionsFound { .. } => format!(
             "{} of {} Regions",

@@ -9,6 +9,7 @@ use amipub_domain::changeset::product::VersionInput;
 use amipub_domain::image::ImageState;
 use amipub_domain::lifecycle::buyer::ami_alias;
 use amipub_domain::lifecycle::retention;
+use amipub_domain::messages::outbound::RESTRICTED;
 use amipub_domain::messages::{FAILED, PUBLISHED, SUBMITTED};
 use amipub_domain::release::{
     Command, ControlFinding, Event, FailureKind, Release, State, mirror_name,
@@ -45,7 +46,7 @@ pub async fn execute<P: Ports>(
     r: &Release,
     cmd: &Command,
     now: i64,
-) -> (Option<Event>, Option<Announcement>) {
+) -> (Option<Event>, Vec<Announcement>) {
     let ev = match cmd {
         Command::InspectSource { region, ami } => match ports.images().inspect(region, ami).await {
             Ok(Some(f)) => Event::SourceInspected(f),
@@ -109,7 +110,7 @@ pub async fn execute<P: Ports>(
         Command::CancelChangeSet { id } => {
             // Best effort: a change set past PREPARING cannot be cancelled and finishes on its own.
             let _ = ports.catalog().cancel(id).await;
-            return (None, None);
+            return (None, Vec::new());
         }
         Command::LocateRegions { regions } => match &product.spec.product.product_code {
             None => Event::CallFailed {
@@ -134,7 +135,7 @@ pub async fn execute<P: Ports>(
                 .announce
                 .enabled
                 .then(|| crate::second_party::reminder(product, r, now));
-            return (Some(Event::Reminded), queued);
+            return (Some(Event::Reminded), queued.into_iter().collect());
         }
         Command::WriteParameters => match write_parameters(ports, product, r, now).await {
             Ok(verified) => Event::ParametersWritten {
@@ -146,15 +147,16 @@ pub async fn execute<P: Ports>(
             Err(e) => failed(e),
         },
         Command::QueueAnnouncement => {
-            let queued = product
-                .spec
-                .announce
-                .enabled
-                .then(|| announcement(product, r));
+            let queued = match product.spec.announce.enabled {
+                true => std::iter::once(announcement(product, r))
+                    .chain(restricted_announcement(product, r))
+                    .collect(),
+                false => Vec::new(),
+            };
             return (Some(Event::AnnouncementQueued), queued);
         }
     };
-    (Some(ev), None)
+    (Some(ev), Vec::new())
 }
 
 /// The controls of a finished change set's AMI security assessments. Reading them is best
@@ -254,7 +256,14 @@ async fn submit<P: Ports>(
     };
     cs.token = token.to_owned();
     match ports.catalog().start(&cs).await {
-        Ok(StartOutcome::Started(id)) => Event::ChangeSetStarted { id },
+        Ok(StartOutcome::Started(id)) => Event::ChangeSetStarted {
+            id,
+            restricts: listed
+                .iter()
+                .filter(|v| v.option_id.as_ref().is_some_and(|o| restrict.contains(o)))
+                .map(|v| v.title.clone())
+                .collect(),
+        },
         Ok(StartOutcome::Locked(holder)) => Event::ProductLocked { change_set: holder },
         Err(e) => failed(e),
     }
@@ -273,12 +282,45 @@ pub fn announcement(product: &Product, r: &Release) -> Announcement {
     let id = product.spec.product.id.as_deref();
     let alias = id.map(|id| ami_alias(id, &r.version));
     body.insert("ami_alias".into(), serde_json::json!(alias));
+    if let Some(stream) = r.vars.get("stream") {
+        body.insert("stream".into(), serde_json::json!(stream));
+    }
     Announcement {
         id: format!("{}-published", r.id),
         schema: PUBLISHED.to_owned(),
         topic,
         body: serde_json::Value::Object(body).to_string(),
     }
+}
+
+/// The `amipub.release.restricted.v1` announcement of the versions a release's change set
+/// restricted (retention), naming the release's version as their replacement; `None` when it
+/// restricted none.
+pub fn restricted_announcement(product: &Product, r: &Release) -> Option<Announcement> {
+    if r.restricts.is_empty() {
+        return None;
+    }
+    let id = product.spec.product.id.as_deref();
+    let body = serde_json::json!({
+        "architecture": r.vars.get("arch").cloned()
+            .unwrap_or_else(|| product.spec.product.architecture.clone()),
+        "product": r.product,
+        "product_id": id,
+        "restricted_versions": r.restricts,
+        "reason": "retention",
+        "replacement": {
+            "version_title": r.version,
+            "release_id": r.id,
+            "marketplace_regions": r.regions,
+            "ami_alias": id.map(|id| ami_alias(id, &r.version)),
+        },
+    });
+    Some(Announcement {
+        id: format!("{}-restricted", r.id),
+        schema: RESTRICTED.to_owned(),
+        topic: RESTRICTED.to_owned(),
+        body: body.to_string(),
+    })
 }
 
 /// The announcement a state change makes besides the final one: `submitted` when the version's

@@ -4,9 +4,9 @@
 //! DescribeChangeSet, and each kind's closing work, which looks before it acts (a mirror
 //! already retired is not retired again, a parameter already right is not written).
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
-use amipub_domain::job::plan::{needs_listing, plan, promote_refusal, spec_of};
+use amipub_domain::job::plan::{needs_listing, plan, promote_refusal, promoted_aliases, spec_of};
 use amipub_domain::job::{Job, JobCommand, JobEvent, JobKind};
 use amipub_domain::lifecycle::parameters::{Held, RegionPlan, plan_region};
 use amipub_domain::lifecycle::retention::{self, Cleanup};
@@ -15,6 +15,7 @@ use amipub_domain::spec::ProductSpec;
 use amipub_domain::template;
 
 use crate::execute::variables;
+use crate::notices::{Move, alias_moved};
 use crate::product::Product;
 
 use crate::ports::{
@@ -163,7 +164,7 @@ async fn finish<P: LifecyclePorts>(ports: &P, job: &Job, now: i64) -> Result<Job
             let live = ports.listings().listing(&pid, None).await?;
             vec![format!("{slug}: visibility is now {}", live.visibility)]
         }
-        JobKind::Promote => promote(ports, job, &spec).await?,
+        JobKind::Promote => promote(ports, job, &spec, now).await?,
         JobKind::Cleanup => clean_up(ports, &spec, now).await?,
     };
     Ok(JobEvent::Finished { lines })
@@ -272,14 +273,15 @@ async fn promoted_release<P: LifecyclePorts>(
         .await
 }
 
-/// Points the alias parameter at the version's Marketplace AMI in each Region where it is
-/// launchable now; the others keep their value and are listed as `kept:` lines.
+/// Points each alias parameter the job names at the version's Marketplace AMI in each Region
+/// where it is launchable now; the others keep their value and are listed as `kept:` lines.
+/// Once written, each move is announced (when the product announces): per Region from → to.
 async fn promote<P: LifecyclePorts>(
     ports: &P,
     job: &Job,
     spec: &ProductSpec,
+    now: i64,
 ) -> Result<Vec<String>, PortError> {
-    let alias = job.arg("alias").unwrap_or("latest");
     let version = job.arg("version").unwrap_or_default();
     let Some(r) = promoted_release(ports, job).await? else {
         return Err(PortError::new(
@@ -287,6 +289,23 @@ async fn promote<P: LifecyclePorts>(
             format!("no finished release of {} {version}", spec.product.slug),
         ));
     };
+    let mut lines = Vec::new();
+    for alias in promoted_aliases(job) {
+        lines.extend(promote_alias(ports, job, spec, &r, alias, now).await?);
+    }
+    Ok(lines)
+}
+
+/// One alias of `promote`.
+async fn promote_alias<P: LifecyclePorts>(
+    ports: &P,
+    job: &Job,
+    spec: &ProductSpec,
+    r: &Release,
+    alias: &str,
+    now: i64,
+) -> Result<Vec<String>, PortError> {
+    let version = &r.version;
     let template = spec
         .ssm
         .as_ref()
@@ -294,7 +313,7 @@ async fn promote<P: LifecyclePorts>(
         .cloned()
         .unwrap_or_default();
     let product = Product::new(spec.clone(), "");
-    let name = template::render(&template, &variables(&product, &r)).map_err(|e| {
+    let name = template::render(&template, &variables(&product, r)).map_err(|e| {
         PortError::new(
             FailureKind::InvalidInput,
             format!("[ssm.aliases] {alias}: {e}"),
@@ -302,8 +321,10 @@ async fn promote<P: LifecyclePorts>(
     })?;
     let regions = spec.region_codes();
     let (mut lines, mut kept, mut promoted) = (Vec::new(), Vec::new(), 0usize);
+    let (mut moves, mut kept_regions) = (BTreeMap::new(), Vec::new());
     for region in &regions {
         let Some(ami) = r.regions.get(region.as_str()) else {
+            kept_regions.push(region.to_string());
             kept.push(format!(
                 "kept: {region}: no Marketplace AMI of {version} was found there"
             ));
@@ -314,23 +335,35 @@ async fn promote<P: LifecyclePorts>(
             true => ports.parameters().get(region, &name).await?,
             false => None,
         };
-        let alias = [Held {
+        let held = [Held {
             name: &name,
             versioned: false,
             value: value.as_deref(),
         }];
-        match plan_region(launchable, ami, &alias) {
+        match plan_region(launchable, ami, &held) {
             RegionPlan::Write(writes) => {
                 for w in &writes {
                     ports.parameters().set(region, w, ami).await?;
                 }
                 promoted += 1;
                 lines.push(format!("  {region:<16} {name} → {ami}"));
+                if !writes.is_empty() {
+                    let to = ami.clone();
+                    moves.insert(region.to_string(), Move { from: value, to });
+                }
             }
-            RegionPlan::NotLaunchable | RegionPlan::Conflict { .. } => kept.push(format!(
-                "kept: {region}: {ami} is not launchable there (missing, not shown to the seller, or not available)"
-            )),
+            RegionPlan::NotLaunchable | RegionPlan::Conflict { .. } => {
+                kept_regions.push(region.to_string());
+                kept.push(format!(
+                    "kept: {region}: {ami} is not launchable there (missing, not shown to the seller, or not available)"
+                ));
+            }
         }
+    }
+    // Only a move is announced: an alias that already led there moved nowhere.
+    if spec.announce.enabled && !moves.is_empty() {
+        let a = alias_moved(job, spec, r, alias, &name, &moves, &kept_regions);
+        ports.jobs().announce(r.id.as_str(), &a, now).await?;
     }
     lines.push(format!(
         "{}: {alias} → {version} in {promoted} of {} Regions",

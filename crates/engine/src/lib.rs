@@ -20,6 +20,7 @@ pub mod jobs;
 pub mod memory;
 pub mod memory_buyers;
 pub mod memory_clones;
+pub mod notices;
 pub mod parameters;
 pub mod ports;
 pub mod preflight;

@@ -59,7 +59,7 @@ impl MemoryStore {
         holder: Option<&str>,
         release: &Release,
         timeline: &[TimelineEntry],
-        announcement: Option<&Announcement>,
+        announcements: &[Announcement],
     ) -> PortResult<()> {
         let mut g = self.lock();
         let held = g.leases.get(release.id.as_str()).map(|(w, _)| w.as_str());
@@ -70,10 +70,10 @@ impl MemoryStore {
             .entry(release.id.to_string())
             .or_default()
             .extend(timeline.iter().cloned());
-        if let Some(a) = announcement
-            && !g.outbox.iter().any(|x| x.id == a.id)
-        {
-            g.outbox.push(a.clone());
+        for a in announcements {
+            if !g.outbox.iter().any(|x| x.id == a.id) {
+                g.outbox.push(a.clone());
+            }
         }
         Ok(())
     }
@@ -162,10 +162,10 @@ impl Store for MemoryStore {
         &self,
         release: &Release,
         timeline: &[TimelineEntry],
-        announcement: Option<&Announcement>,
+        announcements: &[Announcement],
     ) -> PortResult<()> {
         // No clock here: any lease counts as held until it is given back.
-        self.write(None, release, timeline, announcement)
+        self.write(None, release, timeline, announcements)
     }
 
     async fn save_as(
@@ -173,9 +173,9 @@ impl Store for MemoryStore {
         worker: &str,
         release: &Release,
         timeline: &[TimelineEntry],
-        announcement: Option<&Announcement>,
+        announcements: &[Announcement],
     ) -> PortResult<()> {
-        self.write(Some(worker), release, timeline, announcement)
+        self.write(Some(worker), release, timeline, announcements)
     }
     async fn release_lease(&self, id: &str, worker: &str) -> PortResult<()> {
         let mut g = self.lock();
@@ -404,6 +404,14 @@ impl Jobs for MemoryStore {
             .all()
             .into_iter()
             .find(|r| r.product == product && r.version == version && r.state == State::Done))
+    }
+
+    async fn announce(&self, _release_id: &str, a: &Announcement, _now: i64) -> PortResult<()> {
+        let mut g = self.lock();
+        if !g.outbox.iter().any(|x| x.id == a.id) {
+            g.outbox.push(a.clone());
+        }
+        Ok(())
     }
 
     async fn record_ids(

@@ -364,7 +364,7 @@ pub trait Store: Send + Sync {
         &self,
         release: &Release,
         timeline: &[TimelineEntry],
-        announcement: Option<&Announcement>,
+        announcements: &[Announcement],
     ) -> impl Future<Output = PortResult<()>> + Send;
     /// Saves like `save`, but only while `worker` holds the release's lease (the fence of every
     /// transition a worker makes): a worker whose lease ran out or was taken writes nothing and
@@ -374,7 +374,7 @@ pub trait Store: Send + Sync {
         worker: &str,
         release: &Release,
         timeline: &[TimelineEntry],
-        announcement: Option<&Announcement>,
+        announcements: &[Announcement],
     ) -> impl Future<Output = PortResult<()>> + Send;
     /// Gives the lease back.
     fn release_lease(&self, id: &str, worker: &str) -> impl Future<Output = PortResult<()>> + Send;
@@ -527,6 +527,14 @@ pub trait Jobs: Send + Sync {
         product: &str,
         version: &str,
     ) -> impl Future<Output = PortResult<Option<Release>>> + Send;
+    /// Queues an announcement a job makes about one of the product's releases, once: a second
+    /// call with the same id (a job run again after a crash) adds nothing.
+    fn announce(
+        &self,
+        release_id: &str,
+        announcement: &Announcement,
+        now: i64,
+    ) -> impl Future<Output = PortResult<()>> + Send;
     /// Records a created product's ids (and the spec they belong to).
     fn record_ids(
         &self,

@@ -270,7 +270,7 @@ async fn a_job_waits_while_a_release_of_the_product_scans() {
         0,
     );
     r.state = State::Scanning;
-    e.ports().store.save(&r, &[], None).await.unwrap();
+    e.ports().store.save(&r, &[], &[]).await.unwrap();
     let job = Job::new(request(JobKind::Sync, spec_text(true)), 0);
     e.record_job(&job, 0).await.unwrap();
     e.step_jobs(0).await.unwrap();
@@ -278,7 +278,7 @@ async fn a_job_waits_while_a_release_of_the_product_scans() {
     assert_eq!(j.state, JobState::Queued);
     assert_eq!(j.blocked_by.as_deref(), Some("amipub release r-1"));
     r.state = State::Done;
-    e.ports().store.save(&r, &[], None).await.unwrap();
+    e.ports().store.save(&r, &[], &[]).await.unwrap();
     let (j, _) = settle(&e, &job.id, 60).await;
     assert_eq!(j.state, JobState::Done, "{:?}", j.failure);
 }

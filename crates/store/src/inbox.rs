@@ -105,7 +105,7 @@ impl SqlStore {
                     self.backend,
                     release,
                     std::slice::from_ref(first),
-                    None,
+                    &[],
                     Write::Insert,
                 )
                 .await

@@ -3,7 +3,7 @@
 
 use amipub_domain::job::{Job, JobState};
 use amipub_domain::release::{FailureKind, Release, State};
-use amipub_engine::ports::{Created, Jobs, PortError, PortResult, TimelineEntry};
+use amipub_engine::ports::{Announcement, Created, Jobs, PortError, PortResult, TimelineEntry};
 use sqlx::Row;
 
 use crate::db::SqlStore;
@@ -228,6 +228,23 @@ impl Jobs for SqlStore {
                 format!("the stored release of {product} {version} does not read: {e}"),
             )
         })
+    }
+
+    async fn announce(&self, release_id: &str, a: &Announcement, now: i64) -> PortResult<()> {
+        sqlx::query(
+            "INSERT INTO outbox (id, release_id, topic, schema, body, created_at) \
+             VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (id) DO NOTHING",
+        )
+        .bind(&a.id)
+        .bind(release_id)
+        .bind(&a.topic)
+        .bind(&a.schema)
+        .bind(&a.body)
+        .bind(now)
+        .execute(&self.pool)
+        .await
+        .map_err(StoreError::from)?;
+        Ok(())
     }
 
     async fn record_ids(

@@ -170,7 +170,7 @@ impl Store for SqlStore {
         &self,
         release: &Release,
         timeline: &[TimelineEntry],
-        announcement: Option<&Announcement>,
+        announcements: &[Announcement],
     ) -> PortResult<()> {
         leased::free_gone_holder(self, Table::Releases, &release.id).await?;
         let mut tx = self.pool.begin().await.map_err(StoreError::from)?;
@@ -179,7 +179,7 @@ impl Store for SqlStore {
             self.backend,
             release,
             timeline,
-            announcement,
+            announcements,
             Write::Free,
         )
         .await;
@@ -191,7 +191,7 @@ impl Store for SqlStore {
         worker: &str,
         release: &Release,
         timeline: &[TimelineEntry],
-        announcement: Option<&Announcement>,
+        announcements: &[Announcement],
     ) -> PortResult<()> {
         let mut tx = self.pool.begin().await.map_err(StoreError::from)?;
         let token = self.token(Table::Releases, &release.id);
@@ -200,7 +200,7 @@ impl Store for SqlStore {
             self.backend,
             release,
             timeline,
-            announcement,
+            announcements,
             Write::Holder(worker, token),
         )
         .await;
@@ -245,7 +245,7 @@ pub(crate) async fn write(
     backend: Backend,
     release: &Release,
     timeline: &[TimelineEntry],
-    announcement: Option<&Announcement>,
+    announcements: &[Announcement],
     mode: Write<'_>,
 ) -> Result<(), PortError> {
     let body = serde_json::to_string(release)
@@ -283,7 +283,7 @@ pub(crate) async fn write(
         return Err(leased::refused(tx, Table::Releases, &release.id, mode).await);
     }
     leased::append(tx, Table::Releases, &release.id, timeline).await?;
-    if let Some(a) = announcement {
+    for a in announcements {
         sqlx::query(
             "INSERT INTO outbox (id, release_id, topic, schema, body, created_at) VALUES ($1, $2, $3, $4, $5, $6) \
              ON CONFLICT (id) DO NOTHING",

@@ -48,7 +48,7 @@ on_both_stores!(pages_of_releases_follow_the_cursor_and_the_filters, |s| {
     .into_iter()
     .enumerate()
     {
-        s.save(&release(&format!("r{i}"), product, state), &[], None)
+        s.save(&release(&format!("r{i}"), product, state), &[], &[])
             .await
             .unwrap();
     }
@@ -85,11 +85,11 @@ on_both_stores!(timelines_of_several_releases_come_in_one_query, |s| {
     s.save(
         &release("r1", "a", State::Done),
         &[entry(1, "x"), entry(2, "y")],
-        None,
+        &[],
     )
     .await
     .unwrap();
-    s.save(&release("r2", "a", State::Done), &[entry(5, "z")], None)
+    s.save(&release("r2", "a", State::Done), &[entry(5, "z")], &[])
         .await
         .unwrap();
     let all = s

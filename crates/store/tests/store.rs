@@ -42,7 +42,7 @@ on_both_stores!(
     a_saved_release_comes_back_with_its_timeline_and_one_outbox_row,
     |s| {
         let mut r = release("r1", "p", State::Received);
-        s.save(&r, &[entry("received")], None).await.unwrap();
+        s.save(&r, &[entry("received")], &[]).await.unwrap();
         r.state = State::Announced;
         r.regions.insert("us-east-1".into(), "ami-mp".into());
         let a = Announcement {
@@ -51,9 +51,13 @@ on_both_stores!(
             topic: "t".into(),
             body: "{}".into(),
         };
-        s.save(&r, &[entry("queued")], Some(&a)).await.unwrap();
+        s.save(&r, &[entry("queued")], std::slice::from_ref(&a))
+            .await
+            .unwrap();
         // Saving the same announcement again (a replayed step) adds no second row.
-        s.save(&r, &[entry("again")], Some(&a)).await.unwrap();
+        s.save(&r, &[entry("again")], std::slice::from_ref(&a))
+            .await
+            .unwrap();
         assert_eq!(s.get("r1").await.unwrap().unwrap(), r);
         let t: Vec<String> = s
             .timeline("r1")
@@ -86,7 +90,7 @@ on_both_stores!(
 on_both_stores!(
     a_lease_keeps_other_workers_out_until_released_or_its_holder_dies,
     |s| {
-        s.save(&release("r1", "p", State::Mirroring), &[], None)
+        s.save(&release("r1", "p", State::Mirroring), &[], &[])
             .await
             .unwrap();
         let me = worker_id("a");
@@ -105,12 +109,12 @@ on_both_stores!(
         assert!(s.claim("r1", 0, &dead, 900).await.unwrap().is_some());
         assert!(s.claim("r1", 0, &me, 900).await.unwrap().is_some());
         // Finished releases are never claimed; releases not yet due are not either.
-        s.save(&release("r2", "p", State::Done), &[], None)
+        s.save(&release("r2", "p", State::Done), &[], &[])
             .await
             .unwrap();
         let mut later = release("r3", "p", State::Scanning);
         later.next_check_at = Some(100);
-        s.save(&later, &[], None).await.unwrap();
+        s.save(&later, &[], &[]).await.unwrap();
         let due: Vec<String> = s
             .claim_due(50, &worker_id("c"), 900, 10)
             .await
@@ -132,13 +136,13 @@ on_both_stores!(
 on_both_stores!(
     the_product_lock_queue_lets_the_scanning_and_then_the_oldest_go_first,
     |s| {
-        s.save(&release("old", "p", State::Submitting), &[], None)
+        s.save(&release("old", "p", State::Submitting), &[], &[])
             .await
             .unwrap();
-        s.save(&release("new", "p", State::Submitting), &[], None)
+        s.save(&release("new", "p", State::Submitting), &[], &[])
             .await
             .unwrap();
-        s.save(&release("elsewhere", "q", State::Scanning), &[], None)
+        s.save(&release("elsewhere", "q", State::Scanning), &[], &[])
             .await
             .unwrap();
         assert_eq!(s.product_busy("p", "old").await.unwrap(), None);
@@ -146,7 +150,7 @@ on_both_stores!(
             s.product_busy("p", "new").await.unwrap().as_deref(),
             Some("old")
         );
-        s.save(&release("new", "p", State::Scanning), &[], None)
+        s.save(&release("new", "p", State::Scanning), &[], &[])
             .await
             .unwrap();
         assert_eq!(
@@ -166,7 +170,7 @@ on_both_stores!(
         s.save(
             &release("r1", "p", State::Mirroring),
             &[entry("received")],
-            None,
+            &[],
         )
         .await
         .unwrap();
@@ -178,7 +182,7 @@ on_both_stores!(
                 &me,
                 &release("r1", "p", State::Mirrored),
                 &[entry("x")],
-                None,
+                &[],
             )
             .await
             .unwrap_err();
@@ -188,21 +192,21 @@ on_both_stores!(
             &me,
             &release("r1", "p", State::Mirrored),
             &[entry("mirrored")],
-            None,
+            &[],
         )
         .await
         .unwrap();
         // Another worker, and a write as nobody (an operator's), are refused while it holds it.
         let cancelled = release("r1", "p", State::Cancelled);
         let e = s
-            .save_as(&other, &cancelled, &[entry("c")], None)
+            .save_as(&other, &cancelled, &[entry("c")], &[])
             .await
             .unwrap_err();
         assert!(
             e.detail.contains(&me) && e.detail.contains("nothing was written"),
             "{e}"
         );
-        let e = s.save(&cancelled, &[entry("c")], None).await.unwrap_err();
+        let e = s.save(&cancelled, &[entry("c")], &[]).await.unwrap_err();
         assert!(e.detail.contains(&me), "{e}");
         assert_eq!(s.get("r1").await.unwrap().unwrap().state, State::Mirrored);
         assert_eq!(
@@ -212,17 +216,17 @@ on_both_stores!(
         );
         // Once it is given back, the operator's write goes through; the old holder's does not.
         s.release_lease("r1", &me).await.unwrap();
-        s.save(&cancelled, &[entry("cancelled")], None)
+        s.save(&cancelled, &[entry("cancelled")], &[])
             .await
             .unwrap();
         let late = release("r1", "p", State::Granted);
-        assert!(s.save_as(&me, &late, &[], None).await.is_err());
+        assert!(s.save_as(&me, &late, &[], &[]).await.is_err());
         assert_eq!(s.get("r1").await.unwrap().unwrap().state, State::Cancelled);
     }
 );
 
 on_both_stores!(migrations_run_once_and_a_newer_schema_is_refused, |s, t| {
-    s.save(&release("r1", "p", State::Received), &[], None)
+    s.save(&release("r1", "p", State::Received), &[], &[])
         .await
         .unwrap();
     assert_eq!(
@@ -331,7 +335,7 @@ on_both_stores!(
     |s| {
         for i in 0..40 {
             let id = format!("r{i}");
-            s.save(&release(&id, "p", State::Mirroring), &[], None)
+            s.save(&release(&id, "p", State::Mirroring), &[], &[])
                 .await
                 .unwrap();
         }
@@ -344,7 +348,7 @@ on_both_stores!(
                     for mut r in s.claim_due(0, &me, 900, 3).await.unwrap() {
                         // Finished: never due again.
                         r.state = State::Done;
-                        s.save_as(&me, &r, &[], None).await.unwrap();
+                        s.save_as(&me, &r, &[], &[]).await.unwrap();
                         s.release_lease(&r.id, &me).await.unwrap();
                         got.push(r.id.to_string());
                     }
@@ -365,7 +369,7 @@ on_both_stores!(
 );
 
 on_both_stores!(a_lease_that_ran_out_fences_its_old_holder_out, |s| {
-    s.save(&release("r1", "p", State::Mirroring), &[], None)
+    s.save(&release("r1", "p", State::Mirroring), &[], &[])
         .await
         .unwrap();
     let frozen = "elsewhere:1:frozen";
@@ -373,18 +377,18 @@ on_both_stores!(a_lease_that_ran_out_fences_its_old_holder_out, |s| {
     // A lease of no time has run out as soon as it is granted: the holder may not write.
     assert!(s.claim("r1", 0, frozen, 0).await.unwrap().is_some());
     let e = s
-        .save_as(frozen, &release("r1", "p", State::Mirrored), &[], None)
+        .save_as(frozen, &release("r1", "p", State::Mirrored), &[], &[])
         .await
         .unwrap_err();
     assert!(e.detail.contains("lease ran out"), "{e}");
     // Another worker takes it; the old holder's write is refused, the new one's goes through.
     assert!(s.claim("r1", 0, thawed, 900).await.unwrap().is_some());
     assert!(
-        s.save_as(frozen, &release("r1", "p", State::Failed), &[], None)
+        s.save_as(frozen, &release("r1", "p", State::Failed), &[], &[])
             .await
             .is_err()
     );
-    s.save_as(thawed, &release("r1", "p", State::Mirrored), &[], None)
+    s.save_as(thawed, &release("r1", "p", State::Mirrored), &[], &[])
         .await
         .unwrap();
     assert_eq!(s.get("r1").await.unwrap().unwrap().state, State::Mirrored);
@@ -393,7 +397,7 @@ on_both_stores!(a_lease_that_ran_out_fences_its_old_holder_out, |s| {
 on_both_stores!(
     a_stale_grant_in_the_same_process_is_fenced_by_its_token,
     |s, t| {
-        s.save(&release("r1", "p", State::Mirroring), &[], None)
+        s.save(&release("r1", "p", State::Mirroring), &[], &[])
             .await
             .unwrap();
         let me = "elsewhere:1:w";
@@ -403,12 +407,12 @@ on_both_stores!(
         assert!(s.claim("r1", 0, me, 900).await.unwrap().is_some());
         assert!(
             first
-                .save_as(me, &release("r1", "p", State::Failed), &[], None)
+                .save_as(me, &release("r1", "p", State::Failed), &[], &[])
                 .await
                 .is_err(),
             "the older grant may not write"
         );
-        s.save_as(me, &release("r1", "p", State::Mirrored), &[], None)
+        s.save_as(me, &release("r1", "p", State::Mirrored), &[], &[])
             .await
             .unwrap();
     }
@@ -418,15 +422,15 @@ on_both_stores!(
     two_workers_that_find_the_queue_free_cannot_both_take_the_product,
     |s| {
         // "old" has not reached submitting yet when "new" asks: "new" takes the product…
-        s.save(&release("old", "p", State::Mirrored), &[], None)
+        s.save(&release("old", "p", State::Mirrored), &[], &[])
             .await
             .unwrap();
-        s.save(&release("new", "p", State::Submitting), &[], None)
+        s.save(&release("new", "p", State::Submitting), &[], &[])
             .await
             .unwrap();
         assert_eq!(s.product_busy("p", "new").await.unwrap(), None);
         // …so "old", submitting a moment later, waits for it although it is older.
-        s.save(&release("old", "p", State::Submitting), &[], None)
+        s.save(&release("old", "p", State::Submitting), &[], &[])
             .await
             .unwrap();
         assert_eq!(
@@ -436,7 +440,7 @@ on_both_stores!(
         // "new", asking again (its next look), still goes: neither waits for the other.
         assert_eq!(s.product_busy("p", "new").await.unwrap(), None);
         // Once "new" is done, "old" goes.
-        s.save(&release("new", "p", State::Done), &[], None)
+        s.save(&release("new", "p", State::Done), &[], &[])
             .await
             .unwrap();
         assert_eq!(s.product_busy("p", "old").await.unwrap(), None);
@@ -452,7 +456,9 @@ on_both_stores!(each_outbox_row_is_claimed_by_one_sender, |s| {
     };
     for i in 0..3 {
         let r = release(&format!("r{i}"), "p", State::Announced);
-        s.save(&r, &[], Some(&a(&format!("m{i}")))).await.unwrap();
+        s.save(&r, &[], std::slice::from_ref(&a(&format!("m{i}"))))
+            .await
+            .unwrap();
     }
     let one = s.outbox_claim("w1", 2, 60).await.unwrap();
     let two = s.outbox_claim("w2", 10, 60).await.unwrap();
@@ -472,7 +478,9 @@ on_both_stores!(each_outbox_row_is_claimed_by_one_sender, |s| {
     assert_eq!(ids(&s.outbox_claim("w3", 10, 60).await.unwrap()), ["m1"]);
     // A sender of this host whose process is gone leaves its claim at once.
     let r = release("r3", "p", State::Announced);
-    s.save(&r, &[], Some(&a("m3"))).await.unwrap();
+    s.save(&r, &[], std::slice::from_ref(&a("m3")))
+        .await
+        .unwrap();
     let gone = format!("{}:4294967295:sender", host());
     assert_eq!(ids(&s.outbox_claim(&gone, 10, 600).await.unwrap()), ["m3"]);
     assert_eq!(ids(&s.outbox_claim("w4", 10, 600).await.unwrap()), ["m3"]);
@@ -491,17 +499,17 @@ on_both_stores!(
             r
         };
         assert_eq!(s.last_share_list("p", "r9").await.unwrap(), None);
-        s.save(&release("r0", "p", State::Done), &[], None)
+        s.save(&release("r0", "p", State::Done), &[], &[])
             .await
             .unwrap();
-        s.save(&with("r1", "p", &["1"]), &[], None).await.unwrap();
-        s.save(&with("r2", "p", &["1", "2"]), &[], None)
+        s.save(&with("r1", "p", &["1"]), &[], &[]).await.unwrap();
+        s.save(&with("r2", "p", &["1", "2"]), &[], &[])
             .await
             .unwrap();
-        s.save(&with("r3", "other", &["3"]), &[], None)
+        s.save(&with("r3", "other", &["3"]), &[], &[])
             .await
             .unwrap();
-        s.save(&with("r4", "p", &[]), &[], None).await.unwrap();
+        s.save(&with("r4", "p", &[]), &[], &[]).await.unwrap();
         let list = s.last_share_list("p", "r4").await.unwrap();
         assert_eq!(list, Some(vec!["1".to_owned(), "2".to_owned()]));
         let list = s.last_share_list("p", "r2").await.unwrap();
@@ -600,9 +608,13 @@ async fn a_copy_from_sqlite_to_postgres_keeps_every_row_in_order() {
         body: "{}".into(),
     };
     let done = release("r1", "p", State::Announced);
-    s.save(&done, &[entry("queued"), entry("announced")], Some(&a))
-        .await
-        .unwrap();
+    s.save(
+        &done,
+        &[entry("queued"), entry("announced")],
+        std::slice::from_ref(&a),
+    )
+    .await
+    .unwrap();
     s.put_product("p", "[product]").await.unwrap();
     let checked = amipub_domain::lifecycle::Row::new(
         "p",
@@ -661,7 +673,7 @@ async fn a_postgres_worker_is_woken_by_new_work() {
     let s = pg.store.clone();
     tokio::spawn(async move {
         tokio::time::sleep(std::time::Duration::from_millis(100)).await;
-        s.save(&release("r1", "p", State::Received), &[], None)
+        s.save(&release("r1", "p", State::Received), &[], &[])
             .await
             .unwrap();
     });

@@ -34,11 +34,11 @@ fn due_ids(due: &[Release]) -> Vec<&str> {
 }
 
 on_both_stores!(a_wake_up_makes_its_waiters_due_once, |s| {
-    s.save(&waiting("a", State::Scanning, "cs-1", 1000), &[], None)
+    s.save(&waiting("a", State::Scanning, "cs-1", 1000), &[], &[])
         .await
         .unwrap();
     let behind = lock_holder("a");
-    s.save(&waiting("b", State::Submitting, &behind, 2000), &[], None)
+    s.save(&waiting("b", State::Submitting, &behind, 2000), &[], &[])
         .await
         .unwrap();
     s.add_wake("cs-1", 10).await.unwrap();
@@ -56,7 +56,7 @@ on_both_stores!(a_wake_up_makes_its_waiters_due_once, |s| {
 });
 
 on_both_stores!(a_wake_up_for_a_held_waiter_waits_for_the_lease, |s| {
-    s.save(&waiting("a", State::Scanning, "cs-1", 1000), &[], None)
+    s.save(&waiting("a", State::Scanning, "cs-1", 1000), &[], &[])
         .await
         .unwrap();
     assert!(s.claim("a", 5, "w1", 900).await.unwrap().is_some());
@@ -73,8 +73,8 @@ on_both_stores!(a_wake_up_for_a_held_waiter_waits_for_the_lease, |s| {
 on_both_stores!(a_wake_up_leaves_finished_and_unrelated_rows_alone, |s| {
     let mut done = waiting("d", State::Scanning, "cs-1", 1000);
     done.state = State::Done;
-    s.save(&done, &[], None).await.unwrap();
-    s.save(&waiting("o", State::Scanning, "cs-2", 1000), &[], None)
+    s.save(&done, &[], &[]).await.unwrap();
+    s.save(&waiting("o", State::Scanning, "cs-2", 1000), &[], &[])
         .await
         .unwrap();
     s.add_wake("cs-1", 10).await.unwrap();
@@ -94,12 +94,12 @@ on_both_stores!(
             let mut r = waiting(id, State::Scanning, "x", 0);
             r.state = state;
             r.took.scan = Some(id[1..].parse().unwrap());
-            s.save(&r, &[], None).await.unwrap();
+            s.save(&r, &[], &[]).await.unwrap();
         }
         let mut other = waiting("q1", State::Scanning, "x", 0);
         other.product = "q".into();
         other.state = State::Done;
-        s.save(&other, &[], None).await.unwrap();
+        s.save(&other, &[], &[]).await.unwrap();
         let recent = s.recent_done("p", 2).await.unwrap();
         assert_eq!(due_ids(&recent), ["r4", "r3"]);
         assert_eq!(recent[0].took.scan, Some(4));

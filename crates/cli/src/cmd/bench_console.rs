@@ -209,7 +209,7 @@ fn timeline(r: &Release) -> Vec<TimelineEntry> {
 async fn fill(store: &SqlStore, n: usize) -> anyhow::Result<()> {
     for i in 0..n {
         let r = release(i, n);
-        store.save(&r, &timeline(&r), None).await?;
+        store.save(&r, &timeline(&r), &[]).await?;
     }
     Ok(())
 }

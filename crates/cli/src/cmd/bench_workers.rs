@@ -122,7 +122,7 @@ async fn once(fleet: &Fleet<'_>, n: usize, url: &str) -> anyhow::Result<Run> {
             t0,
         )
         .map_err(anyhow::Error::msg)?;
-        store.save(&r, &[received_entry(&r, t0)], None).await?;
+        store.save(&r, &[received_entry(&r, t0)], &[]).await?;
     }
     let wall = Instant::now();
     let mut workers = (0..n)

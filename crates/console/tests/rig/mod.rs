@@ -159,7 +159,7 @@ impl Rig {
     }
 
     pub async fn save(&self, r: &Release, entries: &[TimelineEntry]) {
-        self.store.save(r, entries, None).await.unwrap();
+        self.store.save(r, entries, &[]).await.unwrap();
     }
 }
 

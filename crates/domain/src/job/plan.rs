@@ -191,17 +191,28 @@ fn visibility(spec: &ProductSpec, live: &LiveListing, path: &str) -> Result<JobE
     }
 }
 
-/// Why a promotion cannot be done as asked, if it cannot: the alias is not in the spec, or no
+/// The aliases a promote job moves: its `alias` argument, one or several separated by commas
+/// (default `latest`).
+pub fn promoted_aliases(job: &Job) -> Vec<&str> {
+    job.arg("alias")
+        .unwrap_or("latest")
+        .split(',')
+        .map(str::trim)
+        .filter(|a| !a.is_empty())
+        .collect()
+}
+
+/// Why a promotion cannot be done as asked, if it cannot: an alias is not in the spec, or no
 /// release of the version finished.
 pub fn promote_refusal(job: &Job, spec: &ProductSpec, release_found: bool) -> Option<JobEvent> {
-    let alias = job.arg("alias").unwrap_or("latest");
     let version = job.arg("version").unwrap_or_default();
     let known: Vec<&str> = spec
         .ssm
         .iter()
         .flat_map(|s| s.aliases.keys().map(String::as_str))
         .collect();
-    if !known.contains(&alias) {
+    let aliases = promoted_aliases(job);
+    if let Some(alias) = aliases.iter().find(|a| !known.contains(a)).copied() {
         let has = if known.is_empty() {
             "none".to_owned()
         } else {

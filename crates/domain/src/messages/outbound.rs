@@ -1,4 +1,4 @@
-//! amipub's own messages: the four `amipub.release.*.v1` schemas (JSON Schema files in
+//! amipub's own messages: the six `amipub.release.*.v1` schemas (JSON Schema files in
 //! `messages/amipub_messages/schemas/`, shipped to Python consumers by the `amipub_messages`
 //! package), the severity each is sent with, and the deterministic message id of an outbox row.
 
@@ -12,6 +12,10 @@ pub const SUBMITTED: &str = "amipub.release.submitted.v1";
 pub const FAILED: &str = "amipub.release.failed.v1";
 /// A second-party load form has waited too long for a person to submit it.
 pub const AWAITING_SUBMISSION: &str = "amipub.release.awaiting-submission.v1";
+/// Versions were restricted; names the version that replaces them.
+pub const RESTRICTED: &str = "amipub.release.restricted.v1";
+/// An alias parameter points at another version (promote or rollback), per Region from → to.
+pub const ALIAS_MOVED: &str = "amipub.release.alias-moved.v1";
 /// The Python package holding the schema classes (the `fedora_messaging_schema_package` header).
 pub const SCHEMA_PACKAGE: &str = "amipub_messages";
 
@@ -29,6 +33,12 @@ pub fn schema_text(name: &str) -> Option<&'static str> {
         ),
         AWAITING_SUBMISSION => include_str!(
             "../../../../messages/amipub_messages/schemas/amipub.release.awaiting-submission.v1.json"
+        ),
+        RESTRICTED => include_str!(
+            "../../../../messages/amipub_messages/schemas/amipub.release.restricted.v1.json"
+        ),
+        ALIAS_MOVED => include_str!(
+            "../../../../messages/amipub_messages/schemas/amipub.release.alias-moved.v1.json"
         ),
         _ => return None,
     })
@@ -74,7 +84,14 @@ mod tests {
 
     #[test]
     fn every_kind_has_a_parseable_schema() {
-        for name in [PUBLISHED, SUBMITTED, FAILED, AWAITING_SUBMISSION] {
+        for name in [
+            PUBLISHED,
+            SUBMITTED,
+            FAILED,
+            AWAITING_SUBMISSION,
+            RESTRICTED,
+            ALIAS_MOVED,
+        ] {
             let text = schema_text(name).unwrap();
             let v: serde_json::Value = serde_json::from_str(text).unwrap();
             assert_eq!(v["title"], name);

@@ -149,9 +149,10 @@ fn step(r: &mut Release, event: &Event, now: i64) -> Vec<Command> {
             r.blocked_by = Some(change_set.clone());
             Vec::new()
         }
-        (S::Granted | S::Submitting, E::ChangeSetStarted { id }) => {
+        (S::Granted | S::Submitting, E::ChangeSetStarted { id, restricts }) => {
             r.blocked_by = None;
             r.change_set = Some(id.clone());
+            r.restricts = restricts.clone();
             enter(r, S::Scanning, now);
             let expected = expected(r, |d| d.scan);
             r.next_check_at =

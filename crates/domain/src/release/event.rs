@@ -73,6 +73,8 @@ pub enum Event {
     ChangeSetStarted {
         /// Its id.
         id: String,
+        /// The versions it restricts besides adding ours (retention), by title.
+        restricts: Vec<String>,
     },
     /// Our change set is still PREPARING or APPLYING.
     ChangeSetRunning,

@@ -271,6 +271,10 @@ pub struct Release {
     /// the engine looked (`pace::expect`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub expected: Option<super::durations::Durations>,
+    /// The versions its change set restricts besides adding this one (the product's
+    /// retention), by title: announced, with this version as their replacement, once it is live.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub restricts: Vec<String>,
 }
 
 impl Release {
@@ -326,6 +330,7 @@ impl Release {
             second_party: None,
             took: Default::default(),
             expected: None,
+            restricts: Vec::new(),
         }
     }
 }
