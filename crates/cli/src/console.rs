@@ -3,48 +3,19 @@
 //! asked. Also what the products page shows of each spec in `products_dir`.
 
 use std::collections::BTreeMap;
-use std::path::PathBuf;
 use tokio::sync::{mpsc, oneshot, watch};
 
 use amipub_console::ProductInfo;
 use amipub_console::ops::{Action, Operations, Pending};
-use amipub_domain::job::{Job, JobEvent, JobKind, JobRequest, JobState};
-use amipub_domain::lifecycle::approval::{record_approval, record_ids};
+use amipub_domain::job::{JobEvent, JobState};
+use amipub_domain::lifecycle::approval::record_approval;
 use amipub_domain::lifecycle::content_hash;
 use amipub_domain::release::{Event, Release, State};
-use amipub_domain::spec::{DeliveryPath, ProductSpec};
-use amipub_domain::validate::{has_errors, validate_text};
+use amipub_domain::spec::DeliveryPath;
 
 use crate::clock::Clock;
+use crate::promote_job::{Spec, spec_of, specs};
 use crate::runtime::Runtime;
-
-/// A spec in `products_dir` that parses, with its file.
-struct Spec {
-    path: PathBuf,
-    spec: ProductSpec,
-    text: String,
-}
-
-fn specs(products_dir: &str) -> Vec<Spec> {
-    let paths = crate::cmd::validate::specs_in(products_dir).unwrap_or_default();
-    paths
-        .into_iter()
-        .filter_map(|path| {
-            let text = std::fs::read_to_string(&path).ok()?;
-            match validate_text(&text) {
-                (Some(spec), problems) if !has_errors(&problems) => Some(Spec { path, spec, text }),
-                _ => {
-                    // Read on every products page: said at debug level only.
-                    tracing::debug!(
-                        "console: {} has errors; amipub validate lists them",
-                        path.display()
-                    );
-                    None
-                }
-            }
-        })
-        .collect()
-}
 
 /// What the products page shows of each product spec.
 pub fn products(products_dir: &str) -> Vec<ProductInfo> {
@@ -274,15 +245,7 @@ impl Actor<'_> {
     }
 
     fn spec(&self, slug: &str) -> anyhow::Result<Spec> {
-        specs(&self.rt.settings.products_dir)
-            .into_iter()
-            .find(|s| s.spec.product.slug == slug)
-            .ok_or_else(|| {
-                anyhow::anyhow!(
-                    "no spec in {} is product {slug}",
-                    self.rt.settings.products_dir
-                )
-            })
+        spec_of(&self.rt.settings.products_dir, slug)
     }
 
     async fn promote(
@@ -302,52 +265,13 @@ impl Actor<'_> {
             known,
             "{slug}'s spec names no alias {alias:?} in [ssm.aliases]"
         );
-        if let Some(j) = self
-            .rt
-            .store
-            .active_job(JobKind::Promote.label(), slug)
-            .await?
-        {
-            anyhow::bail!(
-                "a promote job of {slug} is in flight already ({}, {})",
-                j.id,
-                j.state.name()
-            );
-        }
-        let mut text = s.text;
-        let ids = self.rt.store.product_ids(slug).await?;
-        let product_id = s
-            .spec
-            .product
-            .id
-            .clone()
-            .or(ids.as_ref().map(|i| i.product_id.clone()));
-        if let Some(pid) = product_id {
-            let p = &s.spec.product;
-            let offer = p
-                .offer_id
-                .clone()
-                .or(ids.as_ref().and_then(|i| i.offer_id.clone()));
-            let code = p
-                .product_code
-                .clone()
-                .or(ids.as_ref().and_then(|i| i.product_code.clone()));
-            text = record_ids(&text, &pid, offer.as_deref(), code.as_deref())
-                .map_err(|e| anyhow::anyhow!("cannot carry the ids in the job's spec: {e}"))?;
-        }
-        let request = JobRequest {
-            kind: JobKind::Promote,
-            product: slug.to_owned(),
-            spec: text,
-            args: BTreeMap::from([
-                ("version".to_owned(), version),
-                ("alias".to_owned(), alias),
-                ("by".to_owned(), by.to_owned()),
-            ]),
-        };
+        let args = BTreeMap::from([
+            ("version".to_owned(), version),
+            ("alias".to_owned(), alias),
+            ("by".to_owned(), by.to_owned()),
+        ]);
         let now = self.now_checked().await?;
-        let job = Job::new(request, now);
-        self.rt.engine.record_job(&job, now).await?;
+        let job = crate::promote_job::record_promote(self.rt, s, args, now).await?;
         Ok(format!("promote job {}", job.id))
     }
 

@@ -14,6 +14,7 @@ use amipub_engine::ports::{Images, Ports, TimelineEntry};
 use amipub_store::{InboxEntry, Intake};
 use tokio::sync::Notify;
 
+use crate::intake_stream::StreamFailure;
 use crate::runtime::{Runtime, date_of};
 
 /// The handler.
@@ -64,11 +65,18 @@ impl StoreIntake<'_> {
             Err(e) => return Disposition::Requeue(format!("cannot read the clock: {e}")),
         };
         let mut entry = InboxEntry::new(&id, now, &m.routing_key, &m.body);
-        let builds = match verdict {
+        let (builds, stream) = match verdict {
             Verdict::Irrelevant => return Disposition::Ack("irrelevant"),
             Verdict::Own => return Disposition::Ack("own"),
             Verdict::Dead(reason, detail) => return self.dead(entry, reason, detail).await,
-            Verdict::Builds(b) => b,
+            Verdict::Builds(b) => (b, None),
+            Verdict::Stream(u) => match self.stream_builds(&u).await {
+                Ok(b) => (b, Some(u.stream)),
+                Err(StreamFailure::Requeue(why)) => return Disposition::Requeue(why),
+                Err(StreamFailure::Dead(reason, detail)) => {
+                    return self.dead(entry, reason, detail).await;
+                }
+            },
         };
         let mut made: Vec<Intake> = Vec::new();
         let mut matched = Vec::new();
@@ -76,6 +84,12 @@ impl StoreIntake<'_> {
             let key = format!("{}/{}", b.product, b.build.source_ami);
             match self.rt.store.intake_release(&key).await {
                 Ok(Some(old)) => {
+                    // A stream that moved to a release taken before: back (or forward again).
+                    if let Some(stream) = &stream
+                        && let Err(e) = self.stream_again(&b.product, &old, stream, &id, now).await
+                    {
+                        return Disposition::Requeue(e);
+                    }
                     matched.push(old);
                     continue;
                 }

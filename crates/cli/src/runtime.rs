@@ -371,7 +371,8 @@ impl Runtime {
                 shown_state = Some(r.state);
                 // Announcements are queued with a transition (and, on the first turn, may be
                 // left over from an interrupted run): only then is there anything to deliver.
-                outbox::deliver(&self.store, &self.settings.feed_file).await?;
+                let files = outbox::FeedFiles::of(&self.settings);
+                outbox::deliver(&self.store, &files).await?;
             }
             progress.show(&r, &timeline, now);
             if r.state.is_terminal() || r.state.waits_for_person() {

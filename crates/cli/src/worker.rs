@@ -171,14 +171,14 @@ fn backoff(failures: u32) -> Duration {
 /// until `stop` (then once more, so nothing queued is left behind).
 pub async fn feed_loop(
     rt: &Runtime,
-    feed_file: &str,
+    files: &crate::outbox::FeedFiles,
     worker: &str,
     wake: &Notify,
     mut stop: watch::Receiver<bool>,
 ) {
     loop {
         let stopping = *stop.borrow();
-        if let Err(e) = send_feed(rt, feed_file, worker).await {
+        if let Err(e) = send_feed(rt, files, worker).await {
             tracing::warn!("feed: {e:#}; trying again");
         }
         if stopping {
@@ -192,11 +192,15 @@ pub async fn feed_loop(
     }
 }
 
-async fn send_feed(rt: &Runtime, feed_file: &str, worker: &str) -> anyhow::Result<()> {
+async fn send_feed(
+    rt: &Runtime,
+    files: &crate::outbox::FeedFiles,
+    worker: &str,
+) -> anyhow::Result<()> {
     for row in rt.store.outbox_claim(worker, 100, CLAIM_SECS).await? {
-        if row.schema == amipub_domain::messages::PUBLISHED {
+        if crate::outbox::feeds(&row.schema) {
             let body: serde_json::Value = serde_json::from_str(&row.body)?;
-            merge_feed(std::path::Path::new(feed_file), &body)?;
+            merge_feed(files, &row.schema, &body)?;
         }
         rt.store.outbox_attempt(&row.id, true).await?;
         amipub_telemetry::events::Announced {

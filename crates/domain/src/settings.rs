@@ -49,6 +49,40 @@ pub struct Settings {
     /// Who may use the web console and the JSON API of `amipub serve`.
     #[serde(default)]
     pub console: crate::console::ConsoleSettings,
+    /// Fedora CoreOS stream metadata: where it is read, and where the per-stream documents of
+    /// Marketplace AMIs are written.
+    #[serde(default)]
+    pub coreos: CoreosSettings,
+}
+
+/// `[coreos]`.
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct CoreosSettings {
+    /// The URL of a stream's metadata; `{stream}` is replaced by its name.
+    #[serde(default = "default_stream_url")]
+    pub stream_url: String,
+    /// The directory of the per-stream documents (`<stream>.json`): the Marketplace AMI of each
+    /// architecture and Region, in the stream metadata's own shape.
+    #[serde(default = "default_streams_dir")]
+    pub streams_dir: String,
+}
+
+impl Default for CoreosSettings {
+    fn default() -> Self {
+        Self {
+            stream_url: default_stream_url(),
+            streams_dir: default_streams_dir(),
+        }
+    }
+}
+
+fn default_stream_url() -> String {
+    crate::messages::coreos::DEFAULT_STREAM_URL.to_owned()
+}
+
+fn default_streams_dir() -> String {
+    "streams".to_owned()
 }
 
 fn default_feed_file() -> String {
@@ -166,6 +200,7 @@ pub struct Bus {
     /// Deliveries the broker may send ahead of acknowledgements.
     #[serde(default = "default_prefetch")]
     pub prefetch: u16,
+
 }
 
 /// `[events]`: an SQS queue that an EventBridge rule feeds with the Marketplace Catalog's
@@ -386,6 +421,16 @@ pub fn validate_settings_text(text: &str) -> (Option<Settings>, Vec<Problem>) {
                 "remove the password from the URL and set password_env",
             );
         }
+    }
+    let stream_url = &settings.coreos.stream_url;
+    if !crate::validate::is_url_like(stream_url) || !stream_url.contains("{stream}") {
+        f.error(
+            &root.key("coreos").key("stream_url"),
+            "settings.coreos.stream-url",
+            format!("{stream_url:?} is not an http(s) URL with {{stream}}"),
+            "http(s)://host/…/{stream}.json",
+            "write e.g. https://builds.coreos.fedoraproject.org/streams/{stream}.json",
+        );
     }
     if let Some(events) = &settings.events {
         check_events(&mut f, &root.key("events"), events);

@@ -19,6 +19,7 @@ pub const TITLE_VARS: &[&str] = &[
 /// Variables a release-notes template may use.
 pub const NOTES_VARS: &[&str] = &[
     "release",
+    "stream",
     "arch",
     "subvariant",
     "compose_id",
@@ -35,6 +36,7 @@ pub const NOTES_VARS: &[&str] = &[
 /// Variables an SSM parameter-name template may use.
 pub const SSM_VARS: &[&str] = &[
     "release",
+    "stream",
     "arch",
     "subvariant",
     "version",
@@ -43,7 +45,7 @@ pub const SSM_VARS: &[&str] = &[
 ];
 
 /// Variables an announcement-topic template may use.
-pub const TOPIC_VARS: &[&str] = &["release", "arch", "subvariant", "slug"];
+pub const TOPIC_VARS: &[&str] = &["release", "stream", "arch", "subvariant", "slug"];
 
 /// A template that does not parse.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

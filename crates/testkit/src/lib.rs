@@ -10,7 +10,8 @@
 //! - [`bus`]: RabbitMQ for `amipub serve` (a vhost per test, Fedora-shaped messages, a running
 //!   `serve` with its log);
 //! - [`meter`]: a buyer's instance for the `amipub-meter` agent;
-//! - [`fakes`]: in-memory ports for the engine.
+//! - [`fakes`]: in-memory ports for the engine;
+//! - [`web`]: a stand-in web server for documents amipub fetches (stream metadata, datagrepper).
 //!
 //! The binaries under test are the caller's: an integration test passes
 //! `env!("CARGO_BIN_EXE_amipub")` (only defined for a crate's own integration tests) to
@@ -24,6 +25,7 @@ pub mod process;
 pub mod sandbox;
 pub mod service;
 pub mod store;
+pub mod web;
 
 use std::path::PathBuf;
 

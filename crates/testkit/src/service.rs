@@ -336,6 +336,19 @@ url = "{e}"
         lock(&self.world).catalog.change_sets.len()
     }
 
+    /// The value of parameter `name` in each Region of the seller's accounts (the commercial
+    /// one and, for GovCloud Regions, the GovCloud one).
+    pub fn parameter_values(&self, name: &str) -> std::collections::BTreeMap<String, String> {
+        let w = lock(&self.world);
+        w.ssm
+            .parameters
+            .values()
+            .filter(|p| p.account == SELLER_ACCOUNT || p.account == GOVCLOUD_SELLER_ACCOUNT)
+            .filter(|p| p.name == name)
+            .filter_map(|p| Some((p.region.clone(), p.latest()?.value.clone())))
+            .collect()
+    }
+
     /// (parameters under `prefix` in the seller's accounts — the commercial one and, for GovCloud
     /// Regions, the GovCloud one — the most versions any of them has).
     pub fn parameters(&self, prefix: &str) -> (usize, usize) {

@@ -45,6 +45,24 @@ pub struct Args {
     lease_secs: i64,
 }
 
+/// The specs whose `[intake]` may take builds: a build can only become a version of a listing
+/// that exists, so the others are named once and skipped.
+pub fn intake_specs(rt: &Runtime) -> Vec<amipub_domain::spec::ProductSpec> {
+    let (specs, unlisted): (Vec<_>, Vec<_>) = rt
+        .engine
+        .specs()
+        .into_iter()
+        .filter(|s| s.intake.is_some())
+        .partition(|s| s.product.id.is_some() && s.product.product_code.is_some());
+    for s in &unlisted {
+        tracing::warn!(
+            "{} has an [intake] rule but no product.id or product_code; its builds are ignored until the listing exists",
+            s.product.slug
+        );
+    }
+    specs
+}
+
 /// Runs the command.
 pub fn run(args: Args) -> anyhow::Result<Outcome> {
     super::block_on(serve(args))
@@ -89,6 +107,7 @@ async fn serve(args: Args) -> anyhow::Result<Outcome> {
     };
     let trusted = settings.trust.build_accounts.clone();
     let feed_file = settings.feed_file.clone();
+    let files = crate::outbox::FeedFiles::of(&settings);
     let mut rt = Runtime::open(settings, &[]).await?;
     rt.engine.set_lease(args.lease_secs);
     let (asks_tx, asks) = tokio::sync::mpsc::channel(crate::console::ASKS_WAITING);
@@ -104,19 +123,7 @@ async fn serve(args: Args) -> anyhow::Result<Outcome> {
             return Ok(Outcome::Invalid);
         }
     };
-    // A build can only become a version of a listing that exists.
-    let (specs, unlisted): (Vec<_>, Vec<_>) = rt
-        .engine
-        .specs()
-        .into_iter()
-        .filter(|s| s.intake.is_some())
-        .partition(|s| s.product.id.is_some() && s.product.product_code.is_some());
-    for s in &unlisted {
-        tracing::warn!(
-            "serve: {} has an [intake] rule but no product.id or product_code; its builds are ignored until the listing exists",
-            s.product.slug
-        );
-    }
+    let specs = intake_specs(&rt);
     let listening: Vec<&str> = specs.iter().map(|s| s.product.slug.as_str()).collect();
     if listening.is_empty() {
         tracing::warn!(
@@ -143,7 +150,7 @@ async fn serve(args: Args) -> anyhow::Result<Outcome> {
             rt.store.backend().name()
         );
         let parts = (console, asks, &acting);
-        return engine_only(&rt, parts, listener, &feed_file, events.as_ref()).await;
+        return engine_only(&rt, parts, listener, &files, events.as_ref()).await;
     };
     let status = Arc::new(BusStatus::default());
     let wake_engine = Notify::new();
@@ -158,7 +165,7 @@ async fn serve(args: Args) -> anyhow::Result<Outcome> {
     };
     let outbox = StoreOutbox {
         store: rt.store.clone(),
-        feed_file,
+        files,
         worker: worker_id("sender"),
     };
     let shared = Shared {
@@ -306,7 +313,7 @@ async fn engine_only(
         &Runtime,
     ),
     listener: tokio::net::TcpListener,
-    feed_file: &str,
+    files: &crate::outbox::FeedFiles,
     events: Option<&(QueueEvents, i32)>,
 ) -> anyhow::Result<Outcome> {
     let wake_engine = Notify::new();
@@ -325,7 +332,7 @@ async fn engine_only(
         http(listener, shared, stop_rx.clone()),
         engine_loop(rt, &wake_engine, &wake_sender, stop_rx.clone()),
         change_set_events(rt, events, &wake_engine, stop_rx.clone()),
-        feed_loop(rt, feed_file, &worker, &wake_sender, stop_rx.clone()),
+        feed_loop(rt, files, &worker, &wake_sender, stop_rx.clone()),
         actions_loop(acting, asks, stop_rx.clone()),
     );
     rt.store.close().await;

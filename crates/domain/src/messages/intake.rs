@@ -111,6 +111,8 @@ pub enum Verdict {
     Dead(Reason, String),
     /// A valid announcement; the builds of the products that want it (maybe none).
     Builds(Vec<Matched>),
+    /// A Fedora CoreOS stream's metadata changed: fetch it, then each bound product decides.
+    Stream(super::coreos::StreamUpdate),
 }
 
 /// Whether an AMQP topic pattern (`*` one word, `#` zero or more) matches a routing key.
@@ -183,10 +185,13 @@ pub fn classify(d: &Delivery<'_>, products: &[ProductSpec]) -> Verdict {
     if is_own(d) {
         return Verdict::Own;
     }
+    if let Some(v) = super::coreos::classify_stream(d.routing_key, d.body, products) {
+        return v;
+    }
     let wanted = products.iter().any(|p| {
         p.intake
             .as_ref()
-            .is_some_and(|i| topic_matches(&i.topic, d.routing_key))
+            .is_some_and(|i| i.stream.is_none() && topic_matches(&i.topic, d.routing_key))
     });
     let claims = d.schema == Some(INBOUND_SCHEMA);
     let topic_known = inbound_topic(d.routing_key);
@@ -259,7 +264,9 @@ pub fn classify(d: &Delivery<'_>, products: &[ProductSpec]) -> Verdict {
     }
     let mut builds = Vec::new();
     for spec in products {
-        let Some(rule) = &spec.intake else { continue };
+        let Some(rule) = spec.intake.as_ref().filter(|i| i.stream.is_none()) else {
+            continue;
+        };
         if !wants(rule, d.routing_key, &body) {
             continue;
         }

@@ -3,6 +3,7 @@
 //! validator for the part of JSON Schema they use, the intake decision for one delivery, and the
 //! envelope of outgoing announcements. No I/O: the bus crate moves the bytes.
 
+pub mod coreos;
 pub mod intake;
 pub mod outbound;
 pub mod schema;

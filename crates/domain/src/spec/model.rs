@@ -315,6 +315,11 @@ pub struct Intake {
     /// Region whose AMI is copied into the seller account.
     #[serde(default = "default_source_region")]
     pub source_region: String,
+    /// A Fedora CoreOS stream (`stable`, `testing`, `next`): the product takes its builds from
+    /// that stream's metadata when `coreos.stream.metadata.update` says it changed, and a
+    /// stream that goes back to an older release rolls the aliases back.
+    #[serde(default)]
+    pub stream: Option<String>,
 }
 
 fn default_any() -> String {

@@ -161,6 +161,17 @@ pub(super) fn intake(f: &mut Findings, p: &FieldPath, spec: &ProductSpec) {
             "write e.g. \"Fedora-Cloud-Base-AmazonEC2.x86_64-*\"",
         );
     }
+    if let Some(s) = &i.stream
+        && !crate::messages::coreos::valid_stream(s)
+    {
+        f.error(
+            &p.key("stream"),
+            "intake.stream.name",
+            format!("{s:?} is not a stream name"),
+            "letters, digits, '-' and '_' (Fedora CoreOS: stable, testing, next)",
+            "write e.g. \"stable\"",
+        );
+    }
     if region(&i.source_region).is_none_or(|r| r.partition != "aws") {
         f.error(
             &p.key("source_region"),
@@ -181,7 +192,15 @@ pub(crate) fn sample_vars(spec: &ProductSpec) -> BTreeMap<&'static str, String> 
         .unwrap_or_else(|| spec.product.architecture.clone());
     let compose_id = "Fedora-41-20241027.0".to_owned();
     let mut v = BTreeMap::new();
-    v.insert("release", "41".to_owned());
+    match spec.intake.as_ref().and_then(|i| i.stream.clone()) {
+        Some(stream) => {
+            v.insert("release", "41.20241027.3.0".to_owned());
+            v.insert("stream", stream);
+        }
+        None => {
+            v.insert("release", "41".to_owned());
+        }
+    }
     v.insert("subvariant", "Cloud_Base".to_owned());
     v.insert("compose_date", compose_date(&compose_id));
     v.insert(
