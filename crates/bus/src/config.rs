@@ -181,6 +181,8 @@ mod tests {
             bindings: vec![],
             topic_prefix: String::new(),
             prefetch: 25,
+            datagrepper_url: String::new(),
+            catch_up: None,
         }
     }
 

@@ -9,6 +9,7 @@
 // limit of 128 is too low to compute their layout.
 #![recursion_limit = "256"]
 
+mod catch_up;
 mod clock;
 mod cmd;
 mod config;
@@ -90,6 +91,8 @@ enum Command {
     Demo(cmd::demo::Args),
     /// Run the worker: bus intake, release engine, announcement sender, /healthz and /metrics.
     Serve(cmd::serve::Args),
+    /// Take the build messages missed during an outage from datagrepper (`--since 2h`).
+    CatchUp(cmd::catch_up::Args),
     /// Measure the release engine against the in-process sandbox (prints numbers).
     Bench(cmd::bench::Args),
     /// Apply the state database's schema migrations (PostgreSQL workers require it).
@@ -142,6 +145,7 @@ fn main() -> ExitCode {
         Command::Demo(a) => cmd::demo::run(a),
         Command::Bench(a) => cmd::bench::run(a),
         Command::Serve(a) => cmd::serve::run(a),
+        Command::CatchUp(a) => cmd::catch_up::run(a),
         Command::Migrate(a) => cmd::store::migrate(a),
         Command::Store(a) => cmd::store::store(a),
     };

@@ -85,6 +85,10 @@ fn default_streams_dir() -> String {
     "streams".to_owned()
 }
 
+fn default_datagrepper_url() -> String {
+    crate::messages::datagrepper::DEFAULT_URL.to_owned()
+}
+
 fn default_feed_file() -> String {
     "amipub-feed.json".to_owned()
 }
@@ -200,7 +204,12 @@ pub struct Bus {
     /// Deliveries the broker may send ahead of acknowledgements.
     #[serde(default = "default_prefetch")]
     pub prefetch: u16,
-
+    /// Datagrepper, the bus's archive, which `amipub catch-up` reads missed messages from.
+    #[serde(default = "default_datagrepper_url")]
+    pub datagrepper_url: String,
+    /// How far back `amipub serve` catches up when it starts (`2h`, `1d`); none by default.
+    #[serde(default)]
+    pub catch_up: Option<String>,
 }
 
 /// `[events]`: an SQS queue that an EventBridge rule feeds with the Marketplace Catalog's
@@ -419,6 +428,26 @@ pub fn validate_settings_text(text: &str) -> (Option<Settings>, Vec<Problem>) {
                 "carries a password",
                 "secrets are referenced, never written in the file",
                 "remove the password from the URL and set password_env",
+            );
+        }
+        if let Some(c) = &bus.catch_up
+            && crate::second_party::settings::seconds(c).is_none()
+        {
+            f.error(
+                &root.key("bus").key("catch_up"),
+                "settings.duration",
+                format!("{c:?} is not a duration"),
+                "a number and s, m, h or d",
+                "write e.g. \"2h\"",
+            );
+        }
+        if !crate::validate::is_url_like(&bus.datagrepper_url) {
+            f.error(
+                &root.key("bus").key("datagrepper_url"),
+                "settings.endpoint.url",
+                format!("{:?} is not an http(s) URL", bus.datagrepper_url),
+                "http(s)://host[:port]/path",
+                "write e.g. https://apps.fedoraproject.org/datagrepper",
             );
         }
     }

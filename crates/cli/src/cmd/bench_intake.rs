@@ -72,6 +72,8 @@ pub async fn run(messages: usize, bus_url: &str) -> anyhow::Result<()> {
         bindings: vec!["org.fedoraproject.prod.#".into()],
         topic_prefix: "org.fedoraproject.prod.".into(),
         prefetch: 100,
+        datagrepper_url: String::new(),
+        catch_up: None,
     };
     let cfg = BusConfig::from_settings(&bus, |_| None)?;
     let spec = amipub_sandbox::worlds::fedora_spec().context("the example spec")?;

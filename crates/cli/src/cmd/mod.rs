@@ -11,6 +11,7 @@ pub mod bench_report;
 pub mod bench_rig;
 pub mod bench_second_party;
 pub mod bench_workers;
+pub mod catch_up;
 pub mod demo;
 pub mod demo_second_party;
 pub mod doctor;

@@ -45,6 +45,27 @@ pub struct Args {
     lease_secs: i64,
 }
 
+/// With `[bus] catch_up`, takes what datagrepper archived over that span before now, beside the
+/// live intake (the inbox keeps the two from taking a message twice). A failure is logged and
+/// leaves the rest of `serve` running: `amipub catch-up` can be run by hand.
+async fn start_catch_up(rt: &Runtime, intake: &StoreIntake<'_>) {
+    let Some(bus) = &rt.settings.bus else { return };
+    let Some(span) = bus
+        .catch_up
+        .as_deref()
+        .and_then(amipub_domain::second_party::settings::seconds)
+    else {
+        return;
+    };
+    let now = chrono::Utc::now().timestamp();
+    let window = (now - span, now);
+    let done = crate::catch_up::catch_up(intake, &bus.datagrepper_url, window, |_, _| {}).await;
+    match done {
+        Ok(t) => tracing::info!("serve: caught up from datagrepper: {}", t.words()),
+        Err(e) => tracing::error!("serve: cannot catch up from datagrepper: {e:#}"),
+    }
+}
+
 /// The specs whose `[intake]` may take builds: a build can only become a version of a listing
 /// that exists, so the others are named once and skipped.
 pub fn intake_specs(rt: &Runtime) -> Vec<amipub_domain::spec::ProductSpec> {
@@ -181,6 +202,7 @@ async fn serve(args: Args) -> anyhow::Result<Outcome> {
     let events = change_set_events(&rt, events.as_ref(), &wake_engine, stop_rx.clone());
     let work = async {
         tokio::join!(
+            start_catch_up(&rt, &handler),
             run_intake(&cfg, &handler, &status, stop_rx.clone()),
             engine,
             events,

@@ -4,6 +4,7 @@
 //! envelope of outgoing announcements. No I/O: the bus crate moves the bytes.
 
 pub mod coreos;
+pub mod datagrepper;
 pub mod intake;
 pub mod outbound;
 pub mod schema;
