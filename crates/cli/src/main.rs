@@ -28,6 +28,7 @@ mod promote_job;
 mod report;
 mod runtime;
 mod stream_doc;
+mod types_check;
 mod worker;
 
 use std::process::ExitCode;

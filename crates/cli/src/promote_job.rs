@@ -1,7 +1,8 @@
-//! Recording a promote job from a spec in `products_dir`, as `amipub serve` does it for the
-//! console's promote button and for a Fedora CoreOS stream that went back to an older release:
-//! the spec file's text carries the ids the store knows for the product (a spec written before
-//! the listing was created has none), and one promote job per product is in flight at a time.
+//! Recording a job from a spec in `products_dir`, as `amipub serve` does it for the console's
+//! promote button, for a Fedora CoreOS stream that went back to an older release and for new
+//! instance types: the spec file's text carries the ids the store knows for the product (a spec
+//! written before the listing was created has none), and one job of a kind per product is in
+//! flight at a time.
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
@@ -58,10 +59,23 @@ pub async fn record_promote(
     args: BTreeMap<String, String>,
     now: i64,
 ) -> anyhow::Result<Job> {
+    record_job(rt, JobKind::Promote, s, args, now).await
+}
+
+/// Records a job of `kind` for `s` with `args` at `now`; refused while another job of that
+/// kind of the product is in flight.
+pub async fn record_job(
+    rt: &Runtime,
+    kind: JobKind,
+    s: Spec,
+    args: BTreeMap<String, String>,
+    now: i64,
+) -> anyhow::Result<Job> {
     let slug = s.spec.product.slug.as_str();
-    if let Some(j) = rt.store.active_job(JobKind::Promote.label(), slug).await? {
+    if let Some(j) = rt.store.active_job(kind.label(), slug).await? {
         anyhow::bail!(
-            "a promote job of {slug} is in flight already ({}, {})",
+            "a {} job of {slug} is in flight already ({}, {})",
+            kind.label(),
             j.id,
             j.state.name()
         );
@@ -83,7 +97,7 @@ pub async fn record_promote(
             .map_err(|e| anyhow::anyhow!("cannot carry the ids in the job's spec: {e}"))?;
     }
     let request = JobRequest {
-        kind: JobKind::Promote,
+        kind,
         product: slug.to_owned(),
         spec: text,
         args,

@@ -71,8 +71,8 @@ pub async fn engine_loop(
     }
 }
 
-/// One turn: the due releases, then the due jobs. How many moved, and how long until the
-/// earliest stored wait is due.
+/// One turn: the due releases, the due jobs, and the daily instance-type check when it is due.
+/// How many moved (or were recorded), and how long until the earliest stored wait is due.
 async fn turn(rt: &Runtime) -> Result<(usize, Duration), String> {
     let (now, scale) = rt
         .clock
@@ -83,12 +83,16 @@ async fn turn(rt: &Runtime) -> Result<(usize, Duration), String> {
     // A release of a product this worker did not know waits one turn for its spec.
     rt.learn_products().await.map_err(|e| format!("{e:#}"))?;
     let jobs = rt.engine.step_jobs(now).await.map_err(|e| e.to_string())?;
+    let checked = crate::types_check::check_when_due(rt, now)
+        .await
+        .map_err(|e| format!("{e:#}"))?;
     let due = rt.store.next_due().await.map_err(|e| e.to_string())?;
     let pause = match due {
         Some(at) => crate::clock::wait(&rt.clock, now, scale, Some(at)),
         None => Duration::MAX,
     };
-    Ok((releases + jobs, pause))
+    let pause = if checked > 0 { Duration::ZERO } else { pause };
+    Ok((releases + jobs + checked, pause))
 }
 
 /// Receives change-set events (long polls of `wait_secs`) until `stop`: each batch is stored as

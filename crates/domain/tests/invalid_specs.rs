@@ -74,6 +74,8 @@ fn cases() -> Vec<Case> {
         case("instance-types.format", "available = [\"t3.micro\", \"t3.small\", \"t3.medium\", \"m5.large\"]", "available = [\"t3.micro\", \"large\"] #<<", "instance_types.available[1]"),
         case("instance-types.duplicate", "available = [\"t3.micro\", \"t3.small\", \"t3.medium\", \"m5.large\"]", "available = [\n  \"t3.micro\",\n  \"t3.micro\", #<<\n]", "instance_types.available[1]"),
         case("instance-types.recommended-not-available", "recommended = \"t3.micro\"", "recommended = \"m5.xlarge\" #<<", "instance_types.recommended"),
+        case("instance-types.format", "recommended = \"t3.micro\"", "recommended = \"t3.micro\"\nall_current = true\nexclude = [\"m5\"] #<<", "instance_types.exclude[0]"),
+        ("instance-types.all-current-priced", vec![("recommended = \"t3.micro\"", "recommended = \"t3.micro\"\nall_current = true #<<".to_owned()), ("[pricing]\nmodel = \"free\"\n", paid(""))], "instance_types.all_current"),
         case("instance-types.architecture", "available = [\"t3.micro\", \"t3.small\", \"t3.medium\", \"m5.large\"]", "available = [\"t3.micro\", \"m6g.large\"] #<<", "instance_types.available[1]"),
         // [delivery]
         case("delivery.os-user.format", "os_user = \"ec2-user\"", "os_user = \"1user\" #<<", "delivery.os_user"),

@@ -19,8 +19,8 @@ use crate::notices::{Move, alias_moved};
 use crate::product::Product;
 
 use crate::ports::{
-    Catalog, ChangeSetStatus, Images, Jobs, LifecyclePorts, Listings, Mirrors, Parameters,
-    PortError, StartOutcome, Store,
+    Catalog, ChangeSetStatus, Images, InstanceTypeCatalog, Jobs, LifecyclePorts, Listings, Mirrors,
+    Parameters, PortError, StartOutcome, Store,
 };
 
 fn failed(e: PortError) -> JobEvent {
@@ -76,10 +76,11 @@ async fn plan_job<P: LifecyclePorts>(
     job: &Job,
     now: i64,
 ) -> Result<JobEvent, PortError> {
-    let spec = match spec_of(job) {
+    let mut spec = match spec_of(job) {
         Ok(s) => s,
         Err(refused) => return Ok(refused),
     };
+    resolve_instance_types(ports, &mut spec).await?;
     if job.kind().changes_listing()
         && let Some(h) = holder(ports, job, &spec).await?
     {
@@ -101,6 +102,32 @@ async fn plan_job<P: LifecyclePorts>(
         }
     }
     Ok(plan(job, &spec, live.as_ref(), &retention::date_of(now)))
+}
+
+/// With `all_current`, the spec's instance types become what EC2 lists as current for its
+/// architecture now (less `exclude`, plus `available`).
+pub async fn resolve_instance_types<P: LifecyclePorts>(
+    ports: &P,
+    spec: &mut ProductSpec,
+) -> Result<(), PortError> {
+    let it = &mut spec.instance_types;
+    if it.all_current {
+        let current = ports
+            .instance_types()
+            .current(&spec.product.architecture)
+            .await?;
+        it.available = it.resolved(&current);
+        if !it.available.contains(&it.recommended) {
+            return Err(PortError::new(
+                FailureKind::InvalidInput,
+                format!(
+                    "instance_types.recommended {} is not among the current {} types EC2 lists (or it is excluded): recommend a current type",
+                    it.recommended, spec.product.architecture
+                ),
+            ));
+        }
+    }
+    Ok(())
 }
 
 async fn start<P: LifecyclePorts>(

@@ -545,6 +545,12 @@ pub trait Jobs: Send + Sync {
     ) -> impl Future<Output = PortResult<()>> + Send;
 }
 
+/// The instance types EC2 offers.
+pub trait InstanceTypeCatalog: Send + Sync {
+    /// The current-generation instance types of `architecture` (`x86_64`, `arm64`), sorted.
+    fn current(&self, architecture: &str) -> impl Future<Output = PortResult<Vec<String>>> + Send;
+}
+
 /// The ports lifecycle jobs use besides those of releases.
 pub trait LifecyclePorts: Ports {
     /// Listings port.
@@ -553,10 +559,14 @@ pub trait LifecyclePorts: Ports {
     type Mirrors: Mirrors;
     /// Jobs port.
     type Jobs: Jobs;
+    /// Instance types port.
+    type InstanceTypes: InstanceTypeCatalog;
     /// Listings.
     fn listings(&self) -> &Self::Listings;
     /// Mirrors.
     fn mirrors(&self) -> &Self::Mirrors;
     /// Jobs.
     fn jobs(&self) -> &Self::Jobs;
+    /// Instance types.
+    fn instance_types(&self) -> &Self::InstanceTypes;
 }

@@ -19,8 +19,8 @@ use amipub_domain::release::{ImageFacts, Release, State};
 use amipub_domain::spec::parse_spec;
 use amipub_engine::Engine;
 use amipub_engine::ports::{
-    Catalog, ChangeSetStatus, CopyRequest, Created, Grants, Images, LifecyclePorts, Listings,
-    Mirrors, Parameters, PortResult, StartOutcome, Store,
+    Catalog, ChangeSetStatus, CopyRequest, Created, Grants, Images, InstanceTypeCatalog,
+    LifecyclePorts, Listings, Mirrors, Parameters, PortResult, StartOutcome, Store,
 };
 use amipub_testkit::fakes::{MemoryBuyers, MemoryClones, MemoryStore};
 
@@ -173,10 +173,20 @@ impl Mirrors for Fake {
 
 amipub_testkit::ports_of_one_fake!(Fake);
 
+impl InstanceTypeCatalog for Fake {
+    async fn current(&self, _: &str) -> PortResult<Vec<String>> {
+        Ok(vec!["m5.large".into(), "t3.small".into()])
+    }
+}
+
 impl LifecyclePorts for Fake {
     type Listings = Self;
     type Mirrors = Self;
     type Jobs = MemoryStore;
+    type InstanceTypes = Self;
+    fn instance_types(&self) -> &Self {
+        self
+    }
     fn listings(&self) -> &Self {
         self
     }

@@ -11,6 +11,7 @@
 //! | POST | `/_sandbox/worlds/NAME` | | seeds a built-in world |
 //! | POST | `/_sandbox/accounts` | `{"id", "name", "access_keys", "enabled_regions", "partition"}` | adds an account |
 //! | POST | `/_sandbox/images` | `{"owner", "region", "name", …}` | adds an available image |
+//! | POST | `/_sandbox/instance-types` | `{"name", "architectures", "current_generation"}` | adds (or changes) an instance type every Region offers (DescribeInstanceTypes) |
 //! | POST | `/_sandbox/save` / `/_sandbox/load` | `{"path"}` | writes / reads the state file |
 //! | POST | `/_sandbox/config` | any sandbox settings, e.g. `{"scan_seconds": 60}` | changes settings |
 //! | POST | `/_sandbox/scan` | `{"ami": "ami-…", "verdict": "fail", "controls": ["SSH_ROOT_LOGIN"]}` | sets the scan verdict of one AMI (all AMIs without `ami`) and, for `fail`, the assessment controls that fail (default `KNOWN_VULNERABILITIES`) |
@@ -249,6 +250,7 @@ pub fn handle(shared: &Shared, method: &Method, uri: &Uri, body: &[u8]) -> Respo
             Ok(json!({ "id": a.id }))
         }),
         ("POST", "/_sandbox/images") => parse::<ImageBody>(body).and_then(|b| add_image(&mut world, b)),
+        ("POST", "/_sandbox/instance-types") => parse::<InstanceTypeBody>(body).and_then(|b| add_instance_type(&mut world, b)),
         ("POST", "/_sandbox/save") => parse::<PathBody>(body).and_then(|b| {
             let text = serde_json::to_string(&SavedState::of(&world)).map_err(|e| (500, e.to_string()))?;
             std::fs::write(&b.path, text).map_err(|e| (400, format!("cannot write {}: {e}", b.path)))?;
@@ -356,6 +358,31 @@ fn state(world: &World) -> Value {
         "open_change_sets": world.catalog.change_sets.values().filter(|c| c.open()).count(),
         "requests": world.requests.len(),
     })
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct InstanceTypeBody {
+    name: String,
+    architectures: Vec<String>,
+    #[serde(default = "yes")]
+    current_generation: bool,
+}
+
+fn add_instance_type(world: &mut World, b: InstanceTypeBody) -> Result<Value, (u16, String)> {
+    let known = ["x86_64", "arm64", "i386"];
+    if b.name.parse::<amipub_domain::ids::InstanceType>().is_err() {
+        return Err((400, format!("{:?} is not an instance type name", b.name)));
+    }
+    if b.architectures.is_empty() || b.architectures.iter().any(|a| !known.contains(&a.as_str())) {
+        return Err((400, format!("architectures must be some of {known:?}")));
+    }
+    let t = crate::world::ec2::InstanceType {
+        current_generation: b.current_generation,
+        architectures: b.architectures,
+    };
+    world.ec2.instance_types.insert(b.name.clone(), t);
+    Ok(json!({ "name": b.name }))
 }
 
 fn add_image(world: &mut World, b: ImageBody) -> Result<Value, (u16, String)> {

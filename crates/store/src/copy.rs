@@ -109,6 +109,7 @@ const TABLES: &[(&str, &[Column], &str)] = &[
         ],
         "product, region, item",
     ),
+    ("schedules", &[("name", Text), ("next_at", Int)], "name"),
 ];
 
 const LEASED_RELEASE: &[Column] = &[

@@ -26,6 +26,7 @@ pub mod migrate;
 pub mod outbox;
 pub mod products;
 pub mod releases;
+pub mod schedules;
 mod table;
 pub mod verify;
 mod waits;

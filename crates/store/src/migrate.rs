@@ -48,6 +48,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         include_str!("../migrations/sqlite/0007_verify.sql"),
         include_str!("../migrations/postgres/0007_verify.sql"),
     ),
+    (
+        8,
+        include_str!("../migrations/sqlite/0008_schedules.sql"),
+        include_str!("../migrations/postgres/0008_schedules.sql"),
+    ),
 ];
 
 /// Any number, the same for every amipub: the advisory lock `amipub migrate` holds.

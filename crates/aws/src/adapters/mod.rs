@@ -14,6 +14,7 @@ pub mod fleet;
 pub mod grants;
 pub mod identity;
 pub mod images;
+pub mod instance_types;
 pub mod parameters;
 pub mod queue;
 
@@ -261,6 +262,7 @@ pub struct AwsPorts<S: Store> {
     buyers: buyers::MarketplaceDiscovery,
     fleet: fleet::Fleet,
     identity: identity::Identity,
+    instance_types: instance_types::Ec2InstanceTypes,
     store: S,
 }
 
@@ -288,6 +290,7 @@ impl<S: Store> AwsPorts<S> {
             buyers: buyers::MarketplaceDiscovery::new(shared.clone()),
             fleet: fleet::Fleet::new(shared.clone()),
             identity: identity::Identity::new(shared.clone()),
+            instance_types: instance_types::Ec2InstanceTypes::new(shared.clone()),
             store,
         }
     }
@@ -358,6 +361,10 @@ impl<S: Store + Forms + Jobs> LifecyclePorts for AwsPorts<S> {
     type Listings = catalog::MarketplaceCatalog;
     type Mirrors = fleet::Fleet;
     type Jobs = S;
+    type InstanceTypes = instance_types::Ec2InstanceTypes;
+    fn instance_types(&self) -> &Self::InstanceTypes {
+        &self.instance_types
+    }
     fn listings(&self) -> &Self::Listings {
         &self.catalog
     }

@@ -184,7 +184,7 @@ pub fn policy(settings: &Settings, with_init: bool) -> anyhow::Result<Value> {
         json!({
             "Sid": "InspectAndLocateImages",
             "Effect": "Allow",
-            "Action": ["ec2:DescribeImages"],
+            "Action": ["ec2:DescribeImages", "ec2:DescribeInstanceTypes"],
             "Resource": "*"
         }),
         json!({

@@ -1,5 +1,6 @@
 //! `amipub plan --product SPEC` for a product that exists: the live listing (DescribeEntity of
-//! the product and its offer) against the spec, field by field, as a diff; whether the content
+//! the product and its offer) against the spec (with `all_current`, its instance types as EC2
+//! lists them now), field by field, as a diff; whether the content
 //! changes are covered by the approval; and the change sets `amipub apply` would submit (the same
 //! `plan_sync`, so the tokens shown are the ones `apply` sends).
 
@@ -19,6 +20,10 @@ pub async fn plan(
 ) -> anyhow::Result<Option<Plan>> {
     let lc = Lifecycle::with(settings).await?;
     lc.fill_ids(spec).await?;
+    // `all_current`: the types EC2 lists as current now, so new ones show as additions.
+    amipub_engine::job_execute::resolve_instance_types(lc.engine.ports(), spec)
+        .await
+        .map_err(|e| anyhow::anyhow!("instance types: {}", e.detail))?;
     let Some(pid) = spec.product.id.clone() else {
         return Ok(None);
     };

@@ -7,7 +7,7 @@ use super::model::{Job, JobKind};
 use crate::changeset::ChangeSet;
 use crate::changeset::plan::{change_set_name, plan_create, token};
 use crate::changeset::product::{VersionInput, update_visibility};
-use crate::lifecycle::{LiveListing, check_approval, content_hash, diff, plan_sync};
+use crate::lifecycle::{LiveListing, check_approval, content_hash, diff, plan_sync_of};
 use crate::spec::ProductSpec;
 use crate::validate::{Severity, has_errors, validate_text};
 
@@ -49,7 +49,7 @@ pub fn plan(job: &Job, spec: &ProductSpec, live: Option<&LiveListing>, today: &s
         .to_owned();
     let outcome = match (job.kind(), live) {
         (JobKind::Create, _) => create(job, spec, &path),
-        (JobKind::Sync, Some(live)) => sync(spec, live, &path, today),
+        (JobKind::Sync, Some(live)) => sync(job, spec, live, &path, today),
         (JobKind::Visibility, Some(live)) => visibility(spec, live, &path),
         (JobKind::Promote, live) => promote(job, spec, live),
         (JobKind::Cleanup, _) => Ok(planned(Vec::new(), Vec::new(), Vec::new())),
@@ -100,14 +100,20 @@ fn create(job: &Job, spec: &ProductSpec, path: &str) -> Result<JobEvent, JobEven
     Ok(planned(plan.change_sets, plan.notes, summary))
 }
 
+/// A sync: the whole listing, or with the `only` argument (comma-separated fields, such as
+/// `instance_types.available`) just those fields.
 fn sync(
+    job: &Job,
     spec: &ProductSpec,
     live: &LiveListing,
     path: &str,
     today: &str,
 ) -> Result<JobEvent, JobEvent> {
     let pid = spec.product.id.clone().unwrap_or_default();
-    let plan = plan_sync(spec, live, &pid, today)
+    let only: Option<Vec<&str>> = job
+        .arg("only")
+        .map(|o| o.split(',').map(str::trim).collect());
+    let plan = plan_sync_of(spec, live, &pid, today, only.as_deref())
         .map_err(|e| refused(e.to_string(), "Fix the spec, then ask again."))?;
     check_approval(spec, &plan.diffs, plan.releasing, path)
         .map_err(|e| refused(e.to_string(), approval_remedy(path)))?;

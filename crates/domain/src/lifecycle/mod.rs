@@ -19,4 +19,4 @@ pub use approval::{ApprovalError, check_approval, content_hash};
 pub use audit::{Row, Status};
 pub use diff::{FieldDiff, diff, sync_changes};
 pub use live::{LiveListing, LiveVersion};
-pub use sync::{SyncPlan, plan_sync};
+pub use sync::{SyncPlan, plan_sync, plan_sync_of};

@@ -35,7 +35,22 @@ pub fn plan_sync(
     product_id: &str,
     today: &str,
 ) -> Result<SyncPlan, PlanError> {
-    let diffs = diff(spec, live);
+    plan_sync_of(spec, live, product_id, today, None)
+}
+
+/// `plan_sync` limited to the fields `only` names (`instance_types.available`), when given: the
+/// other differences are left as they are, and retention retires nothing.
+pub fn plan_sync_of(
+    spec: &ProductSpec,
+    live: &LiveListing,
+    product_id: &str,
+    today: &str,
+    only: Option<&[&str]>,
+) -> Result<SyncPlan, PlanError> {
+    let mut diffs = diff(spec, live);
+    if let Some(fields) = only {
+        diffs.retain(|d| fields.contains(&d.field));
+    }
     let sync = sync_changes(
         spec,
         live,
@@ -47,7 +62,10 @@ pub fn plan_sync(
         .changes
         .iter()
         .any(|c| c.change_type == "ReleaseProduct");
-    let retire = retention::to_restrict(&spec.retention, &live.versions, None, today);
+    let retire = match only {
+        Some(_) => Vec::new(),
+        None => retention::to_restrict(&spec.retention, &live.versions, None, today),
+    };
     let mut changes = sync.changes;
     changes.extend(restrict_delivery_options(&retire, product_id));
     let held: Vec<(&serde_json::Value, &str)> = diffs.iter().map(|d| (&d.live, d.field)).collect();

@@ -156,10 +156,38 @@ fn default_future() -> String {
 #[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct InstanceTypes {
-    /// Types buyers may launch.
+    /// Types buyers may launch (with `all_current`, besides the current ones).
+    #[serde(default)]
     pub available: Vec<String>,
     /// The type pre-selected for buyers; must be one of `available`.
     pub recommended: String,
+    /// Every current-generation instance type of the product's architecture, as EC2's
+    /// DescribeInstanceTypes lists it when a plan is made (new types are added as they appear).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub all_current: bool,
+    /// Types `all_current` leaves out.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub exclude: Vec<String>,
+}
+
+impl InstanceTypes {
+    /// The types a listing offers when EC2's current-generation types of the product's
+    /// architecture are `current`: `available`, and with `all_current` every current type not
+    /// excluded; sorted, without repeats.
+    pub fn resolved(&self, current: &[String]) -> Vec<String> {
+        let mut out = self.available.clone();
+        if self.all_current {
+            out.extend(
+                current
+                    .iter()
+                    .filter(|t| !self.exclude.contains(t))
+                    .cloned(),
+            );
+        }
+        out.sort();
+        out.dedup();
+        out
+    }
 }
 
 /// `[delivery]`: per-version delivery details (the AddDeliveryOptions fields).

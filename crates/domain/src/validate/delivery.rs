@@ -90,11 +90,12 @@ pub(super) fn instance_types(f: &mut Findings, p: &FieldPath, spec: &ProductSpec
         f,
         &ap,
         it.available.len(),
-        1,
+        usize::from(!it.all_current),
         INSTANCE_TYPES_MAX,
         "instance-types.count",
         "instance types",
     );
+    all_current(f, p, spec);
     let arm = spec.product.architecture == "arm64";
     for (i, t) in it.available.iter().enumerate() {
         match t.parse::<InstanceType>() {
@@ -140,7 +141,7 @@ pub(super) fn instance_types(f: &mut Findings, p: &FieldPath, spec: &ProductSpec
             "family, generation and size such as m5.large",
             "write it as the console does, e.g. m5.large",
         );
-    } else if !it.available.contains(&it.recommended) {
+    } else if !it.all_current && !it.available.contains(&it.recommended) {
         f.error(
             &rp,
             "instance-types.recommended-not-available",
@@ -150,6 +151,32 @@ pub(super) fn instance_types(f: &mut Findings, p: &FieldPath, spec: &ProductSpec
                 "add {} to `available` or recommend one of them",
                 it.recommended
             ),
+        );
+    }
+}
+
+/// `all_current`: excluded names must be instance types, and a product priced per instance type
+/// cannot take types nobody priced.
+fn all_current(f: &mut Findings, p: &FieldPath, spec: &ProductSpec) {
+    let it = &spec.instance_types;
+    for (i, t) in it.exclude.iter().enumerate() {
+        if t.parse::<InstanceType>().is_err() {
+            f.error(
+                &p.key("exclude").index(i),
+                "instance-types.format",
+                format!("{t:?} is not an instance type"),
+                "family, generation and size such as m5.large",
+                "write it as the console does, e.g. m5.large",
+            );
+        }
+    }
+    if it.all_current && !spec.pricing.hourly.is_empty() {
+        f.error(
+            &p.key("all_current"),
+            "instance-types.all-current-priced",
+            "takes every current instance type, but the product has hourly prices per type",
+            "all_current only for products without [pricing.hourly]",
+            "list the types in `available` (each with its price), or make the product free",
         );
     }
 }

@@ -1,10 +1,12 @@
-//! EC2 over the EC2 query protocol: the image and snapshot operations amipub uses, with AWS's
+//! EC2 over the EC2 query protocol: the image and snapshot operations amipub uses, the
+//! instance types of a Region, with AWS's
 //! visibility rules (an account sees its own images, public ones and those shared with it), timed
 //! `pending` states, `ClientToken` idempotency and AWS-shaped errors.
 
 mod attributes;
 mod copy;
 mod images;
+pub mod instance_types;
 mod regions;
 mod snapshots;
 
@@ -84,6 +86,7 @@ pub fn handle(world: &mut World, ctx: &Ctx, action: &str, p: &Params) -> AwsResu
         "DeleteSnapshot" => snapshots::delete_snapshot(world, ctx, p),
         "DescribeSnapshots" => snapshots::describe_snapshots(world, ctx, p),
         "DescribeRegions" => regions::describe_regions(world, ctx, p),
+        "DescribeInstanceTypes" => instance_types::describe(world, ctx, p),
         other => Err(AwsError::unknown_action(other)),
     }
 }

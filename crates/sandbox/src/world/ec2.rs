@@ -98,6 +98,19 @@ pub struct Ec2 {
     pub snapshots: BTreeMap<String, Snapshot>,
     /// (account, Region, token) → first use.
     pub copy_tokens: BTreeMap<String, TokenUse>,
+    /// Instance types added through the admin API, beyond the built-in catalog
+    /// (`ec2::instance_types::CATALOG`), by name.
+    #[serde(default)]
+    pub instance_types: BTreeMap<String, InstanceType>,
+}
+
+/// An EC2 instance type as DescribeInstanceTypes tells of it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct InstanceType {
+    /// Whether it is of the current generation.
+    pub current_generation: bool,
+    /// The architectures it runs (`x86_64`, `arm64`, `i386`).
+    pub architectures: Vec<String>,
 }
 
 impl Image {

@@ -180,3 +180,29 @@ def test_dry_run_and_unknown_credentials(sandbox):
     with pytest.raises(ClientError) as e:
         sandbox.client("ec2", key="AKIAUNKNOWNKEY000000").describe_images()
     assert error_code(e.value) == "AuthFailure"
+
+
+def test_describe_instance_types_filters_pages_and_learns_new_types(sandbox):
+    ec2 = sandbox.client("ec2")
+    filters = [{"Name": "current-generation", "Values": ["true"]},
+               {"Name": "processor-info.supported-architecture", "Values": ["arm64"]}]
+    pages = ec2.get_paginator("describe_instance_types").paginate(Filters=filters, PaginationConfig={"PageSize": 5})
+    seen = [t for page in pages for t in page["InstanceTypes"]]
+    names = [t["InstanceType"] for t in seen]
+    assert len(names) == len(set(names)) > 5, names
+    assert all(t["CurrentGeneration"] and "arm64" in t["ProcessorInfo"]["SupportedArchitectures"] for t in seen)
+    assert "a1.large" not in names and "m5.large" not in names
+    old = ec2.describe_instance_types(Filters=[{"Name": "current-generation", "Values": ["false"]}])["InstanceTypes"]
+    assert old and not any(t["CurrentGeneration"] for t in old)
+    one = ec2.describe_instance_types(InstanceTypes=["m5.large"])["InstanceTypes"]
+    assert [t["InstanceType"] for t in one] == ["m5.large"]
+    with pytest.raises(ClientError) as e:
+        ec2.describe_instance_types(InstanceTypes=["m99.huge"])
+    assert error_code(e.value) == "InvalidInstanceType"
+    with pytest.raises(ClientError) as e:
+        ec2.describe_instance_types(Filters=[{"Name": "colour", "Values": ["blue"]}])
+    assert error_code(e.value) == "InvalidParameterValue"
+    sandbox.admin("POST", "/_sandbox/instance-types", {"name": "m8g.large", "architectures": ["arm64"]})
+    pages = ec2.get_paginator("describe_instance_types").paginate(Filters=filters)
+    assert "m8g.large" in [t["InstanceType"] for page in pages for t in page["InstanceTypes"]]
+
