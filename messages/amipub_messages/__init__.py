@@ -16,6 +16,7 @@ __all__ = [
     "ReleaseAwaitingSubmissionV1",
     "ReleaseRestrictedV1",
     "ReleaseAliasMovedV1",
+    "ReleaseImageRetiredV1",
 ]
 
 
@@ -221,4 +222,34 @@ class ReleaseAliasMovedV1(_Release):
         lines = [self.summary, "", f"Parameter: {self.body.get('parameter')}"]
         for region, (old, new) in sorted(self.moves.items()):
             lines.append(f"{region}: {old or '-'} -> {new}")
+        return "\n".join(lines)
+
+
+class ReleaseImageRetiredV1(_Release):
+    """A seller-side AMI of a restricted version was retired (deprecated, no longer shared) or
+    deleted with its snapshots."""
+
+    topic = "amipub.release.image-retired.v1"
+    body_schema = _schema(topic)
+
+    @property
+    def action(self):
+        """``retired`` or ``deleted``."""
+        return self.body.get("action")
+
+    @property
+    def ami(self):
+        return self.body.get("ami")
+
+    @property
+    def summary(self):
+        what = "deleted" if self.action == "deleted" else "retired"
+        return f"amipub {what} {self.ami} of {self.product} in {self.body.get('region')}"
+
+    def __str__(self):
+        lines = [self.summary]
+        if self.body.get("deprecate_at"):
+            lines.append(f"Deprecated at: {self.body['deprecate_at']}")
+        if self.body.get("delete_after"):
+            lines.append(f"Deleted from: {self.body['delete_after']}")
         return "\n".join(lines)

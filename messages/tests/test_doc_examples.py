@@ -20,6 +20,7 @@ def test_each_new_announcement_has_an_example():
         "amipub.release.restricted.v1",
         "amipub.release.alias-moved.v1",
         "amipub.release.awaiting-submission.v1",
+        "amipub.release.image-retired.v1",
     }
 
 

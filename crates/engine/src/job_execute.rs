@@ -15,7 +15,7 @@ use amipub_domain::spec::ProductSpec;
 use amipub_domain::template;
 
 use crate::execute::variables;
-use crate::notices::{Move, alias_moved};
+use crate::notices::{Move, Retired, alias_moved, image_retired};
 use crate::product::Product;
 
 use crate::ports::{
@@ -243,8 +243,10 @@ async fn record_created<P: LifecyclePorts>(
     Ok(lines)
 }
 
-/// Retires, then deletes, the seller-side mirrors retention no longer keeps, deciding afresh
-/// from what EC2 shows now, so a repeat after a crash does nothing twice.
+/// Retires (deprecating with a date), then deletes, the seller-side mirrors retention no longer
+/// keeps, deciding afresh from what EC2 shows now, so a repeat after a crash does nothing
+/// twice. One still launched within `idle_days` is kept past its grace period. Each step is
+/// announced (`image-retired`).
 async fn clean_up<P: LifecyclePorts>(
     ports: &P,
     spec: &ProductSpec,
@@ -264,28 +266,75 @@ async fn clean_up<P: LifecyclePorts>(
     let grace = spec.retention.grace_days;
     let mut lines = Vec::new();
     for (m, step) in retention::cleanup(&mirrors, &versions, &in_flight, grace, now) {
-        lines.push(match step {
+        let title = versions
+            .iter()
+            .find(|v| v.source_ami.as_deref() == Some(m.ami.as_str()))
+            .map(|v| v.title.clone());
+        let notice = |action, launched| Retired {
+            mirror: &m,
+            action,
+            version_title: title.clone(),
+            grace_end: retention::grace_end(m.retired_at.unwrap_or(now), grace),
+            last_launched: launched,
+        };
+        let line = match step {
             Cleanup::Retire => {
-                ports.mirrors().retire(&m, now).await?;
+                let end = retention::grace_end(now, grace);
+                ports.mirrors().retire(&m, now, end).await?;
+                announce_retired(ports, spec, notice("retired", None), now).await?;
                 format!(
-                    "  retired {} (sharing removed; deleted after {grace} days)",
-                    m.ami
+                    "  retired {} (sharing removed; deprecated and deleted from {})",
+                    m.ami,
+                    retention::date_of(end)
                 )
             }
             Cleanup::Delete => {
-                ports.mirrors().delete(&m).await?;
-                let n = m.snapshots.len();
-                let s = if n == 1 { "" } else { "s" };
-                format!("  deleted {} and {n} snapshot{s}", m.ami)
+                let launched = ports.mirrors().last_launched(&m).await?;
+                let idle = spec.retention.idle_days;
+                match retention::kept_while_launched(launched, idle, now) {
+                    Some(until) => format!(
+                        "  {} was launched on {}; kept until unused for {idle} days ({})",
+                        m.ami,
+                        retention::date_of(launched.unwrap_or(now)),
+                        retention::date_of(until)
+                    ),
+                    None => {
+                        ports.mirrors().delete(&m).await?;
+                        announce_retired(ports, spec, notice("deleted", launched), now).await?;
+                        let n = m.snapshots.len();
+                        let s = if n == 1 { "" } else { "s" };
+                        format!("  deleted {} and {n} snapshot{s}", m.ami)
+                    }
+                }
             }
             Cleanup::Waiting(until) => format!(
                 "  {} is retired; deleted from {}",
                 m.ami,
                 retention::date_of(until)
             ),
-        });
+        };
+        lines.push(line);
     }
     Ok(lines)
+}
+
+/// Queues the announcement of a retirement or deletion, when the product announces and the
+/// mirror names its release.
+async fn announce_retired<P: LifecyclePorts>(
+    ports: &P,
+    spec: &ProductSpec,
+    r: Retired<'_>,
+    now: i64,
+) -> Result<(), PortError> {
+    let Some(release) = r.mirror.release.clone() else {
+        return Ok(());
+    };
+    if !spec.announce.enabled {
+        return Ok(());
+    }
+    let home = spec.region_codes().first().map(ToString::to_string);
+    let a = image_retired(spec, &r, &release, home.as_deref().unwrap_or("us-east-1"));
+    ports.jobs().announce(&release, &a, now).await
 }
 
 /// The finished release a promotion points the alias at.

@@ -1,12 +1,14 @@
 //! Announcements lifecycle jobs make (as opposed to a release's own): an alias that moved to
 //! another version (`amipub.release.alias-moved.v1`), promoted by an operator or rolled back
-//! because a stream went back to an older release. Their ids are derived from the job, so a job
-//! run again after a crash queues nothing twice.
+//! because a stream went back to an older release; a seller-side AMI retired or deleted by
+//! retention (`amipub.release.image-retired.v1`). Their ids are derived from the job or the AMI,
+//! so work run again after a crash queues nothing twice.
 
 use std::collections::BTreeMap;
 
 use amipub_domain::job::Job;
-use amipub_domain::messages::outbound::ALIAS_MOVED;
+use amipub_domain::lifecycle::retention::Mirror;
+use amipub_domain::messages::outbound::{ALIAS_MOVED, IMAGE_RETIRED};
 use amipub_domain::release::Release;
 use amipub_domain::spec::ProductSpec;
 
@@ -62,6 +64,56 @@ pub fn alias_moved(
         id: format!("{}-alias-moved-{alias}", job.id),
         schema: ALIAS_MOVED.to_owned(),
         topic: ALIAS_MOVED.to_owned(),
+        body: body.to_string(),
+    }
+}
+
+/// A retention step on a mirror, for its announcement.
+pub struct Retired<'a> {
+    /// The mirror.
+    pub mirror: &'a Mirror,
+    /// `retired` or `deleted`.
+    pub action: &'static str,
+    /// The title of the version it was made for, when the listing shows it.
+    pub version_title: Option<String>,
+    /// When its grace period ends (it is deprecated then, and deleted from then on).
+    pub grace_end: i64,
+    /// When it was last launched, if known.
+    pub last_launched: Option<i64>,
+}
+
+fn rfc3339(epoch: i64) -> Option<String> {
+    chrono::DateTime::from_timestamp(epoch, 0)
+        .map(|t| t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true))
+}
+
+/// The image-retired announcement of a retention step on a mirror in `region` made for
+/// `release` (its id).
+pub fn image_retired(
+    spec: &ProductSpec,
+    r: &Retired<'_>,
+    release: &str,
+    region: &str,
+) -> Announcement {
+    let retired = r.action == "retired";
+    let body = serde_json::json!({
+        "architecture": spec.product.architecture,
+        "product": spec.product.slug,
+        "product_id": spec.product.id,
+        "action": r.action,
+        "ami": r.mirror.ami,
+        "region": region,
+        "snapshots": r.mirror.snapshots,
+        "release_id": release,
+        "version_title": r.version_title,
+        "deprecate_at": retired.then(|| rfc3339(r.grace_end)).flatten(),
+        "delete_after": retired.then(|| rfc3339(r.grace_end)).flatten(),
+        "last_launched": r.last_launched.and_then(rfc3339),
+    });
+    Announcement {
+        id: format!("image-{}-{}", r.action, r.mirror.ami),
+        schema: IMAGE_RETIRED.to_owned(),
+        topic: IMAGE_RETIRED.to_owned(),
         body: body.to_string(),
     }
 }

@@ -460,8 +460,19 @@ pub trait Listings: Send + Sync {
 pub trait Mirrors: Send + Sync {
     /// The product's mirrors (found by their `amipub:product` tag).
     fn mirrors(&self, product: &str) -> impl Future<Output = PortResult<Vec<Mirror>>> + Send;
-    /// Removes a mirror's sharing and tags it retired at `now` (the grace period starts).
-    fn retire(&self, mirror: &Mirror, now: i64) -> impl Future<Output = PortResult<()>> + Send;
+    /// Removes a mirror's sharing, tags it retired at `now` (the grace period starts) and has
+    /// EC2 deprecate it at `deprecate_at`.
+    fn retire(
+        &self,
+        mirror: &Mirror,
+        now: i64,
+        deprecate_at: i64,
+    ) -> impl Future<Output = PortResult<()>> + Send;
+    /// When the mirror was last launched (epoch seconds), as EC2 tells; `None` if never.
+    fn last_launched(
+        &self,
+        mirror: &Mirror,
+    ) -> impl Future<Output = PortResult<Option<i64>>> + Send;
     /// Deregisters a mirror and deletes its snapshots.
     fn delete(&self, mirror: &Mirror) -> impl Future<Output = PortResult<()>> + Send;
     /// The name of an AMI the seller account sees in `region`, if EC2 shows it.
@@ -528,7 +539,8 @@ pub trait Jobs: Send + Sync {
         version: &str,
     ) -> impl Future<Output = PortResult<Option<Release>>> + Send;
     /// Queues an announcement a job makes about one of the product's releases, once: a second
-    /// call with the same id (a job run again after a crash) adds nothing.
+    /// call with the same id (a job run again after a crash) adds nothing, nor does one about a
+    /// release this store does not hold.
     fn announce(
         &self,
         release_id: &str,

@@ -36,6 +36,8 @@ struct World {
     mirrors: Vec<Mirror>,
     retired: Vec<String>,
     deleted: Vec<String>,
+    /// AMI → when it was last launched.
+    launched: BTreeMap<String, i64>,
 }
 
 #[derive(Default)]
@@ -154,7 +156,10 @@ impl Mirrors for Fake {
             .cloned()
             .collect())
     }
-    async fn retire(&self, m: &Mirror, now: i64) -> PortResult<()> {
+    async fn last_launched(&self, m: &Mirror) -> PortResult<Option<i64>> {
+        Ok(self.w().launched.get(&m.ami).copied())
+    }
+    async fn retire(&self, m: &Mirror, now: i64, _deprecate_at: i64) -> PortResult<()> {
         let mut w = self.w();
         w.retired.push(m.ami.clone());
         if let Some(x) = w.mirrors.iter_mut().find(|x| x.ami == m.ami) {
@@ -305,29 +310,59 @@ fn version(title: &str, restricted: bool) -> LiveVersion {
 }
 
 #[tokio::test]
-async fn cleanup_retires_then_deletes_each_mirror_once() {
+async fn cleanup_retires_then_deletes_each_mirror_once_and_spares_one_in_use() {
     let fake = Fake::default();
+    let now = 400 * DAY;
     {
         let mut w = fake.w();
-        w.versions = vec![version("1", true), version("2", true), version("3", false)];
+        w.versions = vec![
+            version("1", true),
+            version("2", true),
+            version("3", false),
+            version("4", true),
+        ];
         let m = |t: &str, retired_at| Mirror {
             ami: format!("ami-{t}"),
             snapshots: vec![format!("snap-{t}")],
             retired_at,
+            release: Some(format!("r-00000000000{t}")),
         };
-        w.mirrors = vec![m("1", Some(0)), m("2", None), m("3", None)];
+        w.mirrors = vec![m("1", Some(0)), m("2", None), m("3", None), m("4", Some(0))];
+        // Past its grace period, but launched three days ago.
+        w.launched.insert("ami-4".into(), now - 3 * DAY);
     }
     let e = Engine::new(fake, vec![], "w1");
-    let now = 400 * DAY;
+    let mut lines = String::new();
     for _ in 0..2 {
         let job = Job::new(request(JobKind::Cleanup, spec_text(true)), now);
         e.record_job(&job, now).await.unwrap();
         let (j, _) = settle(&e, &job.id, now).await;
         assert_eq!(j.state, JobState::Done, "{:?}", j.failure);
+        lines = format!("{:?}", e.ports().store.job_timeline(&job.id));
     }
     let w = e.ports().w();
-    assert_eq!(w.deleted, ["ami-1"], "past its grace period");
+    assert_eq!(
+        w.deleted,
+        ["ami-1"],
+        "past its grace period, never launched"
+    );
     assert_eq!(w.retired, ["ami-2"], "retired once, then waiting");
+    assert!(lines.contains("ami-4 was launched on"), "{lines}");
+    // Each step told consumers once, naming the version.
+    let told: Vec<(String, serde_json::Value)> = e
+        .ports()
+        .store
+        .outbox()
+        .iter()
+        .map(|a| (a.id.clone(), serde_json::from_str(&a.body).unwrap()))
+        .collect();
+    let ids: Vec<&str> = told.iter().map(|(i, _)| i.as_str()).collect();
+    assert_eq!(ids, ["image-deleted-ami-1", "image-retired-ami-2"]);
+    let retired = &told[1].1;
+    assert_eq!(retired["action"], "retired");
+    assert_eq!(retired["version_title"], "2");
+    assert_eq!(retired["release_id"], "r-000000000002");
+    assert!(retired["deprecate_at"].as_str().unwrap().ends_with('Z'));
 }
 
 #[tokio::test]

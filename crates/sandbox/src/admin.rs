@@ -433,6 +433,7 @@ fn add_image(world: &mut World, b: ImageBody) -> Result<Value, (u16, String)> {
             tags: b.tags,
             source: None,
             deprecation_time: None,
+            last_launched: None,
         },
     );
     Ok(json!({ "image_id": id, "snapshot_id": snap }))
@@ -456,6 +457,10 @@ fn launch(world: &mut World, b: InstanceBody) -> Result<Value, (u16, String)> {
                 ),
             )
         })?;
+    let launched_at = world.now_iso();
+    if let Some(i) = world.ec2.images.get_mut(&b.image_id) {
+        i.last_launched = Some(launched_at);
+    }
     let id = world.ids.resource("i");
     let key = format!("ASIA{}", world.ids.alnum(16).to_uppercase());
     world.keys.insert(

@@ -231,9 +231,14 @@ impl Jobs for SqlStore {
     }
 
     async fn announce(&self, release_id: &str, a: &Announcement, now: i64) -> PortResult<()> {
+        // About a release this store holds only (a mirror made by another installation has
+        // none here): otherwise nothing is queued.
         sqlx::query(
             "INSERT INTO outbox (id, release_id, topic, schema, body, created_at) \
-             VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (id) DO NOTHING",
+             SELECT CAST($1 AS TEXT), CAST($2 AS TEXT), CAST($3 AS TEXT), CAST($4 AS TEXT), \
+                    CAST($5 AS TEXT), CAST($6 AS BIGINT) \
+             WHERE EXISTS (SELECT 1 FROM releases WHERE id = CAST($2 AS TEXT)) \
+             ON CONFLICT (id) DO NOTHING",
         )
         .bind(&a.id)
         .bind(release_id)

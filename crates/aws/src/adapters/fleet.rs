@@ -14,9 +14,10 @@ use aws_sdk_ec2::types::{
     SnapshotAttributeName, Tag,
 };
 
-use super::images::{Ec2Images, PRODUCT_TAG, state_of};
+use super::images::{Ec2Images, PRODUCT_TAG, RELEASE_TAG, state_of};
 use super::{Shared, code};
 use crate::limits::Class;
+use aws_smithy_types::date_time::Format;
 
 /// The tag marking a retired mirror, valued with the epoch second it was retired.
 pub const RETIRED_TAG: &str = "amipub:retired-at";
@@ -69,14 +70,22 @@ impl Fleet {
                         .iter()
                         .find(|t| t.key() == Some(RETIRED_TAG))
                         .and_then(|t| t.value()?.parse().ok()),
+                    // `<release id>/<generation>`.
+                    release: i
+                        .tags()
+                        .iter()
+                        .find(|t| t.key() == Some(RELEASE_TAG))
+                        .and_then(|t| t.value()?.split('/').next().map(str::to_owned)),
                 })
             })
             .collect())
     }
 
     /// The soft step: nobody else may launch the mirror or make volumes of its snapshots any
-    /// more, and it carries the time it was retired.
-    pub async fn retire(&self, m: &Mirror, now: i64) -> PortResult<()> {
+    /// more, it carries the time it was retired, and EC2 deprecates it at `deprecate_at` (a
+    /// deprecated AMI is hidden from DescribeImages listings but still launches by id:
+    /// <https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/ami-deprecate.html>).
+    pub async fn retire(&self, m: &Mirror, now: i64, deprecate_at: i64) -> PortResult<()> {
         let perms = self
             .ec2(Class::Ec2Describe)
             .await?
@@ -138,7 +147,34 @@ impl Fleet {
             .send()
             .await
             .map_err(|e| self.shared.home_error("CreateTags", &e))?;
+        self.ec2(Class::Ec2Modify)
+            .await?
+            .enable_image_deprecation()
+            .image_id(&m.ami)
+            .deprecate_at(aws_smithy_types::DateTime::from_secs(deprecate_at))
+            .send()
+            .await
+            .map_err(|e| self.shared.home_error("EnableImageDeprecation", &e))?;
         Ok(())
+    }
+
+    /// When the mirror was last launched, as DescribeImageAttribute's `lastLaunchedTime` tells
+    /// (EC2 updates it within a day of a launch); `None` if never (or not recorded).
+    pub async fn last_launched(&self, m: &Mirror) -> PortResult<Option<i64>> {
+        let out = self
+            .ec2(Class::Ec2Describe)
+            .await?
+            .describe_image_attribute()
+            .image_id(&m.ami)
+            .attribute(ImageAttributeName::LastLaunchedTime)
+            .send()
+            .await
+            .map_err(|e| self.shared.home_error("DescribeImageAttribute", &e))?;
+        Ok(out
+            .last_launched_time()
+            .and_then(|v| v.value())
+            .and_then(|t| aws_smithy_types::DateTime::from_str(t, Format::DateTime).ok())
+            .map(|t| t.secs()))
     }
 
     /// The hard step: deregister the mirror, then delete its snapshots. Safe to repeat: what is
@@ -187,8 +223,12 @@ impl Mirrors for Fleet {
         Fleet::mirrors(self, product).await
     }
 
-    async fn retire(&self, mirror: &Mirror, now: i64) -> PortResult<()> {
-        Fleet::retire(self, mirror, now).await
+    async fn retire(&self, mirror: &Mirror, now: i64, deprecate_at: i64) -> PortResult<()> {
+        Fleet::retire(self, mirror, now, deprecate_at).await
+    }
+
+    async fn last_launched(&self, mirror: &Mirror) -> PortResult<Option<i64>> {
+        Fleet::last_launched(self, mirror).await
     }
 
     async fn delete(&self, mirror: &Mirror) -> PortResult<()> {

@@ -89,6 +89,15 @@ pub struct Mirror {
     pub snapshots: Vec<String>,
     /// When it was retired (epoch seconds, from its tag), if it was.
     pub retired_at: Option<i64>,
+    /// The release it was made for (from its `amipub:release` tag), if known.
+    pub release: Option<String>,
+}
+
+/// Until when a retired mirror that is past its grace period is kept because it was launched
+/// within the last `idle_days` (`last_launched`, epoch seconds); `None`: delete it now.
+pub fn kept_while_launched(last_launched: Option<i64>, idle_days: i64, now: i64) -> Option<i64> {
+    let until = last_launched? + idle_days.max(0) * 86_400;
+    (until > now).then_some(until)
 }
 
 /// What to do with one mirror.
@@ -177,6 +186,7 @@ mod tests {
         Retention {
             keep_latest: n,
             grace_days: 30,
+            idle_days: 30,
             end_of_life: Vec::new(),
         }
     }
@@ -258,6 +268,7 @@ mod tests {
             ami: ami.into(),
             snapshots: vec![format!("snap-{ami}")],
             retired_at: at,
+            release: None,
         };
         let none = BTreeSet::new();
         let steps = |ms: &[Mirror], now| {
@@ -294,6 +305,7 @@ mod tests {
             ami: ami.into(),
             snapshots: vec![],
             retired_at: at,
+            release: None,
         };
         let none = BTreeSet::new();
         let unused = leftover(&m("ami-x", None), &vs, &none, 1, 0);
@@ -304,5 +316,17 @@ mod tests {
         assert!(leftover(&m("ami-1", Some(0)), &vs, &none, 1, DAY_SECS - 1).is_none());
         let overdue = leftover(&m("ami-1", Some(0)), &vs, &none, 1, DAY_SECS);
         assert_eq!(overdue.map(|l| l.0), Some("deleted after the grace period"));
+    }
+
+    #[test]
+    fn a_mirror_launched_lately_is_kept_until_it_rested_idle_days() {
+        let day = DAY_SECS;
+        assert_eq!(kept_while_launched(None, 30, 100 * day), None);
+        assert_eq!(
+            kept_while_launched(Some(90 * day), 30, 100 * day),
+            Some(120 * day)
+        );
+        assert_eq!(kept_while_launched(Some(60 * day), 30, 100 * day), None);
+        assert_eq!(kept_while_launched(Some(99 * day), 0, 100 * day), None);
     }
 }

@@ -1,4 +1,4 @@
-//! amipub's own messages: the six `amipub.release.*.v1` schemas (JSON Schema files in
+//! amipub's own messages: the seven `amipub.release.*.v1` schemas (JSON Schema files in
 //! `messages/amipub_messages/schemas/`, shipped to Python consumers by the `amipub_messages`
 //! package), the severity each is sent with, and the deterministic message id of an outbox row.
 
@@ -16,6 +16,8 @@ pub const AWAITING_SUBMISSION: &str = "amipub.release.awaiting-submission.v1";
 pub const RESTRICTED: &str = "amipub.release.restricted.v1";
 /// An alias parameter points at another version (promote or rollback), per Region from → to.
 pub const ALIAS_MOVED: &str = "amipub.release.alias-moved.v1";
+/// A seller-side AMI of a restricted version was retired or deleted.
+pub const IMAGE_RETIRED: &str = "amipub.release.image-retired.v1";
 /// The Python package holding the schema classes (the `fedora_messaging_schema_package` header).
 pub const SCHEMA_PACKAGE: &str = "amipub_messages";
 
@@ -39,6 +41,9 @@ pub fn schema_text(name: &str) -> Option<&'static str> {
         ),
         ALIAS_MOVED => include_str!(
             "../../../../messages/amipub_messages/schemas/amipub.release.alias-moved.v1.json"
+        ),
+        IMAGE_RETIRED => include_str!(
+            "../../../../messages/amipub_messages/schemas/amipub.release.image-retired.v1.json"
         ),
         _ => return None,
     })
@@ -91,6 +96,7 @@ mod tests {
             AWAITING_SUBMISSION,
             RESTRICTED,
             ALIAS_MOVED,
+            IMAGE_RETIRED,
         ] {
             let text = schema_text(name).unwrap();
             let v: serde_json::Value = serde_json::from_str(text).unwrap();

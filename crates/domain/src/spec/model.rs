@@ -378,6 +378,10 @@ pub struct Retention {
     /// Days after restriction before seller-side AMIs and snapshots are removed.
     #[serde(default = "default_grace")]
     pub grace_days: i64,
+    /// Days a retired seller-side AMI must have gone without a launch before it is deleted:
+    /// one still launched is kept (and deleted once it has rested that long).
+    #[serde(default = "default_idle")]
+    pub idle_days: i64,
     /// Releases whose versions are restricted after a date.
     #[serde(default)]
     pub end_of_life: Vec<EndOfLife>,
@@ -388,6 +392,7 @@ impl Default for Retention {
         Self {
             keep_latest: default_keep(),
             grace_days: default_grace(),
+            idle_days: default_idle(),
             end_of_life: Vec::new(),
         }
     }
@@ -395,6 +400,10 @@ impl Default for Retention {
 
 fn default_keep() -> i64 {
     3
+}
+
+fn default_idle() -> i64 {
+    30
 }
 
 fn default_grace() -> i64 {

@@ -342,6 +342,15 @@ pub(super) fn retention(f: &mut Findings, p: &FieldPath, spec: &ProductSpec) {
             "use e.g. 90: subscribers must be supported for 90 days after a restriction",
         );
     }
+    if !(0..=3650).contains(&r.idle_days) {
+        f.error(
+            &p.key("idle_days"),
+            "retention.idle-days.range",
+            format!("idle_days = {} is out of range", r.idle_days),
+            "0–3650 days",
+            "use e.g. 30: a seller-side AMI launched within that many days is not deleted",
+        );
+    }
     for (i, e) in r.end_of_life.iter().enumerate() {
         if chrono::NaiveDate::parse_from_str(&e.date, "%Y-%m-%d").is_err() || e.date.len() != 10 {
             f.error(

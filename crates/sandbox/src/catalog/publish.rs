@@ -96,6 +96,7 @@ pub fn schedule_copy(
         tags: BTreeMap::new(),
         source: None,
         deprecation_time: None,
+        last_launched: None,
     };
     let aliases = vec![
         format!("/aws/service/marketplace/{}/{title}", product.id),

@@ -114,6 +114,14 @@ pub(super) fn describe_image_attribute(
                 .close("description");
             x.finish()
         }
+        // <https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_DescribeImageAttribute.html>
+        "lastLaunchedTime" => {
+            let mut x = crate::protocol::xml::Xml::default();
+            x.open("lastLaunchedTime")
+                .opt("value", image.last_launched.as_deref())
+                .close("lastLaunchedTime");
+            x.finish()
+        }
         "productCodes" => {
             let mut x = crate::protocol::xml::Xml::default();
             x.open("productCodes");

@@ -205,6 +205,7 @@ pub(super) fn copy_image(world: &mut World, ctx: &Ctx, p: &Params) -> AwsResult<
         tags,
         source: Some((source_id, source_region)),
         deprecation_time: None,
+        last_launched: None,
     };
     world.ec2.images.insert(new_id.clone(), image);
     if let Some(t) = token {

@@ -51,6 +51,9 @@ pub struct Image {
     pub source: Option<(String, String)>,
     /// Deprecation time (ISO 8601).
     pub deprecation_time: Option<String>,
+    /// When an instance was last launched from it (ISO 8601), if ever.
+    #[serde(default)]
+    pub last_launched: Option<String>,
 }
 
 /// An EBS snapshot.

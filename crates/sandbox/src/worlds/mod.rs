@@ -294,6 +294,7 @@ fn public_image(world: &mut World, ami: &str, region: &str, name: &str, arch: &s
             tags: Default::default(),
             source: None,
             deprecation_time: None,
+            last_launched: None,
         },
     );
 }

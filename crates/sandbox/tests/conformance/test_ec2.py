@@ -206,3 +206,12 @@ def test_describe_instance_types_filters_pages_and_learns_new_types(sandbox):
     pages = ec2.get_paginator("describe_instance_types").paginate(Filters=filters)
     assert "m8g.large" in [t["InstanceType"] for page in pages for t in page["InstanceTypes"]]
 
+
+def test_last_launched_time_follows_launches(sandbox):
+    build = sandbox.client("ec2", key=BUILD_KEY)
+    attr = build.describe_image_attribute(ImageId=FEDORA_41_X86_US_EAST_1, Attribute="lastLaunchedTime")
+    assert "Value" not in attr.get("LastLaunchedTime", {})
+    sandbox.admin("POST", "/_sandbox/instances", {"account": BUYER, "region": "us-east-1",
+                                                  "image_id": FEDORA_41_X86_US_EAST_1, "may_meter": False})
+    attr = build.describe_image_attribute(ImageId=FEDORA_41_X86_US_EAST_1, Attribute="lastLaunchedTime")
+    assert attr["LastLaunchedTime"]["Value"].endswith("Z"), attr
