@@ -89,9 +89,9 @@ fn catch_up(env: &Env) -> String {
     out
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn after_an_outage_catch_up_records_exactly_the_missed_releases() {
-    let env = Env::new(AMIPUB, 3000.0);
+/// The outage's archive: 30 messages over the last 2 hours (and one older); the five wanted
+/// builds as (message id, body).
+fn outage(env: &Env) -> (Vec<Archived>, Vec<(String, Value)>) {
     let now = chrono::Utc::now().timestamp();
     let start = now - 2 * 3600;
     let mut archive = Vec::new();
@@ -99,7 +99,7 @@ async fn after_an_outage_catch_up_records_exactly_the_missed_releases() {
     for i in 0..5 {
         let at = start + 600 + i as i64 * 1200;
         let id = format!("6c1b9f2e-0000-4000-8000-00000000000{i}");
-        let body = build(&env, i, "x86_64");
+        let body = build(env, i, "x86_64");
         relevant.push((id.clone(), body.clone()));
         archive.push(archived(
             at,
@@ -108,7 +108,7 @@ async fn after_an_outage_catch_up_records_exactly_the_missed_releases() {
             INBOUND_SCHEMA,
             body,
         ));
-        let arm = build(&env, i, "aarch64");
+        let arm = build(env, i, "aarch64");
         let id = format!("6c1b9f2e-0000-4000-8000-00000000001{i}");
         archive.push(archived(
             at + 5,
@@ -152,6 +152,13 @@ async fn after_an_outage_catch_up_records_exactly_the_missed_releases() {
         json!({}),
     ));
     assert_eq!(archive.len(), 31);
+    (archive, relevant)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn after_an_outage_catch_up_records_exactly_the_missed_releases() {
+    let env = Env::new(AMIPUB, 3000.0);
+    let (archive, relevant) = outage(&env);
     let archive = Arc::new(archive);
     let served = archive.clone();
     let web = Web::start(Arc::new(move |target: &str| search(&served, target)));
@@ -212,6 +219,34 @@ async fn after_an_outage_catch_up_records_exactly_the_missed_releases() {
     assert!(out.contains("duplicate 10, irrelevant 5"), "{out}");
     assert_eq!(s.list(100).await.unwrap().len(), 5);
     assert!(web.hits() >= 4);
+    let (code, log) = serve.stop();
+    assert_eq!(code, 0, "{log}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn serve_catches_up_at_start_when_configured() {
+    let env = Env::new(AMIPUB, 3000.0);
+    let (archive, _) = outage(&env);
+    let web = Web::start(Arc::new(move |target: &str| search(&archive, target)));
+    let vhost = Vhost::new("catchup-start");
+    let extra = format!("datagrepper_url = \"{}\"\ncatch_up = \"3h\"\n", web.base);
+    configure_bus(
+        &env,
+        &vhost,
+        &["org.fedoraproject.prod.fedora_image_uploader.#"],
+        &extra,
+    );
+    let mut serve = Serve::start(&env);
+    serve.wait_for_log("caught up from datagrepper", Duration::from_secs(60));
+    assert!(
+        serve
+            .log_text()
+            .contains("accepted 5, ignored 5, irrelevant 5"),
+        "{}",
+        serve.log_text()
+    );
+    let s = env.store().await;
+    assert_eq!(s.list(100).await.unwrap().len(), 5);
     let (code, log) = serve.stop();
     assert_eq!(code, 0, "{log}");
 }
