@@ -14,8 +14,15 @@ use amipub_engine::ports::{Images, Ports, TimelineEntry};
 use amipub_store::{InboxEntry, Intake};
 use tokio::sync::Notify;
 
-use crate::intake_stream::StreamFailure;
 use crate::runtime::{Runtime, date_of};
+
+/// Why a stream update could not be turned into builds (`intake_stream`).
+pub enum StreamFailure {
+    /// It may clear (the metadata server or the store is away): the delivery goes back.
+    Requeue(String),
+    /// It will not: the delivery is dead-lettered with the reason.
+    Dead(Reason, String),
+}
 
 /// The handler.
 pub struct StoreIntake<'a> {

@@ -19,18 +19,10 @@ use amipub_engine::parameters::variables;
 use amipub_engine::ports::{Parameters, Ports, Store};
 
 use crate::fetch;
-use crate::intake::StoreIntake;
+use crate::intake::{StoreIntake, StreamFailure};
 
 /// The largest stream metadata document read (Fedora's are about 50 KiB).
 const MAX_STREAM: usize = 8 << 20;
-
-/// Why a stream update could not be turned into builds.
-pub enum StreamFailure {
-    /// It may clear (the metadata server or the store is away): the delivery goes back.
-    Requeue(String),
-    /// It will not: the delivery is dead-lettered with the reason.
-    Dead(Reason, String),
-}
 
 impl StoreIntake<'_> {
     /// The builds the products bound to the updated stream take from its metadata.

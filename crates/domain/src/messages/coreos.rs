@@ -11,7 +11,8 @@ use std::collections::BTreeMap;
 use coreos_stream_metadata::Stream;
 use serde_json::Value;
 
-use super::intake::{MAX_BODY, Reason, Verdict, topic_matches};
+pub use super::verdict::StreamUpdate;
+use super::verdict::{MAX_BODY, Reason, Verdict, topic_matches};
 use crate::release::build::Build;
 use crate::spec::{Intake, ProductSpec};
 
@@ -21,15 +22,6 @@ pub const STREAM_TOPIC: &str = "coreos.stream.metadata.update";
 /// Fedora's public stream metadata, per stream.
 pub const DEFAULT_STREAM_URL: &str =
     "https://builds.coreos.fedoraproject.org/streams/{stream}.json";
-
-/// A stream whose metadata changed, and the products bound to it.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct StreamUpdate {
-    /// The stream (`stable`, `testing`, `next`).
-    pub stream: String,
-    /// The slugs of the products whose `[intake] stream` is this one.
-    pub products: Vec<String>,
-}
 
 /// Whether a routing key carries the stream-update topic (after any prefix words).
 pub fn is_stream_topic(key: &str) -> bool {

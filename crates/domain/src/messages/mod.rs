@@ -8,6 +8,7 @@ pub mod datagrepper;
 pub mod intake;
 pub mod outbound;
 pub mod schema;
+pub mod verdict;
 
 pub use intake::{Delivery, Matched, Reason, Verdict, classify, topic_matches};
 pub use outbound::{
