@@ -80,7 +80,9 @@ async fn plan_job<P: LifecyclePorts>(
         Ok(s) => s,
         Err(refused) => return Ok(refused),
     };
-    resolve_instance_types(ports, &mut spec).await?;
+    if matches!(job.kind(), JobKind::Create | JobKind::Sync) {
+        resolve_instance_types(ports, &mut spec).await?;
+    }
     if job.kind().changes_listing()
         && let Some(h) = holder(ports, job, &spec).await?
     {
@@ -280,7 +282,8 @@ async fn clean_up<P: LifecyclePorts>(
         let line = match step {
             Cleanup::Retire => {
                 let end = retention::grace_end(now, grace);
-                ports.mirrors().retire(&m, now, end).await?;
+                // EC2 takes only a deprecation time in the future.
+                ports.mirrors().retire(&m, now, end.max(now + 3600)).await?;
                 announce_retired(ports, spec, notice("retired", None), now).await?;
                 format!(
                     "  retired {} (sharing removed; deprecated and deleted from {})",
@@ -299,19 +302,24 @@ async fn clean_up<P: LifecyclePorts>(
                         retention::date_of(until)
                     ),
                     None => {
-                        ports.mirrors().delete(&m).await?;
+                        // Told first: a crash after the deletion would find nothing to tell.
                         announce_retired(ports, spec, notice("deleted", launched), now).await?;
+                        ports.mirrors().delete(&m).await?;
                         let n = m.snapshots.len();
                         let s = if n == 1 { "" } else { "s" };
                         format!("  deleted {} and {n} snapshot{s}", m.ami)
                     }
                 }
             }
-            Cleanup::Waiting(until) => format!(
-                "  {} is retired; deleted from {}",
-                m.ami,
-                retention::date_of(until)
-            ),
+            Cleanup::Waiting(until) => {
+                // Queued again (once per AMI): a crash right after retiring told nobody.
+                announce_retired(ports, spec, notice("retired", None), now).await?;
+                format!(
+                    "  {} is retired; deleted from {}",
+                    m.ami,
+                    retention::date_of(until)
+                )
+            }
         };
         lines.push(line);
     }
@@ -332,8 +340,7 @@ async fn announce_retired<P: LifecyclePorts>(
     if !spec.announce.enabled {
         return Ok(());
     }
-    let home = spec.region_codes().first().map(ToString::to_string);
-    let a = image_retired(spec, &r, &release, home.as_deref().unwrap_or("us-east-1"));
+    let a = image_retired(spec, &r, &release);
     ports.jobs().announce(&release, &a, now).await
 }
 
@@ -418,9 +425,6 @@ async fn promote_alias<P: LifecyclePorts>(
         }];
         match plan_region(launchable, ami, &held) {
             RegionPlan::Write(writes) => {
-                for w in &writes {
-                    ports.parameters().set(region, w, ami).await?;
-                }
                 promoted += 1;
                 lines.push(format!("  {region:<16} {name} → {ami}"));
                 if !writes.is_empty() {
@@ -436,10 +440,16 @@ async fn promote_alias<P: LifecyclePorts>(
             }
         }
     }
-    // Only a move is announced: an alias that already led there moved nowhere.
+    // Only a move is announced: an alias that already led there moved nowhere. It is queued
+    // before the writes (its id is the job's and the alias's, so a run again after a crash
+    // queues nothing), so a crash between them loses no announcement; a write that fails fails
+    // the job, whose retry writes what the announcement says.
     if spec.announce.enabled && !moves.is_empty() {
         let a = alias_moved(job, spec, r, alias, &name, &moves, &kept_regions);
         ports.jobs().announce(r.id.as_str(), &a, now).await?;
+    }
+    for (region, m) in &moves {
+        ports.parameters().set(region, &name, &m.to).await?;
     }
     lines.push(format!(
         "{}: {alias} → {version} in {promoted} of {} Regions",

@@ -2,7 +2,8 @@
 //! another version (`amipub.release.alias-moved.v1`), promoted by an operator or rolled back
 //! because a stream went back to an older release; a seller-side AMI retired or deleted by
 //! retention (`amipub.release.image-retired.v1`). Their ids are derived from the job or the AMI,
-//! so work run again after a crash queues nothing twice.
+//! so work run again after a crash queues nothing twice; each is queued before the change it
+//! tells of, so a crash between the two loses no announcement.
 
 use std::collections::BTreeMap;
 
@@ -87,14 +88,8 @@ fn rfc3339(epoch: i64) -> Option<String> {
         .map(|t| t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true))
 }
 
-/// The image-retired announcement of a retention step on a mirror in `region` made for
-/// `release` (its id).
-pub fn image_retired(
-    spec: &ProductSpec,
-    r: &Retired<'_>,
-    release: &str,
-    region: &str,
-) -> Announcement {
+/// The image-retired announcement of a retention step on a mirror made for `release` (its id).
+pub fn image_retired(spec: &ProductSpec, r: &Retired<'_>, release: &str) -> Announcement {
     let retired = r.action == "retired";
     let body = serde_json::json!({
         "architecture": spec.product.architecture,
@@ -102,7 +97,7 @@ pub fn image_retired(
         "product_id": spec.product.id,
         "action": r.action,
         "ami": r.mirror.ami,
-        "region": region,
+        "region": r.mirror.region,
         "snapshots": r.mirror.snapshots,
         "release_id": release,
         "version_title": r.version_title,

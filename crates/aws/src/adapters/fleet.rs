@@ -76,6 +76,7 @@ impl Fleet {
                         .iter()
                         .find(|t| t.key() == Some(RELEASE_TAG))
                         .and_then(|t| t.value()?.split('/').next().map(str::to_owned)),
+                    region: self.shared.home().to_owned(),
                 })
             })
             .collect())
@@ -134,6 +135,16 @@ impl Fleet {
                     .map_err(|e| self.shared.home_error("ModifySnapshotAttribute", &e))?;
             }
         }
+        // Deprecated before the tag that marks it retired: a crash between the two leaves it
+        // unmarked, so the next cleanup retires it again, deprecation included.
+        self.ec2(Class::Ec2Modify)
+            .await?
+            .enable_image_deprecation()
+            .image_id(&m.ami)
+            .deprecate_at(aws_smithy_types::DateTime::from_secs(deprecate_at))
+            .send()
+            .await
+            .map_err(|e| self.shared.home_error("EnableImageDeprecation", &e))?;
         self.ec2(Class::Ec2Modify)
             .await?
             .create_tags()
@@ -147,14 +158,6 @@ impl Fleet {
             .send()
             .await
             .map_err(|e| self.shared.home_error("CreateTags", &e))?;
-        self.ec2(Class::Ec2Modify)
-            .await?
-            .enable_image_deprecation()
-            .image_id(&m.ami)
-            .deprecate_at(aws_smithy_types::DateTime::from_secs(deprecate_at))
-            .send()
-            .await
-            .map_err(|e| self.shared.home_error("EnableImageDeprecation", &e))?;
         Ok(())
     }
 

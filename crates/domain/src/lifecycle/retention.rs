@@ -91,6 +91,8 @@ pub struct Mirror {
     pub retired_at: Option<i64>,
     /// The release it was made for (from its `amipub:release` tag), if known.
     pub release: Option<String>,
+    /// Its Region (the seller's home Region).
+    pub region: String,
 }
 
 /// Until when a retired mirror that is past its grace period is kept because it was launched
@@ -269,6 +271,7 @@ mod tests {
             snapshots: vec![format!("snap-{ami}")],
             retired_at: at,
             release: None,
+            region: "us-east-1".into(),
         };
         let none = BTreeSet::new();
         let steps = |ms: &[Mirror], now| {
@@ -306,6 +309,7 @@ mod tests {
             snapshots: vec![],
             retired_at: at,
             release: None,
+            region: "us-east-1".into(),
         };
         let none = BTreeSet::new();
         let unused = leftover(&m("ami-x", None), &vs, &none, 1, 0);
