@@ -24,7 +24,15 @@ pub enum FetchError {
         /// The HTTP status.
         status: u16,
     },
-    /// No answer (DNS, connection, TLS, timeout, a body cut short) or a body over the cap.
+    /// The body is larger than the caller reads: asking again gives the same.
+    #[error("GET {url} answered more than {limit} bytes")]
+    TooLarge {
+        /// The URL.
+        url: String,
+        /// The cap.
+        limit: usize,
+    },
+    /// No answer (DNS, connection, TLS, timeout, a body cut short).
     #[error("GET {url} failed: {detail}")]
     Transport {
         /// The URL.
@@ -35,11 +43,13 @@ pub enum FetchError {
 }
 
 impl FetchError {
-    /// Whether asking again later may succeed (no answer, or a 5xx or 429).
+    /// Whether asking again later may succeed (no answer, or a 5xx or 429). Redirects are not
+    /// followed: a 3xx is an answer that will not change.
     pub fn may_clear(&self) -> bool {
         match self {
             FetchError::Status { status, .. } => *status >= 500 || *status == 429,
             FetchError::Transport { .. } => true,
+            FetchError::TooLarge { .. } => false,
         }
     }
 }
@@ -79,7 +89,15 @@ pub async fn get(url: &str, limit: usize) -> Result<Vec<u8>, FetchError> {
         let body = Limited::new(response.into_body(), limit)
             .collect()
             .await
-            .map_err(|e| transport(format!("reading the body (at most {limit} bytes): {e}")))?;
+            .map_err(
+                |e| match e.downcast_ref::<http_body_util::LengthLimitError>() {
+                    Some(_) => FetchError::TooLarge {
+                        url: url.to_owned(),
+                        limit,
+                    },
+                    None => transport(format!("reading the body: {e}")),
+                },
+            )?;
         Ok(body.to_bytes().to_vec())
     };
     tokio::time::timeout(TIMEOUT, work)

@@ -7,6 +7,7 @@
 
 use std::collections::BTreeMap;
 
+use amipub_domain::job::JobKind;
 use amipub_domain::messages::coreos::{
     StreamStep, StreamUpdate, parse_stream, stream_build, stream_step, stream_url,
 };
@@ -53,17 +54,24 @@ impl StoreIntake<'_> {
                 stream.stream, u.stream
             )));
         }
-        let mut builds = Vec::new();
+        // A product the stream has no image for is skipped and said; the others go on.
+        let (mut builds, mut missing) = (Vec::new(), Vec::new());
         for spec in self.bound(&u.products) {
             let Some(rule) = &spec.intake else { continue };
-            let build = stream_build(&stream, rule).map_err(|e| {
-                let slug = &spec.product.slug;
-                StreamFailure::Dead(Reason::NoSourceAmi, format!("product {slug}: {e}"))
-            })?;
-            builds.push(Matched {
-                product: spec.product.slug.clone(),
-                build,
-            });
+            let slug = &spec.product.slug;
+            match stream_build(&stream, rule) {
+                Ok(build) => builds.push(Matched {
+                    product: slug.clone(),
+                    build,
+                }),
+                Err(e) => {
+                    tracing::warn!("intake: product {slug}: {e}");
+                    missing.push(format!("product {slug}: {e}"));
+                }
+            }
+        }
+        if builds.is_empty() && !missing.is_empty() {
+            return Err(StreamFailure::Dead(Reason::NoSourceAmi, missing.join("; ")));
         }
         Ok(builds)
     }
@@ -112,6 +120,21 @@ impl StoreIntake<'_> {
             StreamStep::Rollback => "rollback",
             StreamStep::Promote => "promote",
         };
+        if let Some(j) = self
+            .rt
+            .store
+            .active_job(JobKind::Promote.label(), slug)
+            .await
+            .map_err(|e| e.to_string())?
+        {
+            // That job moves the aliases (or a later update finds them where it left them).
+            tracing::info!(
+                "intake: stream {stream} is at {} again; promote job {} of {slug} is under way, none is added",
+                r.version,
+                j.id
+            );
+            return Ok(());
+        }
         let args = BTreeMap::from([
             ("version".to_owned(), r.version.clone()),
             ("alias".to_owned(), aliases.join(",")),
@@ -121,7 +144,17 @@ impl StoreIntake<'_> {
             ("message".to_owned(), message_id.to_owned()),
         ]);
         let products_dir = &self.rt.settings.products_dir;
-        let file = crate::promote_job::spec_of(products_dir, slug).map_err(|e| e.to_string())?;
+        let file = match crate::promote_job::spec_of(products_dir, slug) {
+            Ok(f) => f,
+            Err(e) => {
+                // Waiting would not bring the file back: said, and the message is taken.
+                tracing::error!(
+                    "intake: cannot move {slug}'s aliases to {}: {e:#}",
+                    r.version
+                );
+                return Ok(());
+            }
+        };
         let job = crate::promote_job::record_promote(self.rt, file, args, now)
             .await
             .map_err(|e| format!("{e:#}"))?;
@@ -143,12 +176,20 @@ impl StoreIntake<'_> {
         let Some(tpl) = ssm.aliases.get("latest").or(ssm.aliases.values().next()) else {
             return Ok(true);
         };
-        let region = r.source_region.as_str();
-        let Some(ami) = r.regions.get(region) else {
-            return Ok(false);
+        // A Region the release has a Marketplace AMI in: its source Region when it has one.
+        let found = r
+            .regions
+            .get_key_value(r.source_region.as_str())
+            .or_else(|| r.regions.iter().next());
+        let Some((region, ami)) = found else {
+            return Ok(true);
         };
+        let region = region.as_str();
         let product = Product::new(spec.clone(), "");
-        let name = template::render(tpl, &variables(&product, r)).map_err(|e| e.to_string())?;
+        let Ok(name) = template::render(tpl, &variables(&product, r)) else {
+            // The spec validates its templates; one that does not render moves nothing.
+            return Ok(true);
+        };
         let held = self
             .rt
             .engine

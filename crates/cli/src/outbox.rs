@@ -128,13 +128,15 @@ pub fn merged(mut feed: Value, schema: &str, body: &Value) -> Value {
         .as_str()
         .unwrap_or("unknown")
         .to_owned();
-    let entry = &mut feed["products"][&slug][&arch];
+    let entry =
+        crate::stream_doc::object_at(crate::stream_doc::object_at(&mut feed, "products"), &slug);
+    let entry = crate::stream_doc::object_at(entry, &arch);
     let mut history = entry["alias_history"]
         .as_array()
         .cloned()
         .unwrap_or_default();
     let mut aliases = match schema {
-        ALIAS_MOVED => entry["aliases"].clone(),
+        ALIAS_MOVED if entry["aliases"].is_object() => entry["aliases"].clone(),
         _ => Value::Null,
     };
     let line = if schema == ALIAS_MOVED {
@@ -145,7 +147,8 @@ pub fn merged(mut feed: Value, schema: &str, body: &Value) -> Value {
             .map(|(region, m)| (region.clone(), m["to"].clone()))
             .collect();
         let alias = body["alias"].as_str().unwrap_or("latest");
-        aliases[alias] = json!({ "version": body["to_version"], "regions": to });
+        *crate::stream_doc::object_at(&mut aliases, alias) =
+            json!({ "version": body["to_version"], "regions": to });
         json!({ "alias": alias, "version": body["to_version"], "reason": body["reason"],
                 "release_id": body["release_id"] })
     } else {

@@ -28,6 +28,19 @@ pub fn target(streams_dir: &Path, schema: &str, body: &Value) -> Option<(String,
     })
 }
 
+/// The member `key` of `v`, made an object when `v` is not one (a file another tool wrote in
+/// another shape is mended rather than a panic).
+pub fn object_at<'v>(v: &'v mut Value, key: &str) -> &'v mut Value {
+    if !v.is_object() {
+        *v = json!({});
+    }
+    let slot = &mut v[key];
+    if !slot.is_object() {
+        *slot = json!({});
+    }
+    slot
+}
+
 /// `doc` with the announcement merged in, stamped `now` (RFC 3339).
 pub fn merged(mut doc: Value, stream: &str, schema: &str, body: &Value, now: &str) -> Value {
     if !doc.is_object() {
@@ -37,7 +50,11 @@ pub fn merged(mut doc: Value, stream: &str, schema: &str, body: &Value, now: &st
     doc["metadata"] =
         json!({ "last-modified": now, "generator": concat!("amipub ", env!("CARGO_PKG_VERSION")) });
     let arch = body["architecture"].as_str().unwrap_or("unknown");
-    let regions = &mut doc["architectures"][arch]["images"][PLATFORM]["regions"];
+    let mut at = &mut doc;
+    for key in ["architectures", arch, "images", PLATFORM, "regions"] {
+        at = object_at(at, key);
+    }
+    let regions = at;
     if schema == PUBLISHED {
         let release = &body["version_title"];
         let fresh: Map<String, Value> = body["marketplace_regions"]
@@ -50,7 +67,7 @@ pub fn merged(mut doc: Value, stream: &str, schema: &str, body: &Value, now: &st
     } else {
         let release = &body["to_version"];
         for (r, m) in body["regions"].as_object().into_iter().flatten() {
-            regions[r] = json!({ "release": release, "image": m["to"] });
+            *object_at(regions, r) = json!({ "release": release, "image": m["to"] });
         }
     }
     doc
@@ -95,6 +112,11 @@ mod tests {
         );
         assert_eq!(regions["eu-west-1"]["release"], "2");
         assert_eq!(doc["metadata"]["last-modified"], "t3");
+        // A file of another shape is mended, not a panic.
+        let odd_doc = json!({"architectures": {"x86_64": {"images": ["aws"]}}});
+        let mended = merged(odd_doc, "stable", ALIAS_MOVED, &back, "t4");
+        let regions = &mended["architectures"]["x86_64"]["images"][PLATFORM]["regions"];
+        assert_eq!(regions["us-east-1"]["release"], "1");
         // Other aliases, releases without a stream and odd stream names change no document.
         let mut other = back.clone();
         other["alias"] = json!("stable-41");

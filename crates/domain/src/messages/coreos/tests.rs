@@ -1,3 +1,6 @@
+//! The Fedora CoreOS decisions on the fixture of Fedora's `stable` stream: which products an
+//! update is for, the build each takes, and when a build taken before moves the aliases.
+
 use super::*;
 use crate::validate::validate_text;
 
