@@ -1,8 +1,9 @@
 //! The daily check of instance types in `amipub serve`: for each product whose spec takes every
 //! current-generation type (`all_current`), the types EC2 lists now against the live listing;
 //! when new ones appeared, a sync job of the instance types alone is recorded (they need no
-//! marketing approval, and the rest of the listing is left to `amipub apply`). Once a day across all workers: the turn is a stored
-//! schedule, taken by one worker; a check that fails is due again an hour later.
+//! marketing approval, and the rest of the listing is left to `amipub apply`). Once a day
+//! across all workers: the turn is a stored schedule, taken by one worker; a check that fails
+//! is due again an hour later.
 
 use std::collections::BTreeMap;
 
@@ -86,20 +87,20 @@ async fn check_one(
         ("cleanup".to_owned(), "false".to_owned()),
         ("only".to_owned(), "instance_types.available".to_owned()),
     ]);
-    match record_job(rt, JobKind::Sync, file, args, now).await {
-        Ok(job) => {
-            tracing::info!(
-                "instance types: {slug} can add {} (new in EC2): sync job {}",
-                names.join(", "),
-                job.id
-            );
-            Ok(true)
-        }
-        Err(e) => {
-            // A sync already under way picks the types up when it plans; tomorrow's check
-            // looks again otherwise.
-            tracing::info!("instance types: {slug} can add {}: {e:#}", names.join(", "));
-            Ok(false)
-        }
+    if let Some(j) = rt.store.active_job(JobKind::Sync.label(), &slug).await? {
+        // It picks the types up when it plans; tomorrow's check looks again otherwise.
+        tracing::info!(
+            "instance types: {slug} can add {}; sync job {} is under way",
+            names.join(", "),
+            j.id
+        );
+        return Ok(false);
     }
+    let job = record_job(rt, JobKind::Sync, file, args, now).await?;
+    tracing::info!(
+        "instance types: {slug} can add {} (new in EC2): sync job {}",
+        names.join(", "),
+        job.id
+    );
+    Ok(true)
 }

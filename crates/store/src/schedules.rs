@@ -1,6 +1,7 @@
 //! Recurring work, as stored data: each schedule has the time it is next due, and a worker
 //! takes a due one by moving that time forward in one conditional UPDATE, so of many workers
-//! exactly one does the work of each turn, and a restart neither repeats nor skips one.
+//! exactly one does the work of each turn, and a restart does not repeat it. The turn is taken
+//! before the work: a worker that dies in the middle leaves that turn undone until the next.
 
 use crate::db::SqlStore;
 use crate::error::StoreError;

@@ -39,7 +39,8 @@ pub fn plan_sync(
 }
 
 /// `plan_sync` limited to the fields `only` names (`instance_types.available`), when given: the
-/// other differences are left as they are, and retention retires nothing.
+/// other differences are left as they are, only additions are made (nothing is restricted),
+/// and retention retires nothing.
 pub fn plan_sync_of(
     spec: &ProductSpec,
     live: &LiveListing,
@@ -67,6 +68,9 @@ pub fn plan_sync_of(
         None => retention::to_restrict(&spec.retention, &live.versions, None, today),
     };
     let mut changes = sync.changes;
+    if only.is_some() {
+        changes.retain(|c| !c.change_type.starts_with("Restrict"));
+    }
     changes.extend(restrict_delivery_options(&retire, product_id));
     let held: Vec<(&serde_json::Value, &str)> = diffs.iter().map(|d| (&d.live, d.field)).collect();
     let salt = digest_hex(
