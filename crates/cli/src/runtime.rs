@@ -277,6 +277,7 @@ impl Runtime {
                 spec,
                 role_arn: role.clone(),
                 second_party: settings.second_party.clone(),
+                tags: settings.tags.clone(),
             })
             .collect();
         let mut engine = Engine::new(ports, products, &worker_id("cli"));
@@ -310,6 +311,7 @@ impl Runtime {
                     spec,
                     role_arn: role.clone(),
                     second_party: self.settings.second_party.clone(),
+                    tags: self.settings.tags.clone(),
                 });
             }
         }

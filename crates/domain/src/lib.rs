@@ -18,5 +18,6 @@ pub mod release;
 pub mod second_party;
 pub mod settings;
 pub mod spec;
+pub mod tags;
 pub mod template;
 pub mod validate;

@@ -53,6 +53,10 @@ pub struct Settings {
     /// Marketplace AMIs are written.
     #[serde(default)]
     pub coreos: CoreosSettings,
+    /// Tags put on every resource amipub creates (`FedoraGroup = "cloud"`), besides its own
+    /// provenance tags (`amipub:…`).
+    #[serde(default)]
+    pub tags: BTreeMap<String, String>,
 }
 
 /// `[coreos]`.
@@ -451,6 +455,7 @@ pub fn validate_settings_text(text: &str) -> (Option<Settings>, Vec<Problem>) {
             );
         }
     }
+    crate::tags::check(&mut f, &root.key("tags"), &settings.tags);
     let stream_url = &settings.coreos.stream_url;
     if !crate::validate::is_url_like(stream_url) || !stream_url.contains("{stream}") {
         f.error(

@@ -8,7 +8,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use amipub_domain::ids::Region;
 use amipub_domain::lifecycle::audit::parameter_status;
-use amipub_domain::lifecycle::retention::leftover;
+use amipub_domain::lifecycle::retention::{Mirror, leftover};
 use amipub_domain::lifecycle::{LiveListing, LiveVersion, Row, Status, diff};
 use amipub_domain::release::{Release, State, mirror_name};
 use amipub_domain::spec::ProductSpec;
@@ -26,6 +26,7 @@ const HOME: &str = "us-east-1";
 pub async fn audit<P: LifecyclePorts>(
     ports: &P,
     spec: &ProductSpec,
+    tags: &BTreeMap<String, String>,
     stored: Result<&[Release], &str>,
     now: i64,
 ) -> Vec<Row> {
@@ -118,8 +119,47 @@ pub async fn audit<P: LifecyclePorts>(
     let product = Product::new(spec.clone(), "");
     rows.extend(parameters(ports, &product, &releases, &located, &regions).await);
     rows.extend(crate::buyer_view::rows(ports, spec, pid, &live).await);
-    rows.extend(leftovers(ports, spec, &live.versions, &in_flight, now).await);
+    let mirrors = SellerImages {
+        versions: &live.versions,
+        in_flight: &in_flight,
+        stored,
+        tags,
+    };
+    rows.extend(leftovers(ports, spec, &mirrors, now).await);
     rows
+}
+
+/// What the seller-side images are judged against.
+struct SellerImages<'a> {
+    versions: &'a [LiveVersion],
+    in_flight: &'a BTreeSet<String>,
+    stored: &'a [Release],
+    tags: &'a BTreeMap<String, String>,
+}
+
+/// A mirror's tags against those amipub puts on its copies (the operator's, the product and
+/// the provenance of the release it was made for); `None` when no stored release made it.
+fn tag_row(slug: &str, m: &Mirror, seen: &SellerImages<'_>) -> Option<Row> {
+    let r = seen
+        .stored
+        .iter()
+        .find(|r| r.mirror_ami.as_deref() == Some(m.ami.as_str()))?;
+    let mut wanted = amipub_domain::tags::of_copy(seen.tags, r);
+    wanted.insert("amipub:product".into(), slug.to_owned());
+    let lacks = amipub_domain::tags::missing(&wanted, &m.tags);
+    let item = format!("tags of seller image {}", m.ami);
+    let expected = format!("{} tag(s)", wanted.len());
+    Some(match lacks.is_empty() {
+        true => Row::new(slug, HOME, item, Status::Correct, expected, "all"),
+        false => Row::new(
+            slug,
+            HOME,
+            item,
+            Status::Incorrect,
+            expected,
+            format!("lacks {} (amipub apply --tags adds them)", lacks.join(", ")),
+        ),
+    })
 }
 
 /// The listing's fields against the spec.
@@ -303,12 +343,12 @@ async fn parameters<P: LifecyclePorts>(
     rows
 }
 
-/// Seller-side mirrors no version uses, and retired ones past their grace period.
+/// Seller-side mirrors no version uses, and retired ones past their grace period; and each
+/// mirror's tags.
 async fn leftovers<P: LifecyclePorts>(
     ports: &P,
     spec: &ProductSpec,
-    versions: &[LiveVersion],
-    in_flight: &BTreeSet<String>,
+    seen: &SellerImages<'_>,
     now: i64,
 ) -> Vec<Row> {
     let slug = spec.product.slug.as_str();
@@ -325,6 +365,11 @@ async fn leftovers<P: LifecyclePorts>(
             )];
         }
     };
+    let tag_rows: Vec<Row> = mirrors
+        .iter()
+        .filter_map(|m| tag_row(slug, m, seen))
+        .collect();
+    let (versions, in_flight) = (seen.versions, seen.in_flight);
     mirrors
         .iter()
         .filter_map(|m| {
@@ -340,6 +385,7 @@ async fn leftovers<P: LifecyclePorts>(
                 actual,
             ))
         })
+        .chain(tag_rows)
         .collect()
 }
 

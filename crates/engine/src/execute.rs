@@ -70,6 +70,7 @@ pub async fn execute<P: Ports>(
                         source_ami: source_ami.clone(),
                         name: name.clone(),
                         client_token: client_token.clone(),
+                        tags: amipub_domain::tags::of_copy(&product.tags, r),
                     };
                     match ports.images().copy(&req).await {
                         Ok(ami) => Event::MirrorStarted { ami },
@@ -123,7 +124,8 @@ pub async fn execute<P: Ports>(
             },
         },
         Command::EnsureClones { regions, name } => {
-            crate::second_party::ensure_clones(ports, r, regions, name).await
+            let tags = amipub_domain::tags::of_copy(&product.tags, r);
+            crate::second_party::ensure_clones(ports, r, regions, name, &tags).await
         }
         Command::ShareClones { clones } => {
             crate::second_party::share_clones(ports, product, r, clones).await

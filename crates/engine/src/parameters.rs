@@ -78,6 +78,7 @@ pub(crate) async fn write_parameters<P: Ports>(
 ) -> Result<String, PortError> {
     let names = parameter_names(product, r)
         .map_err(|e| PortError::new(FailureKind::InvalidInput, format!("SSM templates: {e}")))?;
+    let tags = amipub_domain::tags::of_parameter(&product.tags, &r.product);
     let outcomes: Vec<(&Region, Result<Outcome, PortError>)> = stream::iter(&r.regions)
         .map(|(region, ami)| {
             let fresh = r
@@ -85,7 +86,8 @@ pub(crate) async fn write_parameters<P: Ports>(
                 .get(region)
                 .is_some_and(|at| now - at <= LOCATED_FRESH_SECS);
             let names = &names;
-            async move { (region, in_region(ports, region, ami, names, fresh).await) }
+            let on = (names.as_slice(), &tags);
+            async move { (region, in_region(ports, region, ami, on, fresh).await) }
         })
         .buffer_unordered(REGIONS_AT_ONCE)
         .collect()
@@ -107,7 +109,7 @@ async fn in_region<P: Ports>(
     ports: &P,
     region: &Region,
     ami: &str,
-    names: &[String],
+    (names, tags): (&[String], &BTreeMap<String, String>),
     fresh: bool,
 ) -> Result<Outcome, PortError> {
     let launchable = fresh || ports.images().launchable(region, ami).await?;
@@ -138,7 +140,10 @@ async fn in_region<P: Ports>(
         RegionPlan::Write(writes) => writes,
     };
     for name in &writes {
-        ports.parameters().set(region, name, ami).await?;
+        match values.contains_key(name.as_str()) {
+            true => ports.parameters().set(region, name, ami).await?,
+            false => ports.parameters().create(region, name, ami, tags).await?,
+        }
     }
     if writes.is_empty() {
         return Ok(Outcome::Checked);

@@ -89,6 +89,8 @@ pub struct CopyRequest {
     pub name: String,
     /// `ClientToken`.
     pub client_token: String,
+    /// More tags for the copy and its snapshots: the operator's and the provenance ones.
+    pub tags: std::collections::BTreeMap<String, String>,
 }
 
 /// The state of a change set, as the engine needs it.
@@ -308,6 +310,18 @@ pub trait Parameters: Send + Sync {
         name: &str,
         ami: &str,
     ) -> impl Future<Output = PortResult<()>> + Send;
+    /// Creates `name` = `ami` in `region` (callers looked: it does not exist) with `tags`.
+    /// Stores without tags write it as `set` does.
+    fn create(
+        &self,
+        region: &str,
+        name: &str,
+        ami: &str,
+        tags: &BTreeMap<String, String>,
+    ) -> impl Future<Output = PortResult<()>> + Send {
+        let _ = tags;
+        self.set(region, name, ami)
+    }
 }
 
 /// The buyer's view of AWS Marketplace (the Discovery API), as the seller account sees it.

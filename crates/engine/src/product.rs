@@ -13,6 +13,8 @@ pub struct Product {
     pub role_arn: String,
     /// Whom clones are shared with and the load form's template (second-party path).
     pub second_party: SecondPartySettings,
+    /// The operator's tags for what amipub creates (`[tags]`).
+    pub tags: std::collections::BTreeMap<String, String>,
 }
 
 impl Product {
@@ -22,6 +24,7 @@ impl Product {
             spec,
             role_arn: role_arn.to_owned(),
             second_party: SecondPartySettings::default(),
+            tags: std::collections::BTreeMap::new(),
         }
     }
 }

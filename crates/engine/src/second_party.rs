@@ -58,6 +58,7 @@ pub async fn ensure_clones<P: Ports>(
     r: &Release,
     regions: &BTreeMap<Region, String>,
     name: &str,
+    tags: &BTreeMap<String, String>,
 ) -> Event {
     let tag = clone_tag(r);
     let looks = futures_util::stream::iter(regions.iter())
@@ -75,6 +76,7 @@ pub async fn ensure_clones<P: Ports>(
                     source_ami,
                     name: name.to_owned(),
                     client_token: token.clone(),
+                    tags: tags.clone(),
                 };
                 (region.clone(), ensure_one(ports, r, region, &req).await)
             }

@@ -327,6 +327,7 @@ async fn cleanup_retires_then_deletes_each_mirror_once_and_spares_one_in_use() {
             retired_at,
             release: Some(format!("r-00000000000{t}")),
             region: "us-east-1".into(),
+            tags: BTreeMap::new(),
         };
         w.mirrors = vec![m("1", Some(0)), m("2", None), m("3", None), m("4", Some(0))];
         // Past its grace period, but launched three days ago.

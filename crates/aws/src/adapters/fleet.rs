@@ -77,6 +77,11 @@ impl Fleet {
                         .find(|t| t.key() == Some(RELEASE_TAG))
                         .and_then(|t| t.value()?.split('/').next().map(str::to_owned)),
                     region: self.shared.home().to_owned(),
+                    tags: i
+                        .tags()
+                        .iter()
+                        .filter_map(|t| Some((t.key()?.to_owned(), t.value()?.to_owned())))
+                        .collect(),
                 })
             })
             .collect())

@@ -119,11 +119,14 @@ pub fn facts(i: &Image) -> ImageFacts {
 }
 
 fn tags(req: &CopyRequest, key: &str, kind: ResourceType) -> TagSpecification {
-    TagSpecification::builder()
+    let mut spec = TagSpecification::builder()
         .resource_type(kind)
         .tags(Tag::builder().key(key).value(&req.release).build())
-        .tags(Tag::builder().key(PRODUCT_TAG).value(&req.product).build())
-        .build()
+        .tags(Tag::builder().key(PRODUCT_TAG).value(&req.product).build());
+    for (k, v) in &req.tags {
+        spec = spec.tags(Tag::builder().key(k).value(v).build());
+    }
+    spec.build()
 }
 
 /// CopyImage of `req` into `region` of the seller account of its partition, the copy and its

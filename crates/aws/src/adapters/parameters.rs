@@ -6,7 +6,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 
 use amipub_engine::ports::{Parameters, PortResult};
-use aws_sdk_ssm::types::ParameterType;
+use aws_sdk_ssm::types::{ParameterType, Tag};
 
 use super::{Shared, code};
 use crate::limits::Class;
@@ -119,5 +119,44 @@ impl Parameters for SsmParameters {
             .await
             .map_err(|e| self.shared.error(region, "PutParameter", &e).about(name))?;
         Ok(())
+    }
+
+    /// PutParameter with `Tags` (which SSM takes only for a new parameter, without
+    /// `Overwrite`: <https://docs.aws.amazon.com/systems-manager/latest/APIReference/API_PutParameter.html>).
+    /// One that appeared meanwhile (another worker) is overwritten as `set` does.
+    async fn create(
+        &self,
+        region: &str,
+        name: &str,
+        ami: &str,
+        tags: &BTreeMap<String, String>,
+    ) -> PortResult<()> {
+        if tags.is_empty() {
+            return self.set(region, name, ami).await;
+        }
+        let tags: Vec<Tag> = tags
+            .iter()
+            .filter_map(|(k, v)| Tag::builder().key(k).value(v).build().ok())
+            .collect();
+        let out = self
+            .shared
+            .ssm(region, Class::SsmWrite)
+            .await?
+            .put_parameter()
+            .name(name)
+            .value(ami)
+            .r#type(ParameterType::String)
+            .data_type("aws:ec2:image")
+            .description("Written by amipub")
+            .set_tags(Some(tags))
+            .send()
+            .await;
+        match out {
+            Ok(_) => Ok(()),
+            Err(e) if code(&e) == Some("ParameterAlreadyExists") => {
+                self.set(region, name, ami).await
+            }
+            Err(e) => Err(self.shared.error(region, "PutParameter", &e).about(name)),
+        }
     }
 }

@@ -71,7 +71,7 @@ async fn verify(args: Args) -> anyhow::Result<Outcome> {
         lc.fill_ids(&mut spec).await?;
         // Without an id the product does not exist yet: said only when it was asked about.
         if spec.product.id.is_some() || args.product.is_some() {
-            let found = audit(lc.ports(), &spec, stored, now).await;
+            let found = audit(lc.ports(), &spec, &lc.settings.tags, stored, now).await;
             // Kept for the console and the API; a store that cannot take them is only warned of.
             if let Err(e) = lc
                 .store

@@ -11,7 +11,7 @@
 //! snapshots. An AMI that a live version uses, or that a release still in flight made, is never
 //! touched; AMIs amipub did not make are never looked at (callers pass only tagged mirrors).
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
 use super::live::LiveVersion;
 use crate::spec::Retention;
@@ -93,6 +93,8 @@ pub struct Mirror {
     pub release: Option<String>,
     /// Its Region (the seller's home Region).
     pub region: String,
+    /// Its tags.
+    pub tags: BTreeMap<String, String>,
 }
 
 /// Until when a retired mirror that is past its grace period is kept because it was launched
@@ -272,6 +274,7 @@ mod tests {
             retired_at: at,
             release: None,
             region: "us-east-1".into(),
+            tags: BTreeMap::new(),
         };
         let none = BTreeSet::new();
         let steps = |ms: &[Mirror], now| {
@@ -310,6 +313,7 @@ mod tests {
             retired_at: at,
             release: None,
             region: "us-east-1".into(),
+            tags: BTreeMap::new(),
         };
         let none = BTreeSet::new();
         let unused = leftover(&m("ami-x", None), &vs, &none, 1, 0);

@@ -326,6 +326,7 @@ pub fn untrusted(ami: &str, owner: &str, trusted: &[String]) -> Option<String> {
 /// product code yet (`EXISTING_AMI_PRODUCT_CODE`,
 /// <https://docs.aws.amazon.com/marketplace/latest/developerguide/work-with-single-ami-products.html>).
 fn admit(r: &mut Release, f: &ImageFacts, now: i64) -> Vec<Command> {
+    r.source_owner = Some(f.owner.clone()).filter(|o| !o.is_empty());
     if let Some(why) = untrusted(&r.source_ami, &f.owner, &r.trusted_owners) {
         r.rejection = Some(why);
         enter(r, State::Rejected, now);

@@ -275,6 +275,9 @@ pub struct Release {
     /// retention), by title: announced, with this version as their replacement, once it is live.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub restricts: Vec<String>,
+    /// The account that owns the source AMI, once inspected (a provenance tag of the copies).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub source_owner: Option<String>,
 }
 
 impl Release {
@@ -331,6 +334,7 @@ impl Release {
             took: Default::default(),
             expected: None,
             restricts: Vec::new(),
+            source_owner: None,
         }
     }
 }

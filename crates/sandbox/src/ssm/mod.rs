@@ -12,6 +12,7 @@ mod labels;
 mod names;
 mod path;
 mod read;
+mod tags;
 mod write;
 
 use serde_json::{Value, json};
@@ -36,6 +37,8 @@ pub fn handle(world: &mut World, ctx: &Ctx, op: &str, body: &Value) -> AwsResult
         "GetParameterHistory" => read::history(world, ctx, body),
         "GetParametersByPath" => path::by_path(world, ctx, body),
         "LabelParameterVersion" => labels::label(world, ctx, body),
+        "AddTagsToResource" => tags::add(world, ctx, body),
+        "ListTagsForResource" => tags::list(world, ctx, body),
         other => Err(AwsError::bad(
             "InvalidAction",
             format!("The sandbox does not implement AmazonSSM.{other}."),

@@ -28,6 +28,12 @@ pub fn put(world: &mut World, ctx: &Ctx, body: &Value) -> AwsResult<Value> {
         ));
     }
     let overwrite = body["Overwrite"].as_bool().unwrap_or(false);
+    let tags = tags_of(body)?;
+    if overwrite && !tags.is_empty() {
+        return Err(validation(
+            "Invalid request: tags and overwrite can't be used together. To create a parameter with tags, please remove overwrite flag. To update tags for an existing parameter, please use AddTagsToResource or RemoveTagsFromResource.",
+        ));
+    }
     let data_type = body["DataType"].as_str().unwrap_or("text").to_owned();
     if !matches!(data_type.as_str(), "text" | "aws:ec2:image") {
         return Err(validation(format!(
@@ -66,6 +72,7 @@ pub fn put(world: &mut World, ctx: &Ctx, body: &Value) -> AwsResult<Value> {
             region: ctx.region.clone(),
             name,
             versions: Vec::new(),
+            tags: tags.clone(),
         });
     p.versions.push(version);
     if p.versions.len() > MAX_VERSIONS {
@@ -161,6 +168,7 @@ pub fn put_public(world: &mut World, region: &str, name: &str, value: &str) {
             region: region.to_owned(),
             name: name.to_owned(),
             versions: Vec::new(),
+            tags: Default::default(),
         });
     let next = p.latest().map_or(1, |v| v.version + 1);
     p.versions.push(Version {
@@ -173,4 +181,19 @@ pub fn put_public(world: &mut World, region: &str, name: &str, value: &str) {
         modified_by: "AWS Marketplace".into(),
         labels: Default::default(),
     });
+}
+
+/// The `Tags` of a request (`[{"Key", "Value"}]`), at most 50.
+pub(super) fn tags_of(body: &Value) -> AwsResult<std::collections::BTreeMap<String, String>> {
+    let mut out = std::collections::BTreeMap::new();
+    for t in body["Tags"].as_array().into_iter().flatten() {
+        let (Some(k), Some(v)) = (t["Key"].as_str(), t["Value"].as_str()) else {
+            return Err(validation("Each tag needs a Key and a Value."));
+        };
+        out.insert(k.to_owned(), v.to_owned());
+    }
+    if out.len() > 50 {
+        return Err(validation("A resource may have at most 50 tags."));
+    }
+    Ok(out)
 }

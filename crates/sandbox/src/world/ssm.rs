@@ -38,6 +38,9 @@ pub struct Parameter {
     pub name: String,
     /// Versions, oldest first.
     pub versions: Vec<Version>,
+    /// Tags.
+    #[serde(default)]
+    pub tags: BTreeMap<String, String>,
 }
 
 impl Parameter {

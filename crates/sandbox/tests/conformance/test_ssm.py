@@ -252,3 +252,21 @@ def test_error_messages_match_aws(sandbox):
         ssm.get_parameter(Name="/msg/p:5")
     assert e.value.response["Error"]["Message"] == (
         "Systems Manager could not find version 5 of /msg/p. Verify the version and try again.")
+
+
+def test_parameters_are_tagged_at_creation_or_later_never_with_overwrite(sandbox):
+    ssm = sandbox.client("ssm")
+    name = "/amipub/conformance/tagged"
+    ssm.put_parameter(Name=name, Value="ami-0123456789abcdef0", Type="String", DataType="text",
+                      Tags=[{"Key": "FedoraGroup", "Value": "cloud"}])
+    tags = ssm.list_tags_for_resource(ResourceType="Parameter", ResourceId=name)["TagList"]
+    assert tags == [{"Key": "FedoraGroup", "Value": "cloud"}]
+    with pytest.raises(ClientError) as e:
+        ssm.put_parameter(Name=name, Value="x", Overwrite=True, Tags=[{"Key": "a", "Value": "b"}])
+    assert error_code(e.value) == "ValidationException"
+    ssm.add_tags_to_resource(ResourceType="Parameter", ResourceId=name, Tags=[{"Key": "amipub:product", "Value": "p"}])
+    tags = ssm.list_tags_for_resource(ResourceType="Parameter", ResourceId=name)["TagList"]
+    assert {t["Key"] for t in tags} == {"FedoraGroup", "amipub:product"}
+    with pytest.raises(ClientError) as e:
+        ssm.list_tags_for_resource(ResourceType="Parameter", ResourceId="/amipub/conformance/none")
+    assert error_code(e.value) == "InvalidResourceId"

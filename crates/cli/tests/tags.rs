@@ -1,0 +1,107 @@
+//! Tags against the sandbox: with `[tags] FedoraGroup = "cloud"`, the seller-side copy a release
+//! makes and its snapshots carry that tag and the provenance tags (source AMI, its owner, the
+//! compose); `amipub verify` says the copy's tags are right, and flags the copy once a tag is
+//! taken off it.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)] // Tests fail loudly by design.
+
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+use amipub_sandbox::server::lock;
+use amipub_sandbox::worlds::SELLER_ACCOUNT;
+use amipub_testkit::service::{Env, SOURCE_AMI};
+
+const AMIPUB: &str = env!("CARGO_BIN_EXE_amipub");
+const LIMIT: Duration = Duration::from_secs(300);
+
+/// The seller-side copy: its id, its tags and each of its snapshots' tags.
+fn mirror(
+    env: &Env,
+) -> (
+    String,
+    BTreeMap<String, String>,
+    Vec<BTreeMap<String, String>>,
+) {
+    let w = lock(&env.world);
+    let image = w
+        .ec2
+        .images
+        .values()
+        .find(|i| i.owner == SELLER_ACCOUNT && i.tags.contains_key("amipub:release"))
+        .expect("a mirror");
+    let snaps = image
+        .snapshots
+        .iter()
+        .map(|s| w.ec2.snapshots[s].tags.clone())
+        .collect();
+    (image.id.clone(), image.tags.clone(), snaps)
+}
+
+fn verify(env: &Env) -> String {
+    let (_, out, err) = env.amipub(["verify", "--all"]).finish(LIMIT);
+    format!("{out}\n{err}")
+}
+
+#[test]
+fn copies_carry_the_configured_and_provenance_tags_and_verify_flags_a_lack() {
+    let env = Env::new(AMIPUB, 3000.0);
+    let config = env.path("amipub.toml");
+    let mut text = std::fs::read_to_string(&config).unwrap();
+    text.push_str("[tags]\nFedoraGroup = \"cloud\"\n");
+    std::fs::write(&config, text).unwrap();
+    let (code, out, err) = env.publish_build(SOURCE_AMI).finish(LIMIT);
+    assert_eq!(code, 0, "{out}\n{err}");
+
+    let (ami, tags, snaps) = mirror(&env);
+    for t in std::iter::once(&tags).chain(&snaps) {
+        assert_eq!(t["FedoraGroup"], "cloud", "{t:?}");
+        assert_eq!(t["amipub:source-ami"], SOURCE_AMI, "{t:?}");
+        assert_eq!(t["amipub:source-owner"], "125523088429", "{t:?}");
+        assert_eq!(t["amipub:compose-id"], "Fedora-41-20241027.0", "{t:?}");
+        assert_eq!(t["amipub:product"], "fedora-cloud-base-x86-64", "{t:?}");
+    }
+    assert!(!snaps.is_empty());
+    // The SSM parameters the release created, in every Region.
+    {
+        let w = lock(&env.world);
+        let params: Vec<_> = w
+            .ssm
+            .parameters
+            .values()
+            .filter(|p| p.name.starts_with("/fedora/cloud/41/"))
+            .collect();
+        assert!(params.len() > 60, "{}", params.len());
+        for p in params {
+            assert_eq!(
+                p.tags.get("FedoraGroup").map(String::as_str),
+                Some("cloud"),
+                "{}",
+                p.name
+            );
+            assert_eq!(
+                p.tags.get("amipub:product").map(String::as_str),
+                Some("fedora-cloud-base-x86-64")
+            );
+        }
+    }
+    let row = format!("tags of seller image {ami}");
+    let before = verify(&env);
+    let line = before
+        .lines()
+        .find(|l| l.contains(&row))
+        .unwrap_or_default();
+    assert!(line.starts_with("Correct"), "{before}");
+
+    lock(&env.world)
+        .ec2
+        .images
+        .get_mut(&ami)
+        .unwrap()
+        .tags
+        .remove("FedoraGroup");
+    let after = verify(&env);
+    let line = after.lines().find(|l| l.contains(&row)).unwrap_or_default();
+    assert!(line.starts_with("Incorrect"), "{after}");
+    assert!(line.contains("lacks FedoraGroup"), "{after}");
+}
