@@ -61,6 +61,7 @@ async fn rig(scale: f64, faults: Vec<FaultRule>, prepare_seconds: f64) -> Rig {
         account: SELLER_ACCOUNT.into(),
         home_region: "us-east-1".into(),
         ingestion_role: ingestion_role_arn(),
+        tags: Default::default(),
     };
     // GovCloud Regions are reached with the GovCloud account's own credentials.
     let govcloud = (

@@ -30,6 +30,7 @@ async fn ports(target: &Target) -> AwsPorts<MemoryStore> {
         account: SELLER_ACCOUNT.into(),
         home_region: "us-east-1".into(),
         ingestion_role: ingestion_role_arn(),
+        tags: Default::default(),
     };
     AwsPorts::connect(target, seller, MemoryStore::default()).await
 }

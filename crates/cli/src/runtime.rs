@@ -134,6 +134,7 @@ pub fn seller(settings: &Settings) -> anyhow::Result<Seller> {
         account: part.account_id.clone(),
         home_region: "us-east-1".to_owned(),
         ingestion_role: role,
+        tags: settings.tags.clone(),
     })
 }
 

@@ -62,6 +62,32 @@ fn copies_carry_the_configured_and_provenance_tags_and_verify_flags_a_lack() {
         assert_eq!(t["amipub:product"], "fedora-cloud-base-x86-64", "{t:?}");
     }
     assert!(!snaps.is_empty());
+    // The change set that added the version.
+    {
+        let w = lock(&env.world);
+        // amipub's own (the world's seeded ones are named otherwise).
+        let started: Vec<_> = w
+            .catalog
+            .change_sets
+            .values()
+            .filter(|c| c.name.starts_with("amipub"))
+            .collect();
+        assert!(!started.is_empty());
+        for cs in started {
+            assert_eq!(
+                cs.tags.get("FedoraGroup").map(String::as_str),
+                Some("cloud"),
+                "{} {} {:?} {:?}",
+                cs.id,
+                cs.name,
+                cs.tags,
+                cs.changes
+                    .iter()
+                    .map(|c| &c.change_type)
+                    .collect::<Vec<_>>()
+            );
+        }
+    }
     // The SSM parameters the release created, in every Region.
     {
         let w = lock(&env.world);

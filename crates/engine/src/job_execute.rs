@@ -448,8 +448,17 @@ async fn promote_alias<P: LifecyclePorts>(
         let a = alias_moved(job, spec, r, alias, &name, &moves, &kept_regions);
         ports.jobs().announce(r.id.as_str(), &a, now).await?;
     }
+    let tags = amipub_domain::tags::of_parameter(&BTreeMap::new(), &spec.product.slug);
     for (region, m) in &moves {
-        ports.parameters().set(region, &name, &m.to).await?;
+        match m.from {
+            Some(_) => ports.parameters().set(region, &name, &m.to).await?,
+            None => {
+                ports
+                    .parameters()
+                    .create(region, &name, &m.to, &tags)
+                    .await?
+            }
+        }
     }
     lines.push(format!(
         "{}: {alias} → {version} in {promoted} of {} Regions",

@@ -142,6 +142,24 @@ fn sdk_change(c: &amipub_domain::changeset::Change) -> PortResult<Change> {
         .map_err(|e| PortError::new(FailureKind::InvalidInput, e.to_string()))
 }
 
+/// The operator's tags as StartChangeSet's `ChangeSetTags`, or none
+/// (<https://docs.aws.amazon.com/marketplace-catalog/latest/api-reference/API_StartChangeSet.html>).
+fn change_set_tags(
+    tags: &BTreeMap<String, String>,
+) -> Option<Vec<aws_sdk_marketplacecatalog::types::Tag>> {
+    let out: Vec<_> = tags
+        .iter()
+        .filter_map(|(k, v)| {
+            aws_sdk_marketplacecatalog::types::Tag::builder()
+                .key(k)
+                .value(v)
+                .build()
+                .ok()
+        })
+        .collect();
+    (!out.is_empty()).then_some(out)
+}
+
 impl Catalog for MarketplaceCatalog {
     async fn versions(&self, product_id: &str) -> PortResult<Vec<LiveVersion>> {
         Ok(versions(&self.describe(product_id).await?))
@@ -195,6 +213,7 @@ impl Catalog for MarketplaceCatalog {
             .set_change_set(Some(changes))
             .change_set_name(&cs.name)
             .client_request_token(&cs.token)
+            .set_change_set_tags(change_set_tags(&self.shared.seller.tags))
             .send()
             .await;
         match out {

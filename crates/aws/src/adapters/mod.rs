@@ -44,6 +44,8 @@ pub struct Seller {
     pub home_region: String,
     /// The ingestion role's ARN.
     pub ingestion_role: String,
+    /// The operator's tags (`[tags]`), put on the change sets it starts.
+    pub tags: BTreeMap<String, String>,
 }
 
 /// Clients per Region, built on first use from one base configuration (one credential chain);

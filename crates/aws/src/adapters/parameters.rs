@@ -121,7 +121,7 @@ impl Parameters for SsmParameters {
         Ok(())
     }
 
-    /// PutParameter with `Tags` (which SSM takes only for a new parameter, without
+    /// PutParameter with `Tags`, the operator's and `tags` (which SSM takes only for a new parameter, without
     /// `Overwrite`: <https://docs.aws.amazon.com/systems-manager/latest/APIReference/API_PutParameter.html>).
     /// One that appeared meanwhile (another worker) is overwritten as `set` does.
     async fn create(
@@ -131,10 +131,13 @@ impl Parameters for SsmParameters {
         ami: &str,
         tags: &BTreeMap<String, String>,
     ) -> PortResult<()> {
-        if tags.is_empty() {
+        // The operator's tags go on every parameter, whoever asked.
+        let mut all = self.shared.seller.tags.clone();
+        all.extend(tags.iter().map(|(k, v)| (k.clone(), v.clone())));
+        if all.is_empty() {
             return self.set(region, name, ami).await;
         }
-        let tags: Vec<Tag> = tags
+        let tags: Vec<Tag> = all
             .iter()
             .filter_map(|(k, v)| Tag::builder().key(k).value(v).build().ok())
             .collect();

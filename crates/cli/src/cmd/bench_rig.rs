@@ -125,6 +125,7 @@ pub(super) async fn rig_with(
         account: SELLER_ACCOUNT.into(),
         home_region: "us-east-1".into(),
         ingestion_role: ingestion_role_arn(),
+        tags: Default::default(),
     };
     let target = Target {
         speed: Some(scale),
