@@ -1,7 +1,8 @@
 //! Tags against the sandbox: with `[tags] FedoraGroup = "cloud"`, the seller-side copy a release
 //! makes and its snapshots carry that tag and the provenance tags (source AMI, its owner, the
-//! compose); `amipub verify` says the copy's tags are right, and flags the copy once a tag is
-//! taken off it.
+//! compose), as do its SSM parameters and its change set; `amipub verify` says the copy's tags
+//! are right, flags the copy once a tag is taken off it, and `amipub apply --tags` puts back
+//! what the copy and the parameters lack.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)] // Tests fail loudly by design.
 
@@ -130,4 +131,35 @@ fn copies_carry_the_configured_and_provenance_tags_and_verify_flags_a_lack() {
     let line = after.lines().find(|l| l.contains(&row)).unwrap_or_default();
     assert!(line.starts_with("Incorrect"), "{after}");
     assert!(line.contains("lacks FedoraGroup"), "{after}");
+
+    // `apply --tags` puts back what resources made before lack: the copy's tag, and a
+    // parameter's.
+    let latest = "/fedora/cloud/41/x86_64/latest";
+    let stripped = |w: &mut amipub_sandbox::world::World| {
+        for p in w.ssm.parameters.values_mut().filter(|p| p.name == latest) {
+            p.tags.clear();
+        }
+    };
+    stripped(&mut lock(&env.world));
+    let product = env.path("products/fedora.toml").display().to_string();
+    let (code, out, err) = env
+        .amipub(["apply", "--tags", "--product", &product])
+        .finish(LIMIT);
+    assert_eq!(code, 0, "{out}\n{err}");
+    assert!(
+        out.contains(&format!("tagged {ami} and 1 snapshot(s): FedoraGroup")),
+        "{out}"
+    );
+    let again = verify(&env);
+    let line = again.lines().find(|l| l.contains(&row)).unwrap_or_default();
+    assert!(line.starts_with("Correct"), "{again}");
+    let w = lock(&env.world);
+    for p in w.ssm.parameters.values().filter(|p| p.name == latest) {
+        assert_eq!(
+            p.tags.get("FedoraGroup").map(String::as_str),
+            Some("cloud"),
+            "{}",
+            p.region
+        );
+    }
 }

@@ -26,6 +26,7 @@ pub mod ports;
 pub mod preflight;
 pub mod product;
 pub mod report;
+pub mod retag;
 pub mod second_party;
 
 pub use engine::Engine;

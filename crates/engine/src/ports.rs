@@ -322,6 +322,21 @@ pub trait Parameters: Send + Sync {
         let _ = tags;
         self.set(region, name, ami)
     }
+    /// Adds `tags` to the existing parameter `name` in `region`; `false` when it does not exist.
+    fn add_tags(
+        &self,
+        region: &str,
+        name: &str,
+        tags: &BTreeMap<String, String>,
+    ) -> impl Future<Output = PortResult<bool>> + Send {
+        let _ = (region, name, tags);
+        async {
+            Err(PortError::new(
+                FailureKind::InvalidInput,
+                "this store of parameters keeps no tags",
+            ))
+        }
+    }
 }
 
 /// The buyer's view of AWS Marketplace (the Discovery API), as the seller account sees it.
@@ -482,6 +497,20 @@ pub trait Mirrors: Send + Sync {
         now: i64,
         deprecate_at: i64,
     ) -> impl Future<Output = PortResult<()>> + Send;
+    /// Adds `tags` to the mirror and its snapshots.
+    fn add_tags(
+        &self,
+        mirror: &Mirror,
+        tags: &BTreeMap<String, String>,
+    ) -> impl Future<Output = PortResult<()>> + Send {
+        let _ = (mirror, tags);
+        async {
+            Err(PortError::new(
+                FailureKind::InvalidInput,
+                "these mirrors keep no tags",
+            ))
+        }
+    }
     /// When the mirror was last launched (epoch seconds), as EC2 tells; `None` if never.
     fn last_launched(
         &self,

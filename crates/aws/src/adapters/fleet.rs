@@ -4,6 +4,7 @@
 //! snapshots), and a look at any AMI in any Region (for `verify` and `promote`). Every call takes
 //! its own rate-limit token.
 
+use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use amipub_domain::image::ImageState;
@@ -237,6 +238,24 @@ impl Mirrors for Fleet {
 
     async fn last_launched(&self, mirror: &Mirror) -> PortResult<Option<i64>> {
         Fleet::last_launched(self, mirror).await
+    }
+
+    async fn add_tags(&self, mirror: &Mirror, tags: &BTreeMap<String, String>) -> PortResult<()> {
+        let mut call = self
+            .ec2(Class::Ec2Modify)
+            .await?
+            .create_tags()
+            .resources(&mirror.ami);
+        for s in &mirror.snapshots {
+            call = call.resources(s);
+        }
+        for (k, v) in tags {
+            call = call.tags(Tag::builder().key(k).value(v).build());
+        }
+        call.send()
+            .await
+            .map_err(|e| self.shared.home_error("CreateTags", &e).about(&mirror.ami))?;
+        Ok(())
     }
 
     async fn delete(&self, mirror: &Mirror) -> PortResult<()> {

@@ -121,6 +121,38 @@ impl Parameters for SsmParameters {
         Ok(())
     }
 
+    /// AddTagsToResource of a parameter; `false` when SSM does not know it
+    /// (<https://docs.aws.amazon.com/systems-manager/latest/APIReference/API_AddTagsToResource.html>).
+    async fn add_tags(
+        &self,
+        region: &str,
+        name: &str,
+        tags: &BTreeMap<String, String>,
+    ) -> PortResult<bool> {
+        let tags: Vec<Tag> = tags
+            .iter()
+            .filter_map(|(k, v)| Tag::builder().key(k).value(v).build().ok())
+            .collect();
+        let out = self
+            .shared
+            .ssm(region, Class::SsmWrite)
+            .await?
+            .add_tags_to_resource()
+            .resource_type(aws_sdk_ssm::types::ResourceTypeForTagging::Parameter)
+            .resource_id(name)
+            .set_tags(Some(tags))
+            .send()
+            .await;
+        match out {
+            Ok(_) => Ok(true),
+            Err(e) if code(&e) == Some("InvalidResourceId") => Ok(false),
+            Err(e) => Err(self
+                .shared
+                .error(region, "AddTagsToResource", &e)
+                .about(name)),
+        }
+    }
+
     /// PutParameter with `Tags`, the operator's and `tags` (which SSM takes only for a new parameter, without
     /// `Overwrite`: <https://docs.aws.amazon.com/systems-manager/latest/APIReference/API_PutParameter.html>).
     /// One that appeared meanwhile (another worker) is overwritten as `set` does.

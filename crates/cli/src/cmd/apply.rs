@@ -8,7 +8,8 @@
 //! retention policy no longer keeps retired, and the seller-side images of retired versions
 //! cleaned up after their grace period. Listing content is submitted only when the spec's
 //! approval covers its hash. The job is durable: interrupted, it goes on in `amipub serve` or
-//! when the same command runs again.
+//! when the same command runs again. `--tags` only adds the configured and provenance tags to
+//! the product's older resources (`engine::retag`).
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
@@ -41,6 +42,10 @@ pub struct Args {
     /// Do not touch seller-side images (retention cleanup).
     #[arg(long)]
     no_cleanup: bool,
+    /// Only add the configured and provenance tags (`[tags]`) to the product's resources made
+    /// before: seller-side copies, their snapshots and SSM parameters. Changes no listing.
+    #[arg(long, conflicts_with_all = ["ami", "version", "detach"])]
+    tags: bool,
     /// Record the job and return at once (amipub serve, or the same command again, runs it).
     #[arg(long)]
     detach: bool,
@@ -65,6 +70,9 @@ async fn apply(args: Args) -> anyhow::Result<Outcome> {
     let Some(lc) = Lifecycle::open(args.config.as_deref()).await? else {
         return Ok(Outcome::Invalid);
     };
+    if args.tags {
+        return retag(&lc, spec).await;
+    }
     let in_file = spec.product.id.is_some();
     lc.fill_ids(&mut spec).await?;
     let creating = spec.product.id.is_none();
@@ -144,4 +152,22 @@ async fn write_ids(
     crate::files::write_atomic(path, &updated, "toml.amipub-tmp")?;
     println!("  (written into {})", path.display());
     Ok(())
+}
+
+/// `--tags`: the tags on the product's older resources; the lines say what was added.
+async fn retag(lc: &Lifecycle, spec: ProductSpec) -> anyhow::Result<Outcome> {
+    let stored = lc.store.list(100_000).await?;
+    let slug = spec.product.slug.clone();
+    let product = amipub_engine::Product {
+        tags: lc.settings.tags.clone(),
+        ..amipub_engine::Product::new(spec, "")
+    };
+    let lines = amipub_engine::retag::retag(lc.ports(), &product, &stored)
+        .await
+        .map_err(|e| anyhow::anyhow!("{slug}: {e}"))?;
+    println!("{slug}: tags");
+    for l in lines {
+        println!("{l}");
+    }
+    Ok(Outcome::Ok)
 }

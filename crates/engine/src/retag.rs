@@ -1,0 +1,74 @@
+//! `amipub apply --tags`: the configured and provenance tags on a product's resources made
+//! before they were configured (or that lost some): each seller-side copy a stored release made
+//! and its snapshots, and the SSM parameters of its finished releases in each Region. Adding a
+//! tag a resource holds already changes nothing, so it can run any number of times.
+
+use std::collections::BTreeMap;
+
+use amipub_domain::release::{Release, State};
+use amipub_domain::tags::{PRODUCT_TAG, missing, of_copy, of_parameter};
+
+use crate::parameters::parameter_names;
+use crate::ports::{LifecyclePorts, Mirrors, Parameters, PortError};
+use crate::product::Product;
+
+/// What tagging did, in lines for people.
+pub async fn retag<P: LifecyclePorts>(
+    ports: &P,
+    product: &Product,
+    stored: &[Release],
+) -> Result<Vec<String>, PortError> {
+    let slug = product.spec.product.slug.as_str();
+    let mut lines = Vec::new();
+    for m in ports.mirrors().mirrors(slug).await? {
+        let Some(r) = stored
+            .iter()
+            .find(|r| r.mirror_ami.as_deref() == Some(m.ami.as_str()))
+        else {
+            continue;
+        };
+        let mut wanted = of_copy(&product.tags, r);
+        wanted.insert(PRODUCT_TAG.to_owned(), slug.to_owned());
+        let lacks: BTreeMap<String, String> = missing(&wanted, &m.tags)
+            .into_iter()
+            .map(|k| (k.to_owned(), wanted[k].clone()))
+            .collect();
+        if lacks.is_empty() {
+            continue;
+        }
+        ports.mirrors().add_tags(&m, &lacks).await?;
+        let keys: Vec<&str> = lacks.keys().map(String::as_str).collect();
+        lines.push(format!(
+            "  tagged {} and {} snapshot(s): {}",
+            m.ami,
+            m.snapshots.len(),
+            keys.join(", ")
+        ));
+    }
+    let tags = of_parameter(&product.tags, slug);
+    let (mut tagged, mut regions) = (0usize, std::collections::BTreeSet::new());
+    let done = stored
+        .iter()
+        .filter(|r| r.product == slug && r.state == State::Done);
+    for r in done {
+        let names = parameter_names(product, r).map_err(|e| {
+            PortError::new(
+                amipub_domain::release::FailureKind::InvalidInput,
+                format!("SSM templates: {e}"),
+            )
+        })?;
+        for region in r.regions.keys() {
+            for name in &names {
+                if ports.parameters().add_tags(region, name, &tags).await? {
+                    tagged += 1;
+                    regions.insert(region.to_string());
+                }
+            }
+        }
+    }
+    lines.push(format!(
+        "  tagged {tagged} SSM parameter(s) in {} Region(s)",
+        regions.len()
+    ));
+    Ok(lines)
+}
