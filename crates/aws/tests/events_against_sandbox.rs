@@ -188,18 +188,20 @@ async fn ensure_queue_creates_the_queue_and_its_policy_once() {
     let (handle, target) = sandbox();
     let name = "amipub-events-elsewhere";
     let address = QueueAddress::parse(&queue_url(&handle, name)).unwrap();
-    let first = ensure_queue(&target, &address).await.unwrap();
+    let tags = std::collections::BTreeMap::from([("FedoraGroup".to_owned(), "cloud".to_owned())]);
+    let first = ensure_queue(&target, &address, &tags).await.unwrap();
     assert!(first.created && first.policy_written, "{first:?}");
     assert_eq!(first.url, address.url);
     assert_eq!(
         first.arn,
         format!("arn:aws:sqs:us-east-1:{SELLER_ACCOUNT}:{name}")
     );
-    let again = ensure_queue(&target, &address).await.unwrap();
+    let again = ensure_queue(&target, &address, &tags).await.unwrap();
     assert!(!again.created && !again.policy_written, "{again:?}");
     let policy = {
         let w = lock(&handle.world);
         let q = w.sqs.queues.values().find(|q| q.name == name).unwrap();
+        assert_eq!(q.tags, tags, "created tagged");
         q.settings.policy.clone().unwrap()
     };
     let policy: serde_json::Value = serde_json::from_str(&policy).unwrap();
@@ -211,8 +213,11 @@ async fn ensure_queue_creates_the_queue_and_its_policy_once() {
     );
     // The world's own queue is found, not created.
     let existing = QueueAddress::parse(&queue_url(&handle, QUEUE)).unwrap();
-    let found = ensure_queue(&target, &existing).await.unwrap();
+    let found = ensure_queue(&target, &existing, &tags).await.unwrap();
     assert!(!found.created && found.policy_written, "{found:?}");
+    let w = lock(&handle.world);
+    let q = w.sqs.queues.values().find(|q| q.name == QUEUE).unwrap();
+    assert_eq!(q.tags, tags, "an older queue is tagged too");
 }
 
 #[tokio::test]

@@ -92,9 +92,21 @@ fn init_creates_the_role_once_and_iam_policy_names_every_call() {
     assert_eq!(code, 1);
     assert!(out.contains("does not exist"), "{out}");
 
+    let config = env.path("amipub.toml");
+    let mut text = std::fs::read_to_string(&config).unwrap();
+    text.push_str("[tags]\nFedoraGroup = \"cloud\"\n");
+    std::fs::write(&config, text).unwrap();
     let (code, out, err) = env.amipub(["init"]).finish(LIMIT);
     assert_eq!(code, 0, "{out}\n{err}");
     assert!(out.contains("created"), "{out}");
+    {
+        let w = lock(&env.world);
+        let role = w.iam.roles.values().next().unwrap();
+        assert_eq!(
+            role.tags.get("FedoraGroup").map(String::as_str),
+            Some("cloud")
+        );
+    }
     let (code, out, _) = env.amipub(["init"]).finish(LIMIT);
     assert_eq!(code, 0);
     assert!(out.contains("found") && out.contains("verified"), "{out}");
@@ -124,6 +136,9 @@ fn init_creates_the_role_once_and_iam_policy_names_every_call() {
         "aws-marketplace:DescribeChangeSet",
         "ssm:PutParameter",
         "iam:CreateRole",
+        "iam:TagRole",
+        "ssm:AddTagsToResource",
+        "aws-marketplace:TagResource",
     ] {
         assert!(
             actions.iter().any(|a| a == call),

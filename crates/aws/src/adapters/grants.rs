@@ -156,6 +156,7 @@ impl IamGrants {
                 .role_name(&name)
                 .assume_role_policy_document(trust_policy())
                 .description("Lets AWS Marketplace read AMIs submitted by amipub")
+                .set_tags(self.tags())
                 .send()
                 .await
             {
@@ -187,7 +188,38 @@ impl IamGrants {
                 .map_err(|e| self.shared.home_error("AttachRolePolicy", &e))?;
             done.attached_policy = true;
         }
+        // The operator's tags, on a role made before they were set too (TagRole replaces
+        // values and is safe to repeat: https://docs.aws.amazon.com/IAM/latest/APIReference/API_TagRole.html).
+        if exists && let Some(tags) = self.tags() {
+            self.shared
+                .iam()
+                .await
+                .tag_role()
+                .role_name(&name)
+                .set_tags(Some(tags))
+                .send()
+                .await
+                .map_err(|e| self.shared.home_error("TagRole", &e))?;
+        }
         Ok(done)
+    }
+
+    /// The operator's tags as IAM's, or none.
+    fn tags(&self) -> Option<Vec<aws_sdk_iam::types::Tag>> {
+        let tags: Vec<_> = self
+            .shared
+            .seller
+            .tags
+            .iter()
+            .filter_map(|(k, v)| {
+                aws_sdk_iam::types::Tag::builder()
+                    .key(k)
+                    .value(v)
+                    .build()
+                    .ok()
+            })
+            .collect();
+        (!tags.is_empty()).then_some(tags)
     }
 }
 

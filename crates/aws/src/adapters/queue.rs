@@ -168,7 +168,11 @@ pub fn policy_with_rule(
 /// (`QueueAddress::rule_arn`) send to it, looking first, so it can run any number of times.
 /// CreateQueue with no attributes returns an existing queue of that name as it is
 /// (<https://docs.aws.amazon.com/AWSSimpleQueueService/latest/APIReference/API_CreateQueue.html>).
-pub async fn ensure_queue(target: &Target, queue: &QueueAddress) -> PortResult<QueueSetup> {
+pub async fn ensure_queue(
+    target: &Target,
+    queue: &QueueAddress,
+    tags: &std::collections::BTreeMap<String, String>,
+) -> PortResult<QueueSetup> {
     let sqs = client(target, &queue.region).await;
     let err = |call: &str, e: PortError| e.at(call, &queue.region).about(&queue.url);
     let attributes = |url: String| {
@@ -181,9 +185,11 @@ pub async fn ensure_queue(target: &Target, queue: &QueueAddress) -> PortResult<Q
     let (url, created, found) = match attributes(queue.url.clone()).await {
         Ok(found) => (queue.url.clone(), false, found),
         Err(e) if is_missing(&e) => {
+            let tagged = (!tags.is_empty()).then(|| tags.clone().into_iter().collect());
             let made = sqs
                 .create_queue()
                 .queue_name(&queue.name)
+                .set_tags(tagged)
                 .send()
                 .await
                 .map_err(|e| err("CreateQueue", port_error("CreateQueue", &e)))?;
@@ -216,6 +222,16 @@ pub async fn ensure_queue(target: &Target, queue: &QueueAddress) -> PortResult<Q
             .send()
             .await
             .map_err(|e| err("SetQueueAttributes", port_error("SetQueueAttributes", &e)))?;
+    }
+    // A queue made before the operator's tags were set gets them too (TagQueue replaces values
+    // and is safe to repeat).
+    if !created && !tags.is_empty() {
+        sqs.tag_queue()
+            .queue_url(&url)
+            .set_tags(Some(tags.clone().into_iter().collect()))
+            .send()
+            .await
+            .map_err(|e| err("TagQueue", port_error("TagQueue", &e)))?;
     }
     Ok(QueueSetup {
         url,

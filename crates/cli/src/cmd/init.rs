@@ -71,7 +71,7 @@ pub fn init(args: InitArgs) -> anyhow::Result<Outcome> {
             }
         );
         if let Some(queue) = events_queue(&settings)? {
-            init_events(&t, &queue).await?;
+            init_events(&t, &queue, &settings.tags).await?;
         }
         Ok(Outcome::Ok)
     })
@@ -88,8 +88,12 @@ fn events_queue(settings: &Settings) -> anyhow::Result<Option<QueueAddress>> {
 }
 
 /// Creates the events queue if missing, lets the rule send to it, and prints the rule.
-async fn init_events(t: &Target, queue: &QueueAddress) -> anyhow::Result<()> {
-    let done = ensure_queue(t, queue)
+async fn init_events(
+    t: &Target,
+    queue: &QueueAddress,
+    tags: &std::collections::BTreeMap<String, String>,
+) -> anyhow::Result<()> {
+    let done = ensure_queue(t, queue, tags)
         .await
         .map_err(|e| anyhow::anyhow!("{e}"))?;
     println!(
@@ -218,6 +222,8 @@ pub fn policy(settings: &Settings, with_init: bool) -> anyhow::Result<Value> {
                 "aws-marketplace:StartChangeSet",
                 "aws-marketplace:DescribeChangeSet",
                 "aws-marketplace:CancelChangeSet",
+                // StartChangeSet with ChangeSetTags (`[tags]`).
+                "aws-marketplace:TagResource",
                 // A finished change set's AMI security assessment, as AWS's read-only seller
                 // policy grants it (<https://docs.aws.amazon.com/aws-managed-policy/latest/reference/AWSMarketplaceSellerProductsReadOnly.html>).
                 "aws-marketplace:ListAssessments",
@@ -236,7 +242,7 @@ pub fn policy(settings: &Settings, with_init: bool) -> anyhow::Result<Value> {
         json!({
             "Sid": "WriteImageParameters",
             "Effect": "Allow",
-            "Action": ["ssm:GetParameter", "ssm:GetParameters", "ssm:PutParameter"],
+            "Action": ["ssm:GetParameter", "ssm:GetParameters", "ssm:PutParameter", "ssm:AddTagsToResource"],
             "Resource": params
         }),
     ];
@@ -254,14 +260,14 @@ pub fn policy(settings: &Settings, with_init: bool) -> anyhow::Result<Value> {
         statements.push(json!({
             "Sid": "CreateIngestionRole",
             "Effect": "Allow",
-            "Action": ["iam:CreateRole", "iam:UpdateAssumeRolePolicy", "iam:AttachRolePolicy"],
+            "Action": ["iam:CreateRole", "iam:UpdateAssumeRolePolicy", "iam:AttachRolePolicy", "iam:TagRole"],
             "Resource": s.ingestion_role
         }));
         if let Some(q) = &queue {
             statements.push(json!({
                 "Sid": "CreateChangeSetEventsQueue",
                 "Effect": "Allow",
-                "Action": ["sqs:CreateQueue", "sqs:SetQueueAttributes", "sqs:GetQueueAttributes"],
+                "Action": ["sqs:CreateQueue", "sqs:SetQueueAttributes", "sqs:GetQueueAttributes", "sqs:TagQueue"],
                 "Resource": q.arn()
             }));
         }

@@ -44,6 +44,8 @@ pub fn handle(world: &mut World, ctx: &Ctx, action: &str, p: &Params) -> AwsResu
         "GetRole" => roles::get(world, ctx, p),
         "DeleteRole" => roles::delete(world, ctx, p),
         "ListRoles" => roles::list(world, ctx, p),
+        "TagRole" => roles::tag(world, ctx, p),
+        "ListRoleTags" => roles::list_tags(world, ctx, p),
         "UpdateAssumeRolePolicy" => roles::update_trust(world, ctx, p),
         "AttachRolePolicy" | "DetachRolePolicy" => {
             policies::attach_or_detach(world, ctx, action, p)

@@ -58,6 +58,7 @@ pub fn create(world: &mut World, ctx: &Ctx, p: &Params) -> AwsResult<String> {
         description: p.get("Description").map(str::to_owned),
         created: world.clock.now().format("%Y-%m-%dT%H:%M:%SZ").to_string(),
         attached: Default::default(),
+        tags: tags_of(p)?,
     };
     world.iam.roles.insert(key, role.clone());
     Ok(wrapped("CreateRole", NS, &ctx.request_id, |x| {
@@ -172,4 +173,57 @@ fn role_xml(x: &mut Xml, element: &str, r: &Role) {
         .opt("Description", r.description.as_deref())
         .leaf("MaxSessionDuration", DEFAULT_MAX_SESSION_SECS.to_string())
         .close(element);
+}
+
+/// The `Tags.member.N.Key` / `.Value` of a request, at most 50
+/// (<https://docs.aws.amazon.com/IAM/latest/APIReference/API_TagRole.html>).
+fn tags_of(p: &Params) -> AwsResult<std::collections::BTreeMap<String, String>> {
+    let mut out = std::collections::BTreeMap::new();
+    for (_, t) in p.indexed("Tags.member") {
+        let (Some(k), Some(v)) = (t.get("Key"), t.get("Value")) else {
+            return Err(AwsError::bad(
+                "ValidationError",
+                "Each tag needs a Key and a Value.",
+            ));
+        };
+        out.insert(k.to_owned(), v.to_owned());
+    }
+    if out.len() > 50 {
+        return Err(AwsError::bad(
+            "LimitExceeded",
+            "A role may have at most 50 tags.",
+        ));
+    }
+    Ok(out)
+}
+
+/// TagRole: adds or replaces tags.
+pub fn tag(world: &mut World, ctx: &Ctx, p: &Params) -> AwsResult<String> {
+    let name = role_name(p)?;
+    let tags = tags_of(p)?;
+    let key = Iam::key(ctx.account(), &name);
+    let role = world.iam.roles.get_mut(&key).ok_or_else(|| {
+        AwsError::new(
+            404,
+            "NoSuchEntity",
+            format!("The role with name {name} cannot be found."),
+        )
+    })?;
+    role.tags.extend(tags);
+    Ok(wrapped("TagRole", NS, &ctx.request_id, |_| {}))
+}
+
+/// ListRoleTags.
+pub fn list_tags(world: &World, ctx: &Ctx, p: &Params) -> AwsResult<String> {
+    let role = role(world, ctx.account(), &role_name(p)?)?;
+    Ok(wrapped("ListRoleTags", NS, &ctx.request_id, |x| {
+        x.open("Tags");
+        for (k, v) in &role.tags {
+            x.open("member")
+                .leaf("Key", k)
+                .leaf("Value", v)
+                .close("member");
+        }
+        x.close("Tags").leaf("IsTruncated", "false");
+    }))
 }

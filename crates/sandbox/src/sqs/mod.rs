@@ -186,6 +186,8 @@ pub fn ensure_queue(world: &mut World, account: &str, region: &str, name: &str) 
 pub fn handle(world: &mut World, ctx: &Ctx, op: &str, body: &Value) -> AwsResult<Value> {
     match op {
         "CreateQueue" => queues::create(world, ctx, body),
+        "TagQueue" => queues::tag(world, ctx, body),
+        "ListQueueTags" => queues::list_tags(world, ctx, body),
         "GetQueueUrl" => queues::url(world, ctx, body),
         "GetQueueAttributes" => queues::get_attributes(world, ctx, body),
         "SetQueueAttributes" => queues::set_attributes(world, ctx, body),

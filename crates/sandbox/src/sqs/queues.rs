@@ -136,10 +136,36 @@ pub fn create(world: &mut World, ctx: &Ctx, body: &Value) -> AwsResult<Value> {
             settings,
             created: ctx.now,
             modified: ctx.now,
+            tags: pairs(&body["tags"]).into_iter().collect(),
             ..Queue::default()
         },
     );
     Ok(url)
+}
+
+/// TagQueue: adds or replaces tags
+/// (<https://docs.aws.amazon.com/AWSSimpleQueueService/latest/APIReference/API_TagQueue.html>).
+pub fn tag(world: &mut World, ctx: &Ctx, body: &Value) -> AwsResult<Value> {
+    let key = locate(world, ctx, body)?;
+    let tags = pairs(&body["Tags"]);
+    let q = world
+        .sqs
+        .queues
+        .get_mut(&key)
+        .ok_or_else(super::errors::no_queue)?;
+    q.tags.extend(tags);
+    Ok(json!({}))
+}
+
+/// ListQueueTags.
+pub fn list_tags(world: &mut World, ctx: &Ctx, body: &Value) -> AwsResult<Value> {
+    let key = locate(world, ctx, body)?;
+    let q = world
+        .sqs
+        .queues
+        .get(&key)
+        .ok_or_else(super::errors::no_queue)?;
+    Ok(json!({ "Tags": q.tags }))
 }
 
 /// GetQueueUrl.

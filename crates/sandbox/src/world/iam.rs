@@ -34,6 +34,9 @@ pub struct Role {
     pub created: String,
     /// Attached managed policy ARNs.
     pub attached: BTreeSet<String>,
+    /// Tags.
+    #[serde(default)]
+    pub tags: std::collections::BTreeMap<String, String>,
 }
 
 impl Role {
@@ -160,6 +163,7 @@ mod tests {
             description: None,
             created: String::new(),
             attached: BTreeSet::new(),
+            tags: Default::default(),
         }
     }
 

@@ -137,6 +137,8 @@ pub struct Sent {
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 #[serde(default)]
 pub struct Queue {
+    /// Tags.
+    pub tags: BTreeMap<String, String>,
     /// Owner.
     pub account: String,
     /// Region.

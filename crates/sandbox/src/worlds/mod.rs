@@ -246,6 +246,7 @@ fn seller_role(world: &mut World) {
             description: Some("Lets AWS Marketplace read AMIs submitted for listing".to_owned()),
             created,
             attached: [INGESTION_POLICY_ARN.to_owned()].into(),
+            tags: Default::default(),
         },
     );
 }

@@ -157,3 +157,17 @@ def test_update_assume_role_policy(sandbox):
     with pytest.raises(ClientError) as e:
         iam.update_assume_role_policy(RoleName="retrust", PolicyDocument="not json")
     assert error_code(e.value) == "MalformedPolicyDocument"
+
+
+def test_roles_take_tags_at_creation_and_later(sandbox):
+    iam = sandbox.client("iam")
+    trust = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": {"Service": "assets.marketplace.amazonaws.com"}, "Action": "sts:AssumeRole"}]}
+    iam.create_role(RoleName="Tagged", AssumeRolePolicyDocument=json.dumps(trust),
+                    Tags=[{"Key": "FedoraGroup", "Value": "cloud"}])
+    assert iam.list_role_tags(RoleName="Tagged")["Tags"] == [{"Key": "FedoraGroup", "Value": "cloud"}]
+    iam.tag_role(RoleName="Tagged", Tags=[{"Key": "FedoraGroup", "Value": "infra"}, {"Key": "Team", "Value": "releng"}])
+    tags = {t["Key"]: t["Value"] for t in iam.list_role_tags(RoleName="Tagged")["Tags"]}
+    assert tags == {"FedoraGroup": "infra", "Team": "releng"}
+    with pytest.raises(ClientError) as e:
+        iam.tag_role(RoleName="Nobody", Tags=[{"Key": "a", "Value": "b"}])
+    assert error_code(e.value) == "NoSuchEntity"

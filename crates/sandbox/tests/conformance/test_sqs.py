@@ -367,3 +367,11 @@ def test_batches_visibility_purge_and_queue_lifecycle(sandbox):
     assert error_code(e.value) == "AWS.SimpleQueueService.QueueDeletedRecently"
     sandbox.advance(60)
     assert queue(sqs, "batch-work") == url
+
+
+def test_queues_take_tags_at_creation_and_later(sandbox):
+    sqs = sandbox.client("sqs")
+    url = sqs.create_queue(QueueName="tagged-queue", tags={"FedoraGroup": "cloud"})["QueueUrl"]
+    assert sqs.list_queue_tags(QueueUrl=url)["Tags"] == {"FedoraGroup": "cloud"}
+    sqs.tag_queue(QueueUrl=url, Tags={"Team": "releng"})
+    assert sqs.list_queue_tags(QueueUrl=url)["Tags"] == {"FedoraGroup": "cloud", "Team": "releng"}
