@@ -76,9 +76,11 @@ pub fn check(f: &mut Findings, p: &FieldPath, tags: &BTreeMap<String, String>) {
             "drop some",
         );
     }
+    let mut seen: BTreeMap<String, &str> = BTreeMap::new();
     for (k, v) in tags {
         let bad_key = k.is_empty()
             || k.chars().count() > 128
+            || !k.chars().all(allowed)
             || k.to_ascii_lowercase().starts_with("aws:")
             || k.starts_with("amipub:");
         if bad_key {
@@ -86,20 +88,36 @@ pub fn check(f: &mut Findings, p: &FieldPath, tags: &BTreeMap<String, String>) {
                 &p.key(k),
                 "settings.tags.key",
                 format!("{k:?} cannot be a tag key"),
-                "1–128 characters, not starting with aws: or amipub:",
+                "1–128 letters, digits, spaces and _ . : / = + - @, not starting with aws: or amipub:",
                 "rename the tag",
             );
         }
-        if v.chars().count() > 256 {
+        if v.chars().count() > 256 || !v.chars().all(allowed) {
             f.error(
                 &p.key(k),
                 "settings.tags.value",
-                format!("the value of {k} has {} characters", v.chars().count()),
-                "at most 256 characters",
-                "shorten it",
+                format!("the value of {k} ({v:?}) cannot be a tag value"),
+                "at most 256 letters, digits, spaces and _ . : / = + - @",
+                "write it with those characters only",
+            );
+        }
+        // IAM compares tag keys without case.
+        if let Some(other) = seen.insert(k.to_lowercase(), k) {
+            f.error(
+                &p.key(k),
+                "settings.tags.key",
+                format!("{k:?} and {other:?} differ only in case"),
+                "keys that differ in more than case (IAM does not tell them apart)",
+                "keep one of them",
             );
         }
     }
+}
+
+/// The characters the AWS services amipub tags (EC2, SSM, IAM, SQS, the Marketplace Catalog)
+/// all take in keys and values: letters, digits, spaces and `_ . : / = + - @`.
+fn allowed(c: char) -> bool {
+    c.is_alphanumeric() || c.is_whitespace() || "_.:/=+-@".contains(c)
 }
 
 #[cfg(test)]
@@ -133,5 +151,26 @@ mod tests {
         held.insert(SOURCE_AMI_TAG.into(), "ami-other".into());
         assert_eq!(missing(&t, &held), ["FedoraGroup", SOURCE_AMI_TAG]);
         assert!(missing(&t, &t).is_empty());
+    }
+
+    #[test]
+    fn tags_the_services_would_refuse_are_named() {
+        let bad = |pairs: &[(&str, &str)]| {
+            let tags: BTreeMap<String, String> = pairs
+                .iter()
+                .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+                .collect();
+            let mut f = Findings::default();
+            check(&mut f, &FieldPath::root().key("tags"), &tags);
+            f.into_problems("").len()
+        };
+        assert_eq!(
+            bad(&[("FedoraGroup", "cloud"), ("Owner", "releng@fedora")]),
+            0
+        );
+        assert_eq!(bad(&[("Team", "releng (fedora)")]), 1);
+        assert_eq!(bad(&[("aws:x", "1")]), 1);
+        assert_eq!(bad(&[("Team", "a"), ("team", "b")]), 1);
+        assert_eq!(bad(&[("amipub:release", "x")]), 1);
     }
 }

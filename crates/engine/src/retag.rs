@@ -46,7 +46,8 @@ pub async fn retag<P: LifecyclePorts>(
         ));
     }
     let tags = of_parameter(&product.tags, slug);
-    let (mut tagged, mut regions) = (0usize, std::collections::BTreeSet::new());
+    // Each (Region, name) once: aliases such as `latest` are names of every release.
+    let mut wanted = std::collections::BTreeSet::new();
     let done = stored
         .iter()
         .filter(|r| r.product == slug && r.state == State::Done);
@@ -59,11 +60,15 @@ pub async fn retag<P: LifecyclePorts>(
         })?;
         for region in r.regions.keys() {
             for name in &names {
-                if ports.parameters().add_tags(region, name, &tags).await? {
-                    tagged += 1;
-                    regions.insert(region.to_string());
-                }
+                wanted.insert((region.to_string(), name.clone()));
             }
+        }
+    }
+    let (mut tagged, mut regions) = (0usize, std::collections::BTreeSet::new());
+    for (region, name) in &wanted {
+        if ports.parameters().add_tags(region, name, &tags).await? {
+            tagged += 1;
+            regions.insert(region.clone());
         }
     }
     lines.push(format!(

@@ -161,8 +161,8 @@ impl IamGrants {
                 .await
             {
                 Ok(_) => done.created_role = true,
-                // Created meanwhile by someone else: fine.
-                Err(e) if code(&e) == Some("EntityAlreadyExists") => {}
+                // Created meanwhile by someone else: fine (tagged below like any found role).
+                Err(e) if code(&e) == Some("EntityAlreadyExists") => self.tag(&name).await?,
                 Err(e) => return Err(self.shared.home_error("CreateRole", &e)),
             }
         } else if !trusts {
@@ -190,18 +190,27 @@ impl IamGrants {
         }
         // The operator's tags, on a role made before they were set too (TagRole replaces
         // values and is safe to repeat: https://docs.aws.amazon.com/IAM/latest/APIReference/API_TagRole.html).
-        if exists && let Some(tags) = self.tags() {
-            self.shared
-                .iam()
-                .await
-                .tag_role()
-                .role_name(&name)
-                .set_tags(Some(tags))
-                .send()
-                .await
-                .map_err(|e| self.shared.home_error("TagRole", &e))?;
+        if exists {
+            self.tag(&name).await?;
         }
         Ok(done)
+    }
+
+    /// TagRole with the operator's tags, if there are any.
+    async fn tag(&self, name: &str) -> PortResult<()> {
+        let Some(tags) = self.tags() else {
+            return Ok(());
+        };
+        self.shared
+            .iam()
+            .await
+            .tag_role()
+            .role_name(name)
+            .set_tags(Some(tags))
+            .send()
+            .await
+            .map_err(|e| self.shared.home_error("TagRole", &e))?;
+        Ok(())
     }
 
     /// The operator's tags as IAM's, or none.

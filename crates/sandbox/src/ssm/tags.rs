@@ -41,7 +41,10 @@ pub(super) fn add(world: &mut World, ctx: &Ctx, body: &Value) -> AwsResult<Value
         .ok_or_else(|| unknown(&name))?;
     let new = tags.keys().filter(|k| !p.tags.contains_key(*k)).count();
     if p.tags.len() + new > 50 {
-        return Err(validation("A resource may have at most 50 tags."));
+        return Err(AwsError::bad(
+            "TooManyTagsError",
+            "The Targets parameter includes too many tags. Remove one or more tags and try the request again.",
+        ));
     }
     p.tags.extend(tags);
     Ok(json!({}))
