@@ -127,13 +127,23 @@ impl StoreIntake<'_> {
             .await
             .map_err(|e| e.to_string())?
         {
-            // That job moves the aliases (or a later update finds them where it left them).
-            tracing::info!(
-                "intake: stream {stream} is at {} again; promote job {} of {slug} is under way, none is added",
-                r.version,
-                j.id
-            );
-            return Ok(());
+            if j.arg("version") == Some(r.version.as_str()) {
+                // That job moves the aliases there already.
+                tracing::info!(
+                    "intake: stream {stream} is at {} again; promote job {} of {slug} takes the aliases there",
+                    r.version,
+                    j.id
+                );
+                return Ok(());
+            }
+            // Another version's promotion is under way (promotions write a few parameters and
+            // end): the update comes back after it, so the stream still decides.
+            return Err(format!(
+                "promote job {} of {slug} (to {}) is under way; stream {stream} wants {}",
+                j.id,
+                j.arg("version").unwrap_or("?"),
+                r.version
+            ));
         }
         let args = BTreeMap::from([
             ("version".to_owned(), r.version.clone()),

@@ -281,10 +281,14 @@ async fn clean_up<P: LifecyclePorts>(
         };
         let line = match step {
             Cleanup::Retire => {
-                let end = retention::grace_end(now, grace);
                 // EC2 takes only a deprecation time in the future.
-                ports.mirrors().retire(&m, now, end.max(now + 3600)).await?;
-                announce_retired(ports, spec, notice("retired", None), now).await?;
+                let end = retention::grace_end(now, grace).max(now + 3600);
+                ports.mirrors().retire(&m, now, end).await?;
+                let told = Retired {
+                    grace_end: end,
+                    ..notice("retired", None)
+                };
+                announce_retired(ports, spec, told, now).await?;
                 format!(
                     "  retired {} (sharing removed; deprecated and deleted from {})",
                     m.ami,
