@@ -95,7 +95,7 @@ impl Lifecycle {
             .id
             .as_deref()
             .context("the product has no id yet: run amipub apply to create it")?;
-        amipub_engine::ports::Listings::listing(
+        amipub_engine::lifecycle_ports::Listings::listing(
             self.catalog(),
             id,
             spec.product.offer_id.as_deref(),

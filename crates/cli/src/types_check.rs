@@ -9,7 +9,7 @@ use std::collections::BTreeMap;
 
 use amipub_domain::job::JobKind;
 use amipub_engine::job_execute::resolve_instance_types;
-use amipub_engine::ports::{LifecyclePorts, Listings};
+use amipub_engine::lifecycle_ports::{LifecyclePorts, Listings};
 
 use crate::promote_job::{record_job, spec_of};
 use crate::runtime::Runtime;

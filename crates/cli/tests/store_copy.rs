@@ -9,7 +9,8 @@ use std::time::Duration;
 
 use amipub_domain::job::{Job, JobKind, JobRequest};
 use amipub_domain::release::{Release, State};
-use amipub_engine::ports::{Announcement, Jobs, Store, TimelineEntry};
+use amipub_engine::lifecycle_ports::Jobs;
+use amipub_engine::ports::{Announcement, Store, TimelineEntry};
 use amipub_store::InboxEntry;
 use amipub_testkit::service::Env;
 

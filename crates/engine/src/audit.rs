@@ -15,7 +15,8 @@ use amipub_domain::spec::ProductSpec;
 use amipub_domain::template;
 
 use crate::execute::{parameter_names, variables};
-use crate::ports::{Catalog, LifecyclePorts, Listings, Mirrors, Parameters};
+use crate::lifecycle_ports::{LifecyclePorts, Listings, Mirrors};
+use crate::ports::{Catalog, Parameters};
 use crate::product::Product;
 
 /// Where the seller's mirrors live.

@@ -18,10 +18,8 @@ use crate::execute::variables;
 use crate::notices::{Move, Retired, alias_moved, image_retired};
 use crate::product::Product;
 
-use crate::ports::{
-    Catalog, ChangeSetStatus, Images, InstanceTypeCatalog, Jobs, LifecyclePorts, Listings, Mirrors,
-    Parameters, PortError, StartOutcome, Store,
-};
+use crate::lifecycle_ports::{InstanceTypeCatalog, Jobs, LifecyclePorts, Listings, Mirrors};
+use crate::ports::{Catalog, ChangeSetStatus, Images, Parameters, PortError, StartOutcome, Store};
 
 fn failed(e: PortError) -> JobEvent {
     e.record_on_span();

@@ -9,9 +9,8 @@ use tracing::Instrument;
 
 use crate::engine::{CLAIM_LIMIT, CONCURRENCY, Engine};
 use crate::job_execute::execute_job;
-use crate::ports::{
-    Jobs, LifecyclePorts, PortError, PortResult, Store, TimelineEntry, lock_holder,
-};
+use crate::lifecycle_ports::{Jobs, LifecyclePorts};
+use crate::ports::{PortError, PortResult, Store, TimelineEntry, lock_holder};
 use crate::report::command_span;
 
 /// Most transitions one job makes in one step (a guard against a loop of events).

@@ -17,6 +17,7 @@ pub mod execute;
 pub mod fields;
 pub mod job_execute;
 pub mod jobs;
+pub mod lifecycle_ports;
 pub mod memory;
 pub mod memory_buyers;
 pub mod memory_clones;

@@ -7,9 +7,8 @@ use std::sync::Mutex;
 use amipub_domain::job::{Job, JobState};
 use amipub_domain::release::{FailureKind, Release, State};
 
-use crate::ports::{
-    Announcement, Created, Forms, Jobs, PortError, PortResult, Store, TimelineEntry, lease_free,
-};
+use crate::lifecycle_ports::{Created, Jobs};
+use crate::ports::{Announcement, Forms, PortError, PortResult, Store, TimelineEntry, lease_free};
 
 #[derive(Debug, Default)]
 struct Inner {

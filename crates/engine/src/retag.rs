@@ -8,8 +8,9 @@ use std::collections::BTreeMap;
 use amipub_domain::release::{Release, State};
 use amipub_domain::tags::{PRODUCT_TAG, missing, of_copy, of_parameter};
 
+use crate::lifecycle_ports::{LifecyclePorts, Mirrors};
 use crate::parameters::parameter_names;
-use crate::ports::{LifecyclePorts, Mirrors, Parameters, PortError};
+use crate::ports::{Parameters, PortError};
 use crate::product::Product;
 
 /// What tagging did, in lines for people.

@@ -18,9 +18,12 @@ use amipub_domain::lifecycle::{LiveListing, LiveVersion};
 use amipub_domain::release::{ImageFacts, Release, State};
 use amipub_domain::spec::parse_spec;
 use amipub_engine::Engine;
+use amipub_engine::lifecycle_ports::{
+    Created, InstanceTypeCatalog, LifecyclePorts, Listings, Mirrors,
+};
 use amipub_engine::ports::{
-    Catalog, ChangeSetStatus, CopyRequest, Created, Grants, Images, InstanceTypeCatalog,
-    LifecyclePorts, Listings, Mirrors, Parameters, PortResult, StartOutcome, Store,
+    Catalog, ChangeSetStatus, CopyRequest, Grants, Images, Parameters, PortResult, StartOutcome,
+    Store,
 };
 use amipub_testkit::fakes::{MemoryBuyers, MemoryClones, MemoryStore};
 

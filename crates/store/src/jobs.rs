@@ -3,7 +3,8 @@
 
 use amipub_domain::job::{Job, JobState};
 use amipub_domain::release::{FailureKind, Release, State};
-use amipub_engine::ports::{Announcement, Created, Jobs, PortError, PortResult, TimelineEntry};
+use amipub_engine::lifecycle_ports::{Created, Jobs};
+use amipub_engine::ports::{Announcement, PortError, PortResult, TimelineEntry};
 use sqlx::Row;
 
 use crate::db::SqlStore;

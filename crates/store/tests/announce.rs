@@ -3,7 +3,8 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)] // Tests fail loudly by design.
 
 use amipub_domain::release::Release;
-use amipub_engine::ports::{Announcement, Jobs, Store};
+use amipub_engine::lifecycle_ports::Jobs;
+use amipub_engine::ports::{Announcement, Store};
 use amipub_testkit::on_both_stores;
 
 fn note(id: &str) -> Announcement {

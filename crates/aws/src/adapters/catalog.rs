@@ -14,9 +14,8 @@ use amipub_domain::image::ImageState;
 use amipub_domain::lifecycle::live::versions;
 use amipub_domain::lifecycle::{LiveListing, LiveVersion};
 use amipub_domain::release::{ControlFinding, FailureKind};
-use amipub_engine::ports::{
-    Catalog, ChangeSetStatus, Created, Listings, PortError, PortResult, StartOutcome,
-};
+use amipub_engine::lifecycle_ports::{Created, Listings};
+use amipub_engine::ports::{Catalog, ChangeSetStatus, PortError, PortResult, StartOutcome};
 use aws_sdk_marketplacecatalog::types::{Change, ChangeStatus, Entity, Filter};
 use futures_util::StreamExt;
 

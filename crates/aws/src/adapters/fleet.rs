@@ -9,7 +9,8 @@ use std::sync::Arc;
 
 use amipub_domain::image::ImageState;
 use amipub_domain::lifecycle::retention::Mirror;
-use amipub_engine::ports::{Mirrors, PortResult};
+use amipub_engine::lifecycle_ports::Mirrors;
+use amipub_engine::ports::PortResult;
 use aws_sdk_ec2::types::{
     CreateVolumePermissionModifications, ImageAttributeName, LaunchPermissionModifications,
     SnapshotAttributeName, Tag,

@@ -6,7 +6,8 @@
 
 use std::sync::Arc;
 
-use amipub_engine::ports::{InstanceTypeCatalog, PortResult};
+use amipub_engine::lifecycle_ports::InstanceTypeCatalog;
+use amipub_engine::ports::PortResult;
 use aws_sdk_ec2::types::Filter;
 
 use super::Shared;

@@ -23,7 +23,8 @@ use std::sync::{Arc, Mutex};
 
 use amipub_domain::catalog_data::partition_of;
 use amipub_domain::release::FailureKind;
-use amipub_engine::ports::{Forms, Jobs, LifecyclePorts, PortError, Ports, Store};
+use amipub_engine::lifecycle_ports::{Jobs, LifecyclePorts};
+use amipub_engine::ports::{Forms, PortError, Ports, Store};
 use aws_config::{Region, SdkConfig};
 use aws_sdk_ec2::error::{ProvideErrorMetadata, SdkError};
 
