@@ -6,6 +6,9 @@
 //! is due again an hour later.
 
 use std::collections::BTreeMap;
+use std::sync::atomic::{AtomicI64, Ordering};
+
+use amipub_domain::spec::ProductSpec;
 
 use amipub_domain::job::JobKind;
 use amipub_engine::job_execute::resolve_instance_types;
@@ -21,22 +24,35 @@ const EVERY: i64 = 86_400;
 /// When a failed check is due again.
 const AGAIN: i64 = 3_600;
 
+/// When this process next asks the store whether the check is due: every engine turn would
+/// otherwise write to the schedules table.
+static NEXT_LOOK: AtomicI64 = AtomicI64::new(i64::MIN);
+
 /// Runs the check when it is due at `now`; how many sync jobs it recorded.
 pub async fn check_when_due(rt: &Runtime, now: i64) -> anyhow::Result<usize> {
-    let wanted = rt
+    if now < NEXT_LOOK.load(Ordering::Relaxed) {
+        return Ok(0);
+    }
+    let specs: Vec<ProductSpec> = rt
         .engine
         .specs()
         .into_iter()
-        .any(|s| s.instance_types.all_current && s.product.id.is_some());
-    if !wanted || !rt.store.take_schedule(SCHEDULE, now, EVERY).await? {
+        .filter(|s| s.instance_types.all_current && s.product.id.is_some())
+        .collect();
+    if specs.is_empty() {
+        // A product may be learned later: looked at again in a minute.
+        NEXT_LOOK.store(now + 60, Ordering::Relaxed);
         return Ok(0);
     }
+    if !rt.store.take_schedule(SCHEDULE, now, EVERY).await? {
+        let due = rt.store.schedule_due_at(SCHEDULE).await?;
+        NEXT_LOOK.store(due.unwrap_or(now), Ordering::Relaxed);
+        return Ok(0);
+    }
+    NEXT_LOOK.store(now + EVERY, Ordering::Relaxed);
     let mut recorded = 0;
     let mut failed = None;
-    for spec in rt.engine.specs() {
-        if !spec.instance_types.all_current || spec.product.id.is_none() {
-            continue;
-        }
+    for spec in specs {
         match check_one(rt, spec, now).await {
             Ok(made) => recorded += usize::from(made),
             Err(e) => failed = Some(e),
@@ -44,17 +60,14 @@ pub async fn check_when_due(rt: &Runtime, now: i64) -> anyhow::Result<usize> {
     }
     if let Some(e) = failed {
         rt.store.defer_schedule(SCHEDULE, now + AGAIN).await?;
+        NEXT_LOOK.store(now + AGAIN, Ordering::Relaxed);
         return Err(e);
     }
     Ok(recorded)
 }
 
 /// One product: whether a sync job was recorded.
-async fn check_one(
-    rt: &Runtime,
-    mut spec: amipub_domain::spec::ProductSpec,
-    now: i64,
-) -> anyhow::Result<bool> {
+async fn check_one(rt: &Runtime, mut spec: ProductSpec, now: i64) -> anyhow::Result<bool> {
     let slug = spec.product.slug.clone();
     let ports = rt.engine.ports();
     resolve_instance_types(ports, &mut spec)

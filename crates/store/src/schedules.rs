@@ -32,6 +32,18 @@ impl SqlStore {
         Ok(taken.rows_affected() == 1)
     }
 
+    /// When schedule `name` is next due, if it exists.
+    pub async fn schedule_due_at(&self, name: &str) -> Result<Option<i64>, StoreError> {
+        let row = sqlx::query("SELECT next_at FROM schedules WHERE name = $1")
+            .bind(name)
+            .fetch_optional(&self.pool)
+            .await?;
+        Ok(match row {
+            Some(r) => Some(sqlx::Row::try_get(&r, "next_at")?),
+            None => None,
+        })
+    }
+
     /// Makes schedule `name` due at `at` (a turn that failed is tried again sooner).
     pub async fn defer_schedule(&self, name: &str, at: i64) -> Result<(), StoreError> {
         sqlx::query("UPDATE schedules SET next_at = $1 WHERE name = $2")
