@@ -56,6 +56,13 @@ impl SsmParameters {
     }
 }
 
+/// Tags as SSM's.
+fn ssm_tags(tags: &BTreeMap<String, String>) -> Vec<Tag> {
+    tags.iter()
+        .filter_map(|(k, v)| Tag::builder().key(k).value(v).build().ok())
+        .collect()
+}
+
 impl Parameters for SsmParameters {
     async fn get(&self, region: &str, name: &str) -> PortResult<Option<String>> {
         self.value(region, name).await
@@ -129,10 +136,7 @@ impl Parameters for SsmParameters {
         name: &str,
         tags: &BTreeMap<String, String>,
     ) -> PortResult<bool> {
-        let tags: Vec<Tag> = tags
-            .iter()
-            .filter_map(|(k, v)| Tag::builder().key(k).value(v).build().ok())
-            .collect();
+        let tags = ssm_tags(tags);
         let out = self
             .shared
             .ssm(region, Class::SsmWrite)
@@ -169,10 +173,7 @@ impl Parameters for SsmParameters {
         if all.is_empty() {
             return self.set(region, name, ami).await;
         }
-        let tags: Vec<Tag> = all
-            .iter()
-            .filter_map(|(k, v)| Tag::builder().key(k).value(v).build().ok())
-            .collect();
+        let tags = ssm_tags(&all);
         let out = self
             .shared
             .ssm(region, Class::SsmWrite)
