@@ -6,6 +6,7 @@ import socket
 import subprocess
 import threading
 import time
+import urllib.parse
 from pathlib import Path
 
 import pytest
@@ -83,3 +84,32 @@ def sandbox():
         stop(proc)
 
 
+
+
+def write_config(tmp_path, endpoint, vhost, binding, extra=""):
+    """amipub.toml of a home in `tmp_path` on the sandbox at `endpoint` and the test's vhost,
+    bound to `binding` (plus `extra` TOML), and fedora-messaging.toml for the same vhost."""
+    (tmp_path / "amipub.toml").write_text(f"""products_dir = "{tmp_path}/products"
+feed_file = "{tmp_path}/feed.json"
+[store]
+url = "sqlite://{tmp_path}/amipub.db"
+[partitions.aws]
+account_id = "111122223333"
+ingestion_role = "arn:aws:iam::111122223333:role/AwsMarketplaceAmiIngestion"
+[partitions.aws-us-gov]
+account_id = "222233334444"
+[trust]
+build_accounts = ["125523088429"]
+[endpoints]
+url = "{endpoint}"
+[bus]
+url = "amqp://guest@127.0.0.1:5672/{vhost}"
+password_env = "AMIPUB_BUS_PASSWORD"
+bindings = ["{binding}"]
+topic_prefix = "org.fedoraproject.prod."
+{extra}""")
+    quoted = urllib.parse.quote(vhost, safe="")
+    (tmp_path / "fedora-messaging.toml").write_text(f"""amqp_url = "amqp://guest:guest@127.0.0.1:5672/{quoted}"
+publish_exchange = "amq.topic"
+topic_prefix = "org.fedoraproject.prod"
+""")

@@ -24,7 +24,7 @@ import pika
 from fedora_messaging import api, config, message
 
 import amipub_messages
-from conftest import ROOT, Lines, amipub_binary, free_port, stop
+from conftest import ROOT, Lines, amipub_binary, free_port, stop, write_config
 
 BUILDER = "125523088429"
 OLD, NEW = "41.20241027.3.0", "41.20241109.3.0"
@@ -93,33 +93,8 @@ def coreos_spec():
 def write_home(tmp_path, endpoint, vhost, streams):
     (tmp_path / "products").mkdir()
     (tmp_path / "products/fcos.toml").write_text(coreos_spec())
-    (tmp_path / "amipub.toml").write_text(f"""products_dir = "{tmp_path}/products"
-feed_file = "{tmp_path}/feed.json"
-[store]
-url = "sqlite://{tmp_path}/amipub.db"
-[partitions.aws]
-account_id = "111122223333"
-ingestion_role = "arn:aws:iam::111122223333:role/AwsMarketplaceAmiIngestion"
-[partitions.aws-us-gov]
-account_id = "222233334444"
-[trust]
-build_accounts = ["{BUILDER}"]
-[endpoints]
-url = "{endpoint}"
-[bus]
-url = "amqp://guest@127.0.0.1:5672/{vhost}"
-password_env = "AMIPUB_BUS_PASSWORD"
-bindings = ["org.fedoraproject.prod.coreos.#"]
-topic_prefix = "org.fedoraproject.prod."
-[coreos]
-stream_url = "{streams.url}"
-streams_dir = "{tmp_path}/streams"
-""")
-    quoted = urllib.parse.quote(vhost, safe="")
-    (tmp_path / "fedora-messaging.toml").write_text(f"""amqp_url = "amqp://guest:guest@127.0.0.1:5672/{quoted}"
-publish_exchange = "amq.topic"
-topic_prefix = "org.fedoraproject.prod"
-""")
+    extra = f'[coreos]\nstream_url = "{streams.url}"\nstreams_dir = "{tmp_path}/streams"\n'
+    write_config(tmp_path, endpoint, vhost, "org.fedoraproject.prod.coreos.#", extra)
 
 
 class Serve:

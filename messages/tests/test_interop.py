@@ -23,7 +23,7 @@ from fedora_image_uploader_messages import AwsPublishedV1
 from fedora_messaging import api, config, message
 
 import amipub_messages
-from conftest import Lines, amipub_binary, free_port, stop
+from conftest import Lines, amipub_binary, free_port, stop, write_config
 
 ROOT = Path(__file__).resolve().parents[2]
 FIXTURE = ROOT / "fixtures/fedora-messaging/aws-published-cloud-base-41-x86_64.json"
@@ -34,30 +34,7 @@ def write_home(tmp_path, endpoint, vhost):
     (tmp_path / "products").mkdir()
     spec = (ROOT / "examples/products/fedora-cloud-base.toml").read_text()
     (tmp_path / "products/fedora.toml").write_text(spec.replace("[product]\n", "[product]\n" + PRODUCT, 1))
-    (tmp_path / "amipub.toml").write_text(f"""products_dir = "{tmp_path}/products"
-feed_file = "{tmp_path}/feed.json"
-[store]
-url = "sqlite://{tmp_path}/amipub.db"
-[partitions.aws]
-account_id = "111122223333"
-ingestion_role = "arn:aws:iam::111122223333:role/AwsMarketplaceAmiIngestion"
-[partitions.aws-us-gov]
-account_id = "222233334444"
-[trust]
-build_accounts = ["125523088429"]
-[endpoints]
-url = "{endpoint}"
-[bus]
-url = "amqp://guest@127.0.0.1:5672/{vhost}"
-password_env = "AMIPUB_BUS_PASSWORD"
-bindings = ["org.fedoraproject.prod.fedora_image_uploader.published.v1.aws.#"]
-topic_prefix = "org.fedoraproject.prod."
-""")
-    quoted = urllib.parse.quote(vhost, safe="")
-    (tmp_path / "fedora-messaging.toml").write_text(f"""amqp_url = "amqp://guest:guest@127.0.0.1:5672/{quoted}"
-publish_exchange = "amq.topic"
-topic_prefix = "org.fedoraproject.prod"
-""")
+    write_config(tmp_path, endpoint, vhost, "org.fedoraproject.prod.fedora_image_uploader.published.v1.aws.#")
 
 
 def test_fedora_messaging_in_and_out(tmp_path, sandbox, vhost):
