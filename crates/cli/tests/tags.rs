@@ -1,8 +1,9 @@
 //! Tags against the sandbox: with `[tags] FedoraGroup = "cloud"`, the seller-side copy a release
 //! makes and its snapshots carry that tag and the provenance tags (source AMI, its owner, the
 //! compose), as do its SSM parameters and its change set; `amipub verify` says the copy's tags
-//! are right, flags the copy once a tag is taken off it, and `amipub apply --tags` puts back
-//! what the copy and the parameters lack.
+//! are right, flags the copy once a tag is taken off it or its snapshot, and `amipub apply
+//! --tags` puts back what the copy, its snapshot and the parameters lack. A create job tags the
+//! product and offer it makes (`EntityTags`).
 
 #![allow(clippy::unwrap_used, clippy::expect_used)] // Tests fail loudly by design.
 
@@ -160,6 +161,60 @@ fn copies_carry_the_configured_and_provenance_tags_and_verify_flags_a_lack() {
             Some("cloud"),
             "{}",
             p.region
+        );
+    }
+}
+
+#[test]
+fn the_product_and_offer_a_create_job_makes_carry_the_tags() {
+    let env = Env::new(AMIPUB, 3000.0);
+    let config = env.path("amipub.toml");
+    let mut text = std::fs::read_to_string(&config).unwrap();
+    text.push_str("[tags]\nFedoraGroup = \"cloud\"\n");
+    std::fs::write(&config, text).unwrap();
+    // The example without its ids: a product that does not exist yet.
+    let example = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../examples/products/nginx-free.toml");
+    let spec: String = std::fs::read_to_string(example)
+        .unwrap()
+        .lines()
+        .filter(|l| {
+            !["id = ", "offer_id = ", "product_code = "]
+                .iter()
+                .any(|p| l.starts_with(p))
+        })
+        .map(|l| format!("{l}\n"))
+        .collect();
+    let path = env.path("products/nginx-free.toml");
+    std::fs::write(&path, spec).unwrap();
+    let p = path.to_str().unwrap();
+    let reference = "https://tickets.example.org/marketing/42";
+    for args in [
+        vec!["approve", "--product", p, "--reference", reference],
+        vec!["apply", "--product", p],
+    ] {
+        let (code, out, err) = env.amipub(args).finish(LIMIT);
+        assert_eq!(code, 0, "{out}\n{err}");
+    }
+    let written =
+        amipub_domain::spec::parse_spec(&std::fs::read_to_string(&path).unwrap()).unwrap();
+    let ids = [
+        written.product.id.unwrap(),
+        written.product.offer_id.unwrap(),
+    ];
+    let w = lock(&env.world);
+    for id in ids {
+        let arn = w.catalog.entities[&id].arn();
+        let tags = w.catalog.tags.get(&arn).cloned().unwrap_or_default();
+        assert_eq!(
+            tags.get("FedoraGroup").map(String::as_str),
+            Some("cloud"),
+            "{id}: {tags:?}"
+        );
+        assert_eq!(
+            tags.get("amipub:product").map(String::as_str),
+            Some("nginx-free"),
+            "{id}: {tags:?}"
         );
     }
 }

@@ -121,7 +121,10 @@ impl MarketplaceCatalog {
     }
 }
 
-fn sdk_change(c: &amipub_domain::changeset::Change) -> PortResult<Change> {
+fn sdk_change(
+    c: &amipub_domain::changeset::Change,
+    configured: &BTreeMap<String, String>,
+) -> PortResult<Change> {
     let mut entity = Entity::builder().r#type(&c.entity.entity_type);
     if let Some(id) = &c.entity.identifier {
         entity = entity.identifier(id);
@@ -136,14 +139,24 @@ fn sdk_change(c: &amipub_domain::changeset::Change) -> PortResult<Change> {
     if let Some(n) = &c.change_name {
         change = change.change_name(n);
     }
+    if !c.entity_tags.is_empty() {
+        // The operator's tags go on every entity amipub creates, beside the change's own.
+        let mut all = configured.clone();
+        all.extend(
+            c.entity_tags
+                .iter()
+                .map(|t| (t.key.clone(), t.value.clone())),
+        );
+        change = change.set_entity_tags(catalog_tags(&all));
+    }
     change
         .build()
         .map_err(|e| PortError::new(FailureKind::InvalidInput, e.to_string()))
 }
 
-/// The operator's tags as StartChangeSet's `ChangeSetTags`, or none
+/// Tags as StartChangeSet's `ChangeSetTags` or a change's `EntityTags`, or none
 /// (<https://docs.aws.amazon.com/marketplace-catalog/latest/api-reference/API_StartChangeSet.html>).
-fn change_set_tags(
+fn catalog_tags(
     tags: &BTreeMap<String, String>,
 ) -> Option<Vec<aws_sdk_marketplacecatalog::types::Tag>> {
     let out: Vec<_> = tags
@@ -201,7 +214,7 @@ impl Catalog for MarketplaceCatalog {
         let changes = cs
             .changes
             .iter()
-            .map(sdk_change)
+            .map(|c| sdk_change(c, &self.shared.seller.tags))
             .collect::<PortResult<Vec<_>>>()?;
         let out = self
             .shared
@@ -212,7 +225,7 @@ impl Catalog for MarketplaceCatalog {
             .set_change_set(Some(changes))
             .change_set_name(&cs.name)
             .client_request_token(&cs.token)
-            .set_change_set_tags(change_set_tags(&self.shared.seller.tags))
+            .set_change_set_tags(catalog_tags(&self.shared.seller.tags))
             .send()
             .await;
         match out {

@@ -50,6 +50,20 @@ pub struct Change {
     pub entity: Entity,
     /// The change's document (native JSON, not the legacy `Details` string).
     pub details_document: Value,
+    /// Tags for the entity a creation makes (`EntityTags`); none on other changes.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub entity_tags: Vec<Tag>,
+}
+
+/// One tag of a change's `EntityTags`
+/// (<https://docs.aws.amazon.com/marketplace-catalog/latest/api-reference/API_Tag.html>).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct Tag {
+    /// The key.
+    pub key: String,
+    /// The value.
+    pub value: String,
 }
 
 impl Change {
@@ -63,7 +77,20 @@ impl Change {
                 identifier: identifier.map(str::to_owned),
             },
             details_document: doc,
+            entity_tags: Vec::new(),
         }
+    }
+
+    /// The same change tagging the entity it creates with `tags`.
+    pub fn tagged(mut self, tags: &[(&str, &str)]) -> Self {
+        self.entity_tags = tags
+            .iter()
+            .map(|(k, v)| Tag {
+                key: (*k).to_owned(),
+                value: (*v).to_owned(),
+            })
+            .collect();
+        self
     }
 
     /// The same change with a `ChangeName`.

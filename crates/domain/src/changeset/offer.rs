@@ -11,6 +11,7 @@ use serde_json::{Value, json};
 
 use super::{Change, OFFER};
 use crate::spec::ProductSpec;
+use crate::tags::PRODUCT_TAG;
 
 /// The Standard Contract for AWS Marketplace version used for new offers (UpdateLegalTerms,
 /// <https://docs.aws.amazon.com/marketplace/latest/developerguide/work-with-private-offers.html>).
@@ -25,6 +26,7 @@ pub fn create_offer(spec: &ProductSpec, product: &str, change_name: &str) -> Cha
         json!({ "ProductId": product, "Name": offer_name(spec) }),
     )
     .named(change_name)
+    .tagged(&[(PRODUCT_TAG, &spec.product.slug)])
 }
 
 /// The public offer's name: the product title (1–150 characters).

@@ -11,6 +11,7 @@ use serde_json::{Value, json};
 
 use super::{AMI_PRODUCT, Change, doc};
 use crate::spec::{Delivery, Dimension, ProductSpec};
+use crate::tags::PRODUCT_TAG;
 
 /// `CreateProduct`.
 #[derive(Debug, Serialize)]
@@ -196,6 +197,7 @@ pub fn create_product(spec: &ProductSpec, change_name: &str) -> Change {
         }),
     )
     .named(change_name)
+    .tagged(&[(PRODUCT_TAG, &spec.product.slug)])
 }
 
 /// `UpdateInformation` with every listing field.

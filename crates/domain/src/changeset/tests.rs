@@ -243,3 +243,17 @@ fn split_keeps_groups_within_the_limit() {
         vec![20, 20, 5]
     );
 }
+
+#[test]
+fn creations_tag_their_entity_with_the_product_and_nothing_else_does() {
+    let s = spec();
+    let tagged = serde_json::to_value(product::create_product(&s, "P")).unwrap_or_default();
+    let want = serde_json::json!([{ "Key": "amipub:product", "Value": s.product.slug }]);
+    assert_eq!(tagged["EntityTags"], want);
+    let offer = serde_json::to_value(offer::create_offer(&s, "$P.Entity.Identifier", "O"))
+        .unwrap_or_default();
+    assert_eq!(offer["EntityTags"], want);
+    let other =
+        serde_json::to_value(product::future_region_support("All", "prod-x")).unwrap_or_default();
+    assert!(other.get("EntityTags").is_none(), "{other}");
+}

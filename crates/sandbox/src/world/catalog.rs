@@ -61,6 +61,9 @@ pub struct Change {
     pub revision: Option<u64>,
     /// The document.
     pub details: Value,
+    /// `EntityTags`: put on the entity when the change set succeeds.
+    #[serde(default)]
+    pub entity_tags: BTreeMap<String, String>,
     /// Asynchronous errors.
     pub errors: Vec<(String, String)>,
 }

@@ -20,6 +20,7 @@ fn change(kind: &str, entity_type: &str, id: &str, details: serde_json::Value) -
         entity_id: Some(id.to_owned()),
         revision: None,
         details,
+        entity_tags: Default::default(),
         errors: Vec::new(),
     }
 }

@@ -5,7 +5,9 @@ idempotency tokens, asynchronous failures and events."""
 
 import json
 
+import boto3
 import pytest
+from botocore.config import Config
 from botocore.exceptions import ClientError
 
 from conftest import FEDORA_41_X86_US_EAST_1, GOV_SELLER_KEY, SELLER, SELLER_KEY, error_code
@@ -297,3 +299,30 @@ def test_describe_change_set_resolves_change_name_references(sandbox):
     later = cat.start_change_set(Catalog="AWSMarketplace", ChangeSet=[{"ChangeType": "AddRegions", "Entity": {"Type": "AmiProduct@1.0", "Identifier": product}, "DetailsDocument": {"Regions": ["eu-west-1"]}}])
     assert run_until_done(sandbox, cat, later["ChangeSetId"])["ChangeSet"][0]["Entity"]["Identifier"] == f"{product}@2"
     assert identifiers()[1] == ids
+
+
+def test_entity_tags_go_on_the_entity_a_change_creates(sandbox):
+    """`EntityTags` of a CreateProduct change tag the new product once the change set succeeds
+    (ListTagsForResource on its ARN); an empty list or an over-long key is refused at once.
+    https://docs.aws.amazon.com/marketplace/latest/APIReference/API_Change.html
+    https://docs.aws.amazon.com/marketplace/latest/APIReference/API_Tag.html"""
+    cat = sandbox.client("marketplace-catalog")
+    create = {"ChangeType": "CreateProduct", "ChangeName": "NewProduct", "Entity": {"Type": "AmiProduct@1.0"},
+              "DetailsDocument": {"ProductTitle": "Tagged OS"}}
+    # What botocore would refuse before sending, sent anyway: the service refuses it too.
+    unchecked = boto3.client("marketplace-catalog", endpoint_url=sandbox.endpoint, region_name="us-east-1",
+                             aws_access_key_id=SELLER_KEY, aws_secret_access_key="sandbox",
+                             config=Config(parameter_validation=False, retries={"total_max_attempts": 1}))
+    for bad in ([], [{"Key": "k" * 129, "Value": "v"}]):
+        with pytest.raises(ClientError) as e:
+            unchecked.start_change_set(Catalog="AWSMarketplace", ChangeSet=[dict(create, EntityTags=bad)])
+        assert error_code(e.value) == "ValidationException"
+    tags = [{"Key": "FedoraGroup", "Value": "cloud"}, {"Key": "amipub:product", "Value": "tagged"}]
+    cs = cat.start_change_set(Catalog="AWSMarketplace", ChangeSet=[dict(create, EntityTags=tags)],
+                              ChangeSetTags=[{"Key": "FedoraGroup", "Value": "cloud"}])["ChangeSetId"]
+    done = run_until_done(sandbox, cat, cs)
+    assert done["Status"] == "SUCCEEDED", done
+    product = done["ChangeSet"][0]["Entity"]["Identifier"].split("@")[0]
+    arn = cat.describe_entity(Catalog="AWSMarketplace", EntityId=product)["EntityArn"]
+    assert sorted(cat.list_tags_for_resource(ResourceArn=arn)["Tags"], key=lambda t: t["Key"]) == tags
+    assert cat.list_tags_for_resource(ResourceArn=done["ChangeSetArn"])["Tags"] == [{"Key": "FedoraGroup", "Value": "cloud"}]

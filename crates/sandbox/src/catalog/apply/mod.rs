@@ -35,9 +35,10 @@ pub fn apply(world: &mut World, cs: &mut ChangeSet, at: f64) {
             _ => None,
         };
         match doc {
-            Some(doc) => create(world, &c, &cs.account, id, doc, &when),
+            Some(doc) => create(world, &c, &cs.account, id.clone(), doc, &when),
             None => edit_entity(world, &c, &id, &when, at),
         }
+        tag_entity(world, &c, &id);
     }
     for id in touched {
         if let Some(e) = world.catalog.entities.get_mut(&id) {
@@ -70,6 +71,17 @@ fn create(world: &mut World, c: &Change, owner: &str, id: String, doc: Value, wh
             doc,
         },
     );
+}
+
+/// The change's `EntityTags` on its entity, beside the tags it holds.
+fn tag_entity(world: &mut World, c: &Change, id: &str) {
+    let Some(arn) = world.catalog.entities.get(id).map(Entity::arn) else {
+        return;
+    };
+    if !c.entity_tags.is_empty() {
+        let held = world.catalog.tags.entry(arn).or_default();
+        held.extend(c.entity_tags.clone());
+    }
 }
 
 fn edit_entity(world: &mut World, c: &Change, id: &str, when: &str, at: f64) {

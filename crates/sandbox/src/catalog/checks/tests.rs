@@ -18,6 +18,7 @@ fn change(entity_type: &str, change_type: &str, details: Value) -> Change {
         entity_id: Some("prod-abcdefghijklm".into()),
         revision: None,
         details,
+        entity_tags: Default::default(),
         errors: Vec::new(),
     }
 }

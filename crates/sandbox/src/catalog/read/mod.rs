@@ -10,7 +10,7 @@ mod tags;
 use serde_json::{Value, json};
 
 pub use entities::list_entities;
-pub use tags::{delete_policy, get_policy, list_tags, put_policy, tag};
+pub use tags::{delete_policy, get_policy, list_tags, put_policy, tag, tag_list};
 
 use super::{not_found, stamp, validation};
 use crate::ec2::Ctx;

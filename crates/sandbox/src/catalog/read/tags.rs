@@ -3,6 +3,8 @@
 //! DeleteResourcePolicy
 //! (<https://docs.aws.amazon.com/marketplace/latest/APIReference/API_Operations_AWS_Marketplace_Catalog_Service.html>).
 
+use std::collections::BTreeMap;
+
 use serde_json::{Value, json};
 
 use super::super::{empty, not_found, validation};
@@ -28,25 +30,35 @@ fn known_arn(world: &World, ctx: &Ctx, arn: &str) -> AwsResult<()> {
     }
 }
 
+/// A list of `{Key, Value}` (`member` names it in errors): 1–200 tags, keys of 1–128 and values
+/// of at most 256 characters, as the `Tag` shape says
+/// (<https://docs.aws.amazon.com/marketplace/latest/APIReference/API_Tag.html>).
+pub fn tag_list(list: &Value, member: &str) -> AwsResult<BTreeMap<String, String>> {
+    let list = list.as_array().map(Vec::as_slice).unwrap_or_default();
+    if list.is_empty() || list.len() > 200 {
+        return Err(validation(format!("{member} must hold 1-200 tags")));
+    }
+    let mut out = BTreeMap::new();
+    for t in list {
+        let key = t["Key"].as_str().unwrap_or("");
+        let value = t["Value"].as_str().unwrap_or("");
+        if key.is_empty() || key.chars().count() > 128 || value.chars().count() > 256 {
+            return Err(validation(format!(
+                "{member}: tag key '{key}' must be 1-128 characters and its value at most 256"
+            )));
+        }
+        out.insert(key.to_owned(), value.to_owned());
+    }
+    Ok(out)
+}
+
 /// TagResource and UntagResource.
 pub fn tag(world: &mut World, ctx: &Ctx, body: &Value, add: bool) -> AwsResult<Value> {
     let arn = body["ResourceArn"].as_str().unwrap_or("").to_owned();
     known_arn(world, ctx, &arn)?;
     let tags = world.catalog.tags.entry(arn).or_default();
     if add {
-        let list = body["Tags"].as_array().cloned().unwrap_or_default();
-        if list.is_empty() {
-            return Err(validation("Tags must hold at least one tag"));
-        }
-        for t in list {
-            let key = t["Key"].as_str().unwrap_or("");
-            if key.is_empty() || key.len() > 128 {
-                return Err(validation(format!(
-                    "Tag key '{key}' must be 1-128 characters"
-                )));
-            }
-            tags.insert(key.to_owned(), t["Value"].as_str().unwrap_or("").to_owned());
-        }
+        tags.extend(tag_list(&body["Tags"], "Tags")?);
         if tags.len() > 200 {
             return Err(validation("A resource holds at most 200 tags"));
         }

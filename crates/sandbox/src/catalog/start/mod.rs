@@ -71,7 +71,7 @@ pub fn start_change_set(world: &mut World, ctx: &Ctx, body: &Value) -> AwsResult
         failure_description: None,
         changes,
         locked: locked.into_iter().collect(),
-        tags: tags(body),
+        tags: tags(body)?,
     };
     checks::assign_new_ids(world, &mut cs);
     Ok(store(world, cs, header.token, fingerprint))
@@ -170,20 +170,12 @@ fn parse_all(raw: &[Value]) -> AwsResult<(Vec<Change>, targets::Names)> {
     Ok((changes, names))
 }
 
-fn tags(body: &Value) -> BTreeMap<String, String> {
-    body["ChangeSetTags"]
-        .as_array()
-        .map(|a| {
-            a.iter()
-                .filter_map(|t| {
-                    Some((
-                        t["Key"].as_str()?.to_owned(),
-                        t["Value"].as_str().unwrap_or("").to_owned(),
-                    ))
-                })
-                .collect()
-        })
-        .unwrap_or_default()
+/// `ChangeSetTags`, when given.
+fn tags(body: &Value) -> AwsResult<BTreeMap<String, String>> {
+    match &body["ChangeSetTags"] {
+        Value::Null => Ok(BTreeMap::new()),
+        list => super::read::tag_list(list, "ChangeSetTags"),
+    }
 }
 
 /// Stores an accepted change set (its tags, its token) and answers its id and ARN.

@@ -4,6 +4,8 @@
 //! (<https://docs.aws.amazon.com/marketplace/latest/APIReference/API_StartChangeSet.html>), and
 //! the `$Name.Entity.Identifier` references a change may carry.
 
+use std::collections::BTreeMap;
+
 use serde_json::Value;
 
 use super::super::validation;
@@ -65,6 +67,10 @@ pub(super) fn change(i: usize, c: &Value) -> AwsResult<Change> {
         }));
     }
     shapes::check(&entity_type, &change_type, &details)?;
+    let entity_tags = match &c["EntityTags"] {
+        Value::Null => BTreeMap::new(),
+        list => super::super::read::tag_list(list, "EntityTags")?,
+    };
     Ok(Change {
         change_type,
         change_name,
@@ -73,6 +79,7 @@ pub(super) fn change(i: usize, c: &Value) -> AwsResult<Change> {
         entity_id: None,
         revision: None,
         details,
+        entity_tags,
         errors: Vec::new(),
     })
 }
