@@ -132,6 +132,24 @@ fn copies_carry_the_configured_and_provenance_tags_and_verify_flags_a_lack() {
     let line = after.lines().find(|l| l.contains(&row)).unwrap_or_default();
     assert!(line.starts_with("Incorrect"), "{after}");
     assert!(line.contains("lacks FedoraGroup"), "{after}");
+    // A snapshot that lost a tag is flagged too.
+    let snap = {
+        let mut w = lock(&env.world);
+        let snap = w.ec2.images[&ami].snapshots[0].clone();
+        w.ec2
+            .snapshots
+            .get_mut(&snap)
+            .unwrap()
+            .tags
+            .remove("amipub:compose-id");
+        snap
+    };
+    let after = verify(&env);
+    let line = after.lines().find(|l| l.contains(&row)).unwrap_or_default();
+    assert!(
+        line.contains(&format!("{snap} lacks amipub:compose-id")),
+        "{after}"
+    );
 
     // `apply --tags` puts back what resources made before lack: the copy's tag, and a
     // parameter's.
@@ -148,7 +166,9 @@ fn copies_carry_the_configured_and_provenance_tags_and_verify_flags_a_lack() {
         .finish(LIMIT);
     assert_eq!(code, 0, "{out}\n{err}");
     assert!(
-        out.contains(&format!("tagged {ami} and 1 snapshot(s): FedoraGroup")),
+        out.contains(&format!(
+            "tagged {ami} and 1 snapshot(s): FedoraGroup, amipub:compose-id"
+        )),
         "{out}"
     );
     let again = verify(&env);

@@ -138,16 +138,35 @@ struct SellerImages<'a> {
     tags: &'a BTreeMap<String, String>,
 }
 
-/// A mirror's tags against those amipub puts on its copies (the operator's, the product and
-/// the provenance of the release it was made for); `None` when no stored release made it.
-fn tag_row(slug: &str, m: &Mirror, seen: &SellerImages<'_>) -> Option<Row> {
+/// A mirror's tags and its snapshots' (`snaps`, by id) against those amipub puts on its copies
+/// (the operator's, the product and the provenance of the release it was made for); `None`
+/// when no stored release made it.
+fn tag_row(
+    slug: &str,
+    m: &Mirror,
+    snaps: &BTreeMap<String, BTreeMap<String, String>>,
+    seen: &SellerImages<'_>,
+) -> Option<Row> {
     let r = seen
         .stored
         .iter()
         .find(|r| r.mirror_ami.as_deref() == Some(m.ami.as_str()))?;
     let mut wanted = amipub_domain::tags::of_copy(seen.tags, r);
     wanted.insert("amipub:product".into(), slug.to_owned());
-    let lacks = amipub_domain::tags::missing(&wanted, &m.tags);
+    let mut lacks = Vec::new();
+    let own = amipub_domain::tags::missing(&wanted, &m.tags);
+    if !own.is_empty() {
+        lacks.push(format!("lacks {}", own.join(", ")));
+    }
+    for s in &m.snapshots {
+        let of_snap = snaps
+            .get(s)
+            .map(|held| amipub_domain::tags::missing(&wanted, held))
+            .unwrap_or_default();
+        if !of_snap.is_empty() {
+            lacks.push(format!("{s} lacks {}", of_snap.join(", ")));
+        }
+    }
     let item = format!("tags of seller image {}", m.ami);
     let expected = format!("{} tag(s)", wanted.len());
     Some(match lacks.is_empty() {
@@ -158,7 +177,7 @@ fn tag_row(slug: &str, m: &Mirror, seen: &SellerImages<'_>) -> Option<Row> {
             item,
             Status::Incorrect,
             expected,
-            format!("lacks {} (amipub apply --tags adds them)", lacks.join(", ")),
+            format!("{} (amipub apply --tags adds them)", lacks.join("; ")),
         ),
     })
 }
@@ -366,10 +385,28 @@ async fn leftovers<P: LifecyclePorts>(
             )];
         }
     };
-    let tag_rows: Vec<Row> = mirrors
-        .iter()
-        .filter_map(|m| tag_row(slug, m, seen))
-        .collect();
+    let snapshots: Vec<String> = mirrors.iter().flat_map(|m| m.snapshots.clone()).collect();
+    let mut tag_rows = Vec::new();
+    let snaps = match ports.mirrors().snapshot_tags(&snapshots).await {
+        Ok(s) => s,
+        Err(e) => {
+            let item = "tags of seller snapshots";
+            tag_rows.push(Row::new(
+                slug,
+                HOME,
+                item,
+                Status::Unreachable,
+                "",
+                e.to_string(),
+            ));
+            BTreeMap::new()
+        }
+    };
+    tag_rows.extend(
+        mirrors
+            .iter()
+            .filter_map(|m| tag_row(slug, m, &snaps, seen)),
+    );
     let (versions, in_flight) = (seen.versions, seen.in_flight);
     mirrors
         .iter()

@@ -58,6 +58,15 @@ pub trait Mirrors: Send + Sync {
             ))
         }
     }
+    /// The tags of each of `snapshots` EC2 shows, by snapshot id (one it does not show is left
+    /// out).
+    fn snapshot_tags(
+        &self,
+        snapshots: &[String],
+    ) -> impl Future<Output = PortResult<BTreeMap<String, BTreeMap<String, String>>>> + Send {
+        let _ = snapshots;
+        async { Ok(BTreeMap::new()) }
+    }
     /// When the mirror was last launched (epoch seconds), as EC2 tells; `None` if never.
     fn last_launched(
         &self,

@@ -21,7 +21,10 @@ pub async fn retag<P: LifecyclePorts>(
 ) -> Result<Vec<String>, PortError> {
     let slug = product.spec.product.slug.as_str();
     let mut lines = Vec::new();
-    for m in ports.mirrors().mirrors(slug).await? {
+    let mirrors = ports.mirrors().mirrors(slug).await?;
+    let all: Vec<String> = mirrors.iter().flat_map(|m| m.snapshots.clone()).collect();
+    let snaps = ports.mirrors().snapshot_tags(&all).await?;
+    for m in mirrors {
         let Some(r) = stored
             .iter()
             .find(|r| r.mirror_ami.as_deref() == Some(m.ami.as_str()))
@@ -30,8 +33,10 @@ pub async fn retag<P: LifecyclePorts>(
         };
         let mut wanted = of_copy(&product.tags, r);
         wanted.insert(PRODUCT_TAG.to_owned(), slug.to_owned());
-        let lacks: BTreeMap<String, String> = missing(&wanted, &m.tags)
-            .into_iter()
+        // What the copy or any of its snapshots lacks (CreateTags tags them all at once).
+        let held = std::iter::once(&m.tags).chain(m.snapshots.iter().filter_map(|s| snaps.get(s)));
+        let lacks: BTreeMap<String, String> = held
+            .flat_map(|h| missing(&wanted, h))
             .map(|k| (k.to_owned(), wanted[k].clone()))
             .collect();
         if lacks.is_empty() {

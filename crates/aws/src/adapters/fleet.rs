@@ -12,7 +12,7 @@ use amipub_domain::lifecycle::retention::Mirror;
 use amipub_engine::lifecycle_ports::Mirrors;
 use amipub_engine::ports::PortResult;
 use aws_sdk_ec2::types::{
-    CreateVolumePermissionModifications, ImageAttributeName, LaunchPermissionModifications,
+    CreateVolumePermissionModifications, Filter, ImageAttributeName, LaunchPermissionModifications,
     SnapshotAttributeName, Tag,
 };
 
@@ -20,6 +20,10 @@ use super::images::{Ec2Images, PRODUCT_TAG, RELEASE_TAG, state_of};
 use super::{Shared, code};
 use crate::limits::Class;
 use aws_smithy_types::date_time::Format;
+
+/// Most snapshot ids in one DescribeSnapshots filter: a request of bounded size, however many
+/// mirrors a product has.
+const SNAPSHOT_IDS_PER_CALL: usize = 100;
 
 /// The tag marking a retired mirror, valued with the epoch second it was retired.
 pub const RETIRED_TAG: &str = "amipub:retired-at";
@@ -87,6 +91,51 @@ impl Fleet {
                 })
             })
             .collect())
+    }
+
+    /// The tags of the seller's own `snapshots` in the home Region, by id: DescribeSnapshots
+    /// with a `snapshot-id` filter, which (unlike `SnapshotId.N`) leaves out a snapshot that is
+    /// gone instead of failing
+    /// (<https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_DescribeSnapshots.html>).
+    pub async fn snapshot_tags(
+        &self,
+        snapshots: &[String],
+    ) -> PortResult<BTreeMap<String, BTreeMap<String, String>>> {
+        let mut out = BTreeMap::new();
+        for chunk in snapshots.chunks(SNAPSHOT_IDS_PER_CALL) {
+            let mut token: Option<String> = None;
+            loop {
+                let page = self
+                    .ec2(Class::Ec2Describe)
+                    .await?
+                    .describe_snapshots()
+                    .owner_ids("self")
+                    .filters(
+                        Filter::builder()
+                            .name("snapshot-id")
+                            .set_values(Some(chunk.to_vec()))
+                            .build(),
+                    )
+                    .set_next_token(token.take())
+                    .send()
+                    .await
+                    .map_err(|e| self.shared.home_error("DescribeSnapshots", &e))?;
+                for s in page.snapshots() {
+                    let Some(id) = s.snapshot_id() else { continue };
+                    let tags = s
+                        .tags()
+                        .iter()
+                        .filter_map(|t| Some((t.key()?.to_owned(), t.value()?.to_owned())))
+                        .collect();
+                    out.insert(id.to_owned(), tags);
+                }
+                match page.next_token() {
+                    Some(t) if !t.is_empty() => token = Some(t.to_owned()),
+                    _ => break,
+                }
+            }
+        }
+        Ok(out)
     }
 
     /// The soft step: nobody else may launch the mirror or make volumes of its snapshots any
@@ -239,6 +288,13 @@ impl Mirrors for Fleet {
 
     async fn last_launched(&self, mirror: &Mirror) -> PortResult<Option<i64>> {
         Fleet::last_launched(self, mirror).await
+    }
+
+    async fn snapshot_tags(
+        &self,
+        snapshots: &[String],
+    ) -> PortResult<BTreeMap<String, BTreeMap<String, String>>> {
+        Fleet::snapshot_tags(self, snapshots).await
     }
 
     async fn add_tags(&self, mirror: &Mirror, tags: &BTreeMap<String, String>) -> PortResult<()> {
