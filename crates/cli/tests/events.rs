@@ -48,10 +48,18 @@ fn init_creates_the_queue_once_and_prints_the_rule_to_apply() {
     let name = "amipub-change-sets";
     let url = with_events(&env, name);
     let arn = format!("arn:aws:sqs:us-east-1:{ACCOUNT}:{name}");
+    let config = env.path("amipub.toml");
+    let text = std::fs::read_to_string(&config).unwrap() + "[tags]\nFedoraGroup = \"cloud\"\n";
+    std::fs::write(&config, text).unwrap();
 
     let (code, out, err) = env.amipub(["init"]).finish(LIMIT);
     assert_eq!(code, 0, "{out}\n{err}");
     assert!(out.contains(&format!("created queue {url}")), "{out}");
+    {
+        let w = lock(&env.world);
+        let q = w.sqs.queues.values().find(|q| q.name == name).unwrap();
+        assert_eq!(q.tags.get("FedoraGroup").map(String::as_str), Some("cloud"));
+    }
     assert!(out.contains("wrote its policy"), "{out}");
     assert!(out.contains("does not call EventBridge"), "{out}");
     assert!(out.contains("amipub-catalog-change-sets"), "{out}");

@@ -122,6 +122,9 @@ fn a_second_party_release_clones_shares_fills_the_form_and_completes_after_publi
     let all = regions();
     assert_eq!(all.len(), 36, "34 commercial Regions and 2 GovCloud");
     let (template, gov) = env.second_party(&region_refs(&all));
+    let config = env.path("amipub.toml");
+    let text = std::fs::read_to_string(&config).unwrap() + "[tags]\nFedoraGroup = \"cloud\"\n";
+    std::fs::write(&config, text).unwrap();
     let id = publish_until_form(&env, &gov);
 
     // One clone per Region, in the seller account of its partition, shared with both
@@ -140,6 +143,21 @@ fn a_second_party_release_clones_shares_fills_the_form_and_completes_after_publi
         };
         assert_eq!(c.owner, seller, "{c:?}");
         assert!(!c.snapshots.is_empty(), "{c:?}");
+        // The configured and provenance tags, on the clone and each of its snapshots.
+        let w = lock(&env.world);
+        let held = std::iter::once(&w.ec2.images[&c.ami].tags)
+            .chain(c.snapshots.iter().map(|(s, _)| &w.ec2.snapshots[s].tags));
+        for tags in held {
+            for (k, v) in [
+                ("FedoraGroup", "cloud"),
+                ("amipub:clone-of", id.as_str()),
+                ("amipub:source-ami", SOURCE_AMI),
+                ("amipub:source-owner", "125523088429"),
+            ] {
+                assert_eq!(tags.get(k).map(String::as_str), Some(v), "{c:?} {tags:?}");
+            }
+        }
+        drop(w);
         for a in MARKETPLACE {
             assert!(c.launch.contains(&a.to_owned()), "{c:?}");
             assert!(
