@@ -111,6 +111,17 @@ fn copies_carry_the_configured_and_provenance_tags_and_verify_flags_a_lack() {
                 p.tags.get("amipub:product").map(String::as_str),
                 Some("fedora-cloud-base-x86-64")
             );
+            // The versioned parameter is the release's own; aliases move between releases.
+            let alias = p.name.ends_with("/latest");
+            let release = p.tags.get("amipub:release").map(String::as_str);
+            assert_eq!(release.is_none(), alias, "{} {:?}", p.name, p.tags);
+            let compose = p.tags.get("amipub:compose-id").map(String::as_str);
+            assert_eq!(
+                compose,
+                (!alias).then_some("Fedora-41-20241027.0"),
+                "{}",
+                p.name
+            );
         }
     }
     let row = format!("tags of seller image {ami}");
@@ -154,8 +165,10 @@ fn copies_carry_the_configured_and_provenance_tags_and_verify_flags_a_lack() {
     // `apply --tags` puts back what resources made before lack: the copy's tag, and a
     // parameter's.
     let latest = "/fedora/cloud/41/x86_64/latest";
+    // And the release's versioned one.
+    let ours = |name: &str| name.starts_with("/fedora/cloud/41/x86_64/");
     let stripped = |w: &mut amipub_sandbox::world::World| {
-        for p in w.ssm.parameters.values_mut().filter(|p| p.name == latest) {
+        for p in w.ssm.parameters.values_mut().filter(|p| ours(&p.name)) {
             p.tags.clear();
         }
     };
@@ -175,12 +188,20 @@ fn copies_carry_the_configured_and_provenance_tags_and_verify_flags_a_lack() {
     let line = again.lines().find(|l| l.contains(&row)).unwrap_or_default();
     assert!(line.starts_with("Correct"), "{again}");
     let w = lock(&env.world);
-    for p in w.ssm.parameters.values().filter(|p| p.name == latest) {
+    for p in w.ssm.parameters.values().filter(|p| ours(&p.name)) {
         assert_eq!(
             p.tags.get("FedoraGroup").map(String::as_str),
             Some("cloud"),
             "{}",
             p.region
+        );
+        let release = p.tags.get("amipub:release");
+        assert_eq!(
+            release.is_some(),
+            p.name != latest,
+            "{} {:?}",
+            p.name,
+            p.tags
         );
     }
 }

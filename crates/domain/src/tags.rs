@@ -11,6 +11,8 @@ use crate::release::Release;
 use crate::spec::path::FieldPath;
 use crate::validate::Findings;
 
+/// The tag naming the release a resource was made for.
+pub const RELEASE_TAG: &str = "amipub:release";
 /// The tag naming the product (its slug).
 pub const PRODUCT_TAG: &str = "amipub:product";
 /// The tag naming the build's compose.
@@ -50,6 +52,18 @@ pub fn of_parameter(
 ) -> BTreeMap<String, String> {
     let mut t = configured.clone();
     t.insert(PRODUCT_TAG.to_owned(), product.to_owned());
+    t
+}
+
+/// The tags of a release's versioned SSM parameter, which only that release ever writes: a
+/// parameter's, with the release (`amipub:release`) and its provenance.
+pub fn of_versioned_parameter(
+    configured: &BTreeMap<String, String>,
+    r: &Release,
+) -> BTreeMap<String, String> {
+    let mut t = of_parameter(configured, &r.product);
+    t.extend(provenance(r));
+    t.insert(RELEASE_TAG.to_owned(), r.id.to_string());
     t
 }
 
@@ -151,6 +165,13 @@ mod tests {
         held.insert(SOURCE_AMI_TAG.into(), "ami-other".into());
         assert_eq!(missing(&t, &held), ["FedoraGroup", SOURCE_AMI_TAG]);
         assert!(missing(&t, &t).is_empty());
+        // Parameters: an alias names the product only, the versioned one its release too.
+        let alias = of_parameter(&configured, "p");
+        assert_eq!(alias.len(), 2, "{alias:?}");
+        let versioned = of_versioned_parameter(&configured, &r);
+        assert_eq!(versioned[RELEASE_TAG], "r-000000000001");
+        assert_eq!(versioned[COMPOSE_TAG], "Fedora-41-20241027.0");
+        assert_eq!(versioned[PRODUCT_TAG], "p");
     }
 
     #[test]

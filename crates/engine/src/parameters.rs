@@ -55,6 +55,12 @@ pub(crate) fn names_with(
     Ok(names)
 }
 
+/// The tags a new parameter gets: the versioned one belongs to one release, aliases move.
+struct ParameterTags {
+    versioned: BTreeMap<String, String>,
+    alias: BTreeMap<String, String>,
+}
+
 /// What one Region's parameters came to.
 enum Outcome {
     /// Written (or already right) and read back.
@@ -78,7 +84,10 @@ pub(crate) async fn write_parameters<P: Ports>(
 ) -> Result<String, PortError> {
     let names = parameter_names(product, r)
         .map_err(|e| PortError::new(FailureKind::InvalidInput, format!("SSM templates: {e}")))?;
-    let tags = amipub_domain::tags::of_parameter(&product.tags, &r.product);
+    let tags = ParameterTags {
+        versioned: amipub_domain::tags::of_versioned_parameter(&product.tags, r),
+        alias: amipub_domain::tags::of_parameter(&product.tags, &r.product),
+    };
     let outcomes: Vec<(&Region, Result<Outcome, PortError>)> = stream::iter(&r.regions)
         .map(|(region, ami)| {
             let fresh = r
@@ -109,7 +118,7 @@ async fn in_region<P: Ports>(
     ports: &P,
     region: &Region,
     ami: &str,
-    (names, tags): (&[String], &BTreeMap<String, String>),
+    (names, tags): (&[String], &ParameterTags),
     fresh: bool,
 ) -> Result<Outcome, PortError> {
     let launchable = fresh || ports.images().launchable(region, ami).await?;
@@ -140,6 +149,10 @@ async fn in_region<P: Ports>(
         RegionPlan::Write(writes) => writes,
     };
     for name in &writes {
+        let tags = match names.first() == Some(name) {
+            true => &tags.versioned,
+            false => &tags.alias,
+        };
         match values.contains_key(name.as_str()) {
             true => ports.parameters().set(region, name, ami).await?,
             false => ports.parameters().create(region, name, ami, tags).await?,

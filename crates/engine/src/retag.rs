@@ -6,7 +6,7 @@
 use std::collections::BTreeMap;
 
 use amipub_domain::release::{Release, State};
-use amipub_domain::tags::{PRODUCT_TAG, missing, of_copy, of_parameter};
+use amipub_domain::tags::{PRODUCT_TAG, missing, of_copy, of_parameter, of_versioned_parameter};
 
 use crate::lifecycle_ports::{LifecyclePorts, Mirrors};
 use crate::parameters::parameter_names;
@@ -51,9 +51,10 @@ pub async fn retag<P: LifecyclePorts>(
             keys.join(", ")
         ));
     }
-    let tags = of_parameter(&product.tags, slug);
-    // Each (Region, name) once: aliases such as `latest` are names of every release.
-    let mut wanted = std::collections::BTreeSet::new();
+    // Each (Region, name) once: aliases such as `latest` are names of every release, and get
+    // no release's provenance; a versioned name is its release's own.
+    let alias = of_parameter(&product.tags, slug);
+    let mut wanted: BTreeMap<(String, String), BTreeMap<String, String>> = BTreeMap::new();
     let done = stored
         .iter()
         .filter(|r| r.product == slug && r.state == State::Done);
@@ -64,15 +65,17 @@ pub async fn retag<P: LifecyclePorts>(
                 format!("SSM templates: {e}"),
             )
         })?;
+        let versioned = of_versioned_parameter(&product.tags, r);
         for region in r.regions.keys() {
-            for name in &names {
-                wanted.insert((region.to_string(), name.clone()));
+            for (i, name) in names.iter().enumerate() {
+                let tags = if i == 0 { &versioned } else { &alias };
+                wanted.insert((region.to_string(), name.clone()), tags.clone());
             }
         }
     }
     let (mut tagged, mut regions) = (0usize, std::collections::BTreeSet::new());
-    for (region, name) in &wanted {
-        if ports.parameters().add_tags(region, name, &tags).await? {
+    for ((region, name), tags) in &wanted {
+        if ports.parameters().add_tags(region, name, tags).await? {
             tagged += 1;
             regions.insert(region.clone());
         }

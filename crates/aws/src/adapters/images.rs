@@ -13,7 +13,7 @@ use super::{Shared, code};
 use crate::limits::Class;
 
 /// The tag carrying the release (and generation) on mirrors.
-pub const RELEASE_TAG: &str = "amipub:release";
+pub const RELEASE_TAG: &str = amipub_domain::tags::RELEASE_TAG;
 /// The tag carrying the product slug on mirrors.
 pub const PRODUCT_TAG: &str = "amipub:product";
 
