@@ -172,7 +172,21 @@ fn copies_carry_the_configured_and_provenance_tags_and_verify_flags_a_lack() {
             p.tags.clear();
         }
     };
+    let ssm_row = format!("tags of ssm {latest}");
+    let before = verify(&env);
+    let line = before
+        .lines()
+        .find(|l| l.contains(&ssm_row))
+        .unwrap_or_default();
+    assert!(line.starts_with("Correct"), "{before}");
     stripped(&mut lock(&env.world));
+    let after = verify(&env);
+    let line = after
+        .lines()
+        .find(|l| l.contains(&ssm_row))
+        .unwrap_or_default();
+    assert!(line.starts_with("Incorrect"), "{after}");
+    assert!(line.contains("FedoraGroup, amipub:product in "), "{after}");
     let product = env.path("products/fedora.toml").display().to_string();
     let (code, out, err) = env
         .amipub(["apply", "--tags", "--product", &product])
@@ -185,8 +199,10 @@ fn copies_carry_the_configured_and_provenance_tags_and_verify_flags_a_lack() {
         "{out}"
     );
     let again = verify(&env);
-    let line = again.lines().find(|l| l.contains(&row)).unwrap_or_default();
-    assert!(line.starts_with("Correct"), "{again}");
+    for row in [&row, &ssm_row] {
+        let line = again.lines().find(|l| l.contains(row)).unwrap_or_default();
+        assert!(line.starts_with("Correct"), "{again}");
+    }
     let w = lock(&env.world);
     for p in w.ssm.parameters.values().filter(|p| ours(&p.name)) {
         assert_eq!(

@@ -119,6 +119,12 @@ pub async fn audit<P: LifecyclePorts>(
     rows.extend(ami_rows);
     let product = Product::new(spec.clone(), "");
     rows.extend(parameters(ports, &product, &releases, &located, &regions).await);
+    let written: Vec<&Release> = located
+        .iter()
+        .filter_map(|(title, _)| releases.get(title).copied())
+        .collect();
+    let tag_rows = crate::audit_tags::parameter_tag_rows(ports, &product, tags, &written, &regions);
+    rows.extend(tag_rows.await);
     rows.extend(crate::buyer_view::rows(ports, spec, pid, &live).await);
     let mirrors = SellerImages {
         versions: &live.versions,

@@ -10,6 +10,7 @@
 //! into stored wake-ups.
 
 pub mod audit;
+mod audit_tags;
 pub mod buyer_view;
 pub mod engine;
 pub mod events;

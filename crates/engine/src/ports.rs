@@ -320,6 +320,16 @@ pub trait Parameters: Send + Sync {
         let _ = tags;
         self.set(region, name, ami)
     }
+    /// The tags of parameter `name` in `region`; `None` when it does not exist, or the store
+    /// keeps no tags.
+    fn tags(
+        &self,
+        region: &str,
+        name: &str,
+    ) -> impl Future<Output = PortResult<Option<BTreeMap<String, String>>>> + Send {
+        let _ = (region, name);
+        async { Ok(None) }
+    }
     /// Adds `tags` to the existing parameter `name` in `region`; `false` when it does not exist.
     fn add_tags(
         &self,

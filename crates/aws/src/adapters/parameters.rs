@@ -130,6 +130,33 @@ impl Parameters for SsmParameters {
 
     /// AddTagsToResource of a parameter; `false` when SSM does not know it
     /// (<https://docs.aws.amazon.com/systems-manager/latest/APIReference/API_AddTagsToResource.html>).
+    /// ListTagsForResource of the parameter
+    /// (<https://docs.aws.amazon.com/systems-manager/latest/APIReference/API_ListTagsForResource.html>).
+    async fn tags(&self, region: &str, name: &str) -> PortResult<Option<BTreeMap<String, String>>> {
+        let out = self
+            .shared
+            .ssm(region, Class::SsmRead)
+            .await?
+            .list_tags_for_resource()
+            .resource_type(aws_sdk_ssm::types::ResourceTypeForTagging::Parameter)
+            .resource_id(name)
+            .send()
+            .await;
+        match out {
+            Ok(o) => Ok(Some(
+                o.tag_list()
+                    .iter()
+                    .map(|t| (t.key().to_owned(), t.value().to_owned()))
+                    .collect(),
+            )),
+            Err(e) if code(&e) == Some("InvalidResourceId") => Ok(None),
+            Err(e) => Err(self
+                .shared
+                .error(region, "ListTagsForResource", &e)
+                .about(name)),
+        }
+    }
+
     async fn add_tags(
         &self,
         region: &str,

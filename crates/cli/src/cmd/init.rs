@@ -188,7 +188,7 @@ pub fn policy(settings: &Settings, with_init: bool) -> anyhow::Result<Value> {
         json!({
             "Sid": "InspectAndLocateImages",
             "Effect": "Allow",
-            "Action": ["ec2:DescribeImages", "ec2:DescribeInstanceTypes"],
+            "Action": ["ec2:DescribeImages", "ec2:DescribeInstanceTypes", "ec2:DescribeSnapshots"],
             "Resource": "*"
         }),
         json!({
@@ -242,7 +242,7 @@ pub fn policy(settings: &Settings, with_init: bool) -> anyhow::Result<Value> {
         json!({
             "Sid": "WriteImageParameters",
             "Effect": "Allow",
-            "Action": ["ssm:GetParameter", "ssm:GetParameters", "ssm:PutParameter", "ssm:AddTagsToResource"],
+            "Action": ["ssm:GetParameter", "ssm:GetParameters", "ssm:PutParameter", "ssm:AddTagsToResource", "ssm:ListTagsForResource"],
             "Resource": params
         }),
     ];

@@ -1,0 +1,167 @@
+//! The tags rows of the audit for SSM parameters: each parameter a finished release wrote,
+//! read back in every Region where it exists, against the tags amipub gives it (the
+//! configured ones and the product; the versioned one also its release's provenance). One row
+//! per parameter name names the Regions where a tag is missing.
+
+use std::collections::BTreeMap;
+
+use amipub_domain::lifecycle::{Row, Status};
+use amipub_domain::release::Release;
+use amipub_domain::tags::{missing, of_parameter, of_versioned_parameter};
+use futures_util::{StreamExt, stream};
+
+use crate::lifecycle_ports::LifecyclePorts;
+use crate::parameters::parameter_names;
+use crate::ports::Parameters;
+use crate::product::Product;
+
+/// Regions read at once.
+const REGIONS_AT_ONCE: usize = 8;
+
+/// The rows for the parameters of `releases` (finished, live) in `regions`, against the
+/// configured `tags`.
+pub(crate) async fn parameter_tag_rows<P: LifecyclePorts>(
+    ports: &P,
+    product: &Product,
+    tags: &BTreeMap<String, String>,
+    releases: &[&Release],
+    regions: &[String],
+) -> Vec<Row> {
+    let slug = product.spec.product.slug.as_str();
+    let mut rows = Vec::new();
+    for (name, wanted) in wanted(product, tags, releases) {
+        let looks: Vec<(&String, _)> = stream::iter(regions)
+            .map(|region| {
+                let name = name.as_str();
+                async move { (region, ports.parameters().tags(region, name).await) }
+            })
+            .buffer_unordered(REGIONS_AT_ONCE)
+            .collect()
+            .await;
+        rows.extend(row(slug, &name, &wanted, looks));
+    }
+    rows
+}
+
+/// Each parameter name of `releases` with the tags it should hold (a versioned name is one
+/// release's own; an alias is every release's).
+fn wanted(
+    product: &Product,
+    tags: &BTreeMap<String, String>,
+    releases: &[&Release],
+) -> BTreeMap<String, BTreeMap<String, String>> {
+    let mut out = BTreeMap::new();
+    for r in releases {
+        let Ok(names) = parameter_names(product, r) else {
+            continue;
+        };
+        for (i, name) in names.into_iter().enumerate() {
+            let want = match i {
+                0 => of_versioned_parameter(tags, r),
+                _ => of_parameter(tags, &r.product),
+            };
+            out.insert(name, want);
+        }
+    }
+    out
+}
+
+/// What one Region answered: the parameter's tags, `None` when it is not there.
+type Look<'a> = (
+    &'a String,
+    crate::ports::PortResult<Option<BTreeMap<String, String>>>,
+);
+
+/// One parameter's row from what each Region answered; none when no Region showed it.
+fn row(
+    slug: &str,
+    name: &str,
+    wanted: &BTreeMap<String, String>,
+    mut looks: Vec<Look<'_>>,
+) -> Option<Row> {
+    looks.sort_by(|a, b| a.0.cmp(b.0));
+    let item = format!("tags of ssm {name}");
+    let expected = format!("{} tag(s)", wanted.len());
+    // What is lacking → the Regions where it is.
+    let mut by_lack: BTreeMap<String, Vec<&str>> = BTreeMap::new();
+    let (mut seen, mut unreachable) = (0usize, Vec::new());
+    for (region, look) in looks {
+        match look {
+            Ok(None) => {}
+            Ok(Some(held)) => {
+                seen += 1;
+                let lacks = missing(wanted, &held);
+                if !lacks.is_empty() {
+                    by_lack.entry(lacks.join(", ")).or_default().push(region);
+                }
+            }
+            Err(e) => unreachable.push(format!("{region}: {e}")),
+        }
+    }
+    let lacking: Vec<String> = by_lack
+        .iter()
+        .map(|(lacks, regions)| format!("{lacks} in {}", regions_in_short(regions)))
+        .collect();
+    let (status, actual) = match (lacking.is_empty(), unreachable.is_empty()) {
+        (false, _) => (
+            Status::Incorrect,
+            format!(
+                "lacks {} (amipub apply --tags adds them)",
+                lacking.join("; ")
+            ),
+        ),
+        (true, false) => (Status::Unreachable, unreachable.join("; ")),
+        (true, true) if seen == 0 => return None,
+        (true, true) => (Status::Correct, format!("all, in {seen} Region(s)")),
+    };
+    Some(Row::new(slug, "-", item, status, expected, actual))
+}
+
+/// `eu-west-1`, or `3 Regions (af-south-1, ap-east-1, …)`.
+fn regions_in_short(regions: &[&str]) -> String {
+    const SHOWN: usize = 3;
+    match regions {
+        [one] => (*one).to_owned(),
+        _ => {
+            let mut shown = regions[..regions.len().min(SHOWN)].join(", ");
+            if regions.len() > SHOWN {
+                shown.push_str(", …");
+            }
+            format!("{} Regions ({shown})", regions.len())
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_row_groups_the_regions_by_what_they_lack_and_skips_a_parameter_nowhere() {
+        let wanted = BTreeMap::from([
+            ("FedoraGroup".to_owned(), "cloud".to_owned()),
+            ("amipub:product".to_owned(), "p".to_owned()),
+        ]);
+        let only_product = BTreeMap::from([("amipub:product".to_owned(), "p".to_owned())]);
+        let regions: Vec<String> = ["eu-west-1", "us-east-1", "us-west-2"]
+            .iter()
+            .map(|r| (*r).to_owned())
+            .collect();
+        let looks = vec![
+            (&regions[0], Ok(Some(only_product.clone()))),
+            (&regions[1], Ok(Some(wanted.clone()))),
+            (&regions[2], Ok(Some(only_product))),
+        ];
+        let r = row("p", "/p/latest", &wanted, looks);
+        let r = r.unwrap_or_else(|| panic!("a row"));
+        assert_eq!(r.status, Status::Incorrect);
+        assert!(
+            r.actual
+                .starts_with("lacks FedoraGroup in 2 Regions (eu-west-1, us-west-2)"),
+            "{}",
+            r.actual
+        );
+        let nowhere = vec![(&regions[0], Ok(None))];
+        assert!(row("p", "/p/latest", &wanted, nowhere).is_none());
+    }
+}
