@@ -427,6 +427,9 @@ fn keep_three_restricts_with_new_versions_and_cleans_up_after_the_grace_period()
         w.ec2.snapshots.len(),
         snaps_before - snapshots[0].len() - snapshots[1].len()
     );
+    drop(w);
+    // Creating, releasing, retiring and deleting: each call is one the policy allows.
+    assert_eq!(env.calls_the_policy_misses(), Vec::<String>::new());
 }
 
 /// Every `latest` parameter of the seller (both partitions) holds an AMI that is available and

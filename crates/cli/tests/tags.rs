@@ -220,6 +220,9 @@ fn copies_carry_the_configured_and_provenance_tags_and_verify_flags_a_lack() {
             p.tags
         );
     }
+    drop(w);
+    // Tagging and reading tags back: each call is one the policy allows.
+    assert_eq!(env.calls_the_policy_misses(), Vec::<String>::new());
 }
 
 #[test]

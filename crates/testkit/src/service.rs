@@ -152,6 +152,37 @@ url = "{e}"
         )
     }
 
+    /// The calls the seller account made (as `service:Operation`, the service's signing name)
+    /// that `amipub iam-policy --with-init` does not allow. STS's GetCallerIdentity needs no
+    /// permission (<https://docs.aws.amazon.com/STS/latest/APIReference/API_GetCallerIdentity.html>).
+    pub fn calls_the_policy_misses(&self) -> Vec<String> {
+        let (code, policy, err) = self
+            .amipub(["iam-policy", "--with-init"])
+            .finish(Duration::from_secs(60));
+        assert_eq!(code, 0, "{err}");
+        let doc: serde_json::Value = serde_json::from_str(&policy).unwrap();
+        let allowed: std::collections::BTreeSet<String> = doc["Statement"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .flat_map(|s| match &s["Action"] {
+                serde_json::Value::String(a) => vec![a.clone()],
+                serde_json::Value::Array(a) => a
+                    .iter()
+                    .filter_map(|x| x.as_str().map(str::to_owned))
+                    .collect(),
+                _ => Vec::new(),
+            })
+            .collect();
+        let made: std::collections::BTreeSet<String> = lock(&self.world)
+            .requests
+            .iter()
+            .filter(|r| r.account.as_deref() == Some(SELLER_ACCOUNT) && r.service != "sts")
+            .map(|r| format!("{}:{}", r.service, r.operation))
+            .collect();
+        made.difference(&allowed).cloned().collect()
+    }
+
     /// Points the home's `[store] url` at another database.
     pub fn use_store(&self, url: &str) {
         let path = self.path("amipub.toml");

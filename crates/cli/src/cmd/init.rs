@@ -200,6 +200,27 @@ pub fn policy(settings: &Settings, with_init: bool) -> anyhow::Result<Value> {
                 format!("arn:{partition}:ec2:us-east-1::snapshot/*")
             ]
         }),
+        // Retention: a mirror of a retired version is deprecated, then (past the grace period
+        // and unlaunched for `idle_days`) deregistered with its snapshots; the attributes tell
+        // its sharing and last launch
+        // (<https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/ami-deprecate.html>).
+        json!({
+            "Sid": "RetireSellerImages",
+            "Effect": "Allow",
+            "Action": [
+                "ec2:DescribeImageAttribute",
+                "ec2:DescribeSnapshotAttribute",
+                "ec2:ModifyImageAttribute",
+                "ec2:ModifySnapshotAttribute",
+                "ec2:EnableImageDeprecation",
+                "ec2:DeregisterImage",
+                "ec2:DeleteSnapshot"
+            ],
+            "Resource": [
+                format!("arn:{partition}:ec2:us-east-1::image/*"),
+                format!("arn:{partition}:ec2:us-east-1::snapshot/*")
+            ]
+        }),
         json!({
             "Sid": "CheckIngestionRole",
             "Effect": "Allow",
