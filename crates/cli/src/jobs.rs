@@ -165,6 +165,11 @@ pub async fn follow(lc: &Lifecycle, id: &str) -> anyhow::Result<Ended> {
             notes_said = true;
         }
         if job.state.is_terminal() {
+            // What the job announced: printed here without a bus; with one, `serve` sends it.
+            if lc.settings.bus.is_none() {
+                let files = crate::outbox::FeedFiles::of(&lc.settings);
+                crate::outbox::deliver(&lc.store, &files).await?;
+            }
             return Ok(Ended {
                 job,
                 left: false,
