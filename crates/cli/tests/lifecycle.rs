@@ -428,6 +428,27 @@ fn keep_three_restricts_with_new_versions_and_cleans_up_after_the_grace_period()
         snaps_before - snapshots[0].len() - snapshots[1].len()
     );
     drop(w);
+    // Keeping fewer: the sync restricts 1.3 and tells consumers, naming 1.5 instead.
+    let text = std::fs::read_to_string(&path).unwrap();
+    std::fs::write(&path, text.replace("keep_latest = 3", "keep_latest = 2")).unwrap();
+    let out = ok(&env, &["apply", "--product", p]);
+    assert!(out.contains("restricted 1.3; announced with 1.5"), "{out}");
+    let told: Vec<Value> = out
+        .lines()
+        .filter_map(|l| serde_json::from_str::<Value>(l).ok())
+        .filter(|m| m["schema"] == "amipub.release.restricted.v1")
+        .collect();
+    assert_eq!(told.len(), 1, "{out}");
+    let body: Value = match &told[0]["body"] {
+        Value::String(s) => serde_json::from_str(s).unwrap(),
+        b => b.clone(),
+    };
+    assert_eq!(
+        body["restricted_versions"],
+        serde_json::json!(["1.3"]),
+        "{body}"
+    );
+    assert_eq!(body["replacement"]["version_title"], "1.5", "{body}");
     // Creating, releasing, retiring and deleting: each call is one the policy allows.
     assert_eq!(env.calls_the_policy_misses(), Vec::<String>::new());
 }

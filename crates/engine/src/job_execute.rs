@@ -180,6 +180,8 @@ async fn finish<P: LifecyclePorts>(ports: &P, job: &Job, now: i64) -> Result<Job
             if !job.plan.is_empty() {
                 lines.push(format!("{slug}: applied"));
             }
+            let told = crate::sync_notice::announce_sync_restrictions(ports, job, &spec, now);
+            lines.extend(told.await?);
             if job.arg("cleanup") != Some("false") {
                 lines.extend(clean_up(ports, &spec, now).await?);
             }

@@ -30,6 +30,7 @@ pub mod product;
 pub mod report;
 pub mod retag;
 pub mod second_party;
+mod sync_notice;
 
 pub use engine::Engine;
 pub use ports::{PortError, PortResult, Ports};
