@@ -374,8 +374,12 @@ impl Runtime {
                 shown_state = Some(r.state);
                 // Announcements are queued with a transition (and, on the first turn, may be
                 // left over from an interrupted run): only then is there anything to deliver.
-                let files = outbox::FeedFiles::of(&self.settings);
-                outbox::deliver(&self.store, &files).await?;
+                // With a `[bus]`, they are `serve`'s to send: printed here, the bus would never
+                // see them.
+                if self.settings.bus.is_none() {
+                    let files = outbox::FeedFiles::of(&self.settings);
+                    outbox::deliver(&self.store, &files).await?;
+                }
             }
             progress.show(&r, &timeline, now);
             if r.state.is_terminal() || r.state.waits_for_person() {

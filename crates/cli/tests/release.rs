@@ -224,3 +224,24 @@ fn cancel_and_retry_against_a_worker_mid_step_win_or_are_refused_never_lost() {
         );
     }
 }
+
+/// With a `[bus]`, `amipub serve` sends announcements: a release run from the command line must
+/// leave them in the outbox rather than print them (the bus would never see a printed one).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn with_a_bus_configured_publish_leaves_its_announcements_to_serve() {
+    let env = Env::new(AMIPUB, 3000.0);
+    let config = env.path("amipub.toml");
+    let text = std::fs::read_to_string(&config).unwrap()
+        + "[bus]\nurl = \"amqp://guest@127.0.0.1:5672/unused\"\npassword_env = \"AMIPUB_TEST_BUS_PW\"\n\
+           queue = \"amipub\"\nbindings = [\"org.fedoraproject.prod.fedora_image_uploader.published.v1.aws.#\"]\n\
+           topic_prefix = \"org.fedoraproject.prod.\"\n";
+    std::fs::write(&config, text).unwrap();
+    let (code, out, err) = env.publish_build(SOURCE_AMI).finish(LIMIT);
+    assert_eq!(code, 0, "{out}\n{err}");
+    assert!(!out.contains("\"schema\""), "{out}");
+    let backlog = env.store().await.outbox_backlog().await.unwrap();
+    assert!(
+        backlog >= 2,
+        "submitted and published wait for serve: {backlog}"
+    );
+}
