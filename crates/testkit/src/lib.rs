@@ -11,6 +11,7 @@
 //!   `serve` with its log);
 //! - [`meter`]: a buyer's instance for the `amipub-meter` agent;
 //! - [`fakes`]: in-memory ports for the engine;
+//! - [`lifecycle`]: the lifecycle suites' helpers (a spec to create, a version to publish);
 //! - [`web`]: a stand-in web server for documents amipub fetches (stream metadata, datagrepper).
 //!
 //! The binaries under test are the caller's: an integration test passes
@@ -19,6 +20,7 @@
 
 pub mod bus;
 pub mod fakes;
+pub mod lifecycle;
 pub mod meter;
 pub mod postgres;
 pub mod process;
