@@ -13,6 +13,15 @@ use serde_json::Value;
 
 const AMIPUB: &str = env!("CARGO_BIN_EXE_amipub");
 
+/// The bodies of the `restricted` announcements a command printed.
+fn restricted_in(out: &str) -> Vec<Value> {
+    out.lines()
+        .filter_map(|l| serde_json::from_str::<Value>(l).ok())
+        .filter(|m| m["schema"] == "amipub.release.restricted.v1")
+        .map(|m| m["body"].clone())
+        .collect()
+}
+
 #[test]
 fn keep_three_restricts_with_new_versions_and_cleans_up_after_the_grace_period() {
     let env = Env::new(AMIPUB, 3000.0);
@@ -140,22 +149,29 @@ fn keep_three_restricts_with_new_versions_and_cleans_up_after_the_grace_period()
     std::fs::write(&path, text.replace("keep_latest = 3", "keep_latest = 2")).unwrap();
     let out = ok(&env, &["apply", "--product", p]);
     assert!(out.contains("restricted 1.3; announced with 1.5"), "{out}");
-    let told: Vec<Value> = out
-        .lines()
-        .filter_map(|l| serde_json::from_str::<Value>(l).ok())
-        .filter(|m| m["schema"] == "amipub.release.restricted.v1")
-        .collect();
+    let told = restricted_in(&out);
     assert_eq!(told.len(), 1, "{out}");
-    let body: Value = match &told[0]["body"] {
-        Value::String(s) => serde_json::from_str(s).unwrap(),
-        b => b.clone(),
-    };
     assert_eq!(
-        body["restricted_versions"],
+        told[0]["restricted_versions"],
         serde_json::json!(["1.3"]),
-        "{body}"
+        "{out}"
     );
-    assert_eq!(body["replacement"]["version_title"], "1.5", "{body}");
+    assert_eq!(told[0]["replacement"]["version_title"], "1.5", "{out}");
+    assert_eq!(told[0]["reason"], "retention", "{out}");
+    // An end of life reached: 1.4 goes, told with that reason.
+    let text = std::fs::read_to_string(&path).unwrap()
+        + "\n[[retention.end_of_life]]\nrelease = \"1.4\"\ndate = \"2020-01-01\"\n";
+    std::fs::write(&path, text).unwrap();
+    let out = ok(&env, &["apply", "--product", p]);
+    let told = restricted_in(&out);
+    assert_eq!(told.len(), 1, "{out}");
+    assert_eq!(
+        told[0]["restricted_versions"],
+        serde_json::json!(["1.4"]),
+        "{out}"
+    );
+    assert_eq!(told[0]["reason"], "end_of_life", "{out}");
+    assert_eq!(told[0]["replacement"]["version_title"], "1.5", "{out}");
     // Creating, releasing, retiring and deleting: each call is one the policy allows.
     assert_eq!(env.calls_the_policy_misses(), Vec::<String>::new());
 }

@@ -1,9 +1,13 @@
 //! The `restricted` announcement of a listing sync: the versions its change sets restricted
-//! (retention keeping fewer versions, or an end of life reached), with the newest live
-//! version as their replacement, queued once per job when the sync is done.
+//! (retention keeping fewer versions, or an end of life reached: one announcement each, with
+//! its reason), with the newest live version as their replacement, queued once per job when
+//! the sync is done. Not told: what an earlier change set restricted when a later one of the
+//! same sync failed (the job fails, and a retry's plan no longer holds it), and restrictions
+//! that left no version whose release amipub holds.
 
 use amipub_domain::job::Job;
 use amipub_domain::lifecycle::LiveVersion;
+use amipub_domain::lifecycle::retention;
 use amipub_domain::spec::ProductSpec;
 
 use crate::execute::restricted_announcement;
@@ -73,21 +77,45 @@ pub(crate) async fn announce_sync_restrictions<P: LifecyclePorts>(
             titles.join(", ")
         )));
     };
-    replacement.restricts = titles.clone();
+    // Versions past their release's end of life are told apart from those retention no
+    // longer keeps: each group is its own announcement, with its own reason.
+    let today = retention::date_of(now);
+    let (eol, kept): (Vec<String>, Vec<String>) = titles
+        .iter()
+        .cloned()
+        .partition(|t| retention::past_end_of_life(&spec.retention, t, &today));
     let product = Product::new(spec.clone(), "");
-    let Some(mut a) = restricted_announcement(&product, &replacement) else {
-        return Ok(None);
-    };
-    a.id = format!("{}-restricted", job.id);
-    ports
-        .jobs()
-        .announce(replacement.id.as_str(), &a, now)
-        .await?;
+    for (group, reason, suffix) in [(kept, "retention", ""), (eol, "end_of_life", "-eol")] {
+        if group.is_empty() {
+            continue;
+        }
+        replacement.restricts = group;
+        let Some(mut a) = restricted_announcement(&product, &replacement) else {
+            continue;
+        };
+        a.id = format!("{}-restricted{suffix}", job.id);
+        a.body = with_reason(&a.body, reason);
+        ports
+            .jobs()
+            .announce(replacement.id.as_str(), &a, now)
+            .await?;
+    }
     Ok(Some(format!(
         "  restricted {}; announced with {} as the replacement",
         titles.join(", "),
         replacement.version
     )))
+}
+
+/// The announcement body `body` with `reason` as its reason.
+fn with_reason(body: &str, reason: &str) -> String {
+    match serde_json::from_str::<serde_json::Value>(body) {
+        Ok(mut v) => {
+            v["reason"] = serde_json::Value::from(reason);
+            v.to_string()
+        }
+        Err(_) => body.to_owned(),
+    }
 }
 
 #[cfg(test)]

@@ -40,6 +40,15 @@ pub fn belongs_to(title: &str, release: &str) -> bool {
     }
 }
 
+/// Whether version `title` belongs to a release whose end of life (`[[retention.end_of_life]]`)
+/// is `today` (`YYYY-MM-DD`) or earlier.
+pub fn past_end_of_life(policy: &Retention, title: &str, today: &str) -> bool {
+    policy
+        .end_of_life
+        .iter()
+        .any(|e| e.date.as_str() <= today && belongs_to(title, &e.release))
+}
+
 /// The delivery option ids to restrict when `adding` (a title not yet listed, if any) joins
 /// `versions`, on `today` (`YYYY-MM-DD`).
 pub fn to_restrict(
@@ -56,12 +65,7 @@ pub fn to_restrict(
     live.sort_by(|a, b| b.created.cmp(&a.created).then(b.title.cmp(&a.title)));
     let keep = usize::try_from(policy.keep_latest.max(1)).unwrap_or(1);
     let keep_old = keep.saturating_sub(usize::from(adding.is_some()));
-    let expired = |v: &LiveVersion| {
-        policy
-            .end_of_life
-            .iter()
-            .any(|e| e.date.as_str() <= today && belongs_to(&v.title, &e.release))
-    };
+    let expired = |v: &LiveVersion| past_end_of_life(policy, &v.title, today);
     // Versions past their release's end of life go first; keep-N counts only the others, so an
     // expired version never takes the place of one the policy keeps.
     let newest = live.first().map(|v| v.id.clone());
