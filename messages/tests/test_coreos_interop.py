@@ -139,7 +139,8 @@ class Watch:
         self.ch.queue_bind("watch", "amq.topic", "org.fedoraproject.prod.amipub.#")
         self.got = []
 
-    def until(self, done, timeout, log):
+    def wait_for(self, done, timeout):
+        """Reads announcements until `done(got)` or `timeout` seconds; whether it is done."""
         end = time.time() + timeout
         while time.time() < end and not done(self.got):
             method, props, body = self.ch.basic_get("watch", auto_ack=True)
@@ -147,7 +148,10 @@ class Watch:
                 time.sleep(0.2)
                 continue
             self.got.append((props.message_id, message.get_message(method.routing_key, props, body)))
-        assert done(self.got), "\n".join(log.lines)
+        return done(self.got)
+
+    def until(self, done, timeout, log):
+        assert self.wait_for(done, timeout), "\n".join(log.lines)
 
     def of(self, cls):
         return [(i, m) for i, m in self.got if type(m) is cls]
