@@ -1,7 +1,8 @@
 //! The seller-side fleet for the lifecycle commands: the mirrors amipub made for a product (found
 //! by the `amipub:product` tag, never anything untagged), retiring one (launch and create-volume
 //! permissions removed, tagged `amipub:retired-at`), deleting one (deregistered, then its
-//! snapshots), and a look at any AMI in any Region (for `verify` and `promote`). Every call takes
+//! snapshots), their snapshots' tags (for `verify` and `apply --tags`), and a look at any AMI in
+//! any Region (for `verify` and `promote`). Every call takes
 //! its own rate-limit token.
 
 use std::collections::BTreeMap;

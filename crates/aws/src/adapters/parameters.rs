@@ -1,6 +1,7 @@
 //! SSM parameters: read one at a time or ten to a call (`get_many`), written as `aws:ec2:image`
 //! (so SSM checks the value), and written only when changed (`put_if_changed`), so a restart or
-//! a second run makes no new parameter versions.
+//! a second run makes no new parameter versions; new ones tagged (`create`), and tags read and
+//! added (`tags`, `add_tags`) for `verify` and `apply --tags`.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
@@ -128,8 +129,6 @@ impl Parameters for SsmParameters {
         Ok(())
     }
 
-    /// AddTagsToResource of a parameter; `false` when SSM does not know it
-    /// (<https://docs.aws.amazon.com/systems-manager/latest/APIReference/API_AddTagsToResource.html>).
     /// ListTagsForResource of the parameter
     /// (<https://docs.aws.amazon.com/systems-manager/latest/APIReference/API_ListTagsForResource.html>).
     async fn tags(&self, region: &str, name: &str) -> PortResult<Option<BTreeMap<String, String>>> {
@@ -157,6 +156,8 @@ impl Parameters for SsmParameters {
         }
     }
 
+    /// AddTagsToResource of a parameter; `false` when SSM does not know it
+    /// (<https://docs.aws.amazon.com/systems-manager/latest/APIReference/API_AddTagsToResource.html>).
     async fn add_tags(
         &self,
         region: &str,

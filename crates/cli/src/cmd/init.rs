@@ -243,7 +243,7 @@ pub fn policy(settings: &Settings, with_init: bool) -> anyhow::Result<Value> {
                 "aws-marketplace:StartChangeSet",
                 "aws-marketplace:DescribeChangeSet",
                 "aws-marketplace:CancelChangeSet",
-                // StartChangeSet with ChangeSetTags (`[tags]`).
+                // StartChangeSet with ChangeSetTags and EntityTags (`[tags]`).
                 "aws-marketplace:TagResource",
                 // A finished change set's AMI security assessment, as AWS's read-only seller
                 // policy grants it (<https://docs.aws.amazon.com/aws-managed-policy/latest/reference/AWSMarketplaceSellerProductsReadOnly.html>).

@@ -3,8 +3,8 @@
 //! `Offer@1.0` entity shapes,
 //! <https://github.com/awslabs/aws-marketplace-catalog-api-shapes-for-python>), every touched
 //! entity gets a new revision, which the set's changes then name, and new versions are handed
-//! to `publish`. `product` edits products, `version` builds and updates versions, `offer` edits
-//! offers.
+//! to `publish`; a change's `EntityTags` go on its entity. `product` edits products, `version`
+//! builds and updates versions, `offer` edits offers.
 
 mod offer;
 mod product;
