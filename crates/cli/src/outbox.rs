@@ -1,6 +1,6 @@
 //! The outbox's two senders. The command line (without a `[bus]`) prints each pending
-//! announcement to stdout as one JSON line; `amipub serve` hands them to the bus (`StoreOutbox`, marked sent after the broker's
-//! confirm). Both merge each `published` announcement into the feed file (the latest version per
+//! announcement to stdout as one JSON line; `amipub serve` hands them to the bus (`StoreOutbox`,
+//! marked sent after the broker's confirm). Both merge each `published` announcement into the feed file (the latest version per
 //! product and architecture, with its Marketplace AMI per Region and its AMI alias) before marking
 //! the row. The feed is written to a temporary file and renamed, so a reader never sees half of
 //! it; a crash before the mark re-sends the same message id, which the feed absorbs.
@@ -33,9 +33,27 @@ impl FeedFiles {
     }
 }
 
-/// Sends every pending announcement; returns how many.
+/// Rows read at once.
+const PAGE: i64 = 100;
+/// Most pages one `deliver` reads: a bound however fast rows are added meanwhile.
+const MAX_PAGES: usize = 100;
+
+/// Sends every pending announcement, a page at a time; returns how many.
 pub async fn deliver(store: &SqlStore, files: &FeedFiles) -> anyhow::Result<usize> {
-    let pending = store.outbox_pending(100).await?;
+    let mut sent = 0;
+    for _ in 0..MAX_PAGES {
+        let n = deliver_page(store, files).await?;
+        sent += n;
+        if n < usize::try_from(PAGE).unwrap_or(usize::MAX) {
+            break;
+        }
+    }
+    Ok(sent)
+}
+
+/// Sends one page of pending announcements; returns how many.
+async fn deliver_page(store: &SqlStore, files: &FeedFiles) -> anyhow::Result<usize> {
+    let pending = store.outbox_pending(PAGE).await?;
     for row in &pending {
         let body: Value = serde_json::from_str(&row.body)
             .with_context(|| format!("outbox row {} holds invalid JSON", row.id))?;
