@@ -23,7 +23,16 @@ pub async fn retag<P: LifecyclePorts>(
     let mut lines = Vec::new();
     let mirrors = ports.mirrors().mirrors(slug).await?;
     let all: Vec<String> = mirrors.iter().flat_map(|m| m.snapshots.clone()).collect();
-    let snaps = ports.mirrors().snapshot_tags(&all).await?;
+    // Without them (a policy from before this read, say), the images' tags still decide.
+    let snaps = match ports.mirrors().snapshot_tags(&all).await {
+        Ok(s) => s,
+        Err(e) => {
+            lines.push(format!(
+                "  snapshot tags not read ({e}): compared the images' own; run amipub iam-policy for the current policy"
+            ));
+            BTreeMap::new()
+        }
+    };
     for m in mirrors {
         let Some(r) = stored
             .iter()
