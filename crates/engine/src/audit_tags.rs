@@ -103,13 +103,16 @@ fn row(
         .map(|(lacks, regions)| format!("{lacks} in {}", regions_in_short(regions)))
         .collect();
     let (status, actual) = match (lacking.is_empty(), unreachable.is_empty()) {
-        (false, _) => (
-            Status::Incorrect,
-            format!(
+        (false, all_read) => {
+            let mut text = format!(
                 "lacks {} (amipub apply --tags adds them)",
                 lacking.join("; ")
-            ),
-        ),
+            );
+            if !all_read {
+                text.push_str(&format!("; not read: {}", unreachable.join("; ")));
+            }
+            (Status::Incorrect, text)
+        }
         (true, false) => (Status::Unreachable, unreachable.join("; ")),
         (true, true) if seen == 0 => return None,
         (true, true) => (Status::Correct, format!("all, in {seen} Region(s)")),
