@@ -58,10 +58,13 @@ pub fn tag(world: &mut World, ctx: &Ctx, body: &Value, add: bool) -> AwsResult<V
     known_arn(world, ctx, &arn)?;
     let tags = world.catalog.tags.entry(arn).or_default();
     if add {
-        tags.extend(tag_list(&body["Tags"], "Tags")?);
-        if tags.len() > 200 {
+        // Checked on a copy: a refused request changes nothing.
+        let mut after = tags.clone();
+        after.extend(tag_list(&body["Tags"], "Tags")?);
+        if after.len() > 200 {
             return Err(validation("A resource holds at most 200 tags"));
         }
+        *tags = after;
     } else {
         for k in body["TagKeys"]
             .as_array()

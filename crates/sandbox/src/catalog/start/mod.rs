@@ -40,6 +40,7 @@ pub fn start_change_set(world: &mut World, ctx: &Ctx, body: &Value) -> AwsResult
     let account = ctx.account().to_owned();
     let raw = change_list(body)?;
     let header = header(body, &account)?;
+    let tags = tags(body)?;
     let fingerprint =
         json!({ "c": body["ChangeSet"], "i": header.intent, "n": header.name }).to_string();
     if let Some(earlier) = replay(world, &account, &header, &fingerprint)? {
@@ -71,7 +72,7 @@ pub fn start_change_set(world: &mut World, ctx: &Ctx, body: &Value) -> AwsResult
         failure_description: None,
         changes,
         locked: locked.into_iter().collect(),
-        tags: tags(body)?,
+        tags,
     };
     checks::assign_new_ids(world, &mut cs);
     Ok(store(world, cs, header.token, fingerprint))
