@@ -12,6 +12,7 @@ use std::time::Duration;
 
 use amipub_sandbox::server::lock;
 use amipub_sandbox::worlds::SELLER_ACCOUNT;
+use amipub_testkit::lifecycle::{create, fresh_spec};
 use amipub_testkit::service::{Env, SOURCE_AMI};
 
 const AMIPUB: &str = env!("CARGO_BIN_EXE_amipub");
@@ -232,30 +233,9 @@ fn the_product_and_offer_a_create_job_makes_carry_the_tags() {
     let mut text = std::fs::read_to_string(&config).unwrap();
     text.push_str("[tags]\nFedoraGroup = \"cloud\"\n");
     std::fs::write(&config, text).unwrap();
-    // The example without its ids: a product that does not exist yet.
-    let example = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../../examples/products/nginx-free.toml");
-    let spec: String = std::fs::read_to_string(example)
-        .unwrap()
-        .lines()
-        .filter(|l| {
-            !["id = ", "offer_id = ", "product_code = "]
-                .iter()
-                .any(|p| l.starts_with(p))
-        })
-        .map(|l| format!("{l}\n"))
-        .collect();
-    let path = env.path("products/nginx-free.toml");
-    std::fs::write(&path, spec).unwrap();
-    let p = path.to_str().unwrap();
-    let reference = "https://tickets.example.org/marketing/42";
-    for args in [
-        vec!["approve", "--product", p, "--reference", reference],
-        vec!["apply", "--product", p],
-    ] {
-        let (code, out, err) = env.amipub(args).finish(LIMIT);
-        assert_eq!(code, 0, "{out}\n{err}");
-    }
+    // A product that does not exist yet (the example names no ids), created.
+    let path = fresh_spec(&env, "nginx-free.toml", |t| t);
+    create(&env, &path);
     let written =
         amipub_domain::spec::parse_spec(&std::fs::read_to_string(&path).unwrap()).unwrap();
     let ids = [

@@ -153,7 +153,8 @@ url = "{e}"
     }
 
     /// The calls the seller account made (as `service:Operation`, the service's signing name)
-    /// that `amipub iam-policy --with-init` does not allow. STS's GetCallerIdentity needs no
+    /// that `amipub iam-policy --with-init` does not allow, by action name (resources and
+    /// conditions are not compared). STS's GetCallerIdentity needs no
     /// permission (<https://docs.aws.amazon.com/STS/latest/APIReference/API_GetCallerIdentity.html>).
     pub fn calls_the_policy_misses(&self) -> Vec<String> {
         let (code, policy, err) = self
@@ -174,7 +175,13 @@ url = "{e}"
                 _ => Vec::new(),
             })
             .collect();
-        let made: std::collections::BTreeSet<String> = lock(&self.world)
+        let w = lock(&self.world);
+        // A log that dropped its oldest calls would hide them.
+        assert!(
+            w.requests.len() < w.config.request_log_limit,
+            "the sandbox's request log is full; raise request_log_limit"
+        );
+        let made: std::collections::BTreeSet<String> = w
             .requests
             .iter()
             .filter(|r| r.account.as_deref() == Some(SELLER_ACCOUNT) && r.service != "sts")
