@@ -168,7 +168,10 @@ pub async fn follow(lc: &Lifecycle, id: &str) -> anyhow::Result<Ended> {
             // What the job announced: printed here without a bus; with one, `serve` sends it.
             if lc.settings.bus.is_none() {
                 let files = crate::outbox::FeedFiles::of(&lc.settings);
-                crate::outbox::deliver(&lc.store, &files).await?;
+                // The job is done whatever happens here: what is not printed stays queued.
+                if let Err(e) = crate::outbox::deliver(&lc.store, &files).await {
+                    eprintln!("warning: announcements not all printed ({e:#}); they stay queued");
+                }
             }
             return Ok(Ended {
                 job,
