@@ -175,6 +175,17 @@ fn copies_carry_the_configured_and_provenance_tags_and_verify_flags_a_lack() {
     };
     let ssm_row = format!("tags of ssm {latest}");
     let before = verify(&env);
+    // The listing was there before amipub: its entities lack the configured tag until
+    // `apply --tags` adds it.
+    let entity_rows = [
+        "tags of product prod-fedoracbx8664",
+        "tags of offer offer-fedoracbx8664",
+    ];
+    for row in entity_rows {
+        let line = before.lines().find(|l| l.contains(row)).unwrap_or_default();
+        assert!(line.starts_with("Incorrect"), "{before}");
+        assert!(line.contains("lacks FedoraGroup"), "{before}");
+    }
     let line = before
         .lines()
         .find(|l| l.contains(&ssm_row))
@@ -199,8 +210,15 @@ fn copies_carry_the_configured_and_provenance_tags_and_verify_flags_a_lack() {
         )),
         "{out}"
     );
+    assert!(
+        out.contains("tagged prod-fedoracbx8664: FedoraGroup"),
+        "{out}"
+    );
     let again = verify(&env);
-    for row in [&row, &ssm_row] {
+    for row in [row.as_str(), ssm_row.as_str()]
+        .into_iter()
+        .chain(entity_rows)
+    {
         let line = again.lines().find(|l| l.contains(row)).unwrap_or_default();
         assert!(line.starts_with("Correct"), "{again}");
     }

@@ -126,6 +126,7 @@ pub async fn audit<P: LifecyclePorts>(
         .collect();
     let tag_rows = crate::audit_tags::parameter_tag_rows(ports, &product, tags, &written, &regions);
     rows.extend(tag_rows.await);
+    rows.extend(crate::audit_tags::entity_tag_rows(ports, spec, tags).await);
     rows.extend(crate::buyer_view::rows(ports, spec, pid, &live).await);
     let mirrors = SellerImages {
         versions: &live.versions,

@@ -1,7 +1,8 @@
-//! The tags rows of the audit for SSM parameters: each parameter a finished release wrote,
-//! read back in every Region where it exists, against the tags amipub gives it (the
-//! configured ones and the product; the versioned one also its release's provenance). One row
-//! per parameter name names the Regions where a tag is missing.
+//! The tags rows of the audit for SSM parameters and the listing's entities: each parameter a
+//! finished release wrote, read back in every Region where it exists, against the tags amipub
+//! gives it (the configured ones and the product; the versioned one also its release's
+//! provenance), one row per parameter name naming the Regions where a tag is missing; and the
+//! product and its offer against the configured tags.
 
 use std::collections::BTreeMap;
 
@@ -10,7 +11,9 @@ use amipub_domain::release::Release;
 use amipub_domain::tags::{missing, of_parameter, of_versioned_parameter};
 use futures_util::{StreamExt, stream};
 
-use crate::lifecycle_ports::LifecyclePorts;
+use amipub_domain::spec::ProductSpec;
+
+use crate::lifecycle_ports::{LifecyclePorts, Listings};
 use crate::parameters::parameter_names;
 use crate::ports::Parameters;
 use crate::product::Product;
@@ -39,6 +42,56 @@ pub(crate) async fn parameter_tag_rows<P: LifecyclePorts>(
             .collect()
             .await;
         rows.extend(row(slug, &name, &wanted, looks));
+    }
+    rows
+}
+
+/// A row per entity of the listing (the product, its offer when the spec names one) whose tags
+/// the catalog shows: against the configured `tags` only (a listing amipub did not create has
+/// no `amipub:product`); none without configured tags.
+pub(crate) async fn entity_tag_rows<P: LifecyclePorts>(
+    ports: &P,
+    spec: &ProductSpec,
+    tags: &BTreeMap<String, String>,
+) -> Vec<Row> {
+    let slug = spec.product.slug.as_str();
+    let mut rows = Vec::new();
+    if tags.is_empty() {
+        return rows;
+    }
+    let entities = [
+        ("product", &spec.product.id),
+        ("offer", &spec.product.offer_id),
+    ];
+    for (kind, id) in entities {
+        let Some(id) = id else { continue };
+        let item = format!("tags of {kind} {id}");
+        let expected = format!("{} tag(s)", tags.len());
+        let row = match ports.listings().entity_tags(id).await {
+            Ok(None) => continue,
+            Ok(Some(held)) => match missing(tags, &held) {
+                lacks if lacks.is_empty() => {
+                    Row::new(slug, "-", item, Status::Correct, expected, "all")
+                }
+                lacks => Row::new(
+                    slug,
+                    "-",
+                    item,
+                    Status::Incorrect,
+                    expected,
+                    format!("lacks {} (amipub apply --tags adds them)", lacks.join(", ")),
+                ),
+            },
+            Err(e) => Row::new(
+                slug,
+                "-",
+                item,
+                Status::Unreachable,
+                expected,
+                e.to_string(),
+            ),
+        };
+        rows.push(row);
     }
     rows
 }

@@ -30,6 +30,28 @@ pub trait Listings: Send + Sync {
     ) -> impl Future<Output = PortResult<LiveListing>> + Send;
     /// The entities a succeeded change set created.
     fn created(&self, change_set: &str) -> impl Future<Output = PortResult<Created>> + Send;
+    /// The tags of an entity (a product or an offer); `None` when the catalog keeps no tags.
+    fn entity_tags(
+        &self,
+        entity_id: &str,
+    ) -> impl Future<Output = PortResult<Option<BTreeMap<String, String>>>> + Send {
+        let _ = entity_id;
+        async { Ok(None) }
+    }
+    /// Adds `tags` to an entity.
+    fn tag_entity(
+        &self,
+        entity_id: &str,
+        tags: &BTreeMap<String, String>,
+    ) -> impl Future<Output = PortResult<()>> + Send {
+        let _ = (entity_id, tags);
+        async {
+            Err(PortError::new(
+                FailureKind::InvalidInput,
+                "this catalog keeps no tags",
+            ))
+        }
+    }
 }
 
 /// The seller-side mirrors of a product (retention cleanup).

@@ -1,6 +1,7 @@
 //! `amipub apply --tags`: the configured and provenance tags on a product's resources made
 //! before they were configured (or that lost some): each seller-side copy a stored release made
-//! and its snapshots, and the SSM parameters of its finished releases in each Region. Adding a
+//! and its snapshots, the SSM parameters of its finished releases in each Region, and the
+//! product and its offer (the configured tags). Adding a
 //! tag a resource holds already changes nothing, so it can run any number of times.
 
 use std::collections::BTreeMap;
@@ -8,7 +9,7 @@ use std::collections::BTreeMap;
 use amipub_domain::release::{Release, State};
 use amipub_domain::tags::{PRODUCT_TAG, missing, of_copy, of_parameter, of_versioned_parameter};
 
-use crate::lifecycle_ports::{LifecyclePorts, Mirrors};
+use crate::lifecycle_ports::{LifecyclePorts, Listings, Mirrors};
 use crate::parameters::parameter_names;
 use crate::ports::{Parameters, PortError};
 use crate::product::Product;
@@ -93,5 +94,32 @@ pub async fn retag<P: LifecyclePorts>(
         "  tagged {tagged} SSM parameter(s) in {} Region(s)",
         regions.len()
     ));
+    lines.extend(retag_entities(ports, product).await?);
+    Ok(lines)
+}
+
+/// The configured tags the product and its offer lack, added (a listing amipub did not create
+/// gets no `amipub:product`: its entities are judged by the configured tags alone).
+async fn retag_entities<P: LifecyclePorts>(
+    ports: &P,
+    product: &Product,
+) -> Result<Vec<String>, PortError> {
+    let p = &product.spec.product;
+    let mut lines = Vec::new();
+    for id in [&p.id, &p.offer_id].into_iter().flatten() {
+        let Some(held) = ports.listings().entity_tags(id).await? else {
+            continue;
+        };
+        let lacks: BTreeMap<String, String> = missing(&product.tags, &held)
+            .into_iter()
+            .map(|k| (k.to_owned(), product.tags[k].clone()))
+            .collect();
+        if lacks.is_empty() {
+            continue;
+        }
+        ports.listings().tag_entity(id, &lacks).await?;
+        let keys: Vec<&str> = lacks.keys().map(String::as_str).collect();
+        lines.push(format!("  tagged {id}: {}", keys.join(", ")));
+    }
     Ok(lines)
 }

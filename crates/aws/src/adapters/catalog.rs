@@ -334,6 +334,16 @@ impl Catalog for MarketplaceCatalog {
 }
 
 impl Listings for MarketplaceCatalog {
+    async fn entity_tags(&self, entity_id: &str) -> PortResult<Option<BTreeMap<String, String>>> {
+        MarketplaceCatalog::entity_tags(self, entity_id)
+            .await
+            .map(Some)
+    }
+
+    async fn tag_entity(&self, entity_id: &str, tags: &BTreeMap<String, String>) -> PortResult<()> {
+        MarketplaceCatalog::tag_entity(self, entity_id, tags).await
+    }
+
     async fn listing(&self, product_id: &str, offer_id: Option<&str>) -> PortResult<LiveListing> {
         let product = self.describe(product_id).await?;
         let offer = match offer_id {

@@ -9,6 +9,7 @@ pub mod assessments;
 pub mod buyers;
 pub mod catalog;
 pub mod clones;
+mod entity_tags;
 pub mod events;
 pub mod fleet;
 pub mod grants;

@@ -243,8 +243,10 @@ pub fn policy(settings: &Settings, with_init: bool) -> anyhow::Result<Value> {
                 "aws-marketplace:StartChangeSet",
                 "aws-marketplace:DescribeChangeSet",
                 "aws-marketplace:CancelChangeSet",
-                // StartChangeSet with ChangeSetTags and EntityTags (`[tags]`).
+                // StartChangeSet with ChangeSetTags and EntityTags (`[tags]`), and the tags of
+                // the listing's entities that `verify` reads and `apply --tags` adds.
                 "aws-marketplace:TagResource",
+                "aws-marketplace:ListTagsForResource",
                 // A finished change set's AMI security assessment, as AWS's read-only seller
                 // policy grants it (<https://docs.aws.amazon.com/aws-managed-policy/latest/reference/AWSMarketplaceSellerProductsReadOnly.html>).
                 "aws-marketplace:ListAssessments",
