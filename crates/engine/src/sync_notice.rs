@@ -19,15 +19,7 @@ use crate::product::Product;
 fn restricted_options(job: &Job) -> Vec<String> {
     job.plan
         .iter()
-        .flat_map(|cs| &cs.changes)
-        .filter(|c| c.change_type == "RestrictDeliveryOptions")
-        .flat_map(|c| {
-            c.details_document["DeliveryOptionIds"]
-                .as_array()
-                .cloned()
-                .unwrap_or_default()
-        })
-        .filter_map(|v| v.as_str().map(str::to_owned))
+        .flat_map(amipub_domain::changeset::ChangeSet::restricted_options)
         .collect()
 }
 

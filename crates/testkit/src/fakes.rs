@@ -27,17 +27,7 @@ pub fn image_facts(owner: &str) -> ImageFacts {
 /// The delivery options a change set restricts (what a fake Catalog marks restricted once the
 /// change set succeeds).
 pub fn restricted_by(cs: &ChangeSet) -> Vec<String> {
-    cs.changes
-        .iter()
-        .filter(|c| c.change_type == "RestrictDeliveryOptions")
-        .flat_map(|c| {
-            c.details_document["DeliveryOptionIds"]
-                .as_array()
-                .cloned()
-                .unwrap_or_default()
-        })
-        .filter_map(|x| x.as_str().map(str::to_owned))
-        .collect()
+    cs.restricted_options()
 }
 
 /// `impl Ports` for a test's fake AWS that answers for images, grants, the Catalog and parameters

@@ -129,6 +129,21 @@ pub struct StartChangeSetRequest<'a> {
 }
 
 impl ChangeSet {
+    /// The delivery options its RestrictDeliveryOptions changes restrict.
+    pub fn restricted_options(&self) -> Vec<String> {
+        self.changes
+            .iter()
+            .filter(|c| c.change_type == "RestrictDeliveryOptions")
+            .flat_map(|c| {
+                c.details_document["DeliveryOptionIds"]
+                    .as_array()
+                    .cloned()
+                    .unwrap_or_default()
+            })
+            .filter_map(|v| v.as_str().map(str::to_owned))
+            .collect()
+    }
+
     /// The StartChangeSet request body.
     pub fn request(&self) -> StartChangeSetRequest<'_> {
         StartChangeSetRequest {
