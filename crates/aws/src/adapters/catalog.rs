@@ -40,8 +40,17 @@ impl MarketplaceCatalog {
 
     /// The entity's DetailsDocument as JSON.
     pub async fn describe(&self, entity_id: &str) -> PortResult<serde_json::Value> {
-        let out = self
-            .shared
+        let out = self.describe_entity(entity_id).await?;
+        Ok(out.details_document().map(to_json).unwrap_or_default())
+    }
+
+    /// DescribeEntity's whole answer.
+    pub(super) async fn describe_entity(
+        &self,
+        entity_id: &str,
+    ) -> PortResult<aws_sdk_marketplacecatalog::operation::describe_entity::DescribeEntityOutput>
+    {
+        self.shared
             .catalog(Class::CatalogDescribeEntity)
             .await
             .describe_entity()
@@ -49,8 +58,7 @@ impl MarketplaceCatalog {
             .entity_id(entity_id)
             .send()
             .await
-            .map_err(|e| self.shared.home_error("DescribeEntity", &e))?;
-        Ok(out.details_document().map(to_json).unwrap_or_default())
+            .map_err(|e| self.shared.home_error("DescribeEntity", &e))
     }
 
     /// DescribeChangeSet.

@@ -5,7 +5,6 @@
 
 use std::collections::BTreeMap;
 
-use amipub_domain::changeset::CATALOG;
 use amipub_domain::release::FailureKind;
 use amipub_engine::ports::{PortError, PortResult};
 use aws_sdk_marketplacecatalog::types::Tag;
@@ -16,16 +15,7 @@ use crate::limits::Class;
 impl MarketplaceCatalog {
     /// The entity's ARN (DescribeEntity).
     async fn entity_arn(&self, entity_id: &str) -> PortResult<String> {
-        let out = self
-            .shared
-            .catalog(Class::CatalogDescribeEntity)
-            .await
-            .describe_entity()
-            .catalog(CATALOG)
-            .entity_id(entity_id)
-            .send()
-            .await
-            .map_err(|e| self.shared.home_error("DescribeEntity", &e))?;
+        let out = self.describe_entity(entity_id).await?;
         out.entity_arn().map(str::to_owned).ok_or_else(|| {
             PortError::new(
                 FailureKind::ServerFault,
