@@ -10,7 +10,7 @@ use amipub_sandbox::server::lock;
 use serde_json::Value;
 
 use crate::root;
-use crate::service::{Env, SOURCE_AMI};
+use crate::service::{BUILD_VARS, Env, SOURCE_AMI};
 
 /// How long one `amipub` command of these suites may take.
 pub const LIMIT: Duration = Duration::from_secs(180);
@@ -55,26 +55,17 @@ pub fn ok(env: &Env, args: &[&str]) -> String {
 
 /// Publishes the sample build as `version` of the product of `spec`.
 pub fn publish(env: &Env, spec: &str, version: &str) {
-    ok(
-        env,
-        &[
-            "publish",
-            "--product",
-            spec,
-            "--ami",
-            SOURCE_AMI,
-            "--version",
-            version,
-            "--var",
-            "release=41",
-            "--var",
-            "compose_id=Fedora-41-20241027.0",
-            "--var",
-            "subvariant=Cloud_Base",
-            "--var",
-            "image_name=Fedora-Cloud-Base-AmazonEC2.x86_64-41-1.4",
-        ],
-    );
+    let args = [
+        "publish",
+        "--product",
+        spec,
+        "--ami",
+        SOURCE_AMI,
+        "--version",
+        version,
+    ];
+    let args: Vec<&str> = args.into_iter().chain(BUILD_VARS).collect();
+    ok(env, &args);
 }
 
 /// The sandbox's DescribeEntity document of product `id`.
