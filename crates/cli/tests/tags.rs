@@ -1,9 +1,10 @@
 //! Tags against the sandbox: with `[tags] FedoraGroup = "cloud"`, the seller-side copy a release
 //! makes and its snapshots carry that tag and the provenance tags (source AMI, its owner, the
 //! compose), as do its SSM parameters and its change set; `amipub verify` says the copy's tags
-//! are right, flags the copy once a tag is taken off it or its snapshot, and `amipub apply
-//! --tags` puts back what the copy, its snapshot and the parameters lack. A create job tags the
-//! product and offer it makes (`EntityTags`).
+//! are right, flags the copy once a tag is taken off it or its snapshot, a parameter that lost
+//! its tags (naming the Regions) and the listing's product and offer (made before amipub), and
+//! `amipub apply --tags` puts back what each lacks; every call made is one `amipub iam-policy`
+//! allows. A create job tags the product and offer it makes (`EntityTags`).
 
 #![allow(clippy::unwrap_used, clippy::expect_used)] // Tests fail loudly by design.
 
@@ -210,10 +211,9 @@ fn copies_carry_the_configured_and_provenance_tags_and_verify_flags_a_lack() {
         )),
         "{out}"
     );
-    assert!(
-        out.contains("tagged prod-fedoracbx8664: FedoraGroup"),
-        "{out}"
-    );
+    for id in ["prod-fedoracbx8664", "offer-fedoracbx8664"] {
+        assert!(out.contains(&format!("tagged {id}: FedoraGroup")), "{out}");
+    }
     let again = verify(&env);
     for row in [row.as_str(), ssm_row.as_str()]
         .into_iter()

@@ -29,7 +29,7 @@ pub async fn retag<P: LifecyclePorts>(
         Ok(s) => s,
         Err(e) => {
             lines.push(format!(
-                "  snapshot tags not read ({e}): compared the images' own; run amipub iam-policy for the current policy"
+                "  snapshot tags not read ({e}): compared the images' own; an AccessDenied means the policy lacks what amipub iam-policy prints"
             ));
             BTreeMap::new()
         }
@@ -106,9 +106,20 @@ async fn retag_entities<P: LifecyclePorts>(
 ) -> Result<Vec<String>, PortError> {
     let p = &product.spec.product;
     let mut lines = Vec::new();
+    if product.tags.is_empty() {
+        return Ok(lines);
+    }
     for id in [&p.id, &p.offer_id].into_iter().flatten() {
-        let Some(held) = ports.listings().entity_tags(id).await? else {
-            continue;
+        // What was tagged before stays said: a listing read that fails is a line, not an error.
+        let held = match ports.listings().entity_tags(id).await {
+            Ok(Some(held)) => held,
+            Ok(None) => continue,
+            Err(e) => {
+                lines.push(format!(
+                    "  tags of {id} not read ({e}); an AccessDenied means the policy lacks what amipub iam-policy prints"
+                ));
+                continue;
+            }
         };
         let lacks: BTreeMap<String, String> = missing(&product.tags, &held)
             .into_iter()
@@ -117,7 +128,10 @@ async fn retag_entities<P: LifecyclePorts>(
         if lacks.is_empty() {
             continue;
         }
-        ports.listings().tag_entity(id, &lacks).await?;
+        if let Err(e) = ports.listings().tag_entity(id, &lacks).await {
+            lines.push(format!("  {id} not tagged ({e})"));
+            continue;
+        }
         let keys: Vec<&str> = lacks.keys().map(String::as_str).collect();
         lines.push(format!("  tagged {id}: {}", keys.join(", ")));
     }
