@@ -378,7 +378,11 @@ impl Runtime {
                 // see them.
                 if self.settings.bus.is_none() {
                     let files = outbox::FeedFiles::of(&self.settings);
-                    outbox::deliver(&self.store, &files).await?;
+                    // The release goes on whatever happens here: what is not printed stays
+                    // queued for the next turn.
+                    if let Err(e) = outbox::deliver(&self.store, &files).await {
+                        progress.note(&format!("announcements not all printed ({e:#})"));
+                    }
                 }
             }
             progress.show(&r, &timeline, now);
