@@ -148,7 +148,7 @@ fn row(
                     by_lack.entry(lacks.join(", ")).or_default().push(region);
                 }
             }
-            Err(e) => unreachable.push(format!("{region}: {e}")),
+            Err(e) => unreachable.push((region.as_str(), e.to_string())),
         }
     }
     let lacking: Vec<String> = by_lack
@@ -162,11 +162,21 @@ fn row(
                 lacking.join("; ")
             );
             if !all_read {
-                text.push_str(&format!("; not read: {}", unreachable.join("; ")));
+                let regions: Vec<&str> = unreachable.iter().map(|(r, _)| *r).collect();
+                let first = unreachable.first().map(|(_, e)| e.as_str()).unwrap_or("");
+                text.push_str(&format!(
+                    "; not read in {} ({first})",
+                    regions_in_short(&regions)
+                ));
             }
             (Status::Incorrect, text)
         }
-        (true, false) => (Status::Unreachable, unreachable.join("; ")),
+        (true, false) => {
+            let regions: Vec<&str> = unreachable.iter().map(|(r, _)| *r).collect();
+            let first = unreachable.first().map(|(_, e)| e.as_str()).unwrap_or("");
+            let text = format!("not read in {} ({first})", regions_in_short(&regions));
+            (Status::Unreachable, text)
+        }
         (true, true) if seen == 0 => return None,
         (true, true) => (Status::Correct, format!("all, in {seen} Region(s)")),
     };
@@ -219,5 +229,20 @@ mod tests {
         );
         let nowhere = vec![(&regions[0], Ok(None))];
         assert!(row("p", "/p/latest", &wanted, nowhere).is_none());
+        let denied = || {
+            Err(crate::ports::PortError::new(
+                amipub_domain::release::FailureKind::AccessDenied,
+                "AccessDenied",
+            ))
+        };
+        let unread = vec![(&regions[0], denied()), (&regions[2], denied())];
+        let r = row("p", "/p/latest", &wanted, unread).unwrap_or_else(|| panic!("a row"));
+        assert_eq!(r.status, Status::Unreachable);
+        assert!(
+            r.actual
+                .starts_with("not read in 2 Regions (eu-west-1, us-west-2) ("),
+            "{}",
+            r.actual
+        );
     }
 }
