@@ -118,6 +118,8 @@ pub struct World {
     pub metering: metering::Metering,
     /// Every request received, oldest first (bounded by `config.request_log_limit`).
     pub requests: Vec<LoggedRequest>,
+    /// How many of the oldest requests the bound has dropped from `requests`.
+    pub requests_dropped: usize,
 }
 
 impl World {
@@ -141,6 +143,7 @@ impl World {
             sqs: sqs::Sqs::default(),
             metering: metering::Metering::default(),
             requests: Vec::new(),
+            requests_dropped: 0,
         };
         w.add_account(MARKETPLACE_ACCOUNT, "aws-marketplace", &[]);
         w.add_account(MARKETPLACE_SCAN_ACCOUNT, "aws-marketplace-scan", &[]);
@@ -226,6 +229,7 @@ impl World {
         if self.requests.len() > limit {
             let excess = self.requests.len() - limit;
             self.requests.drain(..excess);
+            self.requests_dropped += excess;
         }
     }
 
