@@ -24,7 +24,7 @@ pub enum Class {
     CatalogDescribeChangeSet,
     /// Catalog ListChangeSets (5/s).
     CatalogListChangeSets,
-    /// Catalog StartChangeSet and CancelChangeSet (5/s).
+    /// Catalog StartChangeSet, CancelChangeSet, TagResource and ListTagsForResource (5/s each).
     CatalogChange,
     /// Catalog ListAssessments and DescribeAssessment: the quotas page names no rate for them,
     /// so they get the lowest the Catalog documents (5/s).

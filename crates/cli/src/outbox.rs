@@ -1,8 +1,8 @@
 //! The outbox's two senders. The command line (without a `[bus]`) prints each pending
 //! announcement to stdout as one JSON line; `amipub serve` hands them to the bus (`StoreOutbox`,
-//! marked sent after the broker's confirm). Both merge each `published` announcement into the feed file (the latest version per
-//! product and architecture, with its Marketplace AMI per Region and its AMI alias) before marking
-//! the row. The feed is written to a temporary file and renamed, so a reader never sees half of
+//! marked sent after the broker's confirm). Both merge each `published` announcement into the
+//! feed file (the latest version per product and architecture, with its Marketplace AMI per
+//! Region and its AMI alias) before marking the row. The feed is written to a temporary file and renamed, so a reader never sees half of
 //! it; a crash before the mark re-sends the same message id, which the feed absorbs.
 
 use std::path::{Path, PathBuf};

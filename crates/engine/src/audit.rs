@@ -1,8 +1,8 @@
 //! The audit of one product, per Region, on the ports: the listing against the spec, a
 //! Marketplace AMI for every live version in every Region of the listing, the SSM parameters
 //! pointing at launchable AMIs of live versions, each live version in the buyer's view
-//! (`buyer_view`), seller-side leftovers, and the tags of each seller image and its snapshots
-//! and of each SSM parameter (`audit_tags`) — one row per check (Correct, Incorrect, Missing,
+//! (`buyer_view`), seller-side leftovers, and the tags of each seller image and its snapshots,
+//! of each SSM parameter and of the product and its offer (`audit_tags`) — one row per check (Correct, Incorrect, Missing,
 //! Unexpected, Unreachable). `amipub verify` prints the rows.
 
 use std::collections::{BTreeMap, BTreeSet};

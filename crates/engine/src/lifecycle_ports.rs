@@ -20,7 +20,8 @@ pub struct Created {
     pub offer_id: Option<String>,
 }
 
-/// The Marketplace listing as lifecycle jobs read it.
+/// The Marketplace listing as lifecycle jobs read it, and the tags of its entities (which
+/// `verify` reads and `apply --tags` adds).
 pub trait Listings: Send + Sync {
     /// The live listing of a product and, when given, its offer.
     fn listing(
