@@ -151,7 +151,7 @@ pub async fn execute<P: Ports>(
         Command::QueueAnnouncement => {
             let queued = match product.spec.announce.enabled {
                 true => std::iter::once(announcement(product, r))
-                    .chain(restricted_announcement(product, r))
+                    .chain(restricted_announcement(product, r, "retention"))
                     .collect(),
                 false => Vec::new(),
             };
@@ -295,10 +295,14 @@ pub fn announcement(product: &Product, r: &Release) -> Announcement {
     }
 }
 
-/// The `amipub.release.restricted.v1` announcement of the versions a release's change set
-/// restricted (retention), naming the release's version as their replacement; `None` when it
-/// restricted none.
-pub fn restricted_announcement(product: &Product, r: &Release) -> Option<Announcement> {
+/// The `amipub.release.restricted.v1` announcement of the versions `r.restricts` (restricted for
+/// `reason`: `retention`, `end_of_life`), naming the release's version as their replacement;
+/// `None` when there are none.
+pub fn restricted_announcement(
+    product: &Product,
+    r: &Release,
+    reason: &str,
+) -> Option<Announcement> {
     if r.restricts.is_empty() {
         return None;
     }
@@ -309,7 +313,7 @@ pub fn restricted_announcement(product: &Product, r: &Release) -> Option<Announc
         "product": r.product,
         "product_id": id,
         "restricted_versions": r.restricts,
-        "reason": "retention",
+        "reason": reason,
         "replacement": {
             "version_title": r.version,
             "release_id": r.id,

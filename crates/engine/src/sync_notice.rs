@@ -82,11 +82,10 @@ pub(crate) async fn announce_sync_restrictions<P: LifecyclePorts>(
             continue;
         }
         replacement.restricts = group;
-        let Some(mut a) = restricted_announcement(&product, &replacement) else {
+        let Some(mut a) = restricted_announcement(&product, &replacement, reason) else {
             continue;
         };
         a.id = format!("{}-restricted{suffix}", job.id);
-        a.body = with_reason(&a.body, reason);
         ports
             .jobs()
             .announce(replacement.id.as_str(), &a, now)
@@ -97,17 +96,6 @@ pub(crate) async fn announce_sync_restrictions<P: LifecyclePorts>(
         titles.join(", "),
         replacement.version
     )))
-}
-
-/// The announcement body `body` with `reason` as its reason.
-fn with_reason(body: &str, reason: &str) -> String {
-    match serde_json::from_str::<serde_json::Value>(body) {
-        Ok(mut v) => {
-            v["reason"] = serde_json::Value::from(reason);
-            v.to_string()
-        }
-        Err(_) => body.to_owned(),
-    }
 }
 
 #[cfg(test)]
