@@ -164,7 +164,7 @@ fn sdk_change(
 
 /// Tags as StartChangeSet's `ChangeSetTags` or a change's `EntityTags`, or none
 /// (<https://docs.aws.amazon.com/marketplace-catalog/latest/api-reference/API_StartChangeSet.html>).
-fn catalog_tags(
+pub(super) fn catalog_tags(
     tags: &BTreeMap<String, String>,
 ) -> Option<Vec<aws_sdk_marketplacecatalog::types::Tag>> {
     let out: Vec<_> = tags

@@ -7,9 +7,8 @@ use std::collections::BTreeMap;
 
 use amipub_domain::release::FailureKind;
 use amipub_engine::ports::{PortError, PortResult};
-use aws_sdk_marketplacecatalog::types::Tag;
 
-use super::catalog::MarketplaceCatalog;
+use super::catalog::{MarketplaceCatalog, catalog_tags};
 use crate::limits::Class;
 
 impl MarketplaceCatalog {
@@ -50,16 +49,12 @@ impl MarketplaceCatalog {
         tags: &BTreeMap<String, String>,
     ) -> PortResult<()> {
         let arn = self.entity_arn(entity_id).await?;
-        let list: Vec<Tag> = tags
-            .iter()
-            .filter_map(|(k, v)| Tag::builder().key(k).value(v).build().ok())
-            .collect();
         self.shared
             .catalog(Class::CatalogChange)
             .await
             .tag_resource()
             .resource_arn(&arn)
-            .set_tags(Some(list))
+            .set_tags(catalog_tags(tags))
             .send()
             .await
             .map_err(|e| self.shared.home_error("TagResource", &e))?;
