@@ -48,9 +48,7 @@ fn init_creates_the_queue_once_and_prints_the_rule_to_apply() {
     let name = "amipub-change-sets";
     let url = with_events(&env, name);
     let arn = format!("arn:aws:sqs:us-east-1:{ACCOUNT}:{name}");
-    let config = env.path("amipub.toml");
-    let text = std::fs::read_to_string(&config).unwrap() + "[tags]\nFedoraGroup = \"cloud\"\n";
-    std::fs::write(&config, text).unwrap();
+    env.append_config("[tags]\nFedoraGroup = \"cloud\"\n");
 
     let (code, out, err) = env.amipub(["init"]).finish(LIMIT);
     assert_eq!(code, 0, "{out}\n{err}");

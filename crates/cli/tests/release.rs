@@ -92,10 +92,7 @@ fn init_creates_the_role_once_and_iam_policy_names_every_call() {
     assert_eq!(code, 1);
     assert!(out.contains("does not exist"), "{out}");
 
-    let config = env.path("amipub.toml");
-    let mut text = std::fs::read_to_string(&config).unwrap();
-    text.push_str("[tags]\nFedoraGroup = \"cloud\"\n");
-    std::fs::write(&config, text).unwrap();
+    env.append_config("[tags]\nFedoraGroup = \"cloud\"\n");
     let (code, out, err) = env.amipub(["init"]).finish(LIMIT);
     assert_eq!(code, 0, "{out}\n{err}");
     assert!(out.contains("created"), "{out}");
@@ -230,12 +227,11 @@ fn cancel_and_retry_against_a_worker_mid_step_win_or_are_refused_never_lost() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn with_a_bus_configured_publish_leaves_its_announcements_to_serve() {
     let env = Env::new(AMIPUB, 3000.0);
-    let config = env.path("amipub.toml");
-    let text = std::fs::read_to_string(&config).unwrap()
-        + "[bus]\nurl = \"amqp://guest@127.0.0.1:5672/unused\"\npassword_env = \"AMIPUB_TEST_BUS_PW\"\n\
+    env.append_config(
+        "[bus]\nurl = \"amqp://guest@127.0.0.1:5672/unused\"\npassword_env = \"AMIPUB_TEST_BUS_PW\"\n\
            queue = \"amipub\"\nbindings = [\"org.fedoraproject.prod.fedora_image_uploader.published.v1.aws.#\"]\n\
-           topic_prefix = \"org.fedoraproject.prod.\"\n";
-    std::fs::write(&config, text).unwrap();
+           topic_prefix = \"org.fedoraproject.prod.\"\n",
+    );
     let (code, out, err) = env.publish_build(SOURCE_AMI).finish(LIMIT);
     assert_eq!(code, 0, "{out}\n{err}");
     assert!(!out.contains("\"schema\""), "{out}");

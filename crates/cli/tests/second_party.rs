@@ -122,9 +122,7 @@ fn a_second_party_release_clones_shares_fills_the_form_and_completes_after_publi
     let all = regions();
     assert_eq!(all.len(), 36, "34 commercial Regions and 2 GovCloud");
     let (template, gov) = env.second_party(&region_refs(&all));
-    let config = env.path("amipub.toml");
-    let text = std::fs::read_to_string(&config).unwrap() + "[tags]\nFedoraGroup = \"cloud\"\n";
-    std::fs::write(&config, text).unwrap();
+    env.append_config("[tags]\nFedoraGroup = \"cloud\"\n");
     let id = publish_until_form(&env, &gov);
 
     // One clone per Region, in the seller account of its partition, shared with both

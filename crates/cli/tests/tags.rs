@@ -50,10 +50,7 @@ fn verify(env: &Env) -> String {
 #[test]
 fn copies_carry_the_configured_and_provenance_tags_and_verify_flags_a_lack() {
     let env = Env::new(AMIPUB, 3000.0);
-    let config = env.path("amipub.toml");
-    let mut text = std::fs::read_to_string(&config).unwrap();
-    text.push_str("[tags]\nFedoraGroup = \"cloud\"\n");
-    std::fs::write(&config, text).unwrap();
+    env.append_config("[tags]\nFedoraGroup = \"cloud\"\n");
     let (code, out, err) = env.publish_build(SOURCE_AMI).finish(LIMIT);
     assert_eq!(code, 0, "{out}\n{err}");
 
@@ -247,10 +244,7 @@ fn copies_carry_the_configured_and_provenance_tags_and_verify_flags_a_lack() {
 #[test]
 fn the_product_and_offer_a_create_job_makes_carry_the_tags() {
     let env = Env::new(AMIPUB, 3000.0);
-    let config = env.path("amipub.toml");
-    let mut text = std::fs::read_to_string(&config).unwrap();
-    text.push_str("[tags]\nFedoraGroup = \"cloud\"\n");
-    std::fs::write(&config, text).unwrap();
+    env.append_config("[tags]\nFedoraGroup = \"cloud\"\n");
     // A product that does not exist yet (the example names no ids), created.
     let path = fresh_spec(&env, "nginx-free.toml", |t| t);
     create(&env, &path);

@@ -10,7 +10,7 @@ use amipub_sandbox::server::lock;
 use serde_json::Value;
 
 use crate::root;
-use crate::service::{BUILD_VARS, Env, SOURCE_AMI};
+use crate::service::Env;
 
 /// How long one `amipub` command of these suites may take.
 pub const LIMIT: Duration = Duration::from_secs(180);
@@ -55,17 +55,8 @@ pub fn ok(env: &Env, args: &[&str]) -> String {
 
 /// Publishes the sample build as `version` of the product of `spec`.
 pub fn publish(env: &Env, spec: &str, version: &str) {
-    let args = [
-        "publish",
-        "--product",
-        spec,
-        "--ami",
-        SOURCE_AMI,
-        "--version",
-        version,
-    ];
-    let args: Vec<&str> = args.into_iter().chain(BUILD_VARS).collect();
-    ok(env, &args);
+    let (code, out, err) = env.publish_version(spec, version).finish(LIMIT);
+    assert_eq!(code, 0, "amipub publish {version}\n{out}\n{err}");
 }
 
 /// The sandbox's DescribeEntity document of product `id`.

@@ -319,12 +319,11 @@ url = "{e}"
             .collect()
     }
 
-    /// `amipub publish --detach` of the sample build as `version` of the product whose spec is
-    /// at `spec`.
-    pub fn publish_detached(&self, spec: &str, version: &str) -> Run<'_> {
+    /// `amipub publish` of the sample build as `version` of the product whose spec is at
+    /// `spec`.
+    pub fn publish_version(&self, spec: &str, version: &str) -> Run<'_> {
         let args = [
             "publish",
-            "--detach",
             "--product",
             spec,
             "--ami",
@@ -333,6 +332,18 @@ url = "{e}"
             version,
         ];
         self.amipub(args.into_iter().chain(BUILD_VARS))
+    }
+
+    /// `publish_version`, detached.
+    pub fn publish_detached(&self, spec: &str, version: &str) -> Run<'_> {
+        self.publish_version(spec, version).arg("--detach")
+    }
+
+    /// Appends `text` (TOML tables such as `[tags]`) to the home's amipub.toml.
+    pub fn append_config(&self, text: &str) {
+        let path = self.path("amipub.toml");
+        let held = std::fs::read_to_string(&path).unwrap();
+        std::fs::write(&path, held + text).unwrap();
     }
 
     /// Sets how the security scans of new change sets finish.
