@@ -44,6 +44,14 @@ pub fn of_copy(configured: &BTreeMap<String, String>, r: &Release) -> BTreeMap<S
     t
 }
 
+/// What a release's seller-side copy should hold, as `verify` and `apply --tags` judge it: the
+/// tags of its copies and the product (which the copy is found by).
+pub fn of_mirror(configured: &BTreeMap<String, String>, r: &Release) -> BTreeMap<String, String> {
+    let mut t = of_copy(configured, r);
+    t.insert(PRODUCT_TAG.to_owned(), r.product.clone());
+    t
+}
+
 /// The tags of a product's SSM parameters: the configured ones and the product (aliases move
 /// between releases, so no release's provenance).
 pub fn of_parameter(

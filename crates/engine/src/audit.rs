@@ -159,8 +159,7 @@ fn tag_row(
         .stored
         .iter()
         .find(|r| r.mirror_ami.as_deref() == Some(m.ami.as_str()))?;
-    let mut wanted = amipub_domain::tags::of_copy(seen.tags, r);
-    wanted.insert("amipub:product".into(), slug.to_owned());
+    let wanted = amipub_domain::tags::of_mirror(seen.tags, r);
     let mut lacks = Vec::new();
     let own = amipub_domain::tags::missing(&wanted, &m.tags);
     if !own.is_empty() {

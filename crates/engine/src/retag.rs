@@ -7,7 +7,7 @@
 use std::collections::BTreeMap;
 
 use amipub_domain::release::{Release, State};
-use amipub_domain::tags::{PRODUCT_TAG, missing, of_copy, of_parameter, of_versioned_parameter};
+use amipub_domain::tags::{missing, of_mirror, of_parameter, of_versioned_parameter};
 
 use crate::lifecycle_ports::{LifecyclePorts, Listings, Mirrors};
 use crate::parameters::parameter_names;
@@ -41,8 +41,7 @@ pub async fn retag<P: LifecyclePorts>(
         else {
             continue;
         };
-        let mut wanted = of_copy(&product.tags, r);
-        wanted.insert(PRODUCT_TAG.to_owned(), slug.to_owned());
+        let wanted = of_mirror(&product.tags, r);
         // What the copy or any of its snapshots lacks (CreateTags tags them all at once).
         let held = std::iter::once(&m.tags).chain(m.snapshots.iter().filter_map(|s| snaps.get(s)));
         let lacks: BTreeMap<String, String> = held
